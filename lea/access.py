@@ -1,0 +1,176 @@
+"""The one place that decides what a user may see or do.
+
+Three kinds of answer, per model:
+- a scoped queryset (`organizations_for(user)`): everything the user may see;
+- an object check (`can(user, action, obj)`), and getters that turn an id into an object
+  or a 404 (out of scope) / 403 (in scope, but the role does not allow the action);
+- "who may act" (`member_managers_for(organization)`), for routing and notifications.
+
+Views, forms and tasks never query tenant models directly; they come here. Object
+permissions are django-guardian grants to per-organisation role groups (see
+`lea.services.organization_grant_access`), so a membership change needs no re-granting.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404
+from guardian.shortcuts import get_objects_for_user
+
+from lea.models import ROLES_BY_KIND, Invitation, Membership, Organization, Role, User
+
+VIEW_ORGANIZATION = "lea.view_organization"
+MANAGE_MEMBERS = "lea.manage_members"
+
+Action = Literal["view", "manage_members", "manage_people"]
+AnyUser = User | AnonymousUser
+
+
+def _is_active(user: AnyUser) -> bool:
+    return bool(user.is_authenticated and user.is_active)
+
+
+# --- Scoped querysets ---------------------------------------------------------------------
+
+
+def organizations_for(user: AnyUser) -> QuerySet[Organization]:
+    """Organisations the user may see: their own, their SELPA's LEAs, or all for CDE staff."""
+    if not _is_active(user):
+        return Organization.objects.none()
+    return get_objects_for_user(user, VIEW_ORGANIZATION, klass=Organization)
+
+
+def manageable_organizations_for(user: AnyUser) -> QuerySet[Organization]:
+    """Organisations whose members the user may invite and remove."""
+    if not _is_active(user):
+        return Organization.objects.none()
+    return get_objects_for_user(user, MANAGE_MEMBERS, klass=Organization)
+
+
+def memberships_for(user: AnyUser) -> QuerySet[Membership]:
+    """The people (as memberships) of every organisation the user may see."""
+    return Membership.objects.filter(
+        organization__in=organizations_for(user), user__is_active=True
+    ).select_related("user", "organization")
+
+
+def own_memberships(user: AnyUser) -> QuerySet[Membership]:
+    if not _is_active(user):
+        return Membership.objects.none()
+    return Membership.objects.filter(user=user).select_related(
+        "organization", "organization__selpa"
+    )
+
+
+def invitations_for(user: AnyUser) -> QuerySet[Invitation]:
+    """Invitations of the organisations whose members the user manages."""
+    return Invitation.objects.filter(organization__in=manageable_organizations_for(user))
+
+
+def users_for(user: AnyUser) -> QuerySet[User]:
+    """Accounts the user administers: every account for a CDE administrator, none otherwise."""
+    if _is_active(user) and user.has_perm("lea.change_user"):
+        return User.objects.all()
+    return User.objects.none()
+
+
+# --- Object checks ------------------------------------------------------------------------
+
+
+def can(user: AnyUser, action: Action, obj: Organization | User) -> bool:
+    if not _is_active(user):
+        return False
+    if isinstance(obj, Organization):
+        if action == "view":
+            return organizations_for(user).filter(pk=obj.pk).exists()
+        if action == "manage_members":
+            return user.has_perm(MANAGE_MEMBERS) or user.has_perm(MANAGE_MEMBERS, obj)
+    if isinstance(obj, User) and action == "manage_people":
+        return users_for(user).filter(pk=obj.pk).exists()
+    return False
+
+
+def assignable_roles(user: AnyUser, organization: Organization) -> list[Role]:
+    """Roles the user may give in the organisation: an LEA lead runs their LEA's team; a
+    CDE administrator may give any role the organisation has."""
+    if not can(user, "manage_members", organization):
+        return []
+    return list(ROLES_BY_KIND[organization.kind])
+
+
+# --- Getters: out of scope is 404, in scope without the role is 403 -----------------------
+
+
+def get_organization_for(user: AnyUser, organization_id: int) -> Organization:
+    try:
+        return organizations_for(user).get(pk=organization_id)
+    except Organization.DoesNotExist:
+        raise Http404("No such organisation.") from None
+
+
+def get_manageable_organization_for(user: AnyUser, organization_id: int) -> Organization:
+    organization = get_organization_for(user, organization_id)
+    if not can(user, "manage_members", organization):
+        raise PermissionDenied(
+            "Only the organisation's lead or a CDE administrator manages its members."
+        )
+    return organization
+
+
+def get_membership_in_organization(membership_id: int, organization: Organization) -> Membership:
+    try:
+        return organization.memberships.select_related("user").get(pk=membership_id)
+    except Membership.DoesNotExist:
+        raise Http404("No such member.") from None
+
+
+def get_invitation_in_organization(invitation_id: int, organization: Organization) -> Invitation:
+    try:
+        return organization.invitations.get(pk=invitation_id)
+    except Invitation.DoesNotExist:
+        raise Http404("No such invitation.") from None
+
+
+def get_invitation_by_token(token: str) -> Invitation | None:
+    """The invitation a link's token belongs to (whatever its state), or None if tampered."""
+    return (
+        Invitation.objects.select_related("organization", "invited_by")
+        .filter(token_hash=Invitation.hash_token(token))
+        .first()
+    )
+
+
+def account_exists(email: str) -> bool:
+    return User.objects.filter(email__iexact=email).exists()
+
+
+def invitation_for_delivery(invitation_id: int) -> Invitation | None:
+    """For the email task, which acts for the system rather than for a user."""
+    return (
+        Invitation.objects.select_related("organization", "invited_by")
+        .filter(pk=invitation_id)
+        .first()
+    )
+
+
+def get_user_for(user: AnyUser, user_id: int) -> User:
+    try:
+        return users_for(user).get(pk=user_id)
+    except User.DoesNotExist:
+        raise Http404("No such person.") from None
+
+
+# --- Who may act --------------------------------------------------------------------------
+
+
+def member_managers_for(organization: Organization) -> QuerySet[User]:
+    """The people who manage an organisation's members (its leads), for notifications."""
+    return User.objects.filter(
+        is_active=True,
+        memberships__organization=organization,
+        memberships__role__in=(Role.LEA_LEAD,),
+    ).distinct()

@@ -1,0 +1,93 @@
+"""Demo data for the embedded default: CDE, three SELPAs, eight LEAs, one person per role.
+
+Idempotent: running it again creates nothing that already exists. The organisations are
+fictional (real counties and regions, made-up names and codes).
+"""
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from lea import services
+from lea.models import Organization, Role, User
+
+DEMO_PASSWORD = "cim-demo-2024"  # noqa: S105 -- demo accounts on a developer's machine only
+
+SELPAS = [
+    ("3401", "North Valley SELPA", "Sacramento", 3),
+    ("1901", "Coastal Foothills SELPA", "Los Angeles", 11),
+    ("1001", "Central Plains SELPA", "Fresno", 7),
+]
+LEAS = [
+    ("3400001", "Riverbend Unified School District", "3401", "Sacramento", 3),
+    ("3400002", "Oak Hollow Elementary School District", "3401", "Sacramento", 3),
+    ("34000030000001", "Summit Ridge Charter Academy", "3401", "Sacramento", 3),
+    ("1900001", "Harbor View Unified School District", "1901", "Los Angeles", 11),
+    ("1900002", "Canyon Creek School District", "1901", "Los Angeles", 11),
+    ("1900003", "Mesa Verde Union High School District", "1901", "Los Angeles", 11),
+    ("1000001", "Golden Fields Unified School District", "1001", "Fresno", 7),
+    ("1000002", "Sierra Gate Joint Unified School District", "1001", "Fresno", 7),
+]
+PEOPLE = [
+    ("admin@cde.example.org", "Alex Rivera", Role.CDE_ADMIN, None),
+    ("consultant@cde.example.org", "Morgan Lee", Role.CDE_CONSULTANT, None),
+    ("reviewer@selpa.example.org", "Jordan Patel", Role.SELPA_REVIEWER, "3401"),
+    ("lead@lea.example.org", "Casey Nguyen", Role.LEA_LEAD, "3400001"),
+    ("member@lea.example.org", "Sam Ortiz", Role.LEA_MEMBER, "3400001"),
+]
+
+
+class Command(BaseCommand):
+    help = "Load demo organisations and one demo account per role (idempotent)."
+
+    @transaction.atomic
+    def handle(self, *args: object, **options: object) -> None:
+        if settings.PRODUCTION:
+            raise CommandError("Demo data is for development machines, never production.")
+        cde = self._organization(
+            kind=Organization.Kind.CDE, code="", name="California Department of Education"
+        )
+        selpas = {
+            code: self._organization(
+                kind=Organization.Kind.SELPA, code=code, name=name, county=county, region=region
+            )
+            for code, name, county, region in SELPAS
+        }
+        leas = {
+            code: self._organization(
+                kind=Organization.Kind.LEA,
+                code=code,
+                name=name,
+                selpa=selpas[selpa_code],
+                county=county,
+                region=region,
+            )
+            for code, name, selpa_code, county, region in LEAS
+        }
+        organizations = {**selpas, **leas}
+        for email, full_name, role, org_code in PEOPLE:
+            user = User.objects.filter(email=email).first() or services.user_create(
+                actor=None, email=email, full_name=full_name, password=DEMO_PASSWORD
+            )
+            organization = organizations[org_code] if org_code else cde
+            if not user.memberships.filter(organization=organization, role=role).exists():
+                services.membership_create(
+                    actor=None, user=user, organization=organization, role=role
+                )
+        self.stdout.write(
+            self.style.SUCCESS("Demo data is loaded. Log in at the address below with:")
+        )
+        for email, _, role, org_code in PEOPLE:
+            where = organizations[org_code].name if org_code else cde.name
+            self.stdout.write(f"  {Role(role).label:<22} {email:<30} ({where})")
+        self.stdout.write(f"  Password for all of them: {DEMO_PASSWORD}")
+
+    def _organization(self, *, kind: str, code: str, name: str, **fields: object) -> Organization:
+        existing = Organization.objects.filter(kind=kind, code=code, name=name).first()
+        return existing or services.organization_create(
+            actor=None,
+            kind=kind,
+            code=code,
+            name=name,
+            **fields,  # type: ignore[arg-type]
+        )

@@ -1,0 +1,389 @@
+"""Writes for organisations, people and roles. Each one is atomic and leaves an AuditEvent."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Model
+from django.utils import timezone
+from guardian.shortcuts import assign_perm, remove_perm
+
+from lea.models import (
+    ROLES_BY_KIND,
+    AuditEvent,
+    Invitation,
+    Membership,
+    Organization,
+    Role,
+    User,
+    role_group_name,
+)
+
+# Statewide (global) permissions that CDE roles hold through their CDE groups.
+CDE_GLOBAL_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    Role.CDE_ADMIN: (
+        "lea.view_organization",
+        "lea.manage_members",
+        "lea.view_user",
+        "lea.change_user",
+    ),
+    Role.CDE_CONSULTANT: ("lea.view_organization",),
+}
+
+ALREADY_MEMBER = "{email} already has the role {role} in {organization}."
+LAST_LEAD = (
+    "{organization} needs at least one CIM team lead: invite another lead before removing this one."
+)
+INVITATION_NOT_PENDING = "This invitation was already used or withdrawn."
+
+
+def audit(
+    *,
+    actor: User | None,
+    verb: str,
+    target: Model | None = None,
+    organization: Organization | None = None,
+    changes: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Record an event; call it inside the transaction of the change it describes."""
+    event = AuditEvent(
+        actor=actor,
+        verb=verb,
+        organization=organization,
+        object_repr=str(target)[:300] if target is not None else "",
+        changes=changes or {},
+    )
+    if target is not None:
+        event.target = target
+    event.save()
+    return event
+
+
+# --- Organisations and their grants -------------------------------------------------------
+
+
+def _role_group(organization: Organization, role: str) -> Group:
+    group, _ = Group.objects.get_or_create(name=role_group_name(organization.pk, role))
+    return group
+
+
+def organization_grant_access(*, organization: Organization) -> None:
+    """Create the organisation's role groups and the grants that scope what they see.
+
+    Idempotent: called whenever an organisation is created or moves to another SELPA.
+    """
+    for role in ROLES_BY_KIND[organization.kind]:
+        group = _role_group(organization, role)
+        assign_perm("lea.view_organization", group, organization)
+        for codename in CDE_GLOBAL_PERMISSIONS.get(role, ()):
+            app_label, name = codename.split(".")
+            group.permissions.add(
+                Permission.objects.get(content_type__app_label=app_label, codename=name)
+            )
+    if organization.kind == Organization.Kind.LEA:
+        assign_perm("lea.manage_members", _role_group(organization, Role.LEA_LEAD), organization)
+        if organization.selpa is not None:
+            reviewers = _role_group(organization.selpa, Role.SELPA_REVIEWER)
+            assign_perm("lea.view_organization", reviewers, organization)
+
+
+@transaction.atomic
+def organization_create(
+    *,
+    actor: User | None,
+    kind: str,
+    name: str,
+    code: str = "",
+    selpa: Organization | None = None,
+    county: str = "",
+    region: int | None = None,
+) -> Organization:
+    organization = Organization(
+        kind=kind, name=name, code=code, selpa=selpa, county=county, region=region
+    )
+    organization.full_clean()
+    organization.save()
+    organization_grant_access(organization=organization)
+    audit(actor=actor, verb="organization.create", target=organization, organization=organization)
+    return organization
+
+
+@transaction.atomic
+def organization_move_to_selpa(
+    *, actor: User | None, organization: Organization, selpa: Organization
+) -> Organization:
+    """Move an LEA to another SELPA: the old SELPA's reviewers lose sight of it."""
+    old_selpa = organization.selpa
+    if old_selpa == selpa:
+        return organization
+    organization.selpa = selpa
+    organization.full_clean()
+    organization.save(update_fields=["selpa"])
+    if old_selpa is not None:
+        remove_perm(
+            "lea.view_organization", _role_group(old_selpa, Role.SELPA_REVIEWER), organization
+        )
+    organization_grant_access(organization=organization)
+    audit(
+        actor=actor,
+        verb="organization.move",
+        target=organization,
+        organization=organization,
+        changes={"selpa": [str(old_selpa), str(selpa)]},
+    )
+    return organization
+
+
+# --- Memberships --------------------------------------------------------------------------
+
+
+def _sync_staff_flag(user: User) -> None:
+    """CDE administrators also work in the Django admin; nobody else does."""
+    is_admin = user.memberships.filter(role=Role.CDE_ADMIN).exists()
+    if user.is_staff != is_admin and not user.is_superuser:
+        user.is_staff = is_admin
+        user.save(update_fields=["is_staff"])
+
+
+@transaction.atomic
+def membership_create(
+    *, actor: User | None, user: User, organization: Organization, role: str
+) -> Membership:
+    membership = Membership(user=user, organization=organization, role=role)
+    membership.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            membership.save()
+    except IntegrityError:
+        raise ValidationError(
+            ALREADY_MEMBER.format(
+                email=user.email, role=membership.get_role_display(), organization=organization
+            )
+        ) from None
+    user.groups.add(_role_group(organization, role))
+    _sync_staff_flag(user)
+    audit(
+        actor=actor,
+        verb="membership.create",
+        target=membership,
+        organization=organization,
+        changes={"user": user.email, "role": role},
+    )
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, actor: User, membership: Membership) -> None:
+    organization = membership.organization
+    if membership.role == Role.LEA_LEAD:
+        other_leads = organization.memberships.filter(role=Role.LEA_LEAD).exclude(pk=membership.pk)
+        if not other_leads.exists():
+            raise ValidationError(LAST_LEAD.format(organization=organization))
+    user = membership.user
+    user.groups.remove(_role_group(organization, membership.role))
+    audit(
+        actor=actor,
+        verb="membership.remove",
+        target=membership,
+        organization=organization,
+        changes={"user": user.email, "role": membership.role},
+    )
+    membership.delete()
+    _sync_staff_flag(user)
+
+
+# --- Invitations --------------------------------------------------------------------------
+
+
+def _new_token() -> tuple[str, str]:
+    token = secrets.token_urlsafe(32)
+    return token, Invitation.hash_token(token)
+
+
+@transaction.atomic
+def invitation_issue_link(*, invitation: Invitation) -> str:
+    """Give the invitation a fresh one-time token and return it; earlier links stop working.
+
+    Called by the email task right before sending, so the token never travels through
+    the broker and a retried send still carries the one link that works.
+    """
+    token, token_hash = _new_token()
+    invitation.token_hash = token_hash
+    invitation.save(update_fields=["token_hash"])
+    return token
+
+
+@transaction.atomic
+def invitation_create(
+    *,
+    actor: User | None,
+    organization: Organization,
+    email: str,
+    role: str,
+    full_name: str = "",
+) -> Invitation:
+    """Invite someone by email; the link is emailed once the invitation is committed."""
+    email = User.objects.normalize_email(email).strip().lower()
+    existing = User.objects.filter(email__iexact=email).first()
+    if existing and existing.memberships.filter(organization=organization, role=role).exists():
+        raise ValidationError(
+            ALREADY_MEMBER.format(email=email, role=Role(role).label, organization=organization)
+        )
+    # A new invitation replaces any still-pending one for the same person and role.
+    organization.invitations.filter(
+        email=email, role=role, accepted_at__isnull=True, revoked_at__isnull=True
+    ).update(revoked_at=timezone.now())
+    _, unusable_hash = _new_token()
+    invitation = Invitation(
+        organization=organization,
+        email=email,
+        full_name=full_name,
+        role=role,
+        token_hash=unusable_hash,
+        invited_by=actor,
+        expires_at=timezone.now() + settings.INVITATION_VALID_FOR,
+    )
+    invitation.full_clean()
+    if role not in ROLES_BY_KIND[organization.kind]:
+        raise ValidationError({"role": "That role does not exist in this organisation."})
+    invitation.save()
+    audit(
+        actor=actor,
+        verb="invitation.create",
+        target=invitation,
+        organization=organization,
+        changes={"email": email, "role": role},
+    )
+    _send_invitation_on_commit(invitation)
+    return invitation
+
+
+def _send_invitation_on_commit(invitation: Invitation) -> None:
+    from lea.tasks import send_invitation_email
+
+    transaction.on_commit(lambda: send_invitation_email.delay(invitation.pk))
+
+
+@transaction.atomic
+def invitation_resend(*, actor: User, invitation: Invitation) -> Invitation:
+    """Send a fresh link (the old one stops working) with a new expiry date."""
+    if invitation.accepted_at or invitation.revoked_at:
+        raise ValidationError(INVITATION_NOT_PENDING)
+    return invitation_create(
+        actor=actor,
+        organization=invitation.organization,
+        email=invitation.email,
+        role=invitation.role,
+        full_name=invitation.full_name,
+    )
+
+
+@transaction.atomic
+def invitation_revoke(*, actor: User, invitation: Invitation) -> None:
+    if invitation.accepted_at or invitation.revoked_at:
+        raise ValidationError(INVITATION_NOT_PENDING)
+    invitation.revoked_at = timezone.now()
+    invitation.save(update_fields=["revoked_at"])
+    audit(
+        actor=actor,
+        verb="invitation.revoke",
+        target=invitation,
+        organization=invitation.organization,
+        changes={"email": invitation.email},
+    )
+
+
+@transaction.atomic
+def invitation_accept(*, invitation: Invitation, full_name: str, password: str | None) -> User:
+    """Turn a pending invitation into a membership.
+
+    A new person sets their password here; someone who already has an account only
+    gains the new role (they are logged in and password is None).
+    """
+    locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if not locked.is_pending:
+        raise ValidationError(INVITATION_NOT_PENDING)
+    user = User.objects.filter(email__iexact=locked.email).first()
+    if user is None:
+        user = User(email=locked.email, full_name=full_name.strip())
+        if not password:
+            raise ValidationError("Choose a password to create your account.")
+        validate_password(password, user)
+        user.set_password(password)
+        user.full_clean()
+        user.save()
+    elif password is not None:
+        raise ValidationError("An account with this email exists: log in to accept the invitation.")
+    if not user.memberships.filter(organization=locked.organization, role=locked.role).exists():
+        membership_create(actor=user, user=user, organization=locked.organization, role=locked.role)
+    locked.accepted_at = timezone.now()
+    locked.save(update_fields=["accepted_at"])
+    audit(
+        actor=user,
+        verb="invitation.accept",
+        target=locked,
+        organization=locked.organization,
+    )
+    return user
+
+
+# --- People (CDE administrators) ----------------------------------------------------------
+
+
+@transaction.atomic
+def user_set_active(*, actor: User, user: User, active: bool) -> User:
+    if user == actor and not active:
+        raise ValidationError("You cannot deactivate your own account.")
+    if user.is_active == active:
+        return user
+    user.is_active = active
+    user.save(update_fields=["is_active"])
+    audit(
+        actor=actor,
+        verb="user.activate" if active else "user.deactivate",
+        target=user,
+        changes={"is_active": [not active, active]},
+    )
+    return user
+
+
+@transaction.atomic
+def user_create(*, actor: User | None, email: str, full_name: str, password: str) -> User:
+    """Create an account directly (CDE operators and demo data); people normally join by
+    invitation."""
+    user = User(email=User.objects.normalize_email(email).lower(), full_name=full_name)
+    validate_password(password, user)
+    user.set_password(password)
+    user.full_clean()
+    user.save()
+    audit(actor=actor, verb="user.create", target=user)
+    return user
+
+
+@transaction.atomic
+def organization_update(
+    *, actor: User, organization: Organization, changed: list[str]
+) -> Organization:
+    """Save edits made in the admin form; a new SELPA also moves the reviewers' grants."""
+    new_selpa = organization.selpa
+    fields = [name for name in changed if name != "selpa"]
+    if fields:
+        organization.full_clean()
+        organization.save(update_fields=fields)
+        audit(
+            actor=actor,
+            verb="organization.change",
+            target=organization,
+            organization=organization,
+            changes={"fields": fields},
+        )
+    if "selpa" in changed and new_selpa is not None:
+        organization.selpa = Organization.objects.get(pk=organization.pk).selpa
+        organization_move_to_selpa(actor=actor, organization=organization, selpa=new_selpa)
+    return organization
