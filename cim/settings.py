@@ -175,11 +175,34 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # --- Email ----------------------------------------------------------------------------
+# EMAIL_URL as django-environ reads it, e.g. smtp+tls://user:pass@host:587, filemail:///dir
 # https://django-environ.readthedocs.io/en/latest/types.html#environ-env-email-url
-vars().update(env.email_url("EMAIL_URL", default=f"filemail://{VAR_DIR / 'mail'}"))
+# turned into Django 6.1's MAILERS: https://docs.djangoproject.com/en/6.1/topics/email/
+_EMAIL = env.email_url("EMAIL_URL", default=f"filemail://{VAR_DIR / 'mail'}")
+_EMAIL_OPTIONS = {
+    "host": _EMAIL.get("EMAIL_HOST") or None,
+    "port": _EMAIL.get("EMAIL_PORT") or None,
+    "username": _EMAIL.get("EMAIL_HOST_USER") or None,
+    "password": _EMAIL.get("EMAIL_HOST_PASSWORD") or None,
+    "use_tls": _EMAIL.get("EMAIL_USE_TLS") or None,
+    "use_ssl": _EMAIL.get("EMAIL_USE_SSL") or None,
+    "timeout": 20,
+}
+if _EMAIL["EMAIL_BACKEND"].endswith("filebased.EmailBackend"):
+    # django-environ drops the leading slash of filemail:///abs/path; the URL means it.
+    _MAIL_DIR = Path("/", _EMAIL["EMAIL_FILE_PATH"])
+    _MAIL_DIR.mkdir(parents=True, exist_ok=True)
+    _EMAIL_OPTIONS = {"file_path": str(_MAIL_DIR)}
+elif not _EMAIL["EMAIL_BACKEND"].endswith("smtp.EmailBackend"):
+    _EMAIL_OPTIONS = {}
+MAILERS = {
+    "default": {
+        "BACKEND": _EMAIL["EMAIL_BACKEND"],
+        "OPTIONS": {key: value for key, value in _EMAIL_OPTIONS.items() if value is not None},
+    }
+}
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="CIM Portal <no-reply@cim.example.org>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-EMAIL_TIMEOUT = 20
 
 # --- Authentication -------------------------------------------------------------------
 AUTH_USER_MODEL = "lea.User"
@@ -217,6 +240,7 @@ AXES_LOCKOUT_PARAMETERS = [["ip_address", "username"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "lea.auth.axes_username"
 AXES_VERBOSE = False
 
 # --- Sessions -------------------------------------------------------------------------
@@ -242,6 +266,9 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+# Development serves static files straight from the finders; production from STATIC_ROOT.
+WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_AUTOREFRESH = not PRODUCTION
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 
 # --- Security -------------------------------------------------------------------------

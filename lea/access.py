@@ -112,12 +112,18 @@ def get_organization_for(user: AnyUser, organization_id: int) -> Organization:
         raise Http404("No such organisation.") from None
 
 
+MANAGE_MEMBERS_DENIED = "Only the organisation's lead or a CDE administrator manages its members."
+
+
+def require(user: AnyUser, action: Action, obj: Organization | User) -> None:
+    """403 for an object already known to be in scope but not open to the user's role."""
+    if not can(user, action, obj):
+        raise PermissionDenied(MANAGE_MEMBERS_DENIED if action == "manage_members" else "")
+
+
 def get_manageable_organization_for(user: AnyUser, organization_id: int) -> Organization:
     organization = get_organization_for(user, organization_id)
-    if not can(user, "manage_members", organization):
-        raise PermissionDenied(
-            "Only the organisation's lead or a CDE administrator manages its members."
-        )
+    require(user, "manage_members", organization)
     return organization
 
 

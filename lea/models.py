@@ -28,6 +28,10 @@ class UserManager(BaseUserManager["User"]):
         user.save(using=self._db)
         return user
 
+    def get_by_natural_key(self, username: str | None) -> User:
+        # People type their address in any case; an email address is one account.
+        return self.get(email__iexact=username)
+
     def create_user(self, email: str, password: str | None = None, **fields: object) -> User:
         fields.setdefault("is_staff", False)
         fields.setdefault("is_superuser", False)

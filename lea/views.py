@@ -106,8 +106,10 @@ def invitation_resend(
     request: HttpRequest, organization_id: int, invitation_id: int
 ) -> HttpResponse:
     user = _current_user(request)
-    organization = access.get_manageable_organization_for(user, organization_id)
+    # Child first: another organisation's invitation is "not found" before any role check.
+    organization = access.get_organization_for(user, organization_id)
     invitation = access.get_invitation_in_organization(invitation_id, organization)
+    access.require(user, "manage_members", organization)
     try:
         services.invitation_resend(actor=user, invitation=invitation)
     except ValidationError as error:
@@ -125,8 +127,10 @@ def invitation_revoke(
     request: HttpRequest, organization_id: int, invitation_id: int
 ) -> HttpResponse:
     user = _current_user(request)
-    organization = access.get_manageable_organization_for(user, organization_id)
+    # Child first: another organisation's invitation is "not found" before any role check.
+    organization = access.get_organization_for(user, organization_id)
     invitation = access.get_invitation_in_organization(invitation_id, organization)
+    access.require(user, "manage_members", organization)
     try:
         services.invitation_revoke(actor=user, invitation=invitation)
     except ValidationError as error:
@@ -142,8 +146,10 @@ def membership_remove(
     request: HttpRequest, organization_id: int, membership_id: int
 ) -> HttpResponse:
     user = _current_user(request)
-    organization = access.get_manageable_organization_for(user, organization_id)
+    # Child first: another organisation's membership is "not found" before any role check.
+    organization = access.get_organization_for(user, organization_id)
     membership = access.get_membership_in_organization(membership_id, organization)
+    access.require(user, "manage_members", organization)
     try:
         services.membership_remove(actor=user, membership=membership)
     except ValidationError as error:

@@ -1,0 +1,99 @@
+"""What each role may see and manage, decided by lea/access.py alone."""
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from lea import access, services
+from lea.models import Role
+from tests.conftest import World
+from tests.lea import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_shows_an_lea_person_only_their_own_lea(world: World) -> None:
+    assert set(access.organizations_for(world.lea_lead)) == {world.lea}
+    assert set(access.organizations_for(world.lea_member)) == {world.lea}
+
+
+def test_it_shows_a_selpa_reviewer_their_selpa_and_its_leas(world: World) -> None:
+    visible = set(access.organizations_for(world.selpa_reviewer))
+    assert visible == {world.selpa, world.lea, world.lea2}
+    assert world.foreign_lea not in visible
+
+
+def test_it_shows_cde_staff_every_organisation(world: World) -> None:
+    everything = {
+        world.cde,
+        world.selpa,
+        world.lea,
+        world.lea2,
+        world.foreign_selpa,
+        world.foreign_lea,
+    }
+    assert set(access.organizations_for(world.cde_admin)) == everything
+    assert set(access.organizations_for(world.cde_consultant)) == everything
+
+
+def test_it_shows_a_person_without_membership_nothing(world: World) -> None:
+    assert not access.organizations_for(world.outsider).exists()
+    assert not access.memberships_for(world.outsider).exists()
+
+
+def test_it_hides_everything_from_a_deactivated_account(world: World) -> None:
+    services.user_set_active(actor=world.cde_admin, user=world.lea_lead, active=False)
+    world.lea_lead.refresh_from_db()
+    assert not access.organizations_for(world.lea_lead).exists()
+
+
+def test_it_lets_only_leads_and_cde_admins_manage_members(world: World) -> None:
+    assert access.can(world.lea_lead, "manage_members", world.lea)
+    assert access.can(world.cde_admin, "manage_members", world.foreign_lea)
+    assert not access.can(world.lea_member, "manage_members", world.lea)
+    assert not access.can(world.selpa_reviewer, "manage_members", world.lea)
+    assert not access.can(world.cde_consultant, "manage_members", world.lea)
+    assert not access.can(world.lea_lead, "manage_members", world.lea2)
+
+
+def test_it_raises_404_out_of_scope_and_403_in_scope_without_the_role(world: World) -> None:
+    with pytest.raises(Http404):
+        access.get_manageable_organization_for(world.lea_lead, world.foreign_lea.pk)
+    with pytest.raises(PermissionDenied):
+        access.get_manageable_organization_for(world.lea_member, world.lea.pk)
+    assert access.get_manageable_organization_for(world.lea_lead, world.lea.pk) == world.lea
+
+
+def test_it_finds_a_membership_only_inside_the_given_organisation(world: World) -> None:
+    foreign_membership = world.foreign_lea_lead.memberships.get()
+    with pytest.raises(Http404):
+        access.get_membership_in_organization(foreign_membership.pk, world.lea)
+
+
+def test_it_moves_selpa_sight_with_the_lea(world: World) -> None:
+    services.organization_move_to_selpa(
+        actor=world.cde_admin, organization=world.lea2, selpa=world.foreign_selpa
+    )
+    assert world.lea2 not in access.organizations_for(world.selpa_reviewer)
+    assert world.lea2 in access.organizations_for(world.foreign_selpa_reviewer)
+
+
+def test_it_gives_a_new_member_sight_without_regranting(world: World) -> None:
+    newcomer = factories.member(world.lea2, Role.LEA_MEMBER)
+    assert set(access.organizations_for(newcomer)) == {world.lea2}
+
+
+def test_it_names_who_manages_an_organisations_members(world: World) -> None:
+    assert list(access.member_managers_for(world.lea)) == [world.lea_lead]
+
+
+def test_it_gives_user_administration_to_cde_admins_only(world: World) -> None:
+    assert access.users_for(world.cde_admin).filter(pk=world.foreign_lea_lead.pk).exists()
+    for person in (world.cde_consultant, world.selpa_reviewer, world.lea_lead, world.outsider):
+        assert not access.users_for(person).exists()
+
+
+def test_it_offers_the_roles_the_organisation_has(world: World) -> None:
+    assert access.assignable_roles(world.lea_lead, world.lea) == [Role.LEA_LEAD, Role.LEA_MEMBER]
+    assert access.assignable_roles(world.cde_admin, world.selpa) == [Role.SELPA_REVIEWER]
+    assert access.assignable_roles(world.lea_member, world.lea) == []
