@@ -26,7 +26,7 @@ class IdleTimeoutMiddleware:
         if request.user.is_authenticated:
             now = int(time.time())
             last = request.session.get(LAST_ACTIVITY_KEY, now)
-            if now - last > settings.SESSION_IDLE_SECONDS:
+            if now - last >= settings.SESSION_IDLE_SECONDS:
                 logout(request)
                 messages.info(
                     request,

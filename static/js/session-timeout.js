@@ -12,6 +12,7 @@
   var stayButton = dialog.querySelector("[data-session-stay]");
   var csrfToken = dialog.querySelector("input[name=csrfmiddlewaretoken]").value;
   var lastRequestAt = Date.now();
+  var timer;
   var returnFocusTo = null;
 
   function secondsLeft() {
@@ -28,8 +29,11 @@
 
   function tick() {
     var left = secondsLeft();
-    if (left <= 0) {
-      window.location.assign(body.dataset.loginUrl + "?next=" + encodeURIComponent(window.location.pathname));
+    if (left < 0) {
+      // The server has ended the session by now; asking for the page again lets it say
+      // why on the login page, and brings the user back here after logging in.
+      window.clearInterval(timer);
+      window.location.assign(window.location.href);
       return;
     }
     if (left <= warningSeconds) {
@@ -61,5 +65,5 @@
   stayButton.addEventListener("click", stay);
   dialog.addEventListener("cancel", function (event) { event.preventDefault(); stay(); });
   document.addEventListener("htmx:afterRequest", function () { lastRequestAt = Date.now(); });
-  window.setInterval(tick, 1000);
+  timer = window.setInterval(tick, 1000);
 })();
