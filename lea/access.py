@@ -59,7 +59,7 @@ def memberships_for(user: AnyUser) -> QuerySet[Membership]:
 
 
 def own_memberships(user: AnyUser) -> QuerySet[Membership]:
-    if not _is_active(user):
+    if not isinstance(user, User) or not user.is_active:
         return Membership.objects.none()
     return Membership.objects.filter(user=user).select_related(
         "organization", "organization__selpa"

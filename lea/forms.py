@@ -1,7 +1,5 @@
 """Forms for people and memberships. They parse and validate input; writes are services."""
 
-from typing import ClassVar
-
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
@@ -17,7 +15,7 @@ class EmailAuthenticationForm(AuthenticationForm):
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
     )
 
-    error_messages: ClassVar[dict[str, str]] = {
+    error_messages = {  # noqa: RUF012 -- Django's own instance-level mapping
         "invalid_login": "That email address and password do not match an account. "
         "Check both and try again; after several failed tries the account is locked for a while.",
         "inactive": "This account has been deactivated. "
@@ -32,7 +30,9 @@ class InvitationForm(forms.Form):
 
     def __init__(self, *args: object, roles: list[Role], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["role"].choices = [(role.value, role.label) for role in roles]
+        role_field = self.fields["role"]
+        assert isinstance(role_field, forms.ChoiceField)  # noqa: S101 -- narrows the type
+        role_field.choices = [(role.value, role.label) for role in roles]
         if len(roles) > 1 and Role.LEA_MEMBER in roles:
             self.fields["role"].initial = Role.LEA_MEMBER
 

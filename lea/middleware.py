@@ -32,12 +32,12 @@ class IdleTimeoutMiddleware:
                     request,
                     IDLE_LOGOUT_MESSAGE.format(minutes=settings.SESSION_IDLE_SECONDS // 60),
                 )
-                response = redirect_to_login(request.get_full_path())
+                login_redirect = redirect_to_login(request.get_full_path())
                 if request.headers.get("HX-Request"):
                     # htmx would swap the login page into a fragment; send the page there.
-                    response = HttpResponse(
-                        status=204, headers={"HX-Redirect": response["Location"]}
+                    return HttpResponse(
+                        status=204, headers={"HX-Redirect": login_redirect["Location"]}
                     )
-                return response
+                return login_redirect
             request.session[LAST_ACTIVITY_KEY] = now
         return self.get_response(request)

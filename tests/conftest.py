@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
@@ -94,6 +95,6 @@ def _celery_eager(request: pytest.FixtureRequest) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _test_settings(settings: pytest.FixtureRequest) -> None:
+def _test_settings(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.SITE_URL = "http://testserver"

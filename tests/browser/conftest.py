@@ -58,7 +58,9 @@ def page(browser: Any, live_server: Any) -> Iterator[Any]:
     page.on("console", watcher)
     yield page
     context.close()
-    assert not watcher.violations, f"The page broke its Content-Security-Policy: {watcher.violations}"
+    assert not watcher.violations, (
+        f"The page broke its Content-Security-Policy: {watcher.violations}"
+    )
 
 
 @pytest.fixture
@@ -79,7 +81,8 @@ def serious_accessibility_violations(page: Any) -> list[str]:
     page.evaluate(AXE_SOURCE.read_text())
     violations = page.evaluate(
         """async () => (await axe.run(document, {
-            runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']},
+            runOnly: {type: 'tag',
+                      values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']},
             resultTypes: ['violations'],
         })).violations"""
     )

@@ -32,10 +32,17 @@ def test_it_delivers_an_invitation_through_the_worker(celery_worker: Worker) -> 
     newcomer = Client()
     response = newcomer.post(
         path.group(1),
-        {"full_name": "Wren Worker", "password1": "a-long-pass-phrase", "password2": "a-long-pass-phrase"},
+        {
+            "full_name": "Wren Worker",
+            "password1": "a-long-pass-phrase",
+            "password2": "a-long-pass-phrase",
+        },
     )
     assert response.status_code == 302
-    assert User.objects.get(email="worker-test@example.org").memberships.get().organization == world.lea
+    assert (
+        User.objects.get(email="worker-test@example.org").memberships.get().organization
+        == world.lea
+    )
 
 
 def test_it_reports_database_and_broker_health(transactional_db: None, client: Client) -> None:
@@ -46,10 +53,11 @@ def test_it_reports_database_and_broker_health(transactional_db: None, client: C
 
 def test_it_reports_an_unreachable_broker(transactional_db: None, client: Client) -> None:
     real_url = celery_app.conf.broker_url
-    celery_app.conf.broker_url = "redis://127.0.0.1:1/0"
+    # Nothing listens on port 1: a real connection that really fails.
+    celery_app.conf.update(broker_url="redis://127.0.0.1:1/0")
     try:
         response = client.get(reverse("healthz"))
     finally:
-        celery_app.conf.broker_url = real_url
+        celery_app.conf.update(broker_url=real_url)
     assert response.status_code == 503
     assert response.json()["broker"].startswith("error")

@@ -88,6 +88,7 @@ def test_it_emails_an_invitation_whose_link_creates_the_account(
     assert invitation.email == "new.person@example.org"
     [message] = mail.outbox
     assert message.to == ["new.person@example.org"]
+    assert isinstance(message, mail.EmailMultiAlternatives)
     assert message.alternatives[0][1] == "text/html"
     response = client.post(
         _link_from(message),
