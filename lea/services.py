@@ -25,13 +25,22 @@ from lea.models import (
     role_group_name,
 )
 
-# Statewide (global) permissions that CDE roles hold through their CDE groups.
+# Statewide (global) permissions that CDE roles hold through their CDE groups. The
+# add/change/delete ones open the Django admin; scoping uses view_ and manage_ only.
 CDE_GLOBAL_PERMISSIONS: dict[str, tuple[str, ...]] = {
     Role.CDE_ADMIN: (
         "lea.view_organization",
+        "lea.add_organization",
+        "lea.change_organization",
         "lea.manage_members",
         "lea.view_user",
+        "lea.add_user",
         "lea.change_user",
+        "lea.view_membership",
+        "lea.add_membership",
+        "lea.delete_membership",
+        "lea.view_invitation",
+        "lea.view_auditevent",
     ),
     Role.CDE_CONSULTANT: ("lea.view_organization",),
 }
@@ -387,3 +396,39 @@ def organization_update(
         organization.selpa = Organization.objects.get(pk=organization.pk).selpa
         organization_move_to_selpa(actor=actor, organization=organization, selpa=new_selpa)
     return organization
+
+
+@transaction.atomic
+def organization_update_details(
+    *,
+    actor: User | None,
+    organization: Organization,
+    name: str | None = None,
+    county: str | None = None,
+    region: int | None = None,
+) -> list[str]:
+    """Bring name, county and region in line with a source such as the ADL (None: keep).
+
+    Returns the changed field names; writes nothing when nothing differs, so loading the
+    same data twice leaves no trace.
+    """
+    wanted = {"name": name, "county": county, "region": region}
+    changes = {
+        field: [getattr(organization, field), value]
+        for field, value in wanted.items()
+        if value is not None and getattr(organization, field) != value
+    }
+    if not changes:
+        return []
+    for field, (_, value) in changes.items():
+        setattr(organization, field, value)
+    organization.full_clean()
+    organization.save(update_fields=list(changes))
+    audit(
+        actor=actor,
+        verb="organization.change",
+        target=organization,
+        organization=organization,
+        changes=changes,
+    )
+    return list(changes)

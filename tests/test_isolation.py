@@ -136,3 +136,17 @@ def test_it_keeps_the_django_admin_to_cde_administrators(world: World) -> None:
     admin = Client()
     admin.force_login(world.cde_admin)
     assert admin.get(url).status_code == 200
+
+
+def test_it_opens_the_admin_pages_a_cde_administrator_needs(world: World) -> None:
+    admin = Client()
+    admin.force_login(world.cde_admin)
+    for url in (
+        reverse("admin:lea_organization_add"),
+        reverse("admin:lea_membership_add"),
+        reverse("admin:lea_user_change", args=[world.lea_member.pk]),
+        reverse("admin:lea_auditevent_changelist"),
+    ):
+        assert admin.get(url).status_code == 200, url
+    page = admin.get(reverse("admin:lea_organization_change", args=[world.lea.pk]))
+    assert "Change organization" in page.content.decode()

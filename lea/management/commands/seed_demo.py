@@ -84,7 +84,11 @@ class Command(BaseCommand):
 
     def _organization(self, *, kind: str, code: str, name: str, **fields: object) -> Organization:
         existing = Organization.objects.filter(kind=kind, code=code, name=name).first()
-        return existing or services.organization_create(
+        if existing:
+            # Grants are idempotent; renewing them brings an older demo database up to date.
+            services.organization_grant_access(organization=existing)
+            return existing
+        return services.organization_create(
             actor=None,
             kind=kind,
             code=code,
