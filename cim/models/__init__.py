@@ -1,0 +1,34 @@
+"""The monitoring framework (years, cohorts, tiers, levels, indicators, determinations)
+and the activity catalog that says, per cohort, what an LEA owes."""
+
+from cim.models.catalog import (
+    ActivityDefinition,
+    ActivityRequirement,
+    Approver,
+    Assistance,
+    Requirement,
+    StepwellBox,
+)
+from cim.models.framework import (
+    Cohort,
+    Determination,
+    Indicator,
+    Level,
+    MonitoringYear,
+    Tier,
+)
+
+__all__ = [
+    "ActivityDefinition",
+    "ActivityRequirement",
+    "Approver",
+    "Assistance",
+    "Cohort",
+    "Determination",
+    "Indicator",
+    "Level",
+    "MonitoringYear",
+    "Requirement",
+    "StepwellBox",
+    "Tier",
+]

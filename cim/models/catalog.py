@@ -1,0 +1,165 @@
+"""The activity catalog: per cohort, each activity with its per-level rules and the
+Stepwell boxes (with their prompts) that carry its content."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from cim.conditions import CONDITIONS, condition_choices
+from cim.models.framework import Cohort, Level, validate_levels
+
+STEP_VALIDATORS = [MinValueValidator(1), MaxValueValidator(4)]
+
+
+class Requirement(models.TextChoices):
+    REQUIRED = "required", "Required"
+    OPTIONAL = "optional", "Optional"
+    CONDITIONAL = "conditional", "Conditional"
+    NOT_APPLICABLE = "not_applicable", "Not applicable"
+
+
+class Assistance(models.TextChoices):
+    INDEPENDENT = "independent", "Independent"
+    ASSISTED = "assisted", "Assisted"
+
+
+class Approver(models.TextChoices):
+    SELPA = "SELPA", "SELPA"
+    CDE = "CDE", "CDE"
+
+
+class ActivityDefinition(models.Model):
+    """One activity of a cohort, e.g. Parent Input in Targeted 2024."""
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="activities")
+    key = models.SlugField(max_length=60, help_text="e.g. parent_input")
+    step = models.PositiveSmallIntegerField(validators=STEP_VALIDATORS)
+    name = models.CharField(max_length=120)
+    position = models.PositiveSmallIntegerField(default=0, help_text="Order within the cohort.")
+    due_date = models.DateField(null=True, blank=True)
+    due_note = models.CharField(max_length=300, blank=True)
+    note = models.TextField(blank=True)
+    inferred = models.BooleanField(
+        default=False,
+        help_text="Not stated by a CDE document: our inference, to be confirmed by CDE.",
+    )
+    source = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ("cohort", "position", "key")
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=("cohort", "key"), name="activity_key_unique_in_cohort"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cohort}: {self.name}"
+
+
+class ActivityRequirement(models.Model):
+    """What one level of the cohort owes for an activity, with whose help and approval."""
+
+    activity = models.ForeignKey(
+        ActivityDefinition, on_delete=models.CASCADE, related_name="requirements"
+    )
+    level = models.PositiveSmallIntegerField(choices=Level.choices)
+    requirement = models.CharField(max_length=16, choices=Requirement.choices)
+    condition = models.CharField(
+        max_length=60,
+        choices=condition_choices,
+        blank=True,
+        help_text="Only for a conditional requirement: when it becomes required.",
+    )
+    assistance = models.CharField(
+        max_length=12, choices=Assistance.choices, blank=True, help_text="Empty: not stated."
+    )
+    approver = models.CharField(
+        max_length=8, choices=Approver.choices, blank=True, help_text="Who approves the work."
+    )
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ("activity", "level")
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=("activity", "level"), name="activity_requirement_one_per_level"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(requirement="conditional", condition__gt="")
+                | (~models.Q(requirement="conditional") & models.Q(condition="")),
+                name="activity_requirement_condition_iff_conditional",
+                violation_error_message="A conditional requirement names its condition; "
+                "other requirements name none.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.activity}, {self.get_level_display()}: {self.get_requirement_display()}"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.requirement == Requirement.CONDITIONAL and self.condition not in CONDITIONS:
+            raise ValidationError({"condition": "Choose the condition that makes it required."})
+        if self.requirement != Requirement.CONDITIONAL and self.condition:
+            raise ValidationError({"condition": "Only a conditional requirement has a condition."})
+
+
+class StepwellBox(models.Model):
+    """A numbered Stepwell text box (1-28) as a cohort uses it: its prompts and NA rules."""
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="stepwell_boxes")
+    activity = models.ForeignKey(
+        ActivityDefinition,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="boxes",
+        help_text="Empty for a box the cohort only marks NA.",
+    )
+    number = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
+    title = models.CharField(max_length=200)
+    step = models.PositiveSmallIntegerField(validators=STEP_VALIDATORS)
+    fields = models.JSONField(
+        default=list, blank=True, help_text="Prompt fields: [{name, type, note, ...}]."
+    )
+    rules = models.JSONField(default=list, blank=True, help_text="Rules the content must meet.")
+    condition = models.CharField(
+        max_length=60,
+        choices=condition_choices,
+        blank=True,
+        help_text="Filled only when this condition holds (e.g. more than one root cause).",
+    )
+    na_levels = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_levels],
+        help_text="Levels that must mark this box NA, e.g. [3].",
+    )
+    na_reason = models.CharField(max_length=300, blank=True)
+    inferred = models.BooleanField(
+        default=False,
+        help_text="Not stated by a CDE document: our inference, to be confirmed by CDE.",
+    )
+    source = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ("cohort", "number")
+        verbose_name_plural = "Stepwell boxes"
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=("cohort", "number"), name="box_number_unique_in_cohort"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cohort}: box {self.number} {self.title}"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.activity is not None and self.activity.cohort_id != self.cohort_id:
+            raise ValidationError({"activity": "Choose an activity of the same cohort."})
+        if self.na_levels and not self.na_reason:
+            raise ValidationError({"na_reason": "Say why the box is NA."})

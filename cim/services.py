@@ -1,0 +1,223 @@
+"""Writes for the monitoring framework: loading the activity catalog."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from django.db import models, transaction
+from django.utils import timezone
+
+from cim.models import (
+    ActivityDefinition,
+    ActivityRequirement,
+    Cohort,
+    Determination,
+    Indicator,
+    MonitoringYear,
+    StepwellBox,
+)
+from lea.models import Organization, User
+from lea.services import audit
+
+CATALOG_DIR = Path(__file__).resolve().parent / "catalog"
+CATALOG_MISSING = "There is no catalog file for {year}: expected {path}."
+
+COHORT_FIELDS = (
+    "tier", "name", "membership", "level_criteria", "stepwell_levels",
+    "deadlines_note", "contact_email", "inferred", "source",
+)  # fmt: skip
+
+
+@dataclass
+class CatalogLoadResult:
+    created: Counter[str] = field(default_factory=Counter)
+    updated: Counter[str] = field(default_factory=Counter)
+    unchanged: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.updated)
+
+
+def catalog_data(*, year: int) -> dict[str, Any]:
+    """The catalog the project ships for a year (cim/catalog/<year>.json)."""
+    path = CATALOG_DIR / f"{year}.json"
+    if not path.exists():
+        raise FileNotFoundError(CATALOG_MISSING.format(year=year, path=path))
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+@transaction.atomic
+def catalog_load(
+    *, actor: User | None, data: dict[str, Any], overwrite: bool = False
+) -> CatalogLoadResult:
+    """Create the cohorts, activities, per-level rules and Stepwell boxes of a catalog.
+
+    Rows that exist are left alone unless `overwrite`, because after the first load the
+    CDE administrator owns them (e.g. confirms an inferred Intensive fact in the admin)
+    and a routine re-run must not undo that.
+    """
+    result = CatalogLoadResult()
+    year = monitoring_year_get_or_create(year=data["year"])
+    for cohort_data in data["cohorts"]:
+        _load_cohort(year, cohort_data, overwrite=overwrite, result=result)
+    if result.changed:
+        audit(
+            actor=actor,
+            verb="catalog.load",
+            target=year,
+            changes={"created": dict(result.created), "updated": dict(result.updated)},
+        )
+    return result
+
+
+def _load_cohort(
+    year: MonitoringYear, data: dict[str, Any], *, overwrite: bool, result: CatalogLoadResult
+) -> None:
+    values = {key: data[key] for key in COHORT_FIELDS}
+    for key in ("srr_self_review_due", "step1_due", "step2_due", "step3_due", "step4_end"):
+        values[key] = _date(data[key])
+    cohort = _upsert(
+        Cohort, {"key": data["key"]}, {"year": year, **values}, overwrite=overwrite, result=result
+    )
+    activities = {
+        item["key"]: _load_activity(cohort, item, overwrite=overwrite, result=result)
+        for item in data["activities"]
+    }
+    for box in data["stepwell_boxes"]:
+        box_values = {key: value for key, value in box.items() if key not in ("number", "activity")}
+        box_values["activity"] = activities[box["activity"]] if box["activity"] else None
+        _upsert(
+            StepwellBox,
+            {"cohort": cohort, "number": box["number"]},
+            box_values,
+            overwrite=overwrite,
+            result=result,
+        )
+
+
+def _load_activity(
+    cohort: Cohort, data: dict[str, Any], *, overwrite: bool, result: CatalogLoadResult
+) -> ActivityDefinition:
+    values = {key: value for key, value in data.items() if key not in ("key", "levels")}
+    values["due_date"] = _date(data["due_date"])
+    activity = _upsert(
+        ActivityDefinition,
+        {"cohort": cohort, "key": data["key"]},
+        values,
+        overwrite=overwrite,
+        result=result,
+    )
+    for level, rule in data["levels"].items():
+        _upsert(
+            ActivityRequirement,
+            {"activity": activity, "level": int(level)},
+            rule,
+            overwrite=overwrite,
+            result=result,
+        )
+    return activity
+
+
+def _upsert[M: models.Model](
+    model: type[M],
+    lookup: dict[str, Any],
+    values: dict[str, Any],
+    *,
+    overwrite: bool,
+    result: CatalogLoadResult,
+) -> M:
+    name = model._meta.model_name or model.__name__
+    obj = model._default_manager.filter(**lookup).first()
+    if obj is None:
+        obj = model(**lookup, **values)
+        obj.full_clean()
+        obj.save()
+        result.created[name] += 1
+        return obj
+    changed = [key for key, value in values.items() if getattr(obj, key) != value]
+    if not (overwrite and changed):
+        result.unchanged[name] += 1
+        return obj
+    for key in changed:
+        setattr(obj, key, values[key])
+    obj.full_clean()
+    obj.save(update_fields=changed)
+    result.updated[name] += 1
+    return obj
+
+
+def _date(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+# --- Years and determinations -------------------------------------------------------------
+
+
+def monitoring_year_get_or_create(*, year: int) -> MonitoringYear:
+    monitoring_year, _ = MonitoringYear.objects.get_or_create(year=year)
+    return monitoring_year
+
+
+DETERMINATION_FACTS = ("tier", "level", "new_to_cim", "source_file", "source_row")
+
+
+@dataclass(frozen=True)
+class DeterminationFacts:
+    """What the ADL says about an LEA, as the load passes it in."""
+
+    tier: str
+    level: int | None
+    unmet: tuple[Indicator, ...]
+    new_to_cim: bool
+    source_file: str = ""
+    source_row: int | None = None
+
+
+@transaction.atomic
+def determination_save(
+    *,
+    actor: User | None,
+    lea: Organization,
+    year: MonitoringYear,
+    facts: DeterminationFacts,
+    existing: Determination | None,
+) -> tuple[Determination, dict[str, list[Any]]]:
+    """Create the LEA's determination for the year, or bring it in line with `facts`.
+
+    Returns the determination and what changed as {field: [old, new]}; an empty dict for
+    an unchanged determination, which is then not written at all (a reload is a no-op).
+    """
+    determination = existing or Determination(lea=lea, year=year)
+    old_codes = sorted(determination.unmet_codes) if existing else []
+    new_codes = sorted(indicator.code for indicator in facts.unmet)
+    changes: dict[str, list[Any]] = {
+        name: [getattr(determination, name) if existing else None, getattr(facts, name)]
+        for name in ("tier", "level", "new_to_cim")
+        if existing is None or getattr(determination, name) != getattr(facts, name)
+    }
+    if old_codes != new_codes:
+        changes["unmet_indicators"] = [old_codes, new_codes]
+    if not changes:
+        return determination, changes
+    for name in DETERMINATION_FACTS:
+        setattr(determination, name, getattr(facts, name))
+    determination.loaded_by, determination.loaded_at = actor, timezone.now()
+    # The load reads lea and year once for all rows and keeps one row per LEA, so the
+    # per-row foreign-key and uniqueness queries of a full validation would only repeat it.
+    determination.full_clean(exclude=["lea", "year"], validate_constraints=False)
+    if existing:
+        determination.save(update_fields=[*DETERMINATION_FACTS, "loaded_by", "loaded_at"])
+    else:
+        determination.save()
+    if "unmet_indicators" in changes:
+        determination.unmet_indicators.set(facts.unmet)
+    verb = "determination.change" if existing else "determination.create"
+    audit(actor=actor, verb=verb, target=determination, organization=lea, changes=changes)
+    return determination, changes

@@ -1,0 +1,29 @@
+"""Shared test helpers for the monitoring framework: the shipped 2024 catalog and
+determinations built the way the ADL load builds them."""
+
+from __future__ import annotations
+
+from cim import services
+from cim.models import Cohort, Determination, Indicator, MonitoringYear, Tier
+from lea.models import Organization
+
+
+def load_2024() -> dict[str, Cohort]:
+    services.catalog_load(actor=None, data=services.catalog_data(year=2024))
+    return {cohort.tier: cohort for cohort in Cohort.objects.filter(year__year=2024)}
+
+
+def determination(
+    lea: Organization,
+    *,
+    tier: str = Tier.TARGETED,
+    level: int | None = 1,
+    unmet: tuple[str, ...] = (),
+    new_to_cim: bool = True,
+) -> Determination:
+    year, _ = MonitoringYear.objects.get_or_create(year=2024)
+    made = Determination.objects.create(
+        lea=lea, year=year, tier=tier, level=level, new_to_cim=new_to_cim
+    )
+    made.unmet_indicators.set(Indicator.objects.filter(code__in=unmet))
+    return made
