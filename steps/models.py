@@ -1,0 +1,78 @@
+"""An LEA's engagement in a CIM cohort and the activity records it owes."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.db import models
+
+from cim.models import ActivityDefinition, Approver, Assistance, Cohort, Determination
+
+
+class Engagement(models.Model):
+    """One LEA's CIM process for one cohort, started by the ADL load."""
+
+    lea = models.ForeignKey(
+        "lea.Organization",
+        on_delete=models.PROTECT,
+        related_name="engagements",
+        limit_choices_to={"kind": "lea"},
+    )
+    cohort = models.ForeignKey(Cohort, on_delete=models.PROTECT, related_name="engagements")
+    determination = models.ForeignKey(
+        Determination, on_delete=models.PROTECT, related_name="engagements"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("cohort", "lea__name")
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=("lea", "cohort"), name="engagement_one_per_lea_cohort"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lea} in {self.cohort}"
+
+
+class ResolvedRequirement(models.TextChoices):
+    """A requirement after resolution for one LEA: never "conditional"."""
+
+    REQUIRED = "required", "Required"
+    OPTIONAL = "optional", "Optional"
+    NOT_APPLICABLE = "not_applicable", "Not applicable"
+
+
+class ActivityRecord(models.Model):
+    """An activity an LEA owes (or may do), with the requirement resolved for that LEA."""
+
+    class Status(models.TextChoices):
+        NOT_STARTED = "not_started", "Not started"
+        IN_PROGRESS = "in_progress", "In progress"
+        SUBMITTED = "submitted", "Submitted"
+        RETURNED = "returned", "Returned for revision"
+        APPROVED = "approved", "Approved"
+        MARKED_NA = "marked_na", "Marked not applicable"
+
+    engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="records")
+    definition = models.ForeignKey(
+        ActivityDefinition, on_delete=models.PROTECT, related_name="records"
+    )
+    requirement = models.CharField(max_length=16, choices=ResolvedRequirement.choices)
+    requirement_reason = models.CharField(max_length=300)
+    assistance = models.CharField(max_length=12, choices=Assistance.choices, blank=True)
+    approver = models.CharField(max_length=8, choices=Approver.choices, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.NOT_STARTED)
+    due_date = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("engagement", "definition__position")
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=("engagement", "definition"), name="activity_record_one_per_definition"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.engagement}: {self.definition.name}"

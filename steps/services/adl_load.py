@@ -1,0 +1,375 @@
+"""The spring ADL load: organisations, determinations, engagements and invitations."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from cim import services as cim_services
+from cim.adl import AdlIssue, AdlRow, read_adl
+from cim.models import ActivityDefinition, Cohort, Determination, Indicator, MonitoringYear, Tier
+from cim.resolver import resolve_activities
+from lea import services as lea_services
+from lea.models import Invitation, Membership, Organization, Role, User
+from steps.models import Engagement
+from steps.services.engagements import (
+    engagement_is_stale,
+    engagement_resolve,
+    engagement_start,
+    required_summary,
+)
+
+ENGAGED_OTHER_TIER = (
+    "{lea} is already in the {cohort} cohort. Changing its tier here would leave that "
+    "work behind: a CDE administrator changes it in the admin first."
+)
+ENGAGED_NOT_NEW = (
+    "{lea} already started CIM in the {cohort} cohort from an earlier load of this "
+    "year's ADL: a CDE administrator withdraws that first if it is not new to CIM."
+)
+SELPA_CHANGED = "This LEA moves from {old} to {new}: check that this is intended."
+
+
+@dataclass
+class LeaPlan:
+    """What a load does (or, in a dry run, would do) for one LEA."""
+
+    row: int
+    cds_code: str
+    lea_name: str
+    action: str = "unchanged"  # "create", "change" or "unchanged"
+    changes: list[str] = field(default_factory=list)
+
+    def note(self, change: str, *, action: str = "change") -> None:
+        self.changes.append(change)
+        if self.action != "create":
+            self.action = action
+
+    def __str__(self) -> str:
+        details = "; ".join(self.changes)
+        return f"row {self.row}, {self.cds_code} {self.lea_name}: {self.action}" + (
+            f" ({details})" if details else ""
+        )
+
+
+@dataclass
+class AdlLoadResult:
+    dry_run: bool = False
+    errors: list[AdlIssue] = field(default_factory=list)
+    warnings: list[AdlIssue] = field(default_factory=list)
+    plan: list[LeaPlan] = field(default_factory=list)
+    counts: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def is_valid(self) -> bool:
+        return not self.errors
+
+
+@dataclass
+class _State:
+    """Everything the load compares against, read in a fixed number of queries."""
+
+    year: MonitoringYear
+    selpas: dict[str, Organization]
+    leas: dict[str, Organization]
+    determinations: dict[int, Determination]
+    engagements: dict[int, Engagement]
+    cohorts: dict[str, Cohort]
+    indicators: dict[str, Indicator]
+    leads: set[tuple[int, str]]
+
+
+def adl_apply(
+    *, actor: User, year: int, content: bytes, file_name: str = "", dry_run: bool = False
+) -> AdlLoadResult:
+    """Check an ADL file and, when it has no errors, load it (or plan it, for a dry run)."""
+    adl = read_adl(content, year=year)
+    if not adl.is_valid:
+        return AdlLoadResult(dry_run=dry_run, errors=adl.errors, warnings=adl.warnings)
+    result = determination_load(
+        actor=actor, year=year, rows=adl.rows, file_name=file_name, dry_run=dry_run
+    )
+    result.warnings[:0] = adl.warnings
+    return result
+
+
+@transaction.atomic
+def determination_load(
+    *, actor: User, year: int, rows: list[AdlRow], file_name: str = "", dry_run: bool
+) -> AdlLoadResult:
+    """Apply checked ADL rows in one transaction; a dry run does the same and rolls back,
+    so its plan is exactly what applying would do."""
+    result = AdlLoadResult(dry_run=dry_run)
+    state = _read_state(year=year, rows=rows)
+    result.errors = _conflicts(rows, state)
+    if result.errors:
+        return result
+    determinations = {
+        row.cds_code: _load_row(row, state, actor=actor, file_name=file_name, result=result)
+        for row in rows
+    }
+    _load_engagements(rows, determinations, state, actor=actor, result=result)
+    if result.counts:
+        lea_services.audit(
+            actor=actor,
+            verb="adl.load",
+            target=state.year,
+            changes={"file": file_name, "rows": len(rows), **result.counts},
+        )
+    if dry_run:
+        transaction.set_rollback(True)
+    return result
+
+
+def _read_state(*, year: int, rows: list[AdlRow]) -> _State:
+    monitoring_year = cim_services.monitoring_year_get_or_create(year=year)
+    leas = Organization.objects.filter(
+        kind=Organization.Kind.LEA, code__in=[row.cds_code for row in rows]
+    ).select_related("selpa")
+    lea_ids = [lea.pk for lea in leas]
+    cohorts = Cohort.objects.filter(year=monitoring_year).prefetch_related(
+        Prefetch("activities", ActivityDefinition.objects.prefetch_related("requirements"))
+    )
+    engagements = (
+        Engagement.objects.filter(cohort__year=monitoring_year, lea_id__in=lea_ids)
+        .select_related("cohort", "lea")
+        .prefetch_related("records")
+    )
+    leads = Membership.objects.filter(organization_id__in=lea_ids, role=Role.LEA_LEAD)
+    invited = Invitation.objects.filter(
+        organization_id__in=lea_ids,
+        role=Role.LEA_LEAD,
+        accepted_at__isnull=True,
+        revoked_at__isnull=True,
+        expires_at__gt=timezone.now(),
+    )
+    return _State(
+        year=monitoring_year,
+        selpas={
+            selpa.code: selpa
+            for selpa in Organization.objects.filter(
+                kind=Organization.Kind.SELPA, code__in={row.selpa_code for row in rows}
+            )
+        },
+        leas={lea.code: lea for lea in leas},
+        determinations={
+            determination.lea_id: determination
+            for determination in Determination.objects.filter(
+                year=monitoring_year, lea_id__in=lea_ids
+            ).prefetch_related("unmet_indicators")
+        },
+        engagements={engagement.lea_id: engagement for engagement in engagements},
+        cohorts={cohort.tier: cohort for cohort in cohorts},
+        indicators={indicator.code: indicator for indicator in Indicator.objects.all()},
+        leads={
+            *leads.values_list("organization_id", "user__email"),
+            *invited.values_list("organization_id", "email"),
+        },
+    )
+
+
+def _conflicts(rows: list[AdlRow], state: _State) -> list[AdlIssue]:
+    """Rows that would strand work an LEA already has: refused, never silently undone."""
+    errors = []
+    for row in rows:
+        lea = state.leas.get(row.cds_code)
+        engagement = state.engagements.get(lea.pk) if lea else None
+        if engagement is None:
+            continue
+        context = {"lea": engagement.lea.name, "cohort": engagement.cohort.name}
+        if engagement.cohort.tier != row.tier:
+            errors.append(AdlIssue(row.row, "tier", ENGAGED_OTHER_TIER.format(**context)))
+        elif not row.new_to_cim:
+            errors.append(AdlIssue(row.row, "new_to_cim", ENGAGED_NOT_NEW.format(**context)))
+    return errors
+
+
+# --- Organisations, determinations and contacts, row by row -------------------------------
+
+
+def _load_row(
+    row: AdlRow, state: _State, *, actor: User, file_name: str, result: AdlLoadResult
+) -> Determination:
+    plan = LeaPlan(row=row.row, cds_code=row.cds_code, lea_name=row.lea_name)
+    result.plan.append(plan)
+    selpa = _sync_selpa(row, state, actor=actor, plan=plan, result=result)
+    lea = _sync_lea(row, selpa, state, actor=actor, plan=plan, result=result)
+    facts = cim_services.DeterminationFacts(
+        tier=row.tier,
+        level=row.level,
+        unmet=tuple(state.indicators[code] for code in row.unmet_indicators),
+        new_to_cim=row.new_to_cim,
+        source_file=file_name[:255],
+        source_row=row.row,
+    )
+    existing = state.determinations.get(lea.pk)
+    # Checked before calling the service so an unchanged row costs no savepoint.
+    if existing and not cim_services.determination_changes(existing=existing, facts=facts):
+        return existing
+    determination, changes = cim_services.determination_save(
+        actor=actor, lea=lea, year=state.year, facts=facts, existing=existing
+    )
+    if changes:
+        result.counts[
+            "determinations created" if existing is None else "determinations changed"
+        ] += 1
+        plan.note(_describe_determination(changes, created=existing is None))
+    _sync_contact(row, lea, state, actor=actor, plan=plan, result=result)
+    return determination
+
+
+def _sync_selpa(
+    row: AdlRow, state: _State, *, actor: User, plan: LeaPlan, result: AdlLoadResult
+) -> Organization:
+    selpa = state.selpas.get(row.selpa_code)
+    if selpa is None:
+        selpa = lea_services.organization_create(
+            actor=actor,
+            kind=Organization.Kind.SELPA,
+            name=row.selpa_name,
+            code=row.selpa_code,
+            county=row.county,
+            region=row.region,
+        )
+        state.selpas[row.selpa_code] = selpa
+        result.counts["SELPAs created"] += 1
+        plan.note(f"new SELPA {selpa.code} {selpa.name}")
+    elif selpa.name != row.selpa_name and lea_services.organization_update_details(
+        actor=actor, organization=selpa, name=row.selpa_name
+    ):
+        result.counts["SELPAs changed"] += 1
+        plan.note(f"SELPA {selpa.code} renamed to {selpa.name}")
+    return selpa
+
+
+def _sync_lea(
+    row: AdlRow,
+    selpa: Organization,
+    state: _State,
+    *,
+    actor: User,
+    plan: LeaPlan,
+    result: AdlLoadResult,
+) -> Organization:
+    lea = state.leas.get(row.cds_code)
+    if lea is None:
+        lea = lea_services.organization_create(
+            actor=actor,
+            kind=Organization.Kind.LEA,
+            name=row.lea_name,
+            code=row.cds_code,
+            selpa=selpa,
+            county=row.county,
+            region=row.region,
+        )
+        state.leas[row.cds_code] = lea
+        result.counts["LEAs created"] += 1
+        plan.note("new LEA", action="create")
+        return lea
+    # An empty county or region in the file means "not given", not "clear it".
+    county, region = row.county or None, row.region
+    details: dict[str, object] = {"name": row.lea_name, "county": county, "region": region}
+    changed: list[str] = []
+    if any(value is not None and getattr(lea, key) != value for key, value in details.items()):
+        changed = lea_services.organization_update_details(
+            actor=actor, organization=lea, name=row.lea_name, county=county, region=region
+        )
+    if lea.selpa_id != selpa.pk:
+        old = lea.selpa
+        lea_services.organization_move_to_selpa(actor=actor, organization=lea, selpa=selpa)
+        message = SELPA_CHANGED.format(old=old, new=selpa)
+        result.warnings.append(AdlIssue(row.row, "selpa_code", message))
+        changed.append("SELPA")
+    if changed:
+        result.counts["LEAs changed"] += 1
+        plan.note(f"LEA {', '.join(changed)} changed")
+    return lea
+
+
+def _describe_determination(changes: dict[str, list[Any]], *, created: bool) -> str:
+    if created:
+        tier, level = changes["tier"][1], changes["level"][1]
+        new = "new to CIM" if changes["new_to_cim"][1] else "not new to CIM"
+        label = Tier(tier).label + (f" Level {level}" if level else "")
+        return f"determination {label}, {new}"
+    return "determination " + ", ".join(
+        f"{name} {_shown(old)} -> {_shown(new)}" for name, (old, new) in changes.items()
+    )
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, list):
+        return "; ".join(value) or "none"
+    return "none" if value is None else str(value)
+
+
+def _sync_contact(
+    row: AdlRow,
+    lea: Organization,
+    state: _State,
+    *,
+    actor: User,
+    plan: LeaPlan,
+    result: AdlLoadResult,
+) -> None:
+    """Invite the LEA's CIM lead, unless they already lead it or have a pending invitation."""
+    if not row.contact_email or (lea.pk, row.contact_email) in state.leads:
+        return
+    lea_services.invitation_create(
+        actor=actor,
+        organization=lea,
+        email=row.contact_email,
+        role=Role.LEA_LEAD,
+        full_name=row.contact_name,
+    )
+    state.leads.add((lea.pk, row.contact_email))
+    result.counts["invitations created"] += 1
+    plan.note(f"invite {row.contact_email} as CIM team lead")
+
+
+def _load_engagements(
+    rows: list[AdlRow],
+    determinations: dict[str, Determination],
+    state: _State,
+    *,
+    actor: User,
+    result: AdlLoadResult,
+) -> None:
+    """One engagement per LEA new to CIM whose tier has a cohort this year (Universal has
+    none), with every catalog activity resolved for that LEA."""
+    plans = {plan.cds_code: plan for plan in result.plan}
+    wanted = [row for row in rows if row.new_to_cim and row.tier in state.cohorts]
+    # Read again so every determination carries its (possibly just changed) indicators.
+    fresh = Determination.objects.filter(
+        pk__in=[determinations[row.cds_code].pk for row in wanted]
+    ).prefetch_related("unmet_indicators")
+    by_pk = {determination.pk: determination for determination in fresh}
+    for row in wanted:
+        determination = by_pk[determinations[row.cds_code].pk]
+        cohort = state.cohorts[row.tier]
+        activities = resolve_activities(determination=determination, cohort=cohort)
+        engagement = state.engagements.get(determination.lea_id)
+        plan = plans[row.cds_code]
+        if engagement is None:
+            engagement_start(
+                actor=actor,
+                lea=state.leas[row.cds_code],
+                cohort=cohort,
+                determination=determination,
+                activities=activities,
+            )
+            result.counts["engagements created"] += 1
+            result.counts["activity records created"] += len(activities)
+            plan.note(f"starts {cohort.name} with {required_summary(activities)}")
+            continue
+        if not engagement_is_stale(engagement=engagement, activities=activities):
+            continue
+        notes = engagement_resolve(actor=actor, engagement=engagement, activities=activities)
+        if notes:
+            result.counts["engagements changed"] += 1
+            plan.note("; ".join(notes))
