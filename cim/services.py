@@ -180,6 +180,22 @@ class DeterminationFacts:
     source_row: int | None = None
 
 
+def determination_changes(
+    *, existing: Determination | None, facts: DeterminationFacts
+) -> dict[str, list[Any]]:
+    """What saving `facts` would change, as {field: [old, new]}; empty when nothing would."""
+    changes: dict[str, list[Any]] = {
+        name: [getattr(existing, name) if existing else None, getattr(facts, name)]
+        for name in ("tier", "level", "new_to_cim")
+        if existing is None or getattr(existing, name) != getattr(facts, name)
+    }
+    old_codes = sorted(existing.unmet_codes) if existing else []
+    new_codes = sorted(indicator.code for indicator in facts.unmet)
+    if old_codes != new_codes:
+        changes["unmet_indicators"] = [old_codes, new_codes]
+    return changes
+
+
 @transaction.atomic
 def determination_save(
     *,
@@ -195,15 +211,7 @@ def determination_save(
     an unchanged determination, which is then not written at all (a reload is a no-op).
     """
     determination = existing or Determination(lea=lea, year=year)
-    old_codes = sorted(determination.unmet_codes) if existing else []
-    new_codes = sorted(indicator.code for indicator in facts.unmet)
-    changes: dict[str, list[Any]] = {
-        name: [getattr(determination, name) if existing else None, getattr(facts, name)]
-        for name in ("tier", "level", "new_to_cim")
-        if existing is None or getattr(determination, name) != getattr(facts, name)
-    }
-    if old_codes != new_codes:
-        changes["unmet_indicators"] = [old_codes, new_codes]
+    changes = determination_changes(existing=existing, facts=facts)
     if not changes:
         return determination, changes
     for name in DETERMINATION_FACTS:
