@@ -83,6 +83,7 @@ def celery_worker(transactional_db: None, tmp_path: Path) -> Iterator[Worker]:
         }
         for folder in ("queue", "processed"):
             (broker_dir / folder).mkdir(parents=True)
+        _reset_broker_connections()
     log = tmp_path / "worker.log"
     with log.open("wb") as log_file:
         process = subprocess.Popen(
@@ -96,3 +97,12 @@ def celery_worker(transactional_db: None, tmp_path: Path) -> Iterator[Worker]:
         process.terminate()
         process.wait(timeout=30)
         celery_app.conf.broker_transport_options = settings.CELERY_BROKER_TRANSPORT_OPTIONS
+        _reset_broker_connections()
+
+
+def _reset_broker_connections() -> None:
+    # Pooled connections keep the transport options they were opened with.
+    if celery_app._pool is not None:
+        celery_app._pool.force_close_all()
+        celery_app._pool = None
+    celery_app.amqp._producer_pool = None
