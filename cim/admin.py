@@ -1,0 +1,132 @@
+"""The catalog in the Django admin, where a CDE administrator confirms or corrects it.
+
+Facts the project inferred (no CDE document states them) carry `inferred`; the lists
+show and filter on it so the administrator can work through them and clear the flag.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import Model
+from django.forms import BaseInlineFormSet, ModelForm
+from django.http import HttpRequest
+
+from cim.models import (
+    ActivityDefinition,
+    ActivityRequirement,
+    Cohort,
+    Determination,
+    Indicator,
+    MonitoringYear,
+    StepwellBox,
+)
+from lea import services
+from lea.models import User
+
+
+class AuditedAdmin(admin.ModelAdmin):
+    """Every catalog edit leaves an AuditEvent, like the app's own services do."""
+
+    def save_model(self, request: HttpRequest, obj: Model, form: ModelForm, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        self._audit(request, obj, "change" if change else "create", form.changed_data)
+
+    def save_formset(
+        self, request: HttpRequest, form: ModelForm, formset: BaseInlineFormSet, change: bool
+    ) -> None:
+        super().save_formset(request, form, formset, change)
+        for inline_form in formset.forms:
+            if inline_form.has_changed() and inline_form.instance.pk:
+                self._audit(request, inline_form.instance, "change", inline_form.changed_data)
+
+    def delete_model(self, request: HttpRequest, obj: Model) -> None:
+        self._audit(request, obj, "delete", [])
+        super().delete_model(request, obj)
+
+    def _audit(self, request: HttpRequest, obj: Model, action: str, fields: list[str]) -> None:
+        actor: User = request.user  # type: ignore[assignment]
+        services.audit(
+            actor=actor,
+            verb=f"catalog.{obj._meta.model_name}.{action}",
+            target=obj,
+            changes={"fields": sorted(fields)},
+        )
+
+
+@admin.register(MonitoringYear)
+class MonitoringYearAdmin(AuditedAdmin):
+    list_display = ("year", "adl_sent_on")
+
+
+@admin.register(Cohort)
+class CohortAdmin(AuditedAdmin):
+    list_display = (
+        "name",
+        "key",
+        "year",
+        "tier",
+        "step1_due",
+        "step2_due",
+        "step3_due",
+        "inferred",
+    )
+    list_filter = ("year", "tier", "inferred")
+    search_fields = ("name", "key")
+
+
+class ActivityRequirementInline(admin.TabularInline):
+    model = ActivityRequirement
+    extra = 0
+    fields = ("level", "requirement", "condition", "assistance", "approver", "note")
+
+
+class StepwellBoxInline(admin.TabularInline):
+    model = StepwellBox
+    extra = 0
+    fields = ("number", "title", "na_levels", "na_reason", "inferred")
+    show_change_link = True
+
+
+@admin.register(ActivityDefinition)
+class ActivityDefinitionAdmin(AuditedAdmin):
+    list_display = ("name", "cohort", "step", "key", "due_date", "inferred")
+    list_filter = ("cohort", "step", "inferred")
+    list_editable = ("inferred",)
+    search_fields = ("name", "key")
+    ordering = ("cohort", "position")
+    inlines = (ActivityRequirementInline, StepwellBoxInline)
+
+
+@admin.register(StepwellBox)
+class StepwellBoxAdmin(AuditedAdmin):
+    list_display = ("number", "title", "cohort", "activity", "step", "na_levels", "inferred")
+    list_filter = ("cohort", "step", "inferred")
+    list_editable = ("inferred",)
+    search_fields = ("title",)
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(AuditedAdmin):
+    list_display = ("code", "name", "kind")
+    list_filter = ("kind",)
+
+
+@admin.register(Determination)
+class DeterminationAdmin(admin.ModelAdmin):
+    """Read-only: determinations come from the ADL load, which keeps engagements in step."""
+
+    list_display = ("lea", "year", "tier", "level", "new_to_cim", "loaded_at")
+    list_filter = ("year", "tier", "level", "new_to_cim")
+    search_fields = ("lea__name", "lea__code")
+    list_select_related = ("lea", "year")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from django.test import Client
+
+from cim.models import ActivityDefinition, MonitoringYear
+from lea.models import AuditEvent
+
+
+def test_it_lists_and_filters_inferred_catalog_facts(admin_client: Client, cohorts: dict) -> None:
+    response = admin_client.get("/admin/cim/activitydefinition/", {"inferred__exact": "1"})
+
+    assert response.status_code == 200
+    shown = {definition.pk for definition in response.context["cl"].result_list}
+    assert shown == set(
+        ActivityDefinition.objects.filter(inferred=True).values_list("pk", flat=True)
+    )
+    assert all(
+        definition.cohort.key == "intensive_2024"
+        for definition in response.context["cl"].result_list
+    )
+
+
+def test_it_audits_a_catalog_edit(admin_client: Client, cohorts: dict) -> None:
+    year = MonitoringYear.objects.get(year=2024)
+
+    response = admin_client.post(
+        f"/admin/cim/monitoringyear/{year.pk}/change/", {"year": 2024, "adl_sent_on": "2024-03-15"}
+    )
+
+    assert response.status_code == 302
+    event = AuditEvent.objects.get(verb="catalog.monitoringyear.change")
+    assert event.changes == {"fields": ["adl_sent_on"]}
