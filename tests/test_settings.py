@@ -1,0 +1,57 @@
+"""Production settings: hardened, and refusing to start without their secrets."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PRODUCTION = {
+    "DJANGO_ENV": "production",
+    "SECRET_KEY": "k" * 20 + "production-test-secret-key-with-enough-variety-0123456789",
+    "ALLOWED_HOSTS": "cim.example.org",
+    "DATABASE_URL": "postgres://cim@db.example.org:5432/cim",
+    "REDIS_URL": "redis://redis.example.org:6379/0",
+    "EMAIL_URL": "smtp+tls://user:password@smtp.example.org:587",
+}
+
+
+def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {key: value for key, value in os.environ.items() if key not in PRODUCTION}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_it_passes_the_deploy_checks_in_production() -> None:
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_it_refuses_to_start_in_production_without_a_secret_key() -> None:
+    env = {key: value for key, value in PRODUCTION.items() if key != "SECRET_KEY"}
+    result = _manage("check", **env)
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set when DJANGO_ENV=production" in result.stderr
+
+
+def test_it_refuses_an_unknown_environment_name() -> None:
+    result = _manage("check", DJANGO_ENV="staging")
+    assert result.returncode != 0
+    assert "DJANGO_ENV must be development, test or production" in result.stderr
+
+
+def test_it_sends_hardening_headers(client, db: None) -> None:
+    response = client.get("/login/")
+    csp = response["Content-Security-Policy"]
+    assert "'unsafe-inline'" not in csp
+    assert "script-src 'self'" in csp
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["Referrer-Policy"] == "strict-origin-when-cross-origin"
