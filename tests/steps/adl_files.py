@@ -47,8 +47,9 @@ def xlsx_file(*rows: list[str]) -> bytes:
 
 
 def _as_excel(name: str, value: str) -> object:
+    # Excel drops leading zeros; real codes have at most one (counties 01-09).
     if name in ("cds_code", "selpa_code", "region", "level") and value.isdigit():
-        return int(value)
+        return value if value.startswith("00") else int(value)
     if name == "new_to_cim":
         return value == "yes"
     return value or None

@@ -6,7 +6,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from cim.models import Determination, Requirement
+from cim.models import ActivityDefinition, Determination, Requirement
+from cim.resolver import resolve_activities
 from lea.models import AuditEvent, Invitation, Organization
 from steps import services
 from steps.models import ActivityRecord, Engagement
@@ -223,3 +224,42 @@ def test_it_reloads_with_a_query_count_that_does_not_grow_per_row(
         counts.append(len(queries))
 
     assert counts[0] == counts[1], "\n".join(q["sql"][:150] for q in queries.captured_queries)
+
+
+def test_it_adds_records_for_a_new_catalog_activity_and_renames_a_selpa(
+    world: World, cohorts: dict
+) -> None:
+    rows = spring_file(world)
+    load(world, csv_file(*rows))
+    extra = ActivityDefinition.objects.create(
+        cohort=cohorts["targeted"], key="site_visit", step=1, name="Site Visit", position=5
+    )
+    for level in (1, 2, 3):
+        extra.requirements.create(level=level, requirement=Requirement.OPTIONAL)
+    for cells in rows:
+        if cells[2] == "4401":
+            cells[3] = "Bay Shore Regional SELPA"
+
+    result = load(world, csv_file(*rows))
+
+    assert result.errors == []
+    assert result.counts == {"SELPAs changed": 1, "engagements changed": 2}
+    assert "SELPA 4401 renamed to Bay Shore Regional SELPA" in str(result.plan[0])
+    assert "Site Visit added (optional)" in str(result.plan[0])
+    assert records_of(world.lea.code)["site_visit"].status == "not_started"
+
+
+def test_it_resolves_nothing_for_an_engagement_already_in_line(world: World, cohorts: dict) -> None:
+    load(world, csv_file(*spring_file(world)))
+    engagement = Engagement.objects.get(lea=world.lea)
+    activities = resolve_activities(
+        determination=engagement.determination, cohort=engagement.cohort
+    )
+
+    assert not services.engagement_is_stale(engagement=engagement, activities=activities)
+    assert (
+        services.engagement_resolve(
+            actor=world.cde_admin, engagement=engagement, activities=activities
+        )
+        == []
+    )
