@@ -17,7 +17,9 @@ PRODUCTION = {
 
 
 def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {key: value for key, value in os.environ.items() if key not in PRODUCTION}
+    # Only what a fresh shell would have: no test-run switches such as
+    # DJANGO_ALLOW_ASYNC_UNSAFE, and none of the production variables unless given.
+    clean = {key: value for key, value in os.environ.items() if key in {"PATH", "HOME", "LANG"}}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,

@@ -9,7 +9,9 @@ from django.core import mail
 from tests.browser.conftest import log_in, serious_accessibility_violations
 from tests.conftest import World
 
-pytestmark = pytest.mark.browser
+# serialized_rollback: these tests commit, and the flush after them would also remove the
+# rows that migrations created (the SPP/APR indicators) for every later test.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def test_it_has_an_accessible_login_page(page: Any, browser_world: World) -> None:

@@ -12,7 +12,11 @@ from lea.models import User
 from tests.conftest import build_world
 from tests.integration.conftest import Worker
 
-pytestmark = pytest.mark.integration
+# serialized_rollback: see tests/browser/test_pages.py.
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def test_it_delivers_an_invitation_through_the_worker(celery_worker: Worker) -> None:
