@@ -11,7 +11,10 @@ from tests.conftest import World
 
 # serialized_rollback: these tests commit, and the flush after them would also remove the
 # rows that migrations created (the SPP/APR indicators) for every later test.
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def test_it_has_an_accessible_login_page(page: Any, browser_world: World) -> None:

@@ -88,6 +88,7 @@ def test_it_routes_targeted_approval_and_assistance_by_level(
 
     assert plan.approver == approver
     assert plan.assistance == assistance
+    assert plan.due_date is not None
     assert plan.due_date.isoformat() == "2024-12-06"
 
 
