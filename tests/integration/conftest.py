@@ -103,6 +103,8 @@ def celery_worker(transactional_db: None, tmp_path: Path) -> Iterator[Worker]:
 def _reset_broker_connections() -> None:
     # Pooled connections keep the transport options they were opened with; this drops
     # them the way Celery's own after-fork hook (Celery._after_fork) does.
-    celery_app.pool.force_close_all()
-    celery_app._pool = None  # type: ignore[attr-defined]
+    pool = celery_app._pool  # type: ignore[attr-defined]
+    if pool is not None:
+        pool.force_close_all()
+        celery_app._pool = None  # type: ignore[attr-defined]
     celery_app.amqp._producer_pool = None  # type: ignore[attr-defined]
