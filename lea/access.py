@@ -13,15 +13,20 @@ permissions are django-guardian grants to per-organisation role groups (see
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
+from django.apps import apps
 from django.contrib.auth.models import AnonymousUser
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 from guardian.shortcuts import get_objects_for_user
 
 from lea.models import ROLES_BY_KIND, Invitation, Membership, Organization, Role, User
+
+if TYPE_CHECKING:
+    # steps depends on lea, not the other way round: the model is looked up when called.
+    from steps.models import Engagement
 
 VIEW_ORGANIZATION = "lea.view_organization"
 MANAGE_MEMBERS = "lea.manage_members"
@@ -76,6 +81,22 @@ def users_for(user: AnyUser) -> QuerySet[User]:
     if _is_active(user) and user.has_perm("lea.change_user"):
         return User.objects.all()
     return User.objects.none()
+
+
+def _engagement_model() -> type[Engagement]:
+    return cast("type[Engagement]", apps.get_model("steps", "Engagement"))
+
+
+def engagements_for(user: AnyUser) -> QuerySet[Engagement]:
+    """Engagements of the LEAs the user may see: an LEA's people get their LEA's, a SELPA
+    reviewer those of its LEAs, CDE staff every one."""
+    return _engagement_model().objects.filter(lea__in=organizations_for(user))
+
+
+def engagements_for_system() -> QuerySet[Engagement]:
+    """Every engagement, for operator commands and tasks that act for the system (e.g.
+    `manage.py export_status`), never for a request: views use `engagements_for(user)`."""
+    return _engagement_model().objects.all()
 
 
 # --- Object checks ------------------------------------------------------------------------
@@ -180,3 +201,35 @@ def member_managers_for(organization: Organization) -> QuerySet[User]:
         memberships__organization=organization,
         memberships__role__in=(Role.LEA_LEAD,),
     ).distinct()
+
+
+# --- ADL uploads (statewide: CDE administrators only) ---------------------------------------
+
+
+def can_load_adl(user: AnyUser) -> bool:
+    return _is_active(user) and user.has_perm("steps.add_adlupload")
+
+
+def adl_uploads_for(user: AnyUser) -> QuerySet:
+    """ADL uploads the user may see: all of them for a CDE administrator, none otherwise."""
+    upload_model = apps.get_model("steps", "AdlUpload")
+    if not can_load_adl(user):
+        return upload_model.objects.none()
+    return upload_model.objects.all()
+
+
+def get_adl_upload_for(user: AnyUser, upload_id: int) -> Any:
+    try:
+        return adl_uploads_for(user).select_related("uploaded_by", "applied_by").get(pk=upload_id)
+    except ObjectDoesNotExist:
+        raise Http404("No such upload.") from None
+
+
+def adl_upload_for_worker(upload_id: int) -> Any:
+    """For the upload tasks, which act for the administrator who uploaded the file."""
+    upload_model = apps.get_model("steps", "AdlUpload")
+    return (
+        upload_model.objects.select_related("uploaded_by", "applied_by")
+        .filter(pk=upload_id)
+        .first()
+    )

@@ -1,0 +1,102 @@
+"""Who sees which engagements: derived from the organisations a user may see."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from lea import access, services
+from lea.models import Role
+from steps.models import Engagement
+from tests.cim.catalog import load_2024
+from tests.conftest import World
+from tests.lea import factories
+from tests.steps.engagements import start
+
+pytestmark = pytest.mark.django_db
+
+LEA_DIR = Path(access.__file__).resolve().parent
+
+
+@pytest.fixture
+def engagements(world: World) -> dict[str, Engagement]:
+    cohorts = load_2024()
+    return {
+        "lea": start(world.lea, cohorts["targeted"]),
+        "lea2": start(world.lea2, cohorts["intensive"], level=3),
+        "foreign_lea": start(world.foreign_lea, cohorts["targeted"], level=2),
+    }
+
+
+def test_it_shows_an_lea_person_only_their_leas_engagement(
+    world: World, engagements: dict[str, Engagement]
+) -> None:
+    assert set(access.engagements_for(world.lea_lead)) == {engagements["lea"]}
+    assert set(access.engagements_for(world.lea_member)) == {engagements["lea"]}
+    assert set(access.engagements_for(world.foreign_lea_lead)) == {engagements["foreign_lea"]}
+
+
+def test_it_shows_a_selpa_reviewer_the_engagements_of_its_leas(
+    world: World, engagements: dict[str, Engagement]
+) -> None:
+    assert set(access.engagements_for(world.selpa_reviewer)) == {
+        engagements["lea"],
+        engagements["lea2"],
+    }
+    assert set(access.engagements_for(world.foreign_selpa_reviewer)) == {engagements["foreign_lea"]}
+
+
+def test_it_shows_cde_staff_every_engagement(
+    world: World, engagements: dict[str, Engagement]
+) -> None:
+    assert set(access.engagements_for(world.cde_admin)) == set(engagements.values())
+    assert set(access.engagements_for(world.cde_consultant)) == set(engagements.values())
+
+
+def test_it_shows_outsiders_anonymous_and_deactivated_accounts_nothing(
+    world: World, engagements: dict[str, Engagement]
+) -> None:
+    from django.contrib.auth.models import AnonymousUser
+
+    services.user_set_active(actor=world.cde_admin, user=world.lea_lead, active=False)
+    world.lea_lead.refresh_from_db()
+
+    assert not access.engagements_for(world.outsider).exists()
+    assert not access.engagements_for(AnonymousUser()).exists()
+    assert not access.engagements_for(world.lea_lead).exists()
+
+
+def test_it_moves_an_engagement_to_the_new_selpas_reviewer_with_its_lea(
+    world: World, engagements: dict[str, Engagement]
+) -> None:
+    services.organization_move_to_selpa(
+        actor=world.cde_admin, organization=world.lea2, selpa=world.foreign_selpa
+    )
+
+    assert engagements["lea2"] not in access.engagements_for(world.selpa_reviewer)
+    assert engagements["lea2"] in access.engagements_for(world.foreign_selpa_reviewer)
+
+
+def test_it_gives_a_new_lea_member_their_engagement_without_any_grant(
+    world: World, engagements: dict[str, Engagement]
+) -> None:
+    newcomer = factories.member(world.lea2, Role.LEA_MEMBER)
+
+    assert set(access.engagements_for(newcomer)) == {engagements["lea2"]}
+
+
+def test_it_gives_operator_commands_every_engagement(
+    engagements: dict[str, Engagement],
+) -> None:
+    assert set(access.engagements_for_system()) == set(engagements.values())
+
+
+def test_it_keeps_lea_free_of_steps_imports_at_module_level() -> None:
+    """lea <- cim <- steps: lea reaches steps' models only through the app registry."""
+    for path in LEA_DIR.glob("*.py"):
+        tree = ast.parse(path.read_text())
+        for node in tree.body:
+            if isinstance(node, ast.ImportFrom):
+                assert not (node.module or "").startswith("steps"), path.name
+            if isinstance(node, ast.Import):
+                assert not any(alias.name.startswith("steps") for alias in node.names), path.name
