@@ -241,8 +241,9 @@ class Invitation(models.Model):
     role = models.CharField(max_length=20, choices=Role.choices)
     # Only a hash is kept, so a database leak does not leak working links.
     token_hash = models.CharField(max_length=64, unique=True)
+    # Empty for invitations the system sends, e.g. an operator's ADL load from the shell.
     invited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
@@ -293,7 +294,8 @@ class AuditEvent(models.Model):
         indexes: ClassVar = [models.Index(fields=("organization", "-at"), name="audit_org_at")]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.verb} {self.object_repr}"
+        actor = self.actor or "system"
+        return f"{self.at:%Y-%m-%d %H:%M} {actor} {self.verb} {self.object_repr}"
 
 
 def role_group_name(organization_id: int, role: str) -> str:

@@ -85,7 +85,7 @@ class _State:
 
 
 def adl_apply(
-    *, actor: User, year: int, content: bytes, file_name: str = "", dry_run: bool = False
+    *, actor: User | None, year: int, content: bytes, file_name: str = "", dry_run: bool = False
 ) -> AdlLoadResult:
     """Check an ADL file and, when it has no errors, load it (or plan it, for a dry run)."""
     adl = read_adl(content, year=year)
@@ -100,7 +100,7 @@ def adl_apply(
 
 @transaction.atomic
 def determination_load(
-    *, actor: User, year: int, rows: list[AdlRow], file_name: str = "", dry_run: bool
+    *, actor: User | None, year: int, rows: list[AdlRow], file_name: str = "", dry_run: bool
 ) -> AdlLoadResult:
     """Apply checked ADL rows in one transaction; a dry run does the same and rolls back,
     so its plan is exactly what applying would do."""
@@ -193,7 +193,7 @@ def _conflicts(rows: list[AdlRow], state: _State) -> list[AdlIssue]:
 
 
 def _load_row(
-    row: AdlRow, state: _State, *, actor: User, file_name: str, result: AdlLoadResult
+    row: AdlRow, state: _State, *, actor: User | None, file_name: str, result: AdlLoadResult
 ) -> Determination:
     plan = LeaPlan(row=row.row, cds_code=row.cds_code, lea_name=row.lea_name)
     result.plan.append(plan)
@@ -224,7 +224,7 @@ def _load_row(
 
 
 def _sync_selpa(
-    row: AdlRow, state: _State, *, actor: User, plan: LeaPlan, result: AdlLoadResult
+    row: AdlRow, state: _State, *, actor: User | None, plan: LeaPlan, result: AdlLoadResult
 ) -> Organization:
     selpa = state.selpas.get(row.selpa_code)
     if selpa is None:
@@ -252,7 +252,7 @@ def _sync_lea(
     selpa: Organization,
     state: _State,
     *,
-    actor: User,
+    actor: User | None,
     plan: LeaPlan,
     result: AdlLoadResult,
 ) -> Organization:
@@ -313,7 +313,7 @@ def _sync_contact(
     lea: Organization,
     state: _State,
     *,
-    actor: User,
+    actor: User | None,
     plan: LeaPlan,
     result: AdlLoadResult,
 ) -> None:
@@ -337,7 +337,7 @@ def _load_engagements(
     determinations: dict[str, Determination],
     state: _State,
     *,
-    actor: User,
+    actor: User | None,
     result: AdlLoadResult,
 ) -> None:
     """One engagement per LEA new to CIM whose tier has a cohort this year (Universal has

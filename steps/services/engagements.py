@@ -37,7 +37,7 @@ def required_summary(activities: list[ResolvedActivity]) -> str:
 @transaction.atomic
 def engagement_start(
     *,
-    actor: User,
+    actor: User | None,
     lea: Organization,
     cohort: Cohort,
     determination: Determination,
@@ -63,7 +63,7 @@ def engagement_start(
 
 @transaction.atomic
 def engagement_resolve(
-    *, actor: User, engagement: Engagement, activities: list[ResolvedActivity]
+    *, actor: User | None, engagement: Engagement, activities: list[ResolvedActivity]
 ) -> list[str]:
     """Bring the records in line with a corrected determination or catalog.
 

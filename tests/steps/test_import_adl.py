@@ -2,13 +2,15 @@ from __future__ import annotations
 
 from io import StringIO
 from pathlib import Path
+from typing import Any
 
 import pytest
+from django.core import mail
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connections
 
-from lea.models import AuditEvent
+from lea.models import AuditEvent, Invitation
 from steps.management.commands import import_adl
 from steps.models import Engagement
 from tests.conftest import World
@@ -92,3 +94,21 @@ def test_it_refuses_a_missing_file_and_an_unknown_actor(world: World, tmp_path: 
     (tmp_path / "x.csv").write_bytes(b"x")
     with pytest.raises(CommandError, match="There is no account"):
         call_command("import_adl", str(tmp_path / "x.csv"), "--year", "2024", "--actor", "a@b.c")
+
+
+def test_it_loads_for_the_system_without_an_actor(
+    world: World, cohorts: dict, tmp_path: Path, django_capture_on_commit_callbacks: Any
+) -> None:
+    path = tmp_path / "adl.csv"
+    path.write_bytes(csv_file(row("0110017", "Bay Shore Unified", contact="pat@example.org")))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("import_adl", str(path), "--year", "2024", stdout=StringIO())
+
+    invitation = Invitation.objects.get(email="pat@example.org")
+    assert invitation.invited_by is None
+    load = AuditEvent.objects.get(verb="adl.load")
+    assert load.actor is None
+    assert " system adl.load " in str(load)
+    # The invitation email names the department when nobody in particular sent it.
+    assert "The California Department of Education invited you" in mail.outbox[-1].body
