@@ -13,6 +13,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from lea import services
 from lea.models import Invitation, Role, User
+from steps.models import AdlUpload
 from tests.conftest import World
 
 pytestmark = pytest.mark.django_db
@@ -34,6 +35,8 @@ NO_TENANT_OBJECT = {
     "invitation_accept",  # a secret token, tested in tests/lea
     "organization_list",
     "people_list",
+    "adl_upload",  # CDE administrators only: 403 for everyone else
+    "adl_template",
 }
 
 Kwargs = dict[str, int]
@@ -53,6 +56,18 @@ def _home_org_foreign_child(world: World, key: str) -> Kwargs:
     if key == "invitation_id":
         return {"organization_id": world.lea.pk, key: _foreign_invitation(world).pk}
     return {"organization_id": world.lea.pk, key: world.foreign_lea_lead.memberships.get().pk}
+
+
+def _adl_upload(world: World) -> Kwargs:
+    content = b"cds_code\r\n"
+    upload = AdlUpload.objects.create(
+        content=content,
+        file_name="adl.csv",
+        size=len(content),
+        year=2024,
+        uploaded_by=world.cde_admin,
+    )
+    return {"upload_id": upload.pk}
 
 
 # For each URL name: ways to point it at another tenant's objects.
@@ -76,6 +91,10 @@ FOREIGN_OBJECTS: dict[str, list[Callable[[World], Kwargs]]] = {
     ],
     "person_detail": [lambda w: {"user_id": w.foreign_lea_lead.pk}],
     "person_set_active": [lambda w: {"user_id": w.foreign_lea_lead.pk}],
+    # Statewide uploads belong to CDE: every tenant role is an outsider to them.
+    "adl_upload_detail": [_adl_upload],
+    "adl_upload_apply": [_adl_upload],
+    "adl_upload_errors": [_adl_upload],
 }
 
 # Roles whose tenant is the home SELPA/LEA; CDE roles are statewide by design and are

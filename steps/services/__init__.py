@@ -9,6 +9,13 @@ from steps.services.adl_load import (
     adl_apply,
     determination_load,
 )
+from steps.services.adl_upload import (
+    adl_upload_apply,
+    adl_upload_check,
+    adl_upload_create,
+    adl_upload_request_apply,
+    upload_progress,
+)
 from steps.services.engagements import (
     engagement_is_stale,
     engagement_resolve,
@@ -22,8 +29,13 @@ __all__ = [
     "AdlLoadResult",
     "LeaPlan",
     "adl_apply",
+    "adl_upload_apply",
+    "adl_upload_check",
+    "adl_upload_create",
+    "adl_upload_request_apply",
     "determination_load",
     "engagement_is_stale",
     "engagement_resolve",
     "engagement_start",
+    "upload_progress",
 ]

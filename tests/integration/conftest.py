@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import connection
+from kombu import pools as kombu_pools
 
 from cim.celery import app as celery_app
 from tests.conftest import require_service
@@ -83,7 +84,7 @@ def celery_worker(transactional_db: None, tmp_path: Path) -> Iterator[Worker]:
         }
         for folder in ("queue", "processed"):
             (broker_dir / folder).mkdir(parents=True)
-        _reset_broker_connections()
+    _reset_broker_connections()
     log = tmp_path / "worker.log"
     with log.open("wb") as log_file:
         process = subprocess.Popen(
@@ -101,10 +102,8 @@ def celery_worker(transactional_db: None, tmp_path: Path) -> Iterator[Worker]:
 
 
 def _reset_broker_connections() -> None:
-    # Pooled connections keep the transport options they were opened with; this drops
-    # them the way Celery's own after-fork hook (Celery._after_fork) does.
-    pool = celery_app._pool  # type: ignore[attr-defined]
-    if pool is not None:
-        pool.force_close_all()
-        celery_app._pool = None  # type: ignore[attr-defined]
+    # Pooled connections keep the transport options they were opened with, and kombu
+    # shares its pools process-wide: drop them all, as Celery does after a fork.
+    kombu_pools.reset()
+    celery_app._pool = None  # type: ignore[attr-defined]
     celery_app.amqp._producer_pool = None  # type: ignore[attr-defined]
