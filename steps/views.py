@@ -13,13 +13,15 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from cim import selectors as cim_selectors
 from cim.adl import adl_template_csv
 from lea import access
 from lea.models import User
-from steps import services
+from steps import selectors, services
 from steps.forms import AdlUploadForm
 
 ADMINS_ONLY = "Only CDE administrators load the ADL cohort list."
+STATUS_PAGE_SIZE = 100
 
 
 def _cde_admin(request: HttpRequest) -> User:
@@ -100,4 +102,39 @@ def adl_upload_errors(request: HttpRequest, upload_id: int) -> HttpResponse:
         writer.writerow([issue["row"], issue["column"], issue["message"]])
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="adl-errors-{upload.pk}.csv"'
+    return response
+
+
+def _status_year(request: HttpRequest) -> tuple[int | None, list[int]]:
+    years = cim_selectors.monitoring_years()
+    requested = request.GET.get("year", "")
+    year = int(requested) if requested.isdigit() and int(requested) in years else None
+    return (year or (years[0] if years else None)), years
+
+
+@login_required
+@require_GET
+def cim_status(request: HttpRequest) -> HttpResponse:
+    """Every activity owed in the user's scope for a year, with a CSV download."""
+    year, years = _status_year(request)
+    rows = (
+        selectors.status_rows(engagements=access.engagements_for(request.user), year=year)
+        if year
+        else []
+    )
+    page = Paginator(rows, STATUS_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "steps/cim_status.html", {"page": page, "year": year, "years": years})
+
+
+@login_required
+@require_GET
+def cim_status_csv(request: HttpRequest) -> HttpResponse:
+    year, _ = _status_year(request)
+    rows = (
+        selectors.status_rows(engagements=access.engagements_for(request.user), year=year)
+        if year
+        else []
+    )
+    response = HttpResponse(selectors.status_csv(rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="cim-status-{year or "none"}.csv"'
     return response

@@ -37,6 +37,8 @@ NO_TENANT_OBJECT = {
     "people_list",
     "adl_upload",  # CDE administrators only: 403 for everyone else
     "adl_template",
+    "cim_status",  # scoped by engagements_for(user); tested in tests/steps
+    "cim_status_csv",
 }
 
 Kwargs = dict[str, int]
