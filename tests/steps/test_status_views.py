@@ -7,6 +7,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from lea.models import User
 from steps.models import Engagement
 from steps.selectors import STATUS_COLUMNS
 from tests.cim.catalog import load_2024
@@ -26,7 +27,7 @@ def engagements(world: World) -> list[Engagement]:
     ]
 
 
-def _csv_for(user: object) -> list[dict[str, str]]:
+def _csv_for(user: User) -> list[dict[str, str]]:
     client = Client()
     client.force_login(user)
     response = client.get(reverse("cim_status_csv"), {"year": "2024"})
