@@ -15,6 +15,7 @@ install: $(VENV)/.installed
 
 run: install
 	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_catalog
 	$(BIN)/python manage.py seed_demo
 	@echo "Starting web, Celery worker and beat. Open http://127.0.0.1:8000 (Ctrl-C stops all)."
 	$(BIN)/honcho start -f Procfile

@@ -1,4 +1,5 @@
-"""Demo data for the embedded default: CDE, three SELPAs, eight LEAs, one person per role.
+"""Demo data for the embedded default: CDE, three SELPAs, eight LEAs, one person per role,
+and a 2024 ADL load so the LEAs owe CIM work.
 
 Idempotent: running it again creates nothing that already exists. The organisations are
 fictional (real counties and regions, made-up names and codes).
@@ -10,6 +11,7 @@ from django.db import transaction
 
 from lea import services
 from lea.models import Organization, Role, User
+from steps.services import adl_apply
 
 DEMO_PASSWORD = "cim-demo-2024"  # noqa: S105 -- demo accounts on a developer's machine only
 
@@ -28,6 +30,19 @@ LEAS = [
     ("1000001", "Golden Fields Unified School District", "1001", "Fresno", 7),
     ("1000002", "Sierra Gate Joint Unified School District", "1001", "Fresno", 7),
 ]
+# The demo's 2024 Annual Determination Letter: (CDS code, tier, level, unmet, new to CIM).
+DEMO_ADL_YEAR = 2024
+DEMO_ADL = [
+    ("3400001", "Targeted", "3", "4A; 5B; 8", "yes"),
+    ("3400002", "Targeted", "1", "8", "yes"),
+    ("34000030000001", "Targeted", "2", "3B; 5A", "yes"),
+    ("1900001", "Intensive", "1", "3B; 4A; 5A; 5B", "yes"),
+    ("1900002", "Universal", "", "", "no"),
+    ("1900003", "Targeted", "1", "1", "no"),
+    ("1000001", "Intensive", "2", "3B; 5B; 8", "yes"),
+    ("1000002", "Universal", "", "", "no"),
+]
+
 PEOPLE = [
     ("admin@cde.example.org", "Alex Rivera", Role.CDE_ADMIN, None),
     ("consultant@cde.example.org", "Morgan Lee", Role.CDE_CONSULTANT, None),
@@ -81,6 +96,27 @@ class Command(BaseCommand):
             where = organizations[org_code].name if org_code else cde.name
             self.stdout.write(f"  {Role(role).label:<22} {email:<30} ({where})")
         self.stdout.write(f"  Password for all of them: {DEMO_PASSWORD}")
+
+    def _load_adl(self, *, actor: User) -> None:
+        """Load the demo ADL through the same service as a real upload (idempotent)."""
+        selpas = {code: (name, county, region) for code, name, county, region in SELPAS}
+        leas = {code: (name, selpa_code) for code, name, selpa_code, _, _ in LEAS}
+        lines = ["cds_code,lea_name,selpa_code,selpa_name,county,region,tier,level,"
+                 "unmet_indicators,new_to_cim"]  # fmt: skip
+        for code, tier, level, unmet, new in DEMO_ADL:
+            name, selpa_code = leas[code]
+            selpa_name, county, region = selpas[selpa_code]
+            lines.append(
+                f"{code},{name},{selpa_code},{selpa_name},{county},{region},{tier},{level},{unmet},{new}"
+            )
+        result = adl_apply(
+            actor=actor,
+            year=DEMO_ADL_YEAR,
+            content="\n".join(lines).encode(),
+            file_name="demo-adl-2024.csv",
+        )
+        if result.errors:
+            raise CommandError("\n".join(str(error) for error in result.errors))
 
     def _organization(self, *, kind: str, code: str, name: str, **fields: object) -> Organization:
         existing = Organization.objects.filter(kind=kind, code=code, name=name).first()
