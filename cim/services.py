@@ -21,8 +21,8 @@ from cim.models import (
     MonitoringYear,
     StepwellBox,
 )
-from lea.models import Organization, User
-from lea.services import audit
+from lea.models import AuditEvent, Organization, User
+from lea.services import audit, audit_event
 
 CATALOG_DIR = Path(__file__).resolve().parent / "catalog"
 CATALOG_MISSING = "There is no catalog file for {year}: expected {path}."
@@ -229,3 +229,43 @@ def determination_save(
     verb = "determination.change" if existing else "determination.create"
     audit(actor=actor, verb=verb, target=determination, organization=lea, changes=changes)
     return determination, changes
+
+
+@transaction.atomic
+def determinations_create(
+    *,
+    actor: User | None,
+    year: MonitoringYear,
+    facts_by_lea: list[tuple[Organization, DeterminationFacts]],
+) -> list[tuple[Determination, dict[str, list[Any]]]]:
+    """determination_save for many LEAs without a determination this year, in a fixed number
+    of queries (the statewide ADL load). Returns each determination with its changes."""
+    now = timezone.now()
+    made = []
+    for lea, facts in facts_by_lea:
+        determination = Determination(lea=lea, year=year, loaded_by=actor, loaded_at=now)
+        for name in DETERMINATION_FACTS:
+            setattr(determination, name, getattr(facts, name))
+        # As in determination_save: lea and year were read once for all rows; the actor
+        # too, so checking that it exists per row would only repeat that.
+        determination.full_clean(exclude=["lea", "year", "loaded_by"], validate_constraints=False)
+        made.append((determination, determination_changes(existing=None, facts=facts)))
+    Determination.objects.bulk_create([determination for determination, _ in made])
+    Through = Determination.unmet_indicators.through
+    Through.objects.bulk_create(
+        [
+            Through(determination_id=determination.pk, indicator_id=indicator.pk)
+            for (determination, _), (_, facts) in zip(made, facts_by_lea, strict=True)
+            for indicator in facts.unmet
+        ]
+    )
+    AuditEvent.objects.bulk_create(
+        [
+            audit_event(
+                actor=actor, verb="determination.create", target=determination,
+                organization=determination.lea, changes=changes,
+            )
+            for determination, changes in made
+        ]
+    )  # fmt: skip
+    return made

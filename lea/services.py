@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.conf import settings
@@ -11,8 +12,9 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Model
+from django.db.models.functions import Lower
 from django.utils import timezone
-from guardian.shortcuts import assign_perm, remove_perm
+from guardian.shortcuts import remove_perm
 
 from lea.models import (
     ROLES_BY_KIND,
@@ -20,6 +22,7 @@ from lea.models import (
     Invitation,
     Membership,
     Organization,
+    OrganizationGroupObjectPermission,
     Role,
     User,
     role_group_name,
@@ -78,6 +81,22 @@ def audit(
     changes: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Record an event; call it inside the transaction of the change it describes."""
+    event = audit_event(
+        actor=actor, verb=verb, target=target, organization=organization, changes=changes
+    )
+    event.save()
+    return event
+
+
+def audit_event(
+    *,
+    actor: User | None,
+    verb: str,
+    target: Model | None = None,
+    organization: Organization | None = None,
+    changes: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """An unsaved event, for services that write many at once with `bulk_create`."""
     event = AuditEvent(
         actor=actor,
         verb=verb,
@@ -87,7 +106,6 @@ def audit(
     )
     if target is not None:
         event.target = target
-    event.save()
     return event
 
 
@@ -99,24 +117,66 @@ def _role_group(organization: Organization, role: str) -> Group:
     return group
 
 
+def _object_grants(organization: Organization) -> list[tuple[str, str]]:
+    """(group name, permission codename) pairs on the organisation: its own role groups see
+    it, an LEA's leads manage its members, and its SELPA's reviewers see an LEA."""
+    grants = [
+        (role_group_name(organization.pk, role), "view_organization")
+        for role in ROLES_BY_KIND[organization.kind]
+    ]
+    if organization.kind == Organization.Kind.LEA:
+        grants.append((role_group_name(organization.pk, Role.LEA_LEAD), "manage_members"))
+        if organization.selpa_id is not None:
+            reviewers = role_group_name(organization.selpa_id, Role.SELPA_REVIEWER)
+            grants.append((reviewers, "view_organization"))
+    return grants
+
+
 def organization_grant_access(*, organization: Organization) -> None:
     """Create the organisation's role groups and the grants that scope what they see.
 
     Idempotent: called whenever an organisation is created or moves to another SELPA.
     """
-    for role in ROLES_BY_KIND[organization.kind]:
-        group = _role_group(organization, role)
-        assign_perm("lea.view_organization", group, organization)
-        for codename in CDE_GLOBAL_PERMISSIONS.get(role, ()):
-            app_label, name = codename.split(".")
-            group.permissions.add(
-                Permission.objects.get(content_type__app_label=app_label, codename=name)
+    organizations_grant_access(organizations=[organization])
+
+
+def organizations_grant_access(*, organizations: list[Organization]) -> None:
+    """organization_grant_access for many organisations in a fixed number of queries (the
+    statewide ADL load creates thousands). Existing groups and grants are kept."""
+    grants = [grant for organization in organizations for grant in _object_grants(organization)]
+    global_grants = [
+        (role_group_name(organization.pk, role), codename)
+        for organization in organizations
+        for role in ROLES_BY_KIND[organization.kind]
+        for codename in CDE_GLOBAL_PERMISSIONS.get(role, ())
+    ]
+    names = {name for name, _ in grants} | {name for name, _ in global_grants}
+    Group.objects.bulk_create([Group(name=name) for name in names], ignore_conflicts=True)
+    groups = dict(Group.objects.filter(name__in=names).values_list("name", "pk"))
+    permissions = {
+        f"{app_label}.{codename}": pk
+        for pk, app_label, codename in Permission.objects.filter(
+            content_type__app_label__in={"lea", *(c.split(".")[0] for _, c in global_grants)}
+        ).values_list("pk", "content_type__app_label", "codename")
+    }
+    owners = [organization for organization in organizations for _ in _object_grants(organization)]
+    OrganizationGroupObjectPermission.objects.bulk_create(
+        [
+            OrganizationGroupObjectPermission(
+                group_id=groups[name], permission_id=permissions[f"lea.{codename}"],
+                content_object=organization,
             )
-    if organization.kind == Organization.Kind.LEA:
-        assign_perm("lea.manage_members", _role_group(organization, Role.LEA_LEAD), organization)
-        if organization.selpa is not None:
-            reviewers = _role_group(organization.selpa, Role.SELPA_REVIEWER)
-            assign_perm("lea.view_organization", reviewers, organization)
+            for (name, codename), organization in zip(grants, owners, strict=True)
+        ],
+        ignore_conflicts=True,
+    )  # fmt: skip
+    Group.permissions.through.objects.bulk_create(
+        [
+            Group.permissions.through(group_id=groups[name], permission_id=permissions[codename])
+            for name, codename in global_grants
+        ],
+        ignore_conflicts=True,
+    )
 
 
 @transaction.atomic
@@ -138,6 +198,31 @@ def organization_create(
     organization_grant_access(organization=organization)
     audit(actor=actor, verb="organization.create", target=organization, organization=organization)
     return organization
+
+
+@transaction.atomic
+def organizations_create(*, actor: User | None, organizations: list[Organization]) -> None:
+    """Create many unsaved organisations at once, with their grants and audit rows.
+
+    For loads that read every existing code first (the ADL load): uniqueness and the
+    SELPA foreign key are not queried per row here, and the database constraints still
+    refuse a duplicate.
+    """
+    for organization in organizations:
+        organization.full_clean(
+            exclude=["selpa"], validate_unique=False, validate_constraints=False
+        )
+    Organization.objects.bulk_create(organizations)
+    organizations_grant_access(organizations=organizations)
+    AuditEvent.objects.bulk_create(
+        [
+            audit_event(
+                actor=actor, verb="organization.create", target=organization,
+                organization=organization,
+            )
+            for organization in organizations
+        ]
+    )  # fmt: skip
 
 
 @transaction.atomic
@@ -245,6 +330,16 @@ def invitation_issue_link(*, invitation: Invitation) -> str:
     return token
 
 
+@dataclass(frozen=True)
+class Invite:
+    """One person to invite to one organisation in one role."""
+
+    organization: Organization
+    email: str
+    role: str
+    full_name: str = ""
+
+
 @transaction.atomic
 def invitation_create(
     *,
@@ -255,38 +350,83 @@ def invitation_create(
     full_name: str = "",
 ) -> Invitation:
     """Invite someone by email; the link is emailed once the invitation is committed."""
-    email = User.objects.normalize_email(email).strip().lower()
-    existing = User.objects.filter(email__iexact=email).first()
-    if existing and existing.memberships.filter(organization=organization, role=role).exists():
-        raise ValidationError(
-            ALREADY_MEMBER.format(email=email, role=Role(role).label, organization=organization)
-        )
+    invite = Invite(organization=organization, email=email, role=role, full_name=full_name)
+    [invitation] = invitations_create(actor=actor, invites=[invite])
+    return invitation
+
+
+@transaction.atomic
+def invitations_create(*, actor: User | None, invites: list[Invite]) -> list[Invitation]:
+    """invitation_create for many people in a fixed number of queries (the ADL load invites
+    every new LEA's CIM lead). A ValidationError for any of them writes none."""
+    invites = [
+        replace(invite, email=User.objects.normalize_email(invite.email).strip().lower())
+        for invite in invites
+    ]
+    _refuse_current_members(invites)
     # A new invitation replaces any still-pending one for the same person and role.
-    organization.invitations.filter(
-        email=email, role=role, accepted_at__isnull=True, revoked_at__isnull=True
-    ).update(revoked_at=timezone.now())
+    wanted = {(invite.organization.pk, invite.email, invite.role) for invite in invites}
+    pending = Invitation.objects.filter(
+        organization__in=[invite.organization for invite in invites],
+        email__in=[invite.email for invite in invites],
+        accepted_at__isnull=True,
+        revoked_at__isnull=True,
+    ).values_list("pk", "organization_id", "email", "role")
+    replaced = [pk for pk, *key in pending if tuple(key) in wanted]
+    Invitation.objects.filter(pk__in=replaced).update(revoked_at=timezone.now())
+    invitations = [_new_invitation(invite, actor=actor) for invite in invites]
+    Invitation.objects.bulk_create(invitations)
+    AuditEvent.objects.bulk_create(
+        [
+            audit_event(
+                actor=actor, verb="invitation.create", target=invitation,
+                organization=invitation.organization,
+                changes={"email": invitation.email, "role": invitation.role},
+            )
+            for invitation in invitations
+        ]
+    )  # fmt: skip
+    for invitation in invitations:
+        _send_invitation_on_commit(invitation)
+    return invitations
+
+
+def _refuse_current_members(invites: list[Invite]) -> None:
+    members = set(
+        Membership.objects.annotate(email=Lower("user__email"))
+        .filter(
+            email__in=[invite.email for invite in invites],
+            organization__in=[invite.organization for invite in invites],
+        )
+        .values_list("organization_id", "email", "role")
+    )
+    for invite in invites:
+        if (invite.organization.pk, invite.email, invite.role) in members:
+            raise ValidationError(
+                ALREADY_MEMBER.format(
+                    email=invite.email,
+                    role=Role(invite.role).label,
+                    organization=invite.organization,
+                )
+            )
+
+
+def _new_invitation(invite: Invite, *, actor: User | None) -> Invitation:
+    if invite.role not in ROLES_BY_KIND[invite.organization.kind]:
+        raise ValidationError({"role": "That role does not exist in this organisation."})
     _, unusable_hash = _new_token()
     invitation = Invitation(
-        organization=organization,
-        email=email,
-        full_name=full_name,
-        role=role,
+        organization=invite.organization,
+        email=invite.email,
+        full_name=invite.full_name,
+        role=invite.role,
         token_hash=unusable_hash,
         invited_by=actor,
         expires_at=timezone.now() + settings.INVITATION_VALID_FOR,
     )
-    invitation.full_clean()
-    if role not in ROLES_BY_KIND[organization.kind]:
-        raise ValidationError({"role": "That role does not exist in this organisation."})
-    invitation.save()
-    audit(
-        actor=actor,
-        verb="invitation.create",
-        target=invitation,
-        organization=organization,
-        changes={"email": email, "role": role},
-    )
-    _send_invitation_on_commit(invitation)
+    # The organisation and the inviter are in hand, and a fresh random hash is unique:
+    # querying each per invitation would only slow the statewide load.
+    invitation.full_clean(exclude=["organization", "invited_by"], validate_unique=False)
     return invitation
 
 

@@ -18,9 +18,10 @@ from lea import services as lea_services
 from lea.models import Invitation, Membership, Organization, Role, User
 from steps.models import Engagement
 from steps.services.engagements import (
+    EngagementStart,
     engagement_is_stale,
     engagement_resolve,
-    engagement_start,
+    engagements_start,
     required_summary,
 )
 
@@ -109,10 +110,17 @@ def determination_load(
     result.errors = _conflicts(rows, state)
     if result.errors:
         return result
-    determinations = {
-        row.cds_code: _load_row(row, state, actor=actor, file_name=file_name, result=result)
-        for row in rows
-    }
+    # Phase by phase rather than row by row, so that new rows are written in bulk and a
+    # statewide file costs a fixed number of queries (bench/adl_import.py).
+    plans = [LeaPlan(row=row.row, cds_code=row.cds_code, lea_name=row.lea_name) for row in rows]
+    result.plan = plans
+    _load_selpas(rows, plans, state, actor=actor, result=result)
+    _load_leas(rows, plans, state, actor=actor, result=result)
+    determinations, written = _load_determinations(
+        rows, plans, state, actor=actor, file_name=file_name, result=result
+    )
+    # Contacts of rows whose determination was written: an unchanged row costs nothing.
+    _load_contacts(written, state, actor=actor, result=result)
     _load_engagements(rows, determinations, state, actor=actor, result=result)
     if result.counts:
         lea_services.audit(
@@ -189,77 +197,60 @@ def _conflicts(rows: list[AdlRow], state: _State) -> list[AdlIssue]:
     return errors
 
 
-# --- Organisations, determinations and contacts, row by row -------------------------------
+# --- Organisations, determinations and contacts ------------------------------------------
 
 
-def _load_row(
-    row: AdlRow, state: _State, *, actor: User | None, file_name: str, result: AdlLoadResult
-) -> Determination:
-    plan = LeaPlan(row=row.row, cds_code=row.cds_code, lea_name=row.lea_name)
-    result.plan.append(plan)
-    selpa = _sync_selpa(row, state, actor=actor, plan=plan, result=result)
-    lea = _sync_lea(row, selpa, state, actor=actor, plan=plan, result=result)
-    facts = cim_services.DeterminationFacts(
-        tier=row.tier,
-        level=row.level,
-        unmet=tuple(state.indicators[code] for code in row.unmet_indicators),
-        new_to_cim=row.new_to_cim,
-        source_file=file_name[:255],
-        source_row=row.row,
-    )
-    existing = state.determinations.get(lea.pk)
-    # Checked before calling the service so an unchanged row costs no savepoint.
-    if existing and not cim_services.determination_changes(existing=existing, facts=facts):
-        return existing
-    determination, changes = cim_services.determination_save(
-        actor=actor, lea=lea, year=state.year, facts=facts, existing=existing
-    )
-    if changes:
-        result.counts[
-            "determinations created" if existing is None else "determinations changed"
-        ] += 1
-        plan.note(_describe_determination(changes, created=existing is None))
-    _sync_contact(row, lea, state, actor=actor, plan=plan, result=result)
-    return determination
-
-
-def _sync_selpa(
-    row: AdlRow, state: _State, *, actor: User | None, plan: LeaPlan, result: AdlLoadResult
-) -> Organization:
-    selpa = state.selpas.get(row.selpa_code)
-    if selpa is None:
-        selpa = lea_services.organization_create(
-            actor=actor,
-            kind=Organization.Kind.SELPA,
-            name=row.selpa_name,
-            code=row.selpa_code,
-            county=row.county,
-            region=row.region,
-        )
-        state.selpas[row.selpa_code] = selpa
-        result.counts["SELPAs created"] += 1
-        plan.note(f"new SELPA {selpa.code} {selpa.name}")
-    elif selpa.name != row.selpa_name and lea_services.organization_update_details(
-        actor=actor, organization=selpa, name=row.selpa_name
-    ):
-        result.counts["SELPAs changed"] += 1
-        plan.note(f"SELPA {selpa.code} renamed to {selpa.name}")
-    return selpa
-
-
-def _sync_lea(
-    row: AdlRow,
-    selpa: Organization,
+def _load_selpas(
+    rows: list[AdlRow],
+    plans: list[LeaPlan],
     state: _State,
     *,
     actor: User | None,
-    plan: LeaPlan,
     result: AdlLoadResult,
-) -> Organization:
-    lea = state.leas.get(row.cds_code)
-    if lea is None:
-        lea = lea_services.organization_create(
-            actor=actor,
+) -> None:
+    new: dict[str, Organization] = {}
+    for row, plan in zip(rows, plans, strict=True):
+        selpa = state.selpas.get(row.selpa_code)
+        if selpa is None and row.selpa_code not in new:
+            new[row.selpa_code] = Organization(
+                kind=Organization.Kind.SELPA,
+                name=row.selpa_name,
+                code=row.selpa_code,
+                county=row.county,
+                region=row.region,
+            )
+            result.counts["SELPAs created"] += 1
+            plan.note(f"new SELPA {row.selpa_code} {row.selpa_name}")
+        elif (
+            selpa is not None
+            and selpa.name != row.selpa_name
+            and lea_services.organization_update_details(
+                actor=actor, organization=selpa, name=row.selpa_name
+            )
+        ):
+            result.counts["SELPAs changed"] += 1
+            plan.note(f"SELPA {selpa.code} renamed to {selpa.name}")
+    if new:
+        lea_services.organizations_create(actor=actor, organizations=list(new.values()))
+        state.selpas.update(new)
+
+
+def _load_leas(
+    rows: list[AdlRow],
+    plans: list[LeaPlan],
+    state: _State,
+    *,
+    actor: User | None,
+    result: AdlLoadResult,
+) -> None:
+    new: list[Organization] = []
+    for row, plan in zip(rows, plans, strict=True):
+        selpa = state.selpas[row.selpa_code]
+        lea = state.leas.get(row.cds_code)
+        if lea is not None:
+            _sync_lea(row, lea, selpa, actor=actor, plan=plan, result=result)
+            continue
+        lea = Organization(
             kind=Organization.Kind.LEA,
             name=row.lea_name,
             code=row.cds_code,
@@ -267,10 +258,23 @@ def _sync_lea(
             county=row.county,
             region=row.region,
         )
-        state.leas[row.cds_code] = lea
+        new.append(lea)
+        state.leas[row.cds_code] = lea  # bulk_create below gives it its primary key
         result.counts["LEAs created"] += 1
         plan.note("new LEA", action="create")
-        return lea
+    if new:
+        lea_services.organizations_create(actor=actor, organizations=new)
+
+
+def _sync_lea(
+    row: AdlRow,
+    lea: Organization,
+    selpa: Organization,
+    *,
+    actor: User | None,
+    plan: LeaPlan,
+    result: AdlLoadResult,
+) -> None:
     # An empty county or region in the file means "not given", not "clear it".
     county, region = row.county or None, row.region
     details: dict[str, object] = {"name": row.lea_name, "county": county, "region": region}
@@ -288,7 +292,62 @@ def _sync_lea(
     if changed:
         result.counts["LEAs changed"] += 1
         plan.note(f"LEA {', '.join(changed)} changed")
-    return lea
+
+
+def _load_determinations(
+    rows: list[AdlRow],
+    plans: list[LeaPlan],
+    state: _State,
+    *,
+    actor: User | None,
+    file_name: str,
+    result: AdlLoadResult,
+) -> tuple[dict[str, Determination], list[tuple[AdlRow, LeaPlan]]]:
+    """Each row's determination, and the rows whose determination was created or changed."""
+    determinations: dict[str, Determination] = {}
+    written: list[tuple[AdlRow, LeaPlan]] = []
+    new: list[tuple[AdlRow, LeaPlan, cim_services.DeterminationFacts]] = []
+    for row, plan in zip(rows, plans, strict=True):
+        lea = state.leas[row.cds_code]
+        facts = _facts(row, state, file_name=file_name)
+        existing = state.determinations.get(lea.pk)
+        if existing is None:
+            new.append((row, plan, facts))
+            continue
+        determinations[row.cds_code] = existing
+        # Checked before calling the service so an unchanged row costs no savepoint.
+        if not cim_services.determination_changes(existing=existing, facts=facts):
+            continue
+        _, changes = cim_services.determination_save(
+            actor=actor, lea=lea, year=state.year, facts=facts, existing=existing
+        )
+        result.counts["determinations changed"] += 1
+        plan.note(_describe_determination(changes, created=False))
+        written.append((row, plan))
+    if new:
+        made = cim_services.determinations_create(
+            actor=actor,
+            year=state.year,
+            facts_by_lea=[(state.leas[row.cds_code], facts) for row, _, facts in new],
+        )
+        for (row, plan, _), (determination, changes) in zip(new, made, strict=True):
+            determinations[row.cds_code] = determination
+            result.counts["determinations created"] += 1
+            plan.note(_describe_determination(changes, created=True))
+            written.append((row, plan))
+    written.sort(key=lambda pair: pair[0].row)
+    return determinations, written
+
+
+def _facts(row: AdlRow, state: _State, *, file_name: str) -> cim_services.DeterminationFacts:
+    return cim_services.DeterminationFacts(
+        tier=row.tier,
+        level=row.level,
+        unmet=tuple(state.indicators[code] for code in row.unmet_indicators),
+        new_to_cim=row.new_to_cim,
+        source_file=file_name[:255],
+        source_row=row.row,
+    )
 
 
 def _describe_determination(changes: dict[str, list[Any]], *, created: bool) -> str:
@@ -308,28 +367,32 @@ def _shown(value: Any) -> str:
     return "none" if value is None else str(value)
 
 
-def _sync_contact(
-    row: AdlRow,
-    lea: Organization,
+def _load_contacts(
+    written: list[tuple[AdlRow, LeaPlan]],
     state: _State,
     *,
     actor: User | None,
-    plan: LeaPlan,
     result: AdlLoadResult,
 ) -> None:
-    """Invite the LEA's CIM lead, unless they already lead it or have a pending invitation."""
-    if not row.contact_email or (lea.pk, row.contact_email) in state.leads:
-        return
-    lea_services.invitation_create(
-        actor=actor,
-        organization=lea,
-        email=row.contact_email,
-        role=Role.LEA_LEAD,
-        full_name=row.contact_name,
-    )
-    state.leads.add((lea.pk, row.contact_email))
-    result.counts["invitations created"] += 1
-    plan.note(f"invite {row.contact_email} as CIM team lead")
+    """Invite each LEA's CIM lead, unless they already lead it or have a pending invitation."""
+    invites = []
+    for row, plan in written:
+        lea = state.leas[row.cds_code]
+        if not row.contact_email or (lea.pk, row.contact_email) in state.leads:
+            continue
+        invites.append(
+            lea_services.Invite(
+                organization=lea,
+                email=row.contact_email,
+                role=Role.LEA_LEAD,
+                full_name=row.contact_name,
+            )
+        )
+        state.leads.add((lea.pk, row.contact_email))
+        result.counts["invitations created"] += 1
+        plan.note(f"invite {row.contact_email} as CIM team lead")
+    if invites:
+        lea_services.invitations_create(actor=actor, invites=invites)
 
 
 def _load_engagements(
@@ -349,6 +412,7 @@ def _load_engagements(
         pk__in=[determinations[row.cds_code].pk for row in wanted]
     ).prefetch_related("unmet_indicators")
     by_pk = {determination.pk: determination for determination in fresh}
+    starts: list[EngagementStart] = []
     for row in wanted:
         determination = by_pk[determinations[row.cds_code].pk]
         cohort = state.cohorts[row.tier]
@@ -356,12 +420,8 @@ def _load_engagements(
         engagement = state.engagements.get(determination.lea_id)
         plan = plans[row.cds_code]
         if engagement is None:
-            engagement_start(
-                actor=actor,
-                lea=state.leas[row.cds_code],
-                cohort=cohort,
-                determination=determination,
-                activities=activities,
+            starts.append(
+                EngagementStart(state.leas[row.cds_code], cohort, determination, activities)
             )
             result.counts["engagements created"] += 1
             result.counts["activity records created"] += len(activities)
@@ -373,3 +433,5 @@ def _load_engagements(
         if notes:
             result.counts["engagements changed"] += 1
             plan.note("; ".join(notes))
+    if starts:
+        engagements_start(actor=actor, starts=starts)

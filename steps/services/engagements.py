@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -10,7 +11,7 @@ from django.utils import timezone
 from cim.models import Cohort, Determination
 from cim.resolver import ResolvedActivity
 from lea import services as lea_services
-from lea.models import Organization, User
+from lea.models import AuditEvent, Organization, User
 from steps.models import ActivityRecord, Engagement
 
 RECORD_FIELDS = ("requirement", "requirement_reason", "assistance", "approver", "due_date")
@@ -34,6 +35,16 @@ def required_summary(activities: list[ResolvedActivity]) -> str:
     return f"{len(activities)} activities, {required} required"
 
 
+@dataclass(frozen=True)
+class EngagementStart:
+    """One LEA to start in a cohort, with its activities resolved."""
+
+    lea: Organization
+    cohort: Cohort
+    determination: Determination
+    activities: list[ResolvedActivity]
+
+
 @transaction.atomic
 def engagement_start(
     *,
@@ -44,21 +55,48 @@ def engagement_start(
     activities: list[ResolvedActivity],
 ) -> Engagement:
     """Start an LEA's CIM process in a cohort, with one record per resolved activity."""
-    engagement = Engagement(lea=lea, cohort=cohort, determination=determination)
-    # The ADL load has just read or written lea, cohort and determination for all rows,
-    # so re-querying each foreign key per LEA would only slow a statewide load.
-    engagement.full_clean(exclude=["lea", "cohort", "determination"], validate_constraints=False)
-    engagement.save()
-    records = [_new_record(engagement, activity) for activity in activities]
-    ActivityRecord.objects.bulk_create(records)
-    lea_services.audit(
-        actor=actor,
-        verb="engagement.start",
-        target=engagement,
-        organization=lea,
-        changes={"cohort": cohort.name, "activities": required_summary(activities)},
-    )
+    start = EngagementStart(lea, cohort, determination, activities)
+    [engagement] = engagements_start(actor=actor, starts=[start])
     return engagement
+
+
+@transaction.atomic
+def engagements_start(*, actor: User | None, starts: list[EngagementStart]) -> list[Engagement]:
+    """engagement_start for many LEAs in a fixed number of queries (the statewide load)."""
+    engagements = [
+        Engagement(lea=start.lea, cohort=start.cohort, determination=start.determination)
+        for start in starts
+    ]
+    for engagement in engagements:
+        # The ADL load has just read or written lea, cohort and determination for all
+        # rows, so re-querying each foreign key per LEA would only slow a statewide load.
+        engagement.full_clean(
+            exclude=["lea", "cohort", "determination"], validate_constraints=False
+        )
+    Engagement.objects.bulk_create(engagements)
+    ActivityRecord.objects.bulk_create(
+        [
+            _new_record(engagement, activity)
+            for engagement, start in zip(engagements, starts, strict=True)
+            for activity in start.activities
+        ]
+    )
+    AuditEvent.objects.bulk_create(
+        [
+            lea_services.audit_event(
+                actor=actor,
+                verb="engagement.start",
+                target=engagement,
+                organization=start.lea,
+                changes={
+                    "cohort": start.cohort.name,
+                    "activities": required_summary(start.activities),
+                },
+            )
+            for engagement, start in zip(engagements, starts, strict=True)
+        ]
+    )
+    return engagements
 
 
 @transaction.atomic

@@ -226,6 +226,28 @@ def test_it_reloads_with_a_query_count_that_does_not_grow_per_row(
     assert counts[0] == counts[1], "\n".join(q["sql"][:150] for q in queries.captured_queries)
 
 
+def test_it_applies_a_first_load_with_a_query_count_that_does_not_grow_per_row(
+    world: World, cohorts: dict
+) -> None:
+    def spring(first: int, leas: int) -> bytes:
+        return csv_file(*(
+            row(f"06{n:05d}", f"District {n}", f"{7000 + n}", f"SELPA {n}", unmet="8",
+                contact=f"lead{n}@example.org", tier=("Targeted", "Intensive")[n % 2])
+            for n in range(first, first + leas)
+        ))  # fmt: skip
+
+    load(world, spring(200, 2))  # fills the content-type and permission caches
+    counts = []
+    for content in (spring(0, 2), spring(100, 12)):
+        with CaptureQueriesContext(connection) as queries:
+            result = load(world, content)
+        assert result.errors == []
+        counts.append(len(queries))
+
+    assert result.counts["invitations created"] == 12
+    assert counts[0] == counts[1], "\n".join(q["sql"][:150] for q in queries.captured_queries)
+
+
 def test_it_adds_records_for_a_new_catalog_activity_and_renames_a_selpa(
     world: World, cohorts: dict
 ) -> None:
