@@ -32,6 +32,7 @@ lint: install
 bench: install
 	@if [ -z "$$DATABASE_URL" ]; then $(BIN)/python -m cim.embedded_db start; fi
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/adl_import.py
 
 clean-db:
 	-$(BIN)/python -m cim.embedded_db stop
