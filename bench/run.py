@@ -79,7 +79,9 @@ def main() -> None:
     setup_test_environment()
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # A database of its own, so a benchmark never clobbers the test suite's kept database.
-    connection.settings_dict["TEST"] = {"NAME": f"{connection.settings_dict['NAME']}_bench"}
+    # Only the name: replacing the whole TEST dict drops the CHARSET and other keys
+    # that create_test_db reads.
+    connection.settings_dict["TEST"]["NAME"] = f"test_{connection.settings_dict['NAME']}_bench"
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
         started = time.perf_counter()
