@@ -89,8 +89,9 @@ class Command(BaseCommand):
                 services.membership_create(
                     actor=None, user=user, organization=organization, role=role
                 )
+        self._load_adl(actor=User.objects.get(email=PEOPLE[0][0]))
         self.stdout.write(
-            self.style.SUCCESS("Demo data is loaded. Log in at the address below with:")
+            self.style.SUCCESS("Demo data is loaded. Log in at http://127.0.0.1:8000 with:")
         )
         for email, _, role, org_code in PEOPLE:
             where = organizations[org_code].name if org_code else cde.name
