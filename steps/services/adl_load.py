@@ -8,7 +8,6 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Prefetch
-from django.utils import timezone
 
 from cim import services as cim_services
 from cim.adl import AdlIssue, AdlRow, read_adl
@@ -116,11 +115,10 @@ def determination_load(
     result.plan = plans
     _load_selpas(rows, plans, state, actor=actor, result=result)
     _load_leas(rows, plans, state, actor=actor, result=result)
-    determinations, written = _load_determinations(
+    determinations = _load_determinations(
         rows, plans, state, actor=actor, file_name=file_name, result=result
     )
-    # Contacts of rows whose determination was written: an unchanged row costs nothing.
-    _load_contacts(written, state, actor=actor, result=result)
+    _load_contacts(list(zip(rows, plans, strict=True)), state, actor=actor, result=result)
     _load_engagements(rows, determinations, state, actor=actor, result=result)
     if result.counts:
         lea_services.audit(
@@ -149,13 +147,7 @@ def _read_state(*, year: int, rows: list[AdlRow]) -> _State:
         .prefetch_related("records")
     )
     leads = Membership.objects.filter(organization_id__in=lea_ids, role=Role.LEA_LEAD)
-    invited = Invitation.objects.filter(
-        organization_id__in=lea_ids,
-        role=Role.LEA_LEAD,
-        accepted_at__isnull=True,
-        revoked_at__isnull=True,
-        expires_at__gt=timezone.now(),
-    )
+    invited = Invitation.objects.filter(organization_id__in=lea_ids, role=Role.LEA_LEAD)
     return _State(
         year=monitoring_year,
         selpas={
@@ -302,10 +294,9 @@ def _load_determinations(
     actor: User | None,
     file_name: str,
     result: AdlLoadResult,
-) -> tuple[dict[str, Determination], list[tuple[AdlRow, LeaPlan]]]:
-    """Each row's determination, and the rows whose determination was created or changed."""
+) -> dict[str, Determination]:
+    """Each row's determination, created or brought in line with the row."""
     determinations: dict[str, Determination] = {}
-    written: list[tuple[AdlRow, LeaPlan]] = []
     new: list[tuple[AdlRow, LeaPlan, cim_services.DeterminationFacts]] = []
     for row, plan in zip(rows, plans, strict=True):
         lea = state.leas[row.cds_code]
@@ -323,7 +314,6 @@ def _load_determinations(
         )
         result.counts["determinations changed"] += 1
         plan.note(_describe_determination(changes, created=False))
-        written.append((row, plan))
     if new:
         made = cim_services.determinations_create(
             actor=actor,
@@ -334,9 +324,7 @@ def _load_determinations(
             determinations[row.cds_code] = determination
             result.counts["determinations created"] += 1
             plan.note(_describe_determination(changes, created=True))
-            written.append((row, plan))
-    written.sort(key=lambda pair: pair[0].row)
-    return determinations, written
+    return determinations
 
 
 def _facts(row: AdlRow, state: _State, *, file_name: str) -> cim_services.DeterminationFacts:
@@ -368,15 +356,17 @@ def _shown(value: Any) -> str:
 
 
 def _load_contacts(
-    written: list[tuple[AdlRow, LeaPlan]],
+    rows: list[tuple[AdlRow, LeaPlan]],
     state: _State,
     *,
     actor: User | None,
     result: AdlLoadResult,
 ) -> None:
-    """Invite each LEA's CIM lead, unless they already lead it or have a pending invitation."""
+    """Invite each LEA's CIM contact once: not when they already lead it or were invited
+    before (pending, expired, withdrawn or accepted), so a reload of the same file, or
+    one that only adds a contact, invites exactly the new people."""
     invites = []
-    for row, plan in written:
+    for row, plan in rows:
         lea = state.leas[row.cds_code]
         if not row.contact_email or (lea.pk, row.contact_email) in state.leads:
             continue

@@ -285,3 +285,16 @@ def test_it_resolves_nothing_for_an_engagement_already_in_line(world: World, coh
         )
         == []
     )
+
+
+def test_it_invites_a_contact_added_by_a_corrected_file(world: World, cohorts: dict) -> None:
+    rows = spring_file(world)
+    load(world, csv_file(*rows))
+    before = set(Invitation.objects.values_list("email", flat=True))
+    rows[1][-1] = "added.later@example.org"
+
+    load(world, csv_file(*rows))
+    load(world, csv_file(*rows))
+
+    added = set(Invitation.objects.values_list("email", flat=True)) - before
+    assert added == {"added.later@example.org"}
