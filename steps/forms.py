@@ -3,7 +3,6 @@
 from pathlib import Path
 
 from django import forms
-from django.utils import timezone
 
 from cim.adl import MAX_BYTES
 from steps.services.adl_upload import TOO_BIG
@@ -20,16 +19,18 @@ class AdlUploadForm(forms.Form):
         help_text="CSV or Excel (.xlsx), one row per LEA, up to 20 MB.",
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
     )
-    year = forms.IntegerField(
+    year = forms.TypedChoiceField(
         label="Monitoring year",
-        min_value=2020,
-        max_value=2100,
-        help_text="The year of the Annual Determination Letter, e.g. 2024.",
+        coerce=int,
+        help_text="The year of the Annual Determination Letter. Only years whose cohorts are "
+        "in the activity catalog can be loaded.",
     )
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: object, years: list[int], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["year"].initial = timezone.localdate().year
+        year_field = self.fields["year"]
+        assert isinstance(year_field, forms.TypedChoiceField)  # noqa: S101 -- narrows the type
+        year_field.choices = [(year, str(year)) for year in years]
 
     def clean_file(self) -> object:
         upload = self.cleaned_data["file"]

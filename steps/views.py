@@ -35,7 +35,9 @@ def _cde_admin(request: HttpRequest) -> User:
 @require_http_methods(["GET", "POST"])
 def adl_upload(request: HttpRequest) -> HttpResponse:
     user = _cde_admin(request)
-    form = AdlUploadForm(request.POST or None, request.FILES or None)
+    form = AdlUploadForm(
+        request.POST or None, request.FILES or None, years=cim_selectors.catalog_years()
+    )
     if request.method == "POST" and form.is_valid():
         file = form.cleaned_data["file"]
         try:
