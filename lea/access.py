@@ -233,3 +233,57 @@ def adl_upload_for_worker(upload_id: int) -> Any:
         .filter(pk=upload_id)
         .first()
     )
+
+
+# --- Engagements and their activities -------------------------------------------------------
+
+
+def get_engagement_for(user: AnyUser, engagement_id: int) -> Engagement:
+    try:
+        return (
+            engagements_for(user)
+            .select_related("lea", "lea__selpa", "cohort", "cohort__year", "determination")
+            .get(pk=engagement_id)
+        )
+    except ObjectDoesNotExist:
+        raise Http404("No such engagement.") from None
+
+
+def can_edit_engagement(user: AnyUser, engagement: Engagement) -> bool:
+    """The LEA's own CIM team writes; reviewers who may see it read."""
+    if not isinstance(user, User) or not user.is_active:
+        return False
+    return Membership.objects.filter(
+        user=user,
+        organization_id=engagement.lea_id,
+        role__in=(Role.LEA_LEAD, Role.LEA_MEMBER),
+    ).exists()
+
+
+def require_edit_engagement(user: AnyUser, engagement: Engagement) -> None:
+    if not can_edit_engagement(user, engagement):
+        raise PermissionDenied("Only the LEA's CIM team edits its CIM work; you can read it.")
+
+
+def get_record_in_engagement(engagement: Engagement, activity_key: str) -> Any:
+    record_model = apps.get_model("steps", "ActivityRecord")
+    try:
+        return record_model.objects.select_related("definition", "updated_by").get(
+            engagement=engagement, definition__key=activity_key
+        )
+    except ObjectDoesNotExist:
+        raise Http404("No such activity.") from None
+
+
+def engagements_of_own_leas(user: AnyUser) -> QuerySet[Engagement]:
+    """Engagements of the LEAs where the user is on the CIM team (for their home page)."""
+    if not isinstance(user, User) or not user.is_active:
+        return _engagement_model().objects.none()
+    return (
+        _engagement_model()
+        .objects.filter(
+            lea__memberships__user=user,
+            lea__memberships__role__in=(Role.LEA_LEAD, Role.LEA_MEMBER),
+        )
+        .distinct()
+    )

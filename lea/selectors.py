@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
@@ -25,6 +26,7 @@ class HomeOverview:
     is_cde_admin: bool = False
     is_cde_staff: bool = False
     statewide_counts: dict[str, int] = field(default_factory=dict)
+    engagements: list[Any] = field(default_factory=list)
 
 
 def _people_prefetch() -> Prefetch:
@@ -78,6 +80,9 @@ def home_overview(*, user: User) -> HomeOverview:
             )
             .order_by("selpa__name", "name")
         )
+    overview.engagements = list(
+        access.engagements_of_own_leas(user).select_related("lea", "cohort").order_by("lea__name")
+    )
     roles = {m.role for m in mine}
     overview.is_cde_admin = Role.CDE_ADMIN in roles
     overview.is_cde_staff = bool(roles & {Role.CDE_ADMIN, Role.CDE_CONSULTANT})

@@ -39,3 +39,73 @@ class AdlUploadForm(forms.Form):
         if upload.size > MAX_BYTES:
             raise forms.ValidationError(TOO_BIG)
         return upload
+
+
+NUL_BYTE = "Remove the invisible NUL character (it can come from pasting from some programs)."
+CONDITION_NOTES = {"idc_tool_not_used": "Only if the IDC tool was not used."}
+CHOICE_LABELS = {
+    "FMTA_consultant_cc_TargetedMonitoring": (
+        "CDE FMTA consultant, copy to TargetedMonitoring@cde.ca.gov"
+    ),
+}
+
+
+def _no_nul(value: str) -> None:
+    if "\x00" in value:
+        raise forms.ValidationError(NUL_BYTE)
+
+
+def _answer_field(spec: dict[str, object]) -> forms.Field:
+    """A form field for one box prompt. Nothing is required here: a draft always saves,
+    and the submission checklist says what is still missing."""
+    kind = spec.get("type", "text")
+    help_parts = [str(spec[key]) for key in ("note",) if spec.get(key)]
+    if spec.get("condition") in CONDITION_NOTES:
+        help_parts.append(CONDITION_NOTES[str(spec["condition"])])
+    common: dict[str, object] = {
+        "label": spec["label"],
+        "required": False,
+        "help_text": " ".join(help_parts).capitalize(),
+    }
+    if kind == "boolean":
+        return forms.TypedChoiceField(
+            choices=[("", "Not answered yet"), ("yes", "Yes"), ("no", "No")],
+            widget=forms.RadioSelect,
+            **common,  # type: ignore[arg-type]
+        )
+    if kind == "choice":
+        choices = [(c, CHOICE_LABELS.get(str(c), str(c))) for c in spec.get("choices", [])]  # type: ignore[attr-defined]
+        return forms.ChoiceField(choices=[("", "Choose…"), *choices], **common)  # type: ignore[arg-type]
+    if kind == "date":
+        return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **common)  # type: ignore[arg-type]
+    if kind == "url":
+        return forms.URLField(assume_scheme="https", **common)  # type: ignore[arg-type]
+    if kind == "email":
+        return forms.EmailField(**common)  # type: ignore[arg-type]
+    return forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=20_000,
+        validators=[_no_nul],
+        **common,  # type: ignore[arg-type]
+    )
+
+
+class AnswersForm(forms.Form):
+    """The activity's box answers, built from the catalog's prompts, plus the version the
+    person started from."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: object, specs: list[dict[str, object]], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        for spec in specs:
+            self.fields[str(spec["name"])] = _answer_field(spec)
+
+    def answers(self) -> dict[str, object]:
+        """Cleaned answers as JSON values (dates as ISO strings)."""
+        values = {}
+        for name, value in self.cleaned_data.items():
+            if name == "version":
+                continue
+            values[name] = value.isoformat() if hasattr(value, "isoformat") else value
+        return values

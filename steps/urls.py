@@ -1,8 +1,32 @@
 from django.urls import path
 
-from steps import views
+from steps.views import adl as views
+from steps.views import work
 
 urlpatterns = [
+    path(
+        "engagements/<int:engagement_id>/", work.engagement_workspace, name="engagement_workspace"
+    ),
+    path(
+        "engagements/<int:engagement_id>/activities/<slug:activity_key>/",
+        work.activity_detail,
+        name="activity_detail",
+    ),
+    path(
+        "engagements/<int:engagement_id>/activities/<slug:activity_key>/set-aside/",
+        work.activity_set_aside,
+        name="activity_set_aside",
+    ),
+    path(
+        "engagements/<int:engagement_id>/activities/<slug:activity_key>/history/",
+        work.activity_history,
+        name="activity_history",
+    ),
+    path(
+        "engagements/<int:engagement_id>/activities/<slug:activity_key>/checklist/",
+        work.activity_checklist,
+        name="activity_checklist",
+    ),
     path("status/", views.cim_status, name="cim_status"),
     path("status.csv", views.cim_status_csv, name="cim_status_csv"),
     path("adl/", views.adl_upload, name="adl_upload"),

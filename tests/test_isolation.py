@@ -5,7 +5,10 @@ either with the foreign objects to request or as one that carries no tenant obje
 new URL that is in neither list fails the test until someone decides which it is.
 """
 
+import importlib
 from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -41,7 +44,7 @@ NO_TENANT_OBJECT = {
     "cim_status_csv",
 }
 
-Kwargs = dict[str, int]
+Kwargs = dict[str, object]
 
 
 def _foreign_invitation(world: World) -> Invitation:
@@ -72,8 +75,20 @@ def _adl_upload(world: World) -> Kwargs:
     return {"upload_id": upload.pk}
 
 
+def _foreign_engagement(world: World) -> Kwargs:
+    from tests.cim.catalog import load_2024
+    from tests.steps.engagements import start
+
+    engagement = start(world.foreign_lea, load_2024()["targeted"], level=3)
+    return {"engagement_id": engagement.pk}
+
+
+def _foreign_activity(world: World) -> dict[str, object]:
+    return {**_foreign_engagement(world), "activity_key": "parent_input"}
+
+
 # For each URL name: ways to point it at another tenant's objects.
-FOREIGN_OBJECTS: dict[str, list[Callable[[World], Kwargs]]] = {
+FOREIGN_OBJECTS: dict[str, list[Callable[[World], Any]]] = {
     "organization_members": [lambda w: {"organization_id": w.foreign_lea.pk}],
     "invitation_create": [lambda w: {"organization_id": w.foreign_lea.pk}],
     "invitation_resend": [
@@ -97,7 +112,15 @@ FOREIGN_OBJECTS: dict[str, list[Callable[[World], Kwargs]]] = {
     "adl_upload_detail": [_adl_upload],
     "adl_upload_apply": [_adl_upload],
     "adl_upload_errors": [_adl_upload],
+    "engagement_workspace": [_foreign_engagement],
+    "activity_detail": [_foreign_activity],
+    "activity_set_aside": [_foreign_activity],
+    "activity_history": [_foreign_activity],
+    "activity_checklist": [_foreign_activity],
 }
+# Structured parts of the activity forms list their URLs in tests/steps/isolation_*.py.
+for _module in sorted(Path(__file__).parent.glob("steps/isolation_*.py")):
+    FOREIGN_OBJECTS.update(importlib.import_module(f"tests.steps.{_module.stem}").FOREIGN_OBJECTS)
 
 # Roles whose tenant is the home SELPA/LEA; CDE roles are statewide by design and are
 # covered by the admin and people tests instead.

@@ -26,7 +26,7 @@ class EngagementPart(models.Model):
 
     class Meta:
         abstract = True
-        ordering = ("position", "pk")
+        ordering: ClassVar[tuple[str, ...]] = ("position", "pk")
 
 
 class TeamMember(EngagementPart):

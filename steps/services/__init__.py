@@ -21,13 +21,23 @@ from steps.services.engagements import (
     engagement_resolve,
     engagement_start,
 )
+from steps.services.records import (
+    EDITABLE,
+    StaleEdit,
+    record_save_answers,
+    record_set_aside,
+    record_take_up,
+    record_touch,
+)
 
 __all__ = [
+    "EDITABLE",
     "ENGAGED_NOT_NEW",
     "ENGAGED_OTHER_TIER",
     "SELPA_CHANGED",
     "AdlLoadResult",
     "LeaPlan",
+    "StaleEdit",
     "adl_apply",
     "adl_upload_apply",
     "adl_upload_check",
@@ -37,5 +47,9 @@ __all__ = [
     "engagement_is_stale",
     "engagement_resolve",
     "engagement_start",
+    "record_save_answers",
+    "record_set_aside",
+    "record_take_up",
+    "record_touch",
     "upload_progress",
 ]

@@ -1,0 +1,43 @@
+"""What still stands between an activity and "ready to submit". Run on demand; it never
+blocks saving a draft."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from steps.models import ActivityRecord
+from steps.workspace import activity_form
+
+# Answers that make a conditional prompt apply (the catalog names the condition).
+FIELD_CONDITIONS: dict[str, Callable[[dict[str, object]], bool]] = {
+    "idc_tool_not_used": lambda answers: answers.get("idc_tool_used") == "no",
+}
+# Checks of the structured parts, by part name: each returns the problems it finds.
+PART_CHECKS: dict[str, Callable[[ActivityRecord], list[str]]] = {}
+
+
+def record_checklist(*, record: ActivityRecord) -> list[str]:
+    """Problems in plain words; an empty list means ready to submit."""
+    if record.status == ActivityRecord.Status.MARKED_NA:
+        return []
+    spec = activity_form(record=record)
+    answers = record.responses
+    problems = []
+    for box in spec.boxes:
+        for field in box.fields:
+            if field in spec.answer_fields and _missing(field, answers):
+                where = f"Box {box.number}, " if box.number else ""
+                problems.append(f"{where}{field['label']}: not answered yet.")
+    for part in spec.parts:
+        problems += PART_CHECKS.get(part, lambda _record: [])(record)
+    return problems
+
+
+def _missing(field: dict[str, object], answers: dict[str, object]) -> bool:
+    if not field.get("required", True):
+        return False
+    condition = str(field.get("condition") or "")
+    if condition and not FIELD_CONDITIONS.get(condition, lambda _answers: True)(answers):
+        return False
+    value = answers.get(str(field["name"]))
+    return value is None or (isinstance(value, str) and not value.strip())

@@ -1,0 +1,148 @@
+"""The LEA workspace and its activity forms. Each view: authorize through access, call one
+selector or service, render or redirect."""
+
+from __future__ import annotations
+
+from typing import cast
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from lea import access
+from lea.models import User
+from steps import checklist, services, workspace
+from steps.forms import AnswersForm
+from steps.models import ActivityRecord
+from steps.services.records import StaleEdit
+
+
+def _user(request: HttpRequest) -> User:
+    return cast(User, request.user)
+
+
+@login_required
+@require_GET
+def engagement_workspace(request: HttpRequest, engagement_id: int) -> HttpResponse:
+    engagement = access.get_engagement_for(request.user, engagement_id)
+    return render(
+        request,
+        "steps/workspace.html",
+        {
+            "engagement": engagement,
+            "steps": workspace.workspace(engagement=engagement),
+            "can_edit": access.can_edit_engagement(request.user, engagement),
+        },
+    )
+
+
+def _activity_context(request: HttpRequest, record: ActivityRecord) -> dict[str, object]:
+    form_spec = workspace.activity_form(record=record)
+    can_edit = access.can_edit_engagement(request.user, record.engagement)
+    return {
+        "engagement": record.engagement,
+        "record": record,
+        "spec": form_spec,
+        "can_edit": can_edit,
+        "editable": can_edit and record.status in services.EDITABLE,
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def activity_detail(request: HttpRequest, engagement_id: int, activity_key: str) -> HttpResponse:
+    engagement = access.get_engagement_for(request.user, engagement_id)
+    record = access.get_record_in_engagement(engagement, activity_key)
+    context = _activity_context(request, record)
+    specs = context["spec"].answer_fields  # type: ignore[attr-defined]
+    if request.method == "POST":
+        access.require_edit_engagement(request.user, engagement)
+        return _save_answers(request, record, specs, context)
+    form = AnswersForm(initial={**record.responses, "version": record.version}, specs=specs)
+    return render(request, "steps/activity.html", {**context, "form": form})
+
+
+def _save_answers(
+    request: HttpRequest, record: ActivityRecord, specs: list, context: dict[str, object]
+) -> HttpResponse:
+    form = AnswersForm(request.POST, specs=specs)
+    autosave = bool(request.headers.get("HX-Request"))
+    status = 200
+    if form.is_valid():
+        try:
+            record = services.record_save_answers(
+                actor=_user(request),
+                record=record,
+                expected_version=form.cleaned_data["version"],
+                answers=form.answers(),
+            )
+        except StaleEdit as stale:
+            context["stale"] = stale
+            status = 409
+        except ValidationError as error:
+            form.add_error(None, error)
+            status = 400
+        else:
+            if not autosave:
+                messages.success(request, "Draft saved.")
+                return redirect(
+                    "activity_detail", engagement_id=record.engagement_id,
+                    activity_key=record.definition.key,
+                )  # fmt: skip
+            context["record"] = record
+    else:
+        status = 400
+    template = "steps/activity.html#save_status" if autosave else "steps/activity.html"
+    # htmx swaps only 2xx responses by default; the status partial must show either way.
+    return render(request, template, {**context, "form": form}, status=200 if autosave else status)
+
+
+@login_required
+@require_POST
+def activity_set_aside(request: HttpRequest, engagement_id: int, activity_key: str) -> HttpResponse:
+    engagement = access.get_engagement_for(request.user, engagement_id)
+    record = access.get_record_in_engagement(engagement, activity_key)
+    access.require_edit_engagement(request.user, engagement)
+    try:
+        if request.POST.get("take_up"):
+            services.record_take_up(actor=_user(request), record=record)
+            messages.success(request, f"{record.definition.name} is taken up again.")
+        else:
+            services.record_set_aside(
+                actor=_user(request),
+                record=record,
+                expected_version=int(request.POST.get("version", "0") or 0),
+            )
+            messages.success(request, f"{record.definition.name} is marked not done (optional).")
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("activity_detail", engagement_id=engagement.pk, activity_key=activity_key)
+
+
+@login_required
+@require_GET
+def activity_history(request: HttpRequest, engagement_id: int, activity_key: str) -> HttpResponse:
+    engagement = access.get_engagement_for(request.user, engagement_id)
+    record = access.get_record_in_engagement(engagement, activity_key)
+    return render(
+        request,
+        "steps/activity_history.html",
+        {"engagement": engagement, "record": record,
+         "events": workspace.record_history(record=record)},
+    )  # fmt: skip
+
+
+@login_required
+@require_GET
+def activity_checklist(request: HttpRequest, engagement_id: int, activity_key: str) -> HttpResponse:
+    engagement = access.get_engagement_for(request.user, engagement_id)
+    record = access.get_record_in_engagement(engagement, activity_key)
+    problems = checklist.record_checklist(record=record)
+    return render(
+        request,
+        "steps/activity.html#checklist",
+        {"engagement": engagement, "record": record, "problems": problems, "checked": True},
+    )

@@ -1,0 +1,168 @@
+"""The LEA workspace and the box forms: what is owed, drafts that never lose a word."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from cim.models import Cohort
+from lea.models import User
+from steps.checklist import record_checklist
+from steps.models import ActivityRecord, Engagement
+from tests.cim.catalog import load_2024
+from tests.conftest import World
+from tests.steps.engagements import start
+
+pytestmark = pytest.mark.django_db
+
+PARENT_INPUT = "parent_input"
+
+
+@pytest.fixture
+def cohorts(db: None) -> dict[str, Cohort]:
+    return load_2024()
+
+
+@pytest.fixture
+def engagement(world: World, cohorts: dict[str, Cohort]) -> Engagement:
+    return start(world.lea, cohorts["targeted"], level=3, unmet=("4A",))
+
+
+def _client(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _url(engagement: Engagement, key: str = PARENT_INPUT, name: str = "activity_detail") -> str:
+    return reverse(name, args=[engagement.pk, key])
+
+
+def _record(engagement: Engagement, key: str = PARENT_INPUT) -> ActivityRecord:
+    return ActivityRecord.objects.get(engagement=engagement, definition__key=key)
+
+
+def test_it_shows_the_timeline_with_what_is_owed(world: World, engagement: Engagement) -> None:
+    page = (
+        _client(world.lea_lead)
+        .get(reverse("engagement_workspace", args=[engagement.pk]))
+        .content.decode()
+    )
+    assert "Step 1: Gather and inquire" in page
+    assert "Due Wednesday, July 10, 2024" in page
+    assert "Parent Input" in page
+    assert "overdue" in page
+
+
+def test_it_links_the_workspace_from_the_home_page(world: World, engagement: Engagement) -> None:
+    page = _client(world.lea_member).get(reverse("home")).content.decode()
+    assert reverse("engagement_workspace", args=[engagement.pk]) in page
+
+
+def test_it_shows_the_boxes_prompts_as_help(world: World, engagement: Engagement) -> None:
+    page = _client(world.lea_lead).get(_url(engagement)).content.decode()
+    assert "Box 7: Parent Input" in page
+    assert "Target group" in page
+
+
+def test_it_saves_a_draft_and_records_who_changed_what(
+    world: World, engagement: Engagement
+) -> None:
+    client = _client(world.lea_member)
+    response = client.post(
+        _url(engagement), {"version": 1, "target_group": "Parents of K-2 students"}
+    )
+    assert response.status_code == 302
+    record = _record(engagement)
+    assert record.responses["target_group"] == "Parents of K-2 students"
+    assert record.version == 2
+    assert record.status == ActivityRecord.Status.IN_PROGRESS
+    history = client.get(_url(engagement, name="activity_history")).content.decode()
+    assert "Sam Member" in history
+    assert "Parents of K-2 students" in history
+
+
+def test_it_autosaves_and_answers_with_the_new_version(
+    world: World, engagement: Engagement
+) -> None:
+    response = _client(world.lea_lead).post(
+        _url(engagement), {"version": 1, "trends": "Rising"}, headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "<html" not in body
+    assert 'name="version" value="2"' in body
+
+
+def test_it_refuses_a_stale_save_and_keeps_both_texts(world: World, engagement: Engagement) -> None:
+    _client(world.lea_lead).post(_url(engagement), {"version": 1, "trends": "Lead's text"})
+    response = _client(world.lea_member).post(
+        _url(engagement), {"version": 1, "trends": "Member's text"}
+    )
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert "Casey Lead saved this activity while you were editing it" in page
+    assert "Member&#x27;s text" in page
+    assert "Lead&#x27;s text" in page
+    assert _record(engagement).responses["trends"] == "Lead's text"
+
+
+def test_it_rejects_a_nul_byte_beside_the_field(world: World, engagement: Engagement) -> None:
+    response = _client(world.lea_lead).post(_url(engagement), {"version": 1, "trends": "a\x00b"})
+    assert response.status_code == 400
+    assert "NUL character" in response.content.decode()
+    assert _record(engagement).version == 1
+
+
+def test_it_keeps_script_as_text(world: World, engagement: Engagement) -> None:
+    _client(world.lea_lead).post(
+        _url(engagement), {"version": 1, "trends": "<script>alert(1)</script>"}
+    )
+    page = _client(world.lea_lead).get(_url(engagement)).content.decode()
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_it_lists_what_is_missing_on_demand(world: World, engagement: Engagement) -> None:
+    problems = record_checklist(record=_record(engagement))
+    assert "Box 7, Target group: not answered yet." in problems
+    page = _client(world.lea_lead).get(_url(engagement, name="activity_checklist")).content.decode()
+    assert "Still to do before submitting" in page
+
+
+def test_it_sets_an_optional_activity_aside_and_takes_it_up(
+    world: World, engagement: Engagement
+) -> None:
+    client = _client(world.lea_lead)
+    client.post(_url(engagement, "infrastructure_analysis", "activity_set_aside"), {"version": 1})
+    assert _record(engagement, "infrastructure_analysis").status == ActivityRecord.Status.MARKED_NA
+    client.post(_url(engagement, "infrastructure_analysis", "activity_set_aside"), {"take_up": "1"})
+    assert (
+        _record(engagement, "infrastructure_analysis").status == ActivityRecord.Status.IN_PROGRESS
+    )
+
+
+def test_it_refuses_to_set_aside_a_required_activity(world: World, engagement: Engagement) -> None:
+    page = (
+        _client(world.lea_lead)
+        .post(_url(engagement, name="activity_set_aside"), {"version": 1}, follow=True)
+        .content.decode()
+    )
+    assert "Only an activity the catalog marks optional" in page
+
+
+def test_it_shows_reviewers_the_form_read_only(world: World, engagement: Engagement) -> None:
+    client = _client(world.selpa_reviewer)
+    page = client.get(_url(engagement)).content.decode()
+    assert "Save draft" not in page
+    assert client.post(_url(engagement), {"version": 1, "trends": "x"}).status_code == 403
+
+
+def test_it_requires_lea_member(world: World, engagement: Engagement) -> None:
+    assert _client(world.cde_consultant).post(_url(engagement), {"version": 1}).status_code == 403
+
+
+def test_it_checks_scope(world: World, engagement: Engagement) -> None:
+    client = _client(world.foreign_lea_lead)
+    assert client.get(reverse("engagement_workspace", args=[engagement.pk])).status_code == 404
+    assert client.get(_url(engagement)).status_code == 404
+    assert client.post(_url(engagement), {"version": 1}).status_code == 404
