@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from steps import parts
 from steps.models import ActivityRecord
 from steps.workspace import activity_form
 
@@ -12,8 +13,6 @@ from steps.workspace import activity_form
 FIELD_CONDITIONS: dict[str, Callable[[dict[str, object]], bool]] = {
     "idc_tool_not_used": lambda answers: answers.get("idc_tool_used") == "no",
 }
-# Checks of the structured parts, by part name: each returns the problems it finds.
-PART_CHECKS: dict[str, Callable[[ActivityRecord], list[str]]] = {}
 
 
 def record_checklist(*, record: ActivityRecord) -> list[str]:
@@ -28,8 +27,8 @@ def record_checklist(*, record: ActivityRecord) -> list[str]:
             if field in spec.answer_fields and _missing(field, answers):
                 where = f"Box {box.number}, " if box.number else ""
                 problems.append(f"{where}{field['label']}: not answered yet.")
-    for part in spec.parts:
-        problems += PART_CHECKS.get(part, lambda _record: [])(record)
+    for name in spec.parts:
+        problems += parts.part(name).check(record=record)
     return problems
 
 

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from lea import access
 from lea.models import User
-from steps import checklist, services, workspace
+from steps import checklist, parts, services, workspace
 from steps.forms import AnswersForm
 from steps.models import ActivityRecord
 from steps.services.records import StaleEdit
@@ -42,12 +42,19 @@ def engagement_workspace(request: HttpRequest, engagement_id: int) -> HttpRespon
 def _activity_context(request: HttpRequest, record: ActivityRecord) -> dict[str, object]:
     form_spec = workspace.activity_form(record=record)
     can_edit = access.can_edit_engagement(request.user, record.engagement)
+    editable = can_edit and record.status in services.EDITABLE
+    part_blocks = []
+    for name in form_spec.parts:
+        module = parts.part(name)
+        block = module.context(record=record, user=request.user)
+        part_blocks.append({"template": module.TEMPLATE, "context": block})
     return {
         "engagement": record.engagement,
         "record": record,
         "spec": form_spec,
         "can_edit": can_edit,
-        "editable": can_edit and record.status in services.EDITABLE,
+        "editable": editable,
+        "part_blocks": part_blocks,
     }
 
 
