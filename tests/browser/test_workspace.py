@@ -1,0 +1,88 @@
+"""The LEA lead of a Targeted Level 3 LEA does the work of Steps 1-3 with the keyboard
+only, and every form page passes axe: empty, filled and with errors."""
+
+from typing import Any
+
+import pytest
+
+from steps.models import ActivityRecord, Engagement
+from tests.browser.conftest import log_in, serious_accessibility_violations
+from tests.cim.catalog import load_2024
+from tests.conftest import World
+from tests.steps.engagements import start
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+@pytest.fixture
+def engagement(browser_world: World) -> Engagement:
+    return start(browser_world.lea, load_2024()["targeted"], level=3, unmet=("4A", "8"))
+
+
+def _type(page: Any, label: str, text: str) -> None:
+    page.get_by_label(label, exact=True).focus()
+    page.keyboard.type(text)
+
+
+def _press(page: Any, name: str) -> None:
+    page.get_by_role("button", name=name).focus()
+    page.keyboard.press("Enter")
+
+
+def _open(page: Any, engagement: Engagement, key: str) -> None:
+    page.goto(f"/engagements/{engagement.pk}/")
+    link = page.locator(f'a[href="/engagements/{engagement.pk}/activities/{key}/"]')
+    link.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/activities/{key}/")
+
+
+def test_it_fills_a_step_1_activity_with_the_keyboard(
+    page: Any, browser_world: World, engagement: Engagement
+) -> None:
+    log_in(page, browser_world.lea_lead.email)
+    page.goto(f"/engagements/{engagement.pk}/")
+    assert page.get_by_role("heading", name="Step 1: Gather and inquire").is_visible()
+    assert serious_accessibility_violations(page) == []
+
+    _open(page, engagement, "parent_input")
+    assert serious_accessibility_violations(page) == []
+    _type(page, "Target group", "Parents of students with IEPs in grades K-5")
+    _type(page, "Trends", "Participation rose from 12% to 31%")
+    # Autosave: the status line reports the new version without a page load.
+    page.get_by_text("Version 2").wait_for(timeout=10_000)
+    _press(page, "Save draft")
+    page.get_by_text("Draft saved.").wait_for()
+    assert serious_accessibility_violations(page) == []
+
+    record = ActivityRecord.objects.get(engagement=engagement, definition__key="parent_input")
+    assert record.responses["target_group"] == "Parents of students with IEPs in grades K-5"
+    assert record.status == ActivityRecord.Status.IN_PROGRESS
+
+    page.get_by_role("link", name="Check now").focus()
+    page.keyboard.press("Enter")
+    page.get_by_text("Still to do before submitting").wait_for()
+    assert serious_accessibility_violations(page) == []
+
+
+def test_it_warns_before_leaving_unsaved_changes(
+    page: Any, browser_world: World, engagement: Engagement
+) -> None:
+    log_in(page, browser_world.lea_member.email)
+    _open(page, engagement, "student_record_review")
+    dialogs: list[str] = []
+
+    def stay(dialog: Any) -> None:
+        dialogs.append(dialog.type)
+        dialog.dismiss()
+
+    page.on("dialog", stay)
+    _type(page, "Areas of concern", "Transition goals missing in 4 of 10 records")
+    page.get_by_role("link", name=browser_world.lea.name, exact=False).first.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_timeout(500)
+    assert dialogs == ["beforeunload"]
+    assert page.url.endswith("/activities/student_record_review/")
