@@ -50,6 +50,15 @@ class StepView:
     def days_left(self) -> int | None:
         return (self.due_date - timezone.localdate()).days if self.due_date else None
 
+    @property
+    def days_overdue(self) -> int:
+        return max(0, -(self.days_left or 0))
+
+    @property
+    def opens_later(self) -> bool:
+        """Step 4 (progress reports) opens once the plan is approved, not before."""
+        return self.number == 4
+
 
 @dataclass
 class BoxView:

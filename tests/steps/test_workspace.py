@@ -166,3 +166,32 @@ def test_it_checks_scope(world: World, engagement: Engagement) -> None:
     assert client.get(reverse("engagement_workspace", args=[engagement.pk])).status_code == 404
     assert client.get(_url(engagement)).status_code == 404
     assert client.post(_url(engagement), {"version": 1}).status_code == 404
+
+
+def test_it_reads_the_workspace_in_constant_queries(
+    world: World, cohorts: dict[str, Cohort]
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from steps.workspace import workspace
+
+    small = start(world.lea, cohorts["targeted"], level=1)
+    large = start(world.lea2, cohorts["targeted"], level=3)
+    with CaptureQueriesContext(connection) as few:
+        workspace(engagement=small)
+    with CaptureQueriesContext(connection) as many:
+        workspace(engagement=large)
+    assert len(few) == len(many) == 1
+
+
+def test_it_keeps_step_4_closed_until_the_plan_is_approved(
+    world: World, engagement: Engagement
+) -> None:
+    page = (
+        _client(world.lea_lead)
+        .get(reverse("engagement_workspace", args=[engagement.pk]))
+        .content.decode()
+    )
+    assert "Opens once the Plan for Improvement is approved." in page
+    assert _url(engagement, "monitoring_implementation") not in page
