@@ -6,8 +6,6 @@ show and filter on it so the administrator can work through them and clear the f
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
 from django.db.models import Model
 from django.forms import BaseInlineFormSet, ModelForm
@@ -23,6 +21,7 @@ from cim.models import (
     StepwellBox,
 )
 from lea import services
+from lea.admin import ReadOnlyAdmin
 from lea.models import User
 
 
@@ -114,19 +113,10 @@ class IndicatorAdmin(AuditedAdmin):
 
 
 @admin.register(Determination)
-class DeterminationAdmin(admin.ModelAdmin):
+class DeterminationAdmin(ReadOnlyAdmin):
     """Read-only: determinations come from the ADL load, which keeps engagements in step."""
 
     list_display = ("lea", "year", "tier", "level", "new_to_cim", "loaded_at")
     list_filter = ("year", "tier", "level", "new_to_cim")
     search_fields = ("lea__name", "lea__code")
     list_select_related = ("lea", "year")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

@@ -107,23 +107,23 @@ def adl_upload_errors(request: HttpRequest, upload_id: int) -> HttpResponse:
     return response
 
 
-def _status_year(request: HttpRequest) -> tuple[int | None, list[int]]:
+def _status(request: HttpRequest) -> tuple[int | None, list[int], list[selectors.StatusRow]]:
+    """The year asked for (else the newest), the years on offer, and that year's rows in
+    the user's scope."""
     years = cim_selectors.monitoring_years()
     requested = request.GET.get("year", "")
     year = int(requested) if requested.isdigit() and int(requested) in years else None
-    return (year or (years[0] if years else None)), years
+    year = year or (years[0] if years else None)
+    engagements = access.engagements_for(request.user)
+    rows = selectors.status_rows(engagements=engagements, year=year) if year else []
+    return year, years, rows
 
 
 @login_required
 @require_GET
 def cim_status(request: HttpRequest) -> HttpResponse:
     """Every activity owed in the user's scope for a year, with a CSV download."""
-    year, years = _status_year(request)
-    rows = (
-        selectors.status_rows(engagements=access.engagements_for(request.user), year=year)
-        if year
-        else []
-    )
+    year, years, rows = _status(request)
     page = Paginator(rows, STATUS_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "steps/cim_status.html", {"page": page, "year": year, "years": years})
 
@@ -131,12 +131,7 @@ def cim_status(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def cim_status_csv(request: HttpRequest) -> HttpResponse:
-    year, _ = _status_year(request)
-    rows = (
-        selectors.status_rows(engagements=access.engagements_for(request.user), year=year)
-        if year
-        else []
-    )
+    year, _, rows = _status(request)
     response = HttpResponse(selectors.status_csv(rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="cim-status-{year or "none"}.csv"'
     return response
