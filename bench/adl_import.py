@@ -10,7 +10,6 @@ re-apply under 5 s, with a query count that does not grow with the number of row
 import csv
 import io
 import logging
-import os
 import random
 import sys
 import time
@@ -19,17 +18,12 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cim.settings")
 
-import django
+from django.db import connection
 
-django.setup()
-
-from django.db import connection  # noqa: E402
-from django.test.utils import setup_test_environment  # noqa: E402
-
-from cim.adl import COLUMNS  # noqa: E402
-from steps.services import AdlLoadResult, adl_apply  # noqa: E402
+from bench.common import throwaway_database
+from cim.adl import COLUMNS
+from steps.services import AdlLoadResult, adl_apply
 
 SELPAS = 130
 LEAS = 2500
@@ -110,17 +104,12 @@ def main() -> None:
     from cim import services as cim_services
     from cim.celery import app
 
-    setup_test_environment()
     # Invitation emails are queued on commit: keep them in memory rather than in the
     # filesystem queue a local worker would read.
     app.conf.update(broker_url="memory://")
     logging.getLogger("kombu.connection").setLevel(logging.ERROR)  # "no hostname": memory://
     content = adl_file(random.Random(SEED))
-    # A database of its own, so a benchmark never clobbers the test suite's kept database.
-    test_settings = connection.settings_dict["TEST"]
-    test_settings["NAME"] = f"test_{connection.settings_dict['NAME']}_adl_bench"
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
+    with throwaway_database("adl_bench"):
         cim_services.catalog_load(actor=None, data=cim_services.catalog_data(year=YEAR))
         print(f"ADL file: {LEAS} LEAs in {SELPAS} SELPAs, {len(content) / 1024:.0f} KiB")
         print(f"{'phase':<22}{'seconds':>8}{'queries':>10}   what it did")
@@ -131,8 +120,6 @@ def main() -> None:
         timed("validate (dry run)", lambda: load(dry_run=True))
         timed("apply", lambda: load(dry_run=False))
         timed("re-apply (no change)", lambda: load(dry_run=False))
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 if __name__ == "__main__":

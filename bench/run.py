@@ -5,7 +5,6 @@ Builds a state-sized world in a throw-away database (test_<name>): about 130 SEL
 same run, so the ratio means something on any machine.
 """
 
-import os
 import statistics
 import sys
 import time
@@ -13,18 +12,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cim.settings")
 
-import django
+from django.conf import settings
+from django.test import Client
 
-django.setup()
-
-from django.conf import settings  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.utils import setup_test_environment  # noqa: E402
-
-from lea.models import User  # noqa: E402
+from bench.common import throwaway_database
+from lea.models import User
 
 SELPAS = 130
 LEAS = 2500
@@ -76,14 +69,8 @@ def build_state() -> dict[str, User]:
 
 
 def main() -> None:
-    setup_test_environment()
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    # A database of its own, so a benchmark never clobbers the test suite's kept database.
-    # Only the name: replacing the whole TEST dict drops the CHARSET and other keys
-    # that create_test_db reads.
-    connection.settings_dict["TEST"]["NAME"] = f"test_{connection.settings_dict['NAME']}_bench"
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
+    with throwaway_database("bench"):
         started = time.perf_counter()
         people = build_state()
         print(f"built {SELPAS} SELPAs and {LEAS} LEAs in {time.perf_counter() - started:.1f} s")
@@ -102,8 +89,6 @@ def main() -> None:
             client.force_login(people[role])
             ms = median_ms(lambda client=client, path=path: client.get(path))  # type: ignore[misc]
             print(f"{role + ' ' + path:<42}{ms:>10.1f}{ms / baseline:>14.1f}")
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 if __name__ == "__main__":
