@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from cim.models import StepwellBox
 from lea.models import AuditEvent
-from steps.models import ActivityRecord, Engagement
+from steps.models import ActivityRecord, Engagement, ResolvedRequirement
 
 STEP_NAMES = {
     1: "Gather and inquire",
@@ -120,7 +120,11 @@ def activity_form(*, record: ActivityRecord) -> ActivityForm:
                 inferred=box.inferred,
             )
         )
-    if not any(box.fields for box in form.boxes) and not EXTRA_PARTS.get(record.definition.key):
+    not_applicable = record.requirement == ResolvedRequirement.NOT_APPLICABLE or any(
+        box.na_reason for box in form.boxes
+    )
+    has_content = any(box.fields for box in form.boxes) or EXTRA_PARTS.get(record.definition.key)
+    if not has_content and not not_applicable:
         form.boxes.append(BoxView(None, record.definition.name, [_field(FALLBACK_FIELD)], []))
     parts = [PART_OF_FIELD[f["name"]] for box in form.boxes for f in box.fields
              if f["name"] in PART_OF_FIELD]  # fmt: skip

@@ -195,3 +195,13 @@ def test_it_keeps_step_4_closed_until_the_plan_is_approved(
     )
     assert "Opens once the Plan for Improvement is approved." in page
     assert _url(engagement, "monitoring_implementation") not in page
+
+
+def test_it_offers_nothing_to_write_for_a_not_applicable_activity(
+    world: World, engagement: Engagement
+) -> None:
+    page = (
+        _client(world.lea_lead).get(_url(engagement, "educational_partner_group")).content.decode()
+    )
+    assert "Box 2, Educational Partner Group: NA." in page
+    assert "Save draft" not in page
