@@ -1,0 +1,156 @@
+"""Box 1, the CIM team: who is on it, whether the five required roles are covered, who
+leads it, and which members already have an account on the LEA's CIM team."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from django import forms
+from django.db.models import QuerySet
+from django.db.models.functions import Lower
+from django.shortcuts import get_object_or_404
+
+from lea import access
+from lea.models import Role, User
+from steps.forms import _no_nul
+from steps.models import ActivityRecord, Engagement, TeamMember
+
+TEMPLATE = "steps/parts/team.html"
+
+MISSING_ROLE = "Box 1: nobody on the team is in the role “{role}”. Add one, or explain why."
+NO_LEAD = "Box 1: no team lead is designated yet."
+NO_MEMBERS = "Box 1: the CIM team has no members yet."
+# The box answer that explains a missing required role (saved by the answers form).
+EXCEPTION_FIELD = "exception_explanation"
+# Form prefixes keep field ids unique on a page that also carries the box answers form.
+ADD = "member"
+EDIT = "edit-member"
+
+
+class TeamMemberForm(forms.ModelForm):
+    """One member as typed; the version is the activity's, to refuse a stale save."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    class Meta:
+        model = TeamMember
+        fields = ("name", "title", "role", "email", "is_lead")
+        help_texts: ClassVar[dict[str, str]] = {
+            "is_lead": "Only one member leads the team; choosing a new lead moves it."
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("name", "title"):
+            self.fields[name].validators.append(_no_nul)
+
+    def member_fields(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in self._meta.fields or ()}
+
+
+@dataclass(frozen=True)
+class RoleCheck:
+    label: str
+    covered: bool
+
+
+@dataclass(frozen=True)
+class MemberRow:
+    member: TeamMember
+    # "account": already on the LEA's CIM team; "invited": an invitation is waiting.
+    account: str
+
+
+def team_members_of(engagement: Engagement) -> QuerySet[TeamMember]:
+    """The engagement's team; a member id from anywhere else is not found."""
+    return TeamMember.objects.filter(engagement=engagement)
+
+
+def get_member_in_engagement(engagement: Engagement, member_id: int) -> TeamMember:
+    return get_object_or_404(
+        team_members_of(engagement).select_related("record", "engagement__lea"), pk=member_id
+    )
+
+
+def role_checks(members: list[TeamMember]) -> list[RoleCheck]:
+    covered = {member.role for member in members}
+    return [
+        RoleCheck(label=TeamMember.Role(role).label, covered=role in covered)
+        for role in TeamMember.REQUIRED_ROLES
+    ]
+
+
+def _account_states(
+    engagement: Engagement, members: list[TeamMember], user: User
+) -> dict[str, str]:
+    """Per lower-cased email: whether that person already holds an LEA CIM role, or (for
+    those who manage the team) has an invitation waiting."""
+    emails = {member.email.lower() for member in members if member.email}
+    if not emails:
+        return {}
+    states: dict[str, str] = {}
+    pending = (
+        access.invitations_for(user)
+        .annotate(lower_email=Lower("email"))
+        .filter(
+            organization=engagement.lea,
+            lower_email__in=emails,
+            accepted_at__isnull=True,
+            revoked_at__isnull=True,
+        )
+        .values_list("lower_email", flat=True)
+    )
+    states.update(dict.fromkeys(pending, "invited"))
+    accounts = (
+        access.memberships_for(user)
+        .annotate(lower_email=Lower("user__email"))
+        .filter(
+            organization=engagement.lea,
+            lower_email__in=emails,
+            role__in=(Role.LEA_LEAD, Role.LEA_MEMBER),
+        )
+        .values_list("lower_email", flat=True)
+    )
+    states.update(dict.fromkeys(accounts, "account"))
+    return states
+
+
+def context(
+    *,
+    record: ActivityRecord,
+    user: User,
+    add_form: TeamMemberForm | None = None,
+    edit_form: TeamMemberForm | None = None,
+    editing: TeamMember | None = None,
+) -> dict[str, Any]:
+    """What team.html needs. Views pass a bound `add_form`, or an `edit_form` with the
+    member being edited, to show what was typed and the errors beside the fields."""
+    engagement = record.engagement
+    members = list(team_members_of(engagement))
+    states = _account_states(engagement, members, user)
+    return {
+        "rows": [MemberRow(member, states.get(member.email.lower(), "")) for member in members],
+        "roles": role_checks(members),
+        "can_invite": access.can(user, "manage_members", engagement.lea),
+        "add_form": add_form or TeamMemberForm(initial={"version": record.version}, prefix=ADD),
+        "edit_form": edit_form,
+        "editing": editing,
+    }
+
+
+def check(*, record: ActivityRecord) -> list[str]:
+    members = list(team_members_of(record.engagement))
+    if not members:
+        return [NO_MEMBERS]
+    problems = []
+    explained = str(record.responses.get(EXCEPTION_FIELD) or "").strip()
+    if not explained:
+        problems += [
+            MISSING_ROLE.format(role=role.label)
+            for role in role_checks(members)
+            if not role.covered
+        ]
+    if not any(member.is_lead for member in members):
+        problems.append(NO_LEAD)
+    return problems
