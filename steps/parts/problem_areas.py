@@ -1,0 +1,131 @@
+"""Consolidation, box 15: the data-supported, quantified problem areas that Step 2 ranks
+and explains. The rows belong to the consolidation record; prioritization and root cause
+analysis point at them and never retype them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.validators import ProhibitNullCharactersValidator
+from django.db.models import QuerySet
+
+from steps.forms import _no_nul
+from steps.models import ActivityRecord, DataSource, Engagement, ProblemArea
+
+TEMPLATE = "steps/parts/problem_areas.html"
+# Long enough for a paragraph with its statistics; a 1 MB paste is a mistake, not an answer.
+TEXT_LIMIT = 5_000
+
+NO_PROBLEM_AREAS = "Box 15: add at least one data-supported problem area."
+NOT_QUANTIFIED = "Box 15: problem area “{area}” needs its quantification (the numbers)."
+NONE_RELATES = (
+    "Box 15: at least one problem area should relate to the LEA's identification (CDE "
+    "expects it); tick “relates to the LEA's identification” on the one that does."
+)
+
+
+def text_field(label: str, *, required: bool = True, help_text: str = "") -> forms.CharField:
+    """A textarea limited in length whose only NUL message is our plain-words one."""
+    field = forms.CharField(
+        label=label,
+        required=required,
+        max_length=TEXT_LIMIT,
+        help_text=help_text,
+        widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
+        validators=[_no_nul],
+    )
+    # Django's own check would say "Null characters are not allowed." beside ours.
+    field.validators = [
+        v for v in field.validators if not isinstance(v, ProhibitNullCharactersValidator)
+    ]
+    return field
+
+
+# --- Selectors -----------------------------------------------------------------------------
+
+
+def problem_areas_of(engagement: Engagement) -> QuerySet[ProblemArea]:
+    """The engagement's problem areas in the order Consolidation entered them."""
+    return (
+        ProblemArea.objects.filter(engagement=engagement)
+        .order_by("position", "pk")
+        .prefetch_related("sources")
+    )
+
+
+def data_sources_of(engagement: Engagement) -> QuerySet[DataSource]:
+    """The Data Drill Down sources a problem area may cite: this engagement's only."""
+    return DataSource.objects.filter(engagement=engagement).order_by("position", "pk")
+
+
+# --- Forms ---------------------------------------------------------------------------------
+
+
+class ProblemAreaForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    description = text_field(
+        "Problem area", help_text="What the problem is, for which students, where."
+    )
+    quantification = text_field(
+        "Quantification", help_text="The numbers that show the problem (rates, counts, gaps)."
+    )
+    relates_to_identification = forms.BooleanField(
+        label="Relates to the LEA's identification",
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )
+    sources = forms.ModelMultipleChoiceField(
+        label="Data sources that show it",
+        queryset=DataSource.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="From the Data Drill Down.",
+    )
+
+    def __init__(self, *args: Any, sources: QuerySet[DataSource], **kwargs: Any) -> None:
+        # Other parts share the activity page: prefixed ids keep every label's target unique.
+        kwargs.setdefault("auto_id", "problem_area_%s")
+        super().__init__(*args, **kwargs)
+        field = self.fields["sources"]
+        assert isinstance(field, forms.ModelMultipleChoiceField)  # noqa: S101 -- narrows the type
+        field.queryset = sources
+
+
+def form_for(
+    engagement: Engagement, record: ActivityRecord, area: ProblemArea | None = None
+) -> ProblemAreaForm:
+    initial: dict[str, Any] = {"version": record.version}
+    if area is not None:
+        initial |= {
+            "description": area.description,
+            "quantification": area.quantification,
+            "relates_to_identification": area.relates_to_identification,
+            "sources": list(area.sources.all()),
+        }
+    return ProblemAreaForm(initial=initial, sources=data_sources_of(engagement))
+
+
+# --- The part ------------------------------------------------------------------------------
+
+
+def context(*, record: ActivityRecord, user: object) -> dict[str, Any]:
+    engagement = record.engagement
+    return {
+        "areas": list(problem_areas_of(engagement)),
+        "form": form_for(engagement, record),
+        "has_sources": data_sources_of(engagement).exists(),
+        "editing": None,
+    }
+
+
+def check(*, record: ActivityRecord) -> list[str]:
+    areas = list(problem_areas_of(record.engagement))
+    if not areas:
+        return [NO_PROBLEM_AREAS]
+    problems = [
+        NOT_QUANTIFIED.format(area=area) for area in areas if not area.quantification.strip()
+    ]
+    if not any(area.relates_to_identification for area in areas):
+        problems.append(NONE_RELATES)
+    return problems

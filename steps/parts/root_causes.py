@@ -1,0 +1,112 @@
+"""Root Cause Analysis, boxes 19-22 and as many more as the LEA finds: each root cause
+with its supporting data, pointing at the Consolidation problem areas it explains
+(chosen from this engagement's, never retyped)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
+
+from steps.models import ActivityRecord, Engagement, ProblemArea, RootCause
+from steps.parts.prioritization import ranking_of
+from steps.parts.problem_areas import text_field
+
+TEMPLATE = "steps/parts/root_causes.html"
+
+NO_ROOT_CAUSES = "Box 19: add at least one root cause with its supporting data."
+UNEXPLAINED = "These problem areas have no root cause yet: {areas}."
+NO_SUPPORT = "Root cause “{cause}” needs supporting data (qualitative, quantitative or both)."
+UNLINKED = "Root cause “{cause}” does not say which problem area it explains."
+
+
+def root_causes_of(engagement: Engagement) -> QuerySet[RootCause]:
+    return (
+        RootCause.objects.filter(engagement=engagement)
+        .order_by("position", "pk")
+        .prefetch_related("problem_areas")
+    )
+
+
+def problem_areas_to_explain(engagement: Engagement) -> QuerySet[ProblemArea]:
+    """The problem areas a root cause may point at: this engagement's, by priority."""
+    return ranking_of(engagement)
+
+
+class RootCauseForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    statement = text_field("Root cause", help_text="Why the problem areas exist.")
+    problem_areas = forms.ModelMultipleChoiceField(
+        label="Problem areas it explains",
+        queryset=ProblemArea.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="From Consolidation, highest priority first.",
+    )
+    qualitative_support = text_field(
+        "Qualitative supporting data",
+        required=False,
+        help_text="What people said or observed: interviews, surveys, record reviews.",
+    )
+    quantitative_support = text_field(
+        "Quantitative supporting data",
+        required=False,
+        help_text="The numbers: rates, counts, gaps.",
+    )
+
+    def __init__(self, *args: Any, problem_areas: QuerySet[ProblemArea], **kwargs: Any) -> None:
+        # Other parts share the activity page: prefixed ids keep every label's target unique.
+        kwargs.setdefault("auto_id", "root_cause_%s")
+        super().__init__(*args, **kwargs)
+        field = self.fields["problem_areas"]
+        assert isinstance(field, forms.ModelMultipleChoiceField)  # noqa: S101 -- narrows the type
+        field.queryset = problem_areas
+
+
+def form_for(
+    engagement: Engagement, record: ActivityRecord, cause: RootCause | None = None
+) -> RootCauseForm:
+    initial: dict[str, Any] = {"version": record.version}
+    if cause is not None:
+        initial |= {
+            "statement": cause.statement,
+            "problem_areas": list(cause.problem_areas.all()),
+            "qualitative_support": cause.qualitative_support,
+            "quantitative_support": cause.quantitative_support,
+        }
+    return RootCauseForm(initial=initial, problem_areas=problem_areas_to_explain(engagement))
+
+
+def context(*, record: ActivityRecord, user: object) -> dict[str, Any]:
+    engagement = record.engagement
+    return {
+        "causes": list(root_causes_of(engagement)),
+        "form": form_for(engagement, record),
+        "editing": None,
+    }
+
+
+def _to_explain(areas: list[ProblemArea]) -> list[ProblemArea]:
+    """The areas marked for exploration; if none is marked yet, every ranked one."""
+    marked = [area for area in areas if area.explore_root_causes]
+    return marked or [area for area in areas if area.priority is not None]
+
+
+def check(*, record: ActivityRecord) -> list[str]:
+    engagement = record.engagement
+    causes = list(root_causes_of(engagement))
+    if not causes:
+        return [NO_ROOT_CAUSES]
+    areas = list(problem_areas_to_explain(engagement))
+    explained = {area.pk for cause in causes for area in cause.problem_areas.all()}
+    problems = []
+    unexplained = [area for area in _to_explain(areas) if area.pk not in explained]
+    if unexplained:
+        problems.append(UNEXPLAINED.format(areas=", ".join(f"“{a}”" for a in unexplained)))
+    for cause in causes:
+        if areas and not cause.problem_areas.all():
+            problems.append(UNLINKED.format(cause=cause))
+        if not (cause.qualitative_support.strip() or cause.quantitative_support.strip()):
+            problems.append(NO_SUPPORT.format(cause=cause))
+    return problems

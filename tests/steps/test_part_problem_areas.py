@@ -1,0 +1,276 @@
+"""Consolidation's problem areas (box 15): written through services, checked on demand."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from lea.models import AuditEvent, User
+from steps.forms import NUL_BYTE
+from steps.models import ActivityRecord, DataSource, Engagement, ProblemArea
+from steps.parts import problem_areas as part
+from steps.services import part_problem_areas as services
+from steps.services.part_root_causes import root_cause_add
+from tests.conftest import World
+from tests.steps.isolation_problem_areas import engagement_of, foreign_area
+
+pytestmark = pytest.mark.django_db
+
+KEY = "consolidation"
+
+
+@pytest.fixture
+def engagement(world: World) -> Engagement:
+    return engagement_of(world.lea)
+
+
+def _client(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _record(engagement: Engagement, key: str = KEY) -> ActivityRecord:
+    return ActivityRecord.objects.get(engagement=engagement, definition__key=key)
+
+
+def _url(engagement: Engagement, name: str, *args: int, key: str = KEY) -> str:
+    return reverse(name, args=[engagement.pk, key, *args])
+
+
+def _source(engagement: Engagement, name: str = "CALPADS suspension report") -> DataSource:
+    # Data sources are another part's rows; here they are only something to point at.
+    return DataSource.objects.create(
+        engagement=engagement,
+        record=_record(engagement, "data_drill_down"),
+        name=name,
+        education=DataSource.Education.SPECIAL,
+        kind=DataSource.Kind.QUANTITATIVE,
+        area=DataSource.Area.DISCIPLINE,
+    )
+
+
+def _add(world: World, engagement: Engagement, **fields: object) -> ProblemArea:
+    record = _record(engagement)
+    values: dict = {
+        "description": "Suspensions of students with disabilities",
+        "quantification": "8.1% suspended vs 3.2% statewide",
+        "relates_to_identification": True,
+        **fields,
+    }
+    return services.problem_area_add(
+        actor=world.lea_lead, record=record, expected_version=record.version, **values
+    )
+
+
+def _post(engagement: Engagement, version: int = 1, **fields: object) -> dict:
+    return {
+        "version": version,
+        "description": "Chronic absence of students with disabilities",
+        "quantification": "22% chronically absent",
+        **fields,
+    }
+
+
+def test_it_adds_a_problem_area_with_its_sources(world: World, engagement: Engagement) -> None:
+    source = _source(engagement)
+    client = _client(world.lea_member)
+    response = client.post(
+        _url(engagement, "problem_areas_add"),
+        _post(engagement, relates_to_identification="on", sources=[source.pk]),
+    )
+    assert response.status_code == 302
+    assert response["Location"].endswith("#problem_areas")
+    area = ProblemArea.objects.get(engagement=engagement)
+    assert area.record == _record(engagement)
+    assert area.relates_to_identification
+    assert list(area.sources.all()) == [source]
+    assert _record(engagement).version == 2
+    event = AuditEvent.objects.get(verb="problem_areas.add")
+    assert event.changes["problem_area"] == "Chronic absence of students with disabilities"
+    page = client.get(_url(engagement, "activity_detail")).content.decode()
+    assert "Problem area “Chronic absence of students with disabilities” added." in page
+    assert "CALPADS suspension report" in page
+
+
+def test_it_edits_a_problem_area_and_records_old_and_new(
+    world: World, engagement: Engagement
+) -> None:
+    area = _add(world, engagement)
+    client = _client(world.lea_lead)
+    form_page = client.get(_url(engagement, "problem_areas_edit", area.pk))
+    assert form_page.status_code == 200
+    assert "8.1% suspended vs 3.2% statewide" in form_page.content.decode()
+    response = client.post(
+        _url(engagement, "problem_areas_edit", area.pk),
+        _post(engagement, version=2, description=area.description, quantification="9%"),
+    )
+    assert response.status_code == 302
+    area.refresh_from_db()
+    assert area.quantification == "9%"
+    assert not area.relates_to_identification
+    event = AuditEvent.objects.get(verb="problem_areas.edit")
+    assert event.changes["quantification"] == ["8.1% suspended vs 3.2% statewide", "9%"]
+    assert event.changes["relates_to_identification"] == ["yes", "no"]
+    history = client.get(_url(engagement, "activity_history")).content.decode()
+    assert "8.1% suspended vs 3.2% statewide → 9%" in history
+
+
+def test_it_removes_a_problem_area(world: World, engagement: Engagement) -> None:
+    area = _add(world, engagement)
+    response = _client(world.lea_lead).post(
+        _url(engagement, "problem_areas_remove", area.pk), {"version": 2}
+    )
+    assert response.status_code == 302
+    assert not ProblemArea.objects.filter(pk=area.pk).exists()
+    assert AuditEvent.objects.filter(verb="problem_areas.remove").exists()
+
+
+def test_it_keeps_a_problem_area_a_root_cause_explains(
+    world: World, engagement: Engagement
+) -> None:
+    area = _add(world, engagement)
+    rca = _record(engagement, "root_cause_analysis")
+    root_cause_add(
+        actor=world.lea_lead,
+        record=rca,
+        expected_version=rca.version,
+        statement="Behavior supports are not in IEPs",
+        problem_areas=[area],
+    )
+    page = (
+        _client(world.lea_lead)
+        .post(_url(engagement, "problem_areas_remove", area.pk), {"version": 2}, follow=True)
+        .content.decode()
+    )
+    assert "Root cause analysis links “Behavior supports are not in IEPs”" in page
+    assert ProblemArea.objects.filter(pk=area.pk).exists()
+
+
+def test_it_refuses_a_stale_version(world: World, engagement: Engagement) -> None:
+    _add(world, engagement)
+    page = (
+        _client(world.lea_member)
+        .post(_url(engagement, "problem_areas_add"), _post(engagement, version=1), follow=True)
+        .content.decode()
+    )
+    assert "Casey Lead saved this activity while you were editing it" in page
+    assert ProblemArea.objects.filter(engagement=engagement).count() == 1
+
+
+def test_it_rejects_a_nul_byte_and_keeps_the_rest(world: World, engagement: Engagement) -> None:
+    response = _client(world.lea_lead).post(
+        _url(engagement, "problem_areas_add"),
+        _post(engagement, description="Absence\x00", quantification="Kept as typed 22%"),
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert NUL_BYTE in page
+    assert "Null characters are not allowed" not in page
+    assert "Kept as typed 22%" in page
+    assert not ProblemArea.objects.exists()
+
+
+def test_it_rejects_a_huge_paste(world: World, engagement: Engagement) -> None:
+    response = _client(world.lea_lead).post(
+        _url(engagement, "problem_areas_add"), _post(engagement, description="x" * 1_000_000)
+    )
+    assert response.status_code == 400
+    assert "Ensure this value has at most 5000 characters" in response.content.decode()
+    assert not ProblemArea.objects.exists()
+
+
+def test_it_requires_the_quantification_beside_the_field(
+    world: World, engagement: Engagement
+) -> None:
+    response = _client(world.lea_lead).post(
+        _url(engagement, "problem_areas_add"), _post(engagement, quantification="")
+    )
+    assert response.status_code == 400
+    assert 'id="problem_area_quantification"' in response.content.decode()
+    assert "This field is required." in response.content.decode()
+
+
+def test_it_keeps_script_as_text(world: World, engagement: Engagement) -> None:
+    _add(world, engagement, description="<script>alert(1)</script>")
+    page = _client(world.lea_lead).get(_url(engagement, "activity_detail")).content.decode()
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_it_refuses_another_leas_data_source(world: World, engagement: Engagement) -> None:
+    foreign = _source(engagement_of(world.foreign_lea), "Harbor View survey")
+    response = _client(world.lea_lead).post(
+        _url(engagement, "problem_areas_add"), _post(engagement, sources=[foreign.pk])
+    )
+    assert response.status_code == 400
+    assert "Select a valid choice" in response.content.decode()
+    assert not ProblemArea.objects.filter(engagement=engagement).exists()
+
+
+def test_it_refuses_another_leas_rows_in_the_service(world: World, engagement: Engagement) -> None:
+    record = _record(engagement)
+    with pytest.raises(services.ValidationError):
+        services.problem_area_add(
+            actor=world.lea_lead,
+            record=record,
+            expected_version=1,
+            description="x",
+            quantification="1",
+            relates_to_identification=False,
+            sources=[_source(engagement_of(world.foreign_lea))],
+        )
+    with pytest.raises(services.ValidationError):
+        services.problem_area_remove(
+            actor=world.lea_lead,
+            record=record,
+            expected_version=1,
+            problem_area=foreign_area(world),
+        )
+    assert _record(engagement).version == 1
+
+
+def test_it_lists_what_the_checklist_needs(world: World, engagement: Engagement) -> None:
+    record = _record(engagement)
+    assert part.check(record=record) == [part.NO_PROBLEM_AREAS]
+    _add(world, engagement, relates_to_identification=False, quantification=" ")
+    assert part.check(record=record) == [
+        part.NOT_QUANTIFIED.format(area="Suspensions of students with disabilities"),
+        part.NONE_RELATES,
+    ]
+    _add(world, engagement, description="Placement in regular class", quantification="41%")
+    area = ProblemArea.objects.get(quantification=" ")
+    area.quantification = "8%"
+    area.save()
+    assert part.check(record=record) == []
+
+
+def test_it_shows_reviewers_the_list_read_only(world: World, engagement: Engagement) -> None:
+    area = _add(world, engagement)
+    client = _client(world.selpa_reviewer)
+    page = client.get(_url(engagement, "activity_detail")).content.decode()
+    assert "Suspensions of students with disabilities" in page
+    assert "Add problem area" not in page
+    assert client.post(_url(engagement, "problem_areas_add"), _post(engagement)).status_code == 403
+    assert client.get(_url(engagement, "problem_areas_edit", area.pk)).status_code == 403
+    remove = client.post(_url(engagement, "problem_areas_remove", area.pk), {"version": 2})
+    assert remove.status_code == 403
+
+
+def test_it_requires_lea_member(world: World, engagement: Engagement) -> None:
+    client = _client(world.cde_consultant)
+    assert client.post(_url(engagement, "problem_areas_add"), _post(engagement)).status_code == 403
+
+
+def test_it_checks_scope(world: World, engagement: Engagement) -> None:
+    area = _add(world, engagement)
+    client = _client(world.foreign_lea_lead)
+    assert client.post(_url(engagement, "problem_areas_add"), _post(engagement)).status_code == 404
+    assert client.get(_url(engagement, "problem_areas_edit", area.pk)).status_code == 404
+    assert client.post(_url(engagement, "problem_areas_remove", area.pk)).status_code == 404
+
+
+def test_it_answers_404_for_an_activity_without_problem_areas(
+    world: World, engagement: Engagement
+) -> None:
+    url = _url(engagement, "problem_areas_add", key="parent_input")
+    assert _client(world.lea_lead).post(url, _post(engagement)).status_code == 404
