@@ -54,6 +54,14 @@ def _page(request: HttpRequest, record: ActivityRecord, status: int, **forms: An
     return render(request, "steps/activity.html", {**context, "form": answers}, status=status)
 
 
+def _refused(request: HttpRequest, error: ValidationError) -> bool:
+    """Stale or locked is about the activity, not a field: say why on the page itself."""
+    if hasattr(error, "error_dict"):
+        return False
+    messages.error(request, " ".join(error.messages))
+    return True
+
+
 def _posted_version(request: HttpRequest) -> int | None:
     try:
         return int(request.POST.get("version", ""))
@@ -77,9 +85,7 @@ def team_member_add(request: HttpRequest, engagement_id: int, activity_key: str)
                 **form.member_fields(),
             )
         except ValidationError as error:
-            if not hasattr(error, "error_dict"):
-                # Stale or locked: about the activity, not a field; the page says why.
-                messages.error(request, " ".join(error.messages))
+            if _refused(request, error):
                 return _back(record)
             form.add_error(None, error)
         else:
@@ -112,9 +118,7 @@ def team_member_edit(
                 **form.member_fields(),
             )
         except ValidationError as error:
-            if not hasattr(error, "error_dict"):
-                # Stale or locked: about the activity, not a field; the page says why.
-                messages.error(request, " ".join(error.messages))
+            if _refused(request, error):
                 return _back(record)
             form.add_error(None, error)
         else:

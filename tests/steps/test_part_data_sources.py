@@ -1,0 +1,257 @@
+"""Box 10, the Data Drill Down's data sources: the list, its tags, and its checklist."""
+
+from html import unescape
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from cim.models import Cohort
+from lea.models import User
+from steps.forms import NUL_BYTE
+from steps.models import ActivityRecord, DataSource, Engagement
+from steps.parts import data_sources
+from steps.services import part_data_sources
+from tests.conftest import World
+from tests.steps.engagements import start
+
+pytestmark = pytest.mark.django_db
+
+ACTIVITY = "data_drill_down"
+EDUCATION, KIND, AREA = DataSource.Education, DataSource.Kind, DataSource.Area
+
+
+@pytest.fixture
+def engagement(world: World, cohorts: dict[str, Cohort]) -> Engagement:
+    return start(world.lea, cohorts["targeted"], level=3)
+
+
+def _client(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _record(engagement: Engagement) -> ActivityRecord:
+    return ActivityRecord.objects.get(engagement=engagement, definition__key=ACTIVITY)
+
+
+def _url(engagement: Engagement, name: str, *args: int) -> str:
+    return reverse(name, args=[engagement.pk, ACTIVITY, *args])
+
+
+def _page(engagement: Engagement) -> str:
+    return reverse("activity_detail", args=[engagement.pk, ACTIVITY])
+
+
+def _data(prefix: str = data_sources.ADD, **fields: object) -> dict[str, object]:
+    data: dict[str, object] = {"name": "CAASPP math results", "version": 1, "notes": ""}
+    data |= {"education": EDUCATION.SPECIAL, "kind": KIND.QUANTITATIVE, "area": AREA.ACADEMIC}
+    return {f"{prefix}-{key}": value for key, value in (data | fields).items()}
+
+
+def _source(world: World, engagement: Engagement, **fields: str) -> DataSource:
+    values = {"name": "CAASPP math results", "education": EDUCATION.SPECIAL, "notes": ""}
+    values |= {"kind": KIND.QUANTITATIVE, "area": AREA.ACADEMIC}
+    record = _record(engagement)
+    return part_data_sources.data_source_add(
+        actor=world.lea_lead, record=record, expected_version=record.version, **(values | fields)
+    )
+
+
+def test_it_adds_a_source_and_records_it(world: World, engagement: Engagement) -> None:
+    client = _client(world.lea_member)
+    response = client.post(_url(engagement, "data_source_add"), _data(notes="Grades 3-8"))
+    assert response.status_code == 302
+    assert response["Location"].endswith("#data_sources")
+    source = DataSource.objects.get(engagement=engagement)
+    assert (source.name, source.area, source.notes) == (
+        "CAASPP math results",
+        "academic",
+        "Grades 3-8",
+    )
+    assert _record(engagement).version == 2
+    page = unescape(client.get(_page(engagement)).content.decode())
+    assert "“CAASPP math results” is on the list of data sources." in page
+    history = client.get(reverse("activity_history", args=[engagement.pk, ACTIVITY]))
+    assert "Special education, Quantitative, Academic" in history.content.decode()
+
+
+def test_it_edits_a_source(world: World, engagement: Engagement) -> None:
+    source = _source(world, engagement)
+    client = _client(world.lea_lead)
+    form = client.get(_url(engagement, "data_source_edit", source.pk))
+    assert form.status_code == 200
+    assert "Edit “CAASPP math results”" in form.content.decode()
+    response = client.post(
+        _url(engagement, "data_source_edit", source.pk),
+        _data(data_sources.EDIT, version=2, area=AREA.ATTENDANCE),
+    )
+    assert response.status_code == 302
+    source.refresh_from_db()
+    assert source.area == AREA.ATTENDANCE
+    history = client.get(reverse("activity_history", args=[engagement.pk, ACTIVITY]))
+    assert "area: Academic → Attendance" in history.content.decode()
+
+
+def test_it_keeps_a_refused_edit_as_typed(world: World, engagement: Engagement) -> None:
+    source = _source(world, engagement)
+    response = _client(world.lea_lead).post(
+        _url(engagement, "data_source_edit", source.pk),
+        _data(data_sources.EDIT, version=2, name="Typed name", kind="guess"),
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Select a valid choice." in page
+    assert 'value="Typed name"' in page
+    source.refresh_from_db()
+    assert source.kind == KIND.QUANTITATIVE
+
+
+def test_it_removes_a_source(world: World, engagement: Engagement) -> None:
+    source = _source(world, engagement)
+    response = _client(world.lea_lead).post(
+        _url(engagement, "data_source_remove", source.pk), {"version": 2}, follow=True
+    )
+    assert "“CAASPP math results” is no longer on the list." in unescape(response.content.decode())
+    assert not DataSource.objects.filter(engagement=engagement).exists()
+
+
+def test_it_refuses_a_remove_without_a_version(world: World, engagement: Engagement) -> None:
+    source = _source(world, engagement)
+    response = _client(world.lea_lead).post(_url(engagement, "data_source_remove", source.pk))
+    assert response.status_code == 400
+    assert DataSource.objects.filter(pk=source.pk).exists()
+
+
+def test_it_asks_for_at_least_one_source(world: World, engagement: Engagement) -> None:
+    assert data_sources.check(record=_record(engagement)) == [data_sources.NO_SOURCES]
+
+
+def test_it_names_the_missing_tags_and_areas(world: World, engagement: Engagement) -> None:
+    _source(world, engagement, area=AREA.DISCIPLINE)
+    assert data_sources.check(record=_record(engagement)) == [
+        data_sources.NEEDS_EDUCATION.format(education="general education"),
+        data_sources.NEEDS_KIND.format(kind="qualitative"),
+        data_sources.MISSING_AREAS.format(
+            areas="Academic, Placement (LRE), Engagement, Climate, Attendance"
+        ),
+    ]
+
+
+def test_it_is_ready_when_every_tag_and_area_is_covered(
+    world: World, engagement: Engagement
+) -> None:
+    for number, area in enumerate(AREA):
+        _source(
+            world,
+            engagement,
+            name=f"Source {number}",
+            area=area,
+            education=EDUCATION.GENERAL if number % 2 else EDUCATION.SPECIAL,
+            kind=KIND.QUALITATIVE if number % 2 else KIND.QUANTITATIVE,
+        )
+    assert data_sources.check(record=_record(engagement)) == []
+
+
+def test_it_shows_the_missing_areas_in_the_page_checklist(
+    world: World, engagement: Engagement
+) -> None:
+    _source(world, engagement)
+    url = reverse("activity_checklist", args=[engagement.pk, ACTIVITY])
+    page = _client(world.lea_lead).get(url).content.decode()
+    assert "no data source covers these areas yet: Placement (LRE), Discipline" in page
+
+
+def test_it_refuses_a_stale_version(world: World, engagement: Engagement) -> None:
+    _source(world, engagement)
+    response = _client(world.lea_member).post(
+        _url(engagement, "data_source_add"), _data(version=1), follow=True
+    )
+    assert "Casey Lead saved this activity while you were editing it" in response.content.decode()
+    assert DataSource.objects.filter(engagement=engagement).count() == 1
+
+
+def test_it_rejects_bad_input_beside_the_field(world: World, engagement: Engagement) -> None:
+    client = _client(world.lea_lead)
+    cases = {
+        "name": ("a\x00b", NUL_BYTE),
+        "notes": ("x" * 1_000_000, "Ensure this value has at most 5000 characters"),
+        "area": ("weather", "Select a valid choice."),
+    }
+    for field, (value, message) in cases.items():
+        response = client.post(_url(engagement, "data_source_add"), _data(**{field: value}))
+        assert response.status_code == 400, field
+        page = response.content.decode()
+        assert message in page, field
+        assert "selected>Quantitative" in page, field
+    assert not DataSource.objects.filter(engagement=engagement).exists()
+    assert _record(engagement).version == 1
+
+
+def test_it_limits_notes_for_every_caller(world: World, engagement: Engagement) -> None:
+    with pytest.raises(part_data_sources.ValidationError) as refused:
+        _source(world, engagement, notes="x" * (part_data_sources.NOTES_MAX + 1))
+    assert refused.value.message_dict == {
+        "notes": [part_data_sources.TOO_LONG.format(limit=part_data_sources.NOTES_MAX)]
+    }
+    assert _record(engagement).version == 1
+
+
+def test_it_keeps_script_as_text(world: World, engagement: Engagement) -> None:
+    _source(world, engagement, notes="<script>alert(1)</script>")
+    page = _client(world.lea_lead).get(_page(engagement)).content.decode()
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_it_refuses_writes_once_the_activity_is_submitted(
+    world: World, engagement: Engagement
+) -> None:
+    source = _source(world, engagement)
+    ActivityRecord.objects.filter(pk=_record(engagement).pk).update(
+        status=ActivityRecord.Status.SUBMITTED
+    )
+    client = _client(world.lea_lead)
+    response = client.post(
+        _url(engagement, "data_source_edit", source.pk),
+        _data(data_sources.EDIT, version=2, name="Renamed"),
+        follow=True,
+    )
+    assert "This activity is submitted: it cannot be edited now." in response.content.decode()
+    response = client.post(_url(engagement, "data_source_add"), _data(version=2), follow=True)
+    assert "This activity is submitted" in response.content.decode()
+    assert [s.name for s in DataSource.objects.filter(engagement=engagement)] == [source.name]
+
+
+def test_it_shows_reviewers_the_sources_read_only(world: World, engagement: Engagement) -> None:
+    source = _source(world, engagement)
+    client = _client(world.selpa_reviewer)
+    page = client.get(_page(engagement)).content.decode()
+    assert "CAASPP math results" in page
+    assert "Add data source" not in page
+    assert client.post(_url(engagement, "data_source_add"), _data()).status_code == 403
+    assert client.get(_url(engagement, "data_source_edit", source.pk)).status_code == 403
+    remove = client.post(_url(engagement, "data_source_remove", source.pk), {"version": 2})
+    assert remove.status_code == 403
+
+
+def test_it_requires_lea_member(world: World, engagement: Engagement) -> None:
+    client = _client(world.cde_consultant)
+    assert client.post(_url(engagement, "data_source_add"), _data()).status_code == 403
+    assert not DataSource.objects.filter(engagement=engagement).exists()
+
+
+def test_it_checks_scope(world: World, engagement: Engagement) -> None:
+    source = _source(world, engagement)
+    client = _client(world.foreign_lea_lead)
+    assert client.post(_url(engagement, "data_source_add"), _data()).status_code == 404
+    assert client.get(_url(engagement, "data_source_edit", source.pk)).status_code == 404
+    assert client.post(_url(engagement, "data_source_remove", source.pk)).status_code == 404
+
+
+def test_it_answers_404_on_an_activity_without_data_sources(
+    world: World, engagement: Engagement
+) -> None:
+    url = reverse("data_source_add", args=[engagement.pk, "team_creation"])
+    assert _client(world.lea_lead).post(url, _data()).status_code == 404
