@@ -1,0 +1,306 @@
+"""Root Cause Analysis (boxes 19-22 and beyond): root causes pointing at this LEA's
+problem areas, with their supporting data, checked against what Prioritization marked."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from lea.models import AuditEvent, User
+from steps.forms import NUL_BYTE
+from steps.models import ActivityRecord, Engagement, ProblemArea, ProblemOfPractice, RootCause
+from steps.parts import root_causes as part
+from steps.services import part_root_causes as services
+from steps.services.part_prioritization import prioritization_explore, prioritization_rank
+from steps.services.part_problem_areas import problem_area_add
+from tests.conftest import World
+from tests.steps.isolation_problem_areas import engagement_of, foreign_area
+
+pytestmark = pytest.mark.django_db
+
+KEY = "root_cause_analysis"
+
+
+@pytest.fixture
+def engagement(world: World) -> Engagement:
+    return engagement_of(world.lea)
+
+
+@pytest.fixture
+def areas(world: World, engagement: Engagement) -> list[ProblemArea]:
+    consolidation = _record(engagement, "consolidation")
+    made = []
+    for description in ("Suspensions", "Chronic absence"):
+        made.append(
+            problem_area_add(
+                actor=world.lea_lead,
+                record=consolidation,
+                expected_version=consolidation.version,
+                description=description,
+                quantification="10%",
+                relates_to_identification=True,
+            )
+        )
+        consolidation.refresh_from_db()
+    return made
+
+
+def _client(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _record(engagement: Engagement, key: str = KEY) -> ActivityRecord:
+    return ActivityRecord.objects.get(engagement=engagement, definition__key=key)
+
+
+def _url(engagement: Engagement, name: str, *args: int) -> str:
+    return reverse(name, args=[engagement.pk, KEY, *args])
+
+
+def _add(
+    world: World, engagement: Engagement, areas: list[ProblemArea], **fields: str
+) -> RootCause:
+    record = _record(engagement)
+    values = {"statement": "No behavior plans in IEPs", "quantitative_support": "40%", **fields}
+    return services.root_cause_add(
+        actor=world.lea_lead,
+        record=record,
+        expected_version=record.version,
+        problem_areas=areas,
+        **values,
+    )
+
+
+def _post(version: int = 1, **fields: object) -> dict:
+    return {
+        "version": version,
+        "statement": "Staff lack training in positive behavior supports",
+        "qualitative_support": "Teacher interviews",
+        "quantitative_support": "3 of 40 staff trained",
+        **fields,
+    }
+
+
+def test_it_adds_a_root_cause_linked_to_problem_areas(
+    world: World, engagement: Engagement, areas: list[ProblemArea]
+) -> None:
+    client = _client(world.lea_member)
+    response = client.post(
+        _url(engagement, "root_causes_add"), _post(problem_areas=[areas[0].pk, areas[1].pk])
+    )
+    assert response.status_code == 302
+    assert response["Location"].endswith("#root_causes")
+    cause = RootCause.objects.get(engagement=engagement)
+    assert cause.record == _record(engagement)
+    assert set(cause.problem_areas.all()) == set(areas)
+    assert _record(engagement).version == 2
+    event = AuditEvent.objects.get(verb="root_causes.add")
+    assert event.changes["problem_areas"] == "Suspensions; Chronic absence"
+    page = client.get(_url(engagement, "activity_detail")).content.decode()
+    assert "Root cause “Staff lack training in positive behavior supports” added." in page
+
+
+def test_it_allows_more_than_four_root_causes(
+    world: World, engagement: Engagement, areas: list[ProblemArea]
+) -> None:
+    for number in range(1, 6):
+        _add(world, engagement, areas, statement=f"Cause {number}")
+    page = _client(world.lea_lead).get(_url(engagement, "activity_detail")).content.decode()
+    assert "Cause 5" in page
+    assert 'Remove<span class="visually-hidden"> root cause 5: Cause 5' in page
+    assert RootCause.objects.filter(engagement=engagement).count() == 5
+
+
+def test_it_edits_a_root_cause(
+    world: World, engagement: Engagement, areas: list[ProblemArea]
+) -> None:
+    cause = _add(world, engagement, areas[:1])
+    client = _client(world.lea_lead)
+    form_page = client.get(_url(engagement, "root_causes_edit", cause.pk)).content.decode()
+    assert "No behavior plans in IEPs" in form_page
+    assert "Save root cause" in form_page
+    response = client.post(
+        _url(engagement, "root_causes_edit", cause.pk),
+        _post(version=2, statement=cause.statement, problem_areas=[areas[1].pk]),
+    )
+    assert response.status_code == 302
+    assert list(cause.problem_areas.all()) == [areas[1]]
+    event = AuditEvent.objects.get(verb="root_causes.edit")
+    assert event.changes["problem_areas"] == ["Suspensions", "Chronic absence"]
+    assert "statement" not in event.changes
+
+
+def test_it_removes_a_root_cause(
+    world: World, engagement: Engagement, areas: list[ProblemArea]
+) -> None:
+    cause = _add(world, engagement, areas)
+    response = _client(world.lea_lead).post(
+        _url(engagement, "root_causes_remove", cause.pk), {"version": 2}
+    )
+    assert response.status_code == 302
+    assert not RootCause.objects.filter(pk=cause.pk).exists()
+    assert ProblemArea.objects.filter(pk=areas[0].pk).exists()
+
+
+def test_it_keeps_a_root_cause_the_plan_is_grounded_in(
+    world: World, engagement: Engagement, areas: list[ProblemArea]
+) -> None:
+    cause = _add(world, engagement, areas)
+    # The plan's rows are another part's; here they are only something pointing back.
+    problem = ProblemOfPractice.objects.create(
+        engagement=engagement,
+        record=_record(engagement, "plan_for_improvement"),
+        statement="Inconsistent behavior supports",
+    )
+    problem.root_causes.add(cause)
+    page = (
+        _client(world.lea_lead)
+        .post(_url(engagement, "root_causes_remove", cause.pk), {"version": 2}, follow=True)
+        .content.decode()
+    )
+    assert "problem of practice “Inconsistent behavior supports”" in page
+    assert RootCause.objects.filter(pk=cause.pk).exists()
+
+
+def test_it_rejects_another_leas_problem_area_in_a_crafted_post(
+    world: World, engagement: Engagement, areas: list[ProblemArea]
+) -> None:
+    foreign = foreign_area(world)
+    response = _client(world.lea_lead).post(
+        _url(engagement, "root_causes_add"),
+        _post(problem_areas=[areas[0].pk, foreign.pk], qualitative_support="Kept as typed"),
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Select a valid choice" in page
+    assert "Kept as typed" in page
+    assert not RootCause.objects.exists()
+    assert _record(engagement).version == 1
+
+
+def test_it_refuses_another_leas_rows_in_the_service(
+    world: World, engagement: Engagement, areas: list[ProblemArea]
+) -> None:
+    with pytest.raises(services.ValidationError):
+        _add(world, engagement, [foreign_area(world)])
+    assert _record(engagement).version == 1
+
+
+def test_it_refuses_a_stale_version(
+    world: World, engagement: Engagement, areas: list[ProblemArea]
+) -> None:
+    _add(world, engagement, areas)
+    page = (
+        _client(world.lea_member)
+        .post(_url(engagement, "root_causes_add"), _post(version=1), follow=True)
+        .content.decode()
+    )
+    assert "Casey Lead saved this activity while you were editing it" in page
+    assert RootCause.objects.count() == 1
+
+
+def test_it_rejects_a_nul_byte_beside_the_field(
+    world: World, engagement: Engagement, areas: list[ProblemArea]
+) -> None:
+    response = _client(world.lea_lead).post(
+        _url(engagement, "root_causes_add"), _post(quantitative_support="4\x000")
+    )
+    assert response.status_code == 400
+    assert NUL_BYTE in response.content.decode()
+    assert not RootCause.objects.exists()
+
+
+def test_it_rejects_a_huge_paste(
+    world: World, engagement: Engagement, areas: list[ProblemArea]
+) -> None:
+    response = _client(world.lea_lead).post(
+        _url(engagement, "root_causes_add"), _post(statement="x" * 1_000_000)
+    )
+    assert response.status_code == 400
+    assert "at most 5000 characters" in response.content.decode()
+    with pytest.raises(services.ValidationError):
+        _add(world, engagement, areas, statement="x" * 1_000_000)
+    assert not RootCause.objects.exists()
+
+
+def test_it_keeps_script_as_text(
+    world: World, engagement: Engagement, areas: list[ProblemArea]
+) -> None:
+    _add(world, engagement, areas, statement="<script>alert(1)</script>")
+    page = _client(world.lea_lead).get(_url(engagement, "activity_detail")).content.decode()
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_it_needs_at_least_one_root_cause(world: World, engagement: Engagement) -> None:
+    assert part.check(record=_record(engagement)) == [part.NO_ROOT_CAUSES]
+
+
+def test_it_names_marked_problem_areas_without_a_root_cause(
+    world: World, engagement: Engagement, areas: list[ProblemArea]
+) -> None:
+    prioritization = _record(engagement, "prioritization")
+    for version, area in enumerate(areas, start=1):
+        prioritization_explore(
+            actor=world.lea_lead,
+            record=prioritization,
+            expected_version=version,
+            problem_area=area,
+            explore=True,
+        )
+    _add(world, engagement, areas[:1])
+    assert part.check(record=_record(engagement)) == [
+        part.UNEXPLAINED.format(areas="“Chronic absence”")
+    ]
+
+
+def test_it_falls_back_to_every_ranked_area_when_none_is_marked(
+    world: World, engagement: Engagement, areas: list[ProblemArea]
+) -> None:
+    _add(world, engagement, areas[1:])
+    # Nothing ranked or marked yet: nothing to cover.
+    assert part.check(record=_record(engagement)) == []
+    prioritization_rank(
+        actor=world.lea_lead, record=_record(engagement, "prioritization"), expected_version=1
+    )
+    assert part.check(record=_record(engagement)) == [
+        part.UNEXPLAINED.format(areas="“Suspensions”")
+    ]
+
+
+def test_it_needs_support_and_a_link_for_each_root_cause(
+    world: World, engagement: Engagement, areas: list[ProblemArea]
+) -> None:
+    _add(world, engagement, [], statement="Unsupported", quantitative_support=" ")
+    assert part.check(record=_record(engagement)) == [
+        part.UNLINKED.format(cause="Unsupported"),
+        part.NO_SUPPORT.format(cause="Unsupported"),
+    ]
+
+
+def test_it_shows_reviewers_the_root_causes_read_only(
+    world: World, engagement: Engagement, areas: list[ProblemArea]
+) -> None:
+    cause = _add(world, engagement, areas)
+    client = _client(world.selpa_reviewer)
+    page = client.get(_url(engagement, "activity_detail")).content.decode()
+    assert "No behavior plans in IEPs" in page
+    assert "Add root cause" not in page
+    assert client.post(_url(engagement, "root_causes_add"), _post()).status_code == 403
+    assert client.get(_url(engagement, "root_causes_edit", cause.pk)).status_code == 403
+    remove = client.post(_url(engagement, "root_causes_remove", cause.pk), {"version": 2})
+    assert remove.status_code == 403
+
+
+def test_it_requires_lea_member(world: World, engagement: Engagement) -> None:
+    client = _client(world.cde_consultant)
+    assert client.post(_url(engagement, "root_causes_add"), _post()).status_code == 403
+
+
+def test_it_checks_scope(world: World, engagement: Engagement, areas: list[ProblemArea]) -> None:
+    cause = _add(world, engagement, areas)
+    client = _client(world.foreign_lea_lead)
+    assert client.post(_url(engagement, "root_causes_add"), _post()).status_code == 404
+    assert client.get(_url(engagement, "root_causes_edit", cause.pk)).status_code == 404
+    assert client.post(_url(engagement, "root_causes_remove", cause.pk)).status_code == 404
