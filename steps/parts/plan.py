@@ -1,0 +1,391 @@
+"""Plan for Improvement: problems of practice grounded in root causes, high-leverage
+strategies answering them, and each strategy's activities and measurable outcomes with
+benchmarks. Also the trace from every outcome back to the data that motivated it.
+
+Selectors here take the activity record (or its engagement) as their scope, so a row id
+from another LEA is simply not found.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django import forms
+from django.core.validators import ProhibitNullCharactersValidator
+from django.db.models import QuerySet
+
+from lea.models import User
+from steps.forms import _no_nul
+from steps.models import (
+    ActivityRecord,
+    Benchmark,
+    Engagement,
+    Outcome,
+    ProblemArea,
+    ProblemOfPractice,
+    RootCause,
+    Strategy,
+    StrategyActivity,
+)
+from steps.services.part_plan import FOREIGN_PROBLEM, FOREIGN_ROOT_CAUSE
+from steps.workspace import EXTRA_PARTS
+
+TEMPLATE = "steps/parts/plan.html"
+# The activities whose form carries this part; the part's URLs answer 404 for any other.
+PLAN_ACTIVITIES = frozenset(key for key, names in EXTRA_PARTS.items() if "plan" in names)
+# Long enough for any honest answer, short enough that a stray 1 MB paste is refused.
+MAX_TEXT = 5_000
+NOT_A_NUMBER = "Enter the {what} as a number, such as 42 or 42.5, without a % sign or words."
+
+
+# --- Selectors ------------------------------------------------------------------------------
+
+
+def root_causes_of(engagement: Engagement | int) -> QuerySet[RootCause]:
+    return RootCause.objects.filter(engagement=engagement)
+
+
+def problems_of_practice_of(record: ActivityRecord) -> QuerySet[ProblemOfPractice]:
+    return ProblemOfPractice.objects.filter(engagement_id=record.engagement_id, record=record)
+
+
+def strategies_of(record: ActivityRecord) -> QuerySet[Strategy]:
+    return Strategy.objects.filter(engagement_id=record.engagement_id, record=record)
+
+
+def strategy_activities_of(record: ActivityRecord) -> QuerySet[StrategyActivity]:
+    return StrategyActivity.objects.filter(
+        strategy__engagement_id=record.engagement_id, strategy__record=record
+    ).select_related("strategy")
+
+
+def outcomes_of(record: ActivityRecord) -> QuerySet[Outcome]:
+    return Outcome.objects.filter(
+        strategy__engagement_id=record.engagement_id, strategy__record=record
+    ).select_related("strategy")
+
+
+def benchmarks_of(record: ActivityRecord) -> QuerySet[Benchmark]:
+    return Benchmark.objects.filter(
+        outcome__strategy__engagement_id=record.engagement_id, outcome__strategy__record=record
+    ).select_related("outcome__strategy")
+
+
+def unaddressed_root_causes(engagement: Engagement | int) -> QuerySet[RootCause]:
+    """Root causes that no strategy reaches through a problem of practice."""
+    return root_causes_of(engagement).exclude(problems_of_practice__strategies__isnull=False)
+
+
+def unexplained_problem_areas(engagement: Engagement | int) -> QuerySet[ProblemArea]:
+    """Problem areas marked for root-cause exploration that no root cause explains."""
+    return ProblemArea.objects.filter(engagement=engagement, explore_root_causes=True).exclude(
+        root_causes__isnull=False
+    )
+
+
+@dataclass
+class PlanTrace:
+    """Each strategy prefetched down to the data sources behind its problem areas."""
+
+    strategies: list[Strategy]
+    unexplained_problem_areas: list[ProblemArea]
+    unaddressed_root_causes: list[RootCause]
+
+    @property
+    def strategies_without_outcomes(self) -> list[Strategy]:
+        return [strategy for strategy in self.strategies if not strategy.outcomes.all()]
+
+    @property
+    def has_outcomes(self) -> bool:
+        return any(strategy.outcomes.all() for strategy in self.strategies)
+
+    @property
+    def has_gaps(self) -> bool:
+        return bool(
+            self.unexplained_problem_areas
+            or self.unaddressed_root_causes
+            or self.strategies_without_outcomes
+        )
+
+
+def plan_trace(*, record: ActivityRecord) -> PlanTrace:
+    """The thread from every outcome back to data, in a fixed number of queries."""
+    strategies = strategies_of(record).prefetch_related(
+        "outcomes__benchmarks",
+        "problems_of_practice__root_causes__problem_areas__sources",
+    )
+    engagement = record.engagement_id
+    return PlanTrace(
+        strategies=list(strategies),
+        unexplained_problem_areas=list(unexplained_problem_areas(engagement)),
+        unaddressed_root_causes=list(unaddressed_root_causes(engagement)),
+    )
+
+
+# --- Forms ----------------------------------------------------------------------------------
+
+
+def _text(
+    label: str,
+    *,
+    required: bool = True,
+    max_length: int = MAX_TEXT,
+    rows: int = 2,
+    help_text: str = "",
+) -> forms.CharField:
+    widget: forms.Widget = forms.Textarea(attrs={"rows": rows}) if rows else forms.TextInput()
+    text = forms.CharField(
+        label=label, required=required, max_length=max_length, help_text=help_text, widget=widget
+    )
+    # One clear message for a NUL byte instead of Django's terse one beside ours.
+    text.validators = [
+        v for v in text.validators if not isinstance(v, ProhibitNullCharactersValidator)
+    ]
+    text.validators.append(_no_nul)
+    return text
+
+
+def _number(label: str, what: str) -> forms.DecimalField:
+    # A text input (not type=number) so the browser lets a wrong entry reach the server,
+    # which then explains it beside the field.
+    return forms.DecimalField(
+        label=label,
+        max_digits=12,
+        decimal_places=2,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+        error_messages={"invalid": NOT_A_NUMBER.format(what=what)},
+    )
+
+
+def _date(label: str) -> forms.DateField:
+    return forms.DateField(label=label, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class PlanForm(forms.Form):
+    """Every plan form carries the activity version the person started from."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for bound in self.visible_fields():
+            widget = bound.field.widget
+            css = (
+                "form-check-input"
+                if isinstance(widget, forms.CheckboxSelectMultiple)
+                else ("form-control")
+            )
+            widget.attrs["class"] = css
+
+    def add_error(self, field: str | None, error: Any) -> None:
+        super().add_error(field, error)
+        # Mark every field with an error so assistive technology announces it with the field.
+        for name in self.errors:
+            if name in self.fields and not isinstance(self.fields[name].widget, forms.HiddenInput):
+                bound = self[name]
+                attrs = self.fields[name].widget.attrs
+                attrs["class"] = attrs.get("class", "") + " is-invalid"
+                described = [f"{bound.auto_id}_error"]
+                if bound.help_text:
+                    described.insert(0, f"{bound.auto_id}_helptext")
+                attrs["aria-describedby"] = " ".join(described)
+
+    def values(self) -> dict[str, Any]:
+        return {name: value for name, value in self.cleaned_data.items() if name != "version"}
+
+
+class ProblemOfPracticeForm(PlanForm):
+    statement = _text(
+        "Problem of practice",
+        rows=3,
+        help_text="What adults do, or do not do, that leads to the problem, in a sentence or two.",
+    )
+    root_causes = forms.ModelMultipleChoiceField(
+        label="Root causes it comes from",
+        queryset=RootCause.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "invalid_choice": FOREIGN_ROOT_CAUSE,
+            "invalid_pk_value": FOREIGN_ROOT_CAUSE,
+        },
+    )
+
+    def __init__(self, *args: Any, root_causes: QuerySet[RootCause], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["root_causes"].queryset = root_causes  # type: ignore[attr-defined]
+
+
+class StrategyForm(PlanForm):
+    title = _text("Strategy", rows=0, max_length=300)
+    description = _text("Description", required=False, rows=3)
+    problems_of_practice = forms.ModelMultipleChoiceField(
+        label="Problems of practice it addresses",
+        queryset=ProblemOfPractice.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": FOREIGN_PROBLEM, "invalid_pk_value": FOREIGN_PROBLEM},
+    )
+
+    def __init__(
+        self, *args: Any, problems_of_practice: QuerySet[ProblemOfPractice], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["problems_of_practice"].queryset = problems_of_practice  # type: ignore[attr-defined]
+
+
+class StrategyActivityForm(PlanForm):
+    description = _text("Activity")
+    start_date = _date("Start date")
+    end_date = _date("End date")
+    persons_responsible = _text("Persons responsible", rows=0, max_length=300)
+    resources = _text("Resources", required=False)
+
+
+class OutcomeForm(PlanForm):
+    measure = _text(
+        "Measurable outcome",
+        help_text="What is measured, for which students, e.g. the percentage of students with "
+        "disabilities in regular class 80% or more of the day.",
+    )
+    baseline_value = _number("Baseline", "baseline")
+    baseline_date = _date("Baseline date")
+    target_value = _number("Target", "target")
+    target_date = _date("Target date")
+    data_source = _text("Data source", rows=0, max_length=300)
+    monitoring_frequency = _text(
+        "Monitoring frequency", rows=0, max_length=100, help_text="For example, monthly."
+    )
+
+
+class BenchmarkForm(PlanForm):
+    value = _number("Benchmark value", "benchmark value")
+    date = _date("Benchmark date")
+
+
+# --- The part on the activity page ------------------------------------------------------------
+
+
+@dataclass
+class OutcomeBlock:
+    outcome: Outcome
+    benchmark_form: BenchmarkForm
+
+
+@dataclass
+class StrategyBlock:
+    strategy: Strategy
+    activity_form: StrategyActivityForm
+    outcome_form: OutcomeForm
+    outcomes: list[OutcomeBlock] = field(default_factory=list)
+
+
+def _form(
+    cls: type[PlanForm],
+    prefix: str,
+    record: ActivityRecord,
+    bound: dict[str, PlanForm],
+    **kwargs: Any,
+) -> Any:
+    """The form typed into (kept with its errors) or an empty one at the current version."""
+    if prefix in bound:
+        return bound[prefix]
+    return cls(prefix=prefix, initial={"version": record.version}, **kwargs)
+
+
+def context(
+    *,
+    record: ActivityRecord,
+    user: User | Any,
+    bound: dict[str, PlanForm] | None = None,
+    editing: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """`bound` maps a form prefix to the form as typed; `editing` is one row's edit form."""
+    bound = bound or {}
+    problems = problems_of_practice_of(record).prefetch_related("root_causes")
+    strategies = strategies_of(record).prefetch_related(
+        "problems_of_practice", "activities", "outcomes__benchmarks"
+    )
+    blocks = [
+        StrategyBlock(
+            strategy=strategy,
+            activity_form=_form(StrategyActivityForm, f"activity-{strategy.pk}", record, bound),
+            outcome_form=_form(OutcomeForm, f"outcome-{strategy.pk}", record, bound),
+            outcomes=[
+                OutcomeBlock(
+                    outcome, _form(BenchmarkForm, f"benchmark-{outcome.pk}", record, bound)
+                )
+                for outcome in strategy.outcomes.all()
+            ],
+        )
+        for strategy in strategies
+    ]
+    return {
+        "problems": list(problems),
+        "strategies": blocks,
+        "problem_form": _form(
+            ProblemOfPracticeForm,
+            "problem",
+            record,
+            bound,
+            root_causes=root_causes_of(record.engagement_id),
+        ),
+        "strategy_form": _form(
+            StrategyForm,
+            "strategy",
+            record,
+            bound,
+            problems_of_practice=problems_of_practice_of(record),
+        ),
+        "editing": editing,
+    }
+
+
+def check(*, record: ActivityRecord) -> list[str]:
+    """The plan's part of the checklist, including the thread back to Steps 1-2."""
+    problems_found: list[str] = []
+    problems = list(problems_of_practice_of(record).prefetch_related("root_causes"))
+    if not problems:
+        problems_found.append("Add at least one problem of practice.")
+    for problem in problems:
+        if not problem.root_causes.all():
+            problems_found.append(
+                f"Problem of practice “{problem}”: link it to at least one root cause."
+            )
+    strategies = list(
+        strategies_of(record).prefetch_related(
+            "problems_of_practice", "activities", "outcomes__benchmarks"
+        )
+    )
+    if not strategies:
+        problems_found.append("Add at least one high-leverage strategy.")
+    for strategy in strategies:
+        problems_found += _strategy_problems(strategy)
+    engagement = record.engagement_id
+    for cause in unaddressed_root_causes(engagement):
+        problems_found.append(
+            f"Root cause “{cause}”: no strategy addresses it through a problem of practice."
+        )
+    for area in unexplained_problem_areas(engagement):
+        problems_found.append(
+            f"Problem area “{area}” is marked for root-cause exploration, but no root cause "
+            "explains it."
+        )
+    return problems_found
+
+
+def _strategy_problems(strategy: Strategy) -> list[str]:
+    found = []
+    name = f"Strategy “{strategy}”"
+    if not strategy.problems_of_practice.all():
+        found.append(f"{name}: choose the problems of practice it addresses.")
+    if not strategy.activities.all():
+        found.append(f"{name}: add at least one activity.")
+    outcomes = strategy.outcomes.all()
+    if not outcomes:
+        found.append(f"{name}: add at least one measurable outcome.")
+    for outcome in outcomes:
+        if not outcome.benchmarks.all():
+            found.append(f"{name}, outcome “{outcome}”: add at least one benchmark.")
+    return found
