@@ -1,0 +1,240 @@
+"""Boxes 13 and 14 of the Consolidation: areas of strength and weakness with their data."""
+
+from html import unescape
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from cim.models import Cohort
+from lea.models import User
+from steps.forms import NUL_BYTE
+from steps.models import ActivityRecord, Engagement, Finding
+from steps.parts import findings
+from steps.services import part_findings
+from tests.conftest import World
+from tests.steps.engagements import start
+
+pytestmark = pytest.mark.django_db
+
+ACTIVITY = "consolidation"
+STRENGTH, WEAKNESS = Finding.Kind.STRENGTH, Finding.Kind.WEAKNESS
+
+
+@pytest.fixture
+def engagement(world: World, cohorts: dict[str, Cohort]) -> Engagement:
+    return start(world.lea, cohorts["targeted"], level=3)
+
+
+def _client(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _record(engagement: Engagement) -> ActivityRecord:
+    return ActivityRecord.objects.get(engagement=engagement, definition__key=ACTIVITY)
+
+
+def _url(engagement: Engagement, name: str, *args: int | str) -> str:
+    return reverse(name, args=[engagement.pk, ACTIVITY, *args])
+
+
+def _page(engagement: Engagement) -> str:
+    return reverse("activity_detail", args=[engagement.pk, ACTIVITY])
+
+
+def _data(prefix: str, **fields: object) -> dict[str, object]:
+    data: dict[str, object] = {"area": "Math", "supporting_data": "12% met", "version": 1}
+    return {f"{prefix}-{key}": value for key, value in (data | fields).items()}
+
+
+def _finding(world: World, engagement: Engagement, kind: str = WEAKNESS, **fields: str) -> Finding:
+    values = {"area": "Math proficiency", "supporting_data": "12% of SWD met the standard"}
+    record = _record(engagement)
+    return part_findings.finding_add(
+        actor=world.lea_lead,
+        record=record,
+        expected_version=record.version,
+        kind=kind,
+        **(values | fields),
+    )
+
+
+def test_it_adds_a_strength_and_a_weakness(world: World, engagement: Engagement) -> None:
+    client = _client(world.lea_member)
+    response = client.post(
+        _url(engagement, "finding_add", "strength"), _data("strength", area="Attendance")
+    )
+    assert response.status_code == 302
+    assert response["Location"].endswith("#findings")
+    client.post(_url(engagement, "finding_add", "weakness"), _data("weakness", version=2))
+    assert [(f.kind, f.area) for f in Finding.objects.filter(engagement=engagement)] == [
+        (STRENGTH, "Attendance"),
+        (WEAKNESS, "Math"),
+    ]
+    assert _record(engagement).version == 3
+    page = unescape(client.get(_page(engagement)).content.decode())
+    assert "“Math” is listed as an area of weakness." in page
+    assert "Box 13: areas of strength and the data that supports them" in page
+    history = client.get(reverse("activity_history", args=[engagement.pk, ACTIVITY]))
+    assert "area of strength: Attendance" in history.content.decode()
+
+
+def test_it_edits_a_finding(world: World, engagement: Engagement) -> None:
+    finding = _finding(world, engagement)
+    client = _client(world.lea_lead)
+    form = client.get(_url(engagement, "finding_edit", finding.pk))
+    assert form.status_code == 200
+    assert "Edit the area of weakness “Math proficiency”" in unescape(form.content.decode())
+    response = client.post(
+        _url(engagement, "finding_edit", finding.pk),
+        _data(findings.EDIT, version=2, area="Math proficiency, grades 3-5"),
+    )
+    assert response.status_code == 302
+    finding.refresh_from_db()
+    assert (finding.kind, finding.area) == (WEAKNESS, "Math proficiency, grades 3-5")
+    history = client.get(reverse("activity_history", args=[engagement.pk, ACTIVITY]))
+    assert "area: Math proficiency → Math proficiency, grades 3-5" in history.content.decode()
+
+
+def test_it_keeps_a_refused_edit_as_typed(world: World, engagement: Engagement) -> None:
+    finding = _finding(world, engagement)
+    response = _client(world.lea_lead).post(
+        _url(engagement, "finding_edit", finding.pk),
+        _data(findings.EDIT, version=2, area="Typed area", supporting_data=""),
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "This field is required." in page
+    assert 'value="Typed area"' in page
+    finding.refresh_from_db()
+    assert finding.area == "Math proficiency"
+
+
+def test_it_removes_a_finding(world: World, engagement: Engagement) -> None:
+    finding = _finding(world, engagement)
+    response = _client(world.lea_lead).post(
+        _url(engagement, "finding_remove", finding.pk), {"version": 2}, follow=True
+    )
+    assert "“Math proficiency” is no longer listed." in unescape(response.content.decode())
+    assert not Finding.objects.filter(engagement=engagement).exists()
+
+
+def test_it_refuses_a_remove_without_a_version(world: World, engagement: Engagement) -> None:
+    finding = _finding(world, engagement)
+    response = _client(world.lea_lead).post(_url(engagement, "finding_remove", finding.pk))
+    assert response.status_code == 400
+    assert Finding.objects.filter(pk=finding.pk).exists()
+
+
+def test_it_asks_for_a_strength_and_a_weakness(world: World, engagement: Engagement) -> None:
+    assert findings.check(record=_record(engagement)) == [
+        findings.NO_STRENGTH,
+        findings.NO_WEAKNESS,
+    ]
+    _finding(world, engagement, WEAKNESS)
+    _finding(world, engagement, WEAKNESS, area="Suspensions")
+    assert findings.check(record=_record(engagement)) == [findings.NO_STRENGTH]
+    _finding(world, engagement, STRENGTH)
+    assert findings.check(record=_record(engagement)) == []
+
+
+def test_it_refuses_an_unknown_kind(world: World, engagement: Engagement) -> None:
+    response = _client(world.lea_lead).post(
+        _url(engagement, "finding_add", "opportunity"), _data("opportunity")
+    )
+    assert response.status_code == 404
+    assert not Finding.objects.filter(engagement=engagement).exists()
+
+
+def test_it_refuses_a_stale_version(world: World, engagement: Engagement) -> None:
+    _finding(world, engagement)
+    response = _client(world.lea_member).post(
+        _url(engagement, "finding_add", "strength"), _data("strength"), follow=True
+    )
+    assert "Casey Lead saved this activity while you were editing it" in response.content.decode()
+    assert Finding.objects.filter(engagement=engagement).count() == 1
+
+
+def test_it_rejects_bad_input_beside_the_field(world: World, engagement: Engagement) -> None:
+    client = _client(world.lea_lead)
+    cases = {
+        "area": ("a\x00b", NUL_BYTE),
+        "supporting_data": ("x" * 1_000_000, "Ensure this value has at most 10000 characters"),
+    }
+    for field, (value, message) in cases.items():
+        response = client.post(
+            _url(engagement, "finding_add", "weakness"), _data("weakness", **{field: value})
+        )
+        assert response.status_code == 400, field
+        page = response.content.decode()
+        assert message in page, field
+        assert 'value="Math"' in page or field == "area", field
+    assert not Finding.objects.filter(engagement=engagement).exists()
+    assert _record(engagement).version == 1
+
+
+def test_it_limits_supporting_data_for_every_caller(world: World, engagement: Engagement) -> None:
+    too_long = "x" * (part_findings.SUPPORTING_DATA_MAX + 1)
+    with pytest.raises(part_findings.ValidationError) as refused:
+        _finding(world, engagement, supporting_data=too_long)
+    assert "supporting_data" in refused.value.message_dict
+    assert _record(engagement).version == 1
+
+
+def test_it_keeps_script_as_text(world: World, engagement: Engagement) -> None:
+    _finding(world, engagement, supporting_data="<script>alert(1)</script>")
+    page = _client(world.lea_lead).get(_page(engagement)).content.decode()
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_it_refuses_writes_once_the_activity_is_submitted(
+    world: World, engagement: Engagement
+) -> None:
+    finding = _finding(world, engagement)
+    ActivityRecord.objects.filter(pk=_record(engagement).pk).update(
+        status=ActivityRecord.Status.SUBMITTED
+    )
+    response = _client(world.lea_lead).post(
+        _url(engagement, "finding_remove", finding.pk), {"version": 2}, follow=True
+    )
+    assert "This activity is submitted: it cannot be edited now." in response.content.decode()
+    assert Finding.objects.filter(pk=finding.pk).exists()
+
+
+def test_it_shows_reviewers_the_findings_read_only(world: World, engagement: Engagement) -> None:
+    finding = _finding(world, engagement)
+    client = _client(world.selpa_reviewer)
+    page = client.get(_page(engagement)).content.decode()
+    assert "Math proficiency" in page
+    assert "Add area of weakness" not in page
+    add = client.post(_url(engagement, "finding_add", "strength"), _data("strength"))
+    assert add.status_code == 403
+    assert client.get(_url(engagement, "finding_edit", finding.pk)).status_code == 403
+    remove = client.post(_url(engagement, "finding_remove", finding.pk), {"version": 2})
+    assert remove.status_code == 403
+
+
+def test_it_requires_lea_member(world: World, engagement: Engagement) -> None:
+    client = _client(world.cde_consultant)
+    add = client.post(_url(engagement, "finding_add", "strength"), _data("strength"))
+    assert add.status_code == 403
+    assert not Finding.objects.filter(engagement=engagement).exists()
+
+
+def test_it_checks_scope(world: World, engagement: Engagement) -> None:
+    finding = _finding(world, engagement)
+    client = _client(world.foreign_lea_lead)
+    add = client.post(_url(engagement, "finding_add", "strength"), _data("strength"))
+    assert add.status_code == 404
+    assert client.get(_url(engagement, "finding_edit", finding.pk)).status_code == 404
+    assert client.post(_url(engagement, "finding_remove", finding.pk)).status_code == 404
+
+
+def test_it_answers_404_on_an_activity_without_findings(
+    world: World, engagement: Engagement
+) -> None:
+    url = reverse("finding_add", args=[engagement.pk, "team_creation", "strength"])
+    assert _client(world.lea_lead).post(url, _data("strength")).status_code == 404
