@@ -79,7 +79,7 @@ class ProblemAreaForm(forms.Form):
         label="Data sources that show it",
         queryset=DataSource.objects.none(),
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
         help_text="From the Data Drill Down.",
     )
 

@@ -41,7 +41,7 @@ class RootCauseForm(forms.Form):
         label="Problem areas it explains",
         queryset=ProblemArea.objects.none(),
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
         help_text="From Consolidation, highest priority first.",
     )
     qualitative_support = text_field(

@@ -1,5 +1,7 @@
 """Consolidation's problem areas (box 15): written through services, checked on demand."""
 
+from typing import Any
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -274,3 +276,17 @@ def test_it_answers_404_for_an_activity_without_problem_areas(
 ) -> None:
     url = _url(engagement, "problem_areas_add", key="parent_input")
     assert _client(world.lea_lead).post(url, _post(engagement)).status_code == 404
+
+
+def test_it_reads_the_part_in_a_fixed_number_of_queries(
+    world: World, engagement: Engagement, django_assert_num_queries: Any
+) -> None:
+    source = _source(engagement)
+    for number in range(3):
+        _add(world, engagement, description=f"Area {number}").sources.add(source)
+    record = _record(engagement)
+    assert record.engagement == engagement
+    # The areas, their sources (prefetched) and whether any source exists to choose.
+    with django_assert_num_queries(3):
+        block = part.context(record=record, user=world.lea_lead)
+        assert [len(area.sources.all()) for area in block["areas"]] == [1, 1, 1]

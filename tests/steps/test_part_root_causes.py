@@ -1,6 +1,8 @@
 """Root Cause Analysis (boxes 19-22 and beyond): root causes pointing at this LEA's
 problem areas, with their supporting data, checked against what Prioritization marked."""
 
+from typing import Any
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -304,3 +306,21 @@ def test_it_checks_scope(world: World, engagement: Engagement, areas: list[Probl
     assert client.post(_url(engagement, "root_causes_add"), _post()).status_code == 404
     assert client.get(_url(engagement, "root_causes_edit", cause.pk)).status_code == 404
     assert client.post(_url(engagement, "root_causes_remove", cause.pk)).status_code == 404
+
+
+def test_it_reads_the_part_in_a_fixed_number_of_queries(
+    world: World,
+    engagement: Engagement,
+    areas: list[ProblemArea],
+    django_assert_num_queries: Any,
+) -> None:
+    for number in range(3):
+        _add(world, engagement, areas, statement=f"Cause {number}")
+    record = _record(engagement)
+    assert record.engagement == engagement
+    # The root causes with their problem areas (prefetched), then the checklist's reads.
+    with django_assert_num_queries(2):
+        block = part.context(record=record, user=world.lea_lead)
+        assert [len(cause.problem_areas.all()) for cause in block["causes"]] == [2, 2, 2]
+    with django_assert_num_queries(3):
+        part.check(record=record)
