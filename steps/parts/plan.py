@@ -185,7 +185,8 @@ class PlanForm(forms.Form):
             if name in self.fields and not isinstance(self.fields[name].widget, forms.HiddenInput):
                 bound = self[name]
                 attrs = self.fields[name].widget.attrs
-                attrs["class"] = attrs.get("class", "") + " is-invalid"
+                if "is-invalid" not in attrs.get("class", ""):
+                    attrs["class"] = attrs.get("class", "") + " is-invalid"
                 described = [f"{bound.auto_id}_error"]
                 if bound.help_text:
                     described.insert(0, f"{bound.auto_id}_helptext")

@@ -46,6 +46,11 @@ def _save(row: Model) -> None:
     row.save()
 
 
+def _changed(about: dict[str, str], pairs: dict[str, list[str]]) -> dict[str, Any]:
+    """The history of a change: which row it concerns, then only the fields that differ."""
+    return {**about, **{name: pair for name, pair in pairs.items() if pair[0] != pair[1]}}
+
+
 def _names(rows: Iterable[Model]) -> str:
     return "; ".join(str(row) for row in rows) or "(none)"
 
@@ -103,10 +108,13 @@ def problem_of_practice_update(
         record=problem.record,
         expected_version=expected_version,
         verb="plan.change_problem_of_practice",
-        changes={
-            "problem of practice": [_clip(problem.statement), _clip(statement)],
-            "root causes": [_names(problem.root_causes.all()), _names(causes)],
-        },
+        changes=_changed(
+            {"problem of practice": _clip(problem.statement)},
+            {
+                "statement": [_clip(problem.statement), _clip(statement)],
+                "root causes": [_names(problem.root_causes.all()), _names(causes)],
+            },
+        ),
     )
     problem.statement = statement
     _save(problem)
@@ -177,11 +185,17 @@ def strategy_update(
         record=strategy.record,
         expected_version=expected_version,
         verb="plan.change_strategy",
-        changes={
-            "strategy": [strategy.title, title],
-            "description": [_clip(strategy.description), _clip(description)],
-            "problems of practice": [_names(strategy.problems_of_practice.all()), _names(problems)],
-        },
+        changes=_changed(
+            {"strategy": strategy.title},
+            {
+                "title": [strategy.title, title],
+                "description": [_clip(strategy.description), _clip(description)],
+                "problems of practice": [
+                    _names(strategy.problems_of_practice.all()),
+                    _names(problems),
+                ],
+            },
+        ),
     )
     strategy.title, strategy.description = title, description
     _save(strategy)
@@ -272,11 +286,13 @@ def strategy_activity_update(
         record=activity.strategy.record,
         expected_version=expected_version,
         verb="plan.change_activity",
-        changes={
-            "strategy": activity.strategy.title,
-            "activity": [before, after],
-            "resources": [_clip(activity.resources), _clip(resources)],
-        },
+        changes=_changed(
+            {"strategy": activity.strategy.title},
+            {
+                "activity": [before, after],
+                "resources": [_clip(activity.resources), _clip(resources)],
+            },
+        ),
     )
     activity.description, activity.persons_responsible = description, persons_responsible
     activity.start_date, activity.end_date, activity.resources = start_date, end_date, resources

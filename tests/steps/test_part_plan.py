@@ -233,6 +233,9 @@ def test_it_adds_changes_and_removes_a_strategy(world: World, engagement: Engage
     strategy.refresh_from_db()
     assert (strategy.title, strategy.description) == ("Co-teaching K-5", "All sites")
     assert not strategy.problems_of_practice.exists()
+    history = client.get(reverse("activity_history", args=[engagement.pk, PLAN])).content.decode()
+    assert "title: Co-teaching → Co-teaching K-5" in history
+    assert "problems of practice: Siloed planning → (none)" in history
     client.post(_url(engagement, "plan_strategy_remove", strategy.pk), {"version": 4})
     assert not Strategy.objects.exists()
 
