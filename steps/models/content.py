@@ -259,4 +259,4 @@ class Benchmark(models.Model):
         if self.date and outcome.target_date and self.date > outcome.target_date:
             raise ValidationError({"date": "A benchmark cannot come after the target date."})
         if self.date and outcome.baseline_date and self.date <= outcome.baseline_date:
-            raise ValidationError({"date": "A benchmark comes after the baseline date."})
+            raise ValidationError({"date": "A benchmark must come after the baseline date."})

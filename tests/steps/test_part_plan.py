@@ -349,7 +349,7 @@ def test_it_adds_changes_and_removes_a_benchmark(world: World, engagement: Engag
     ("when", "message"),
     [
         ("2026-07-01", "A benchmark cannot come after the target date."),
-        ("2024-10-01", "A benchmark comes after the baseline date."),
+        ("2024-10-01", "A benchmark must come after the baseline date."),
     ],
 )
 def test_it_refuses_a_benchmark_outside_baseline_and_target(
