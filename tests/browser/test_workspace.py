@@ -86,3 +86,76 @@ def test_it_warns_before_leaving_unsaved_changes(
     page.wait_for_timeout(500)
     assert dialogs == ["beforeunload"]
     assert page.url.endswith("/activities/student_record_review/")
+
+
+def _problem_area(engagement: Engagement, lead: Any) -> None:
+    from steps.services.part_problem_areas import problem_area_add
+
+    record = ActivityRecord.objects.get(engagement=engagement, definition__key="consolidation")
+    problem_area_add(
+        actor=lead,
+        record=record,
+        expected_version=record.version,
+        description="Students with IEPs are in general education less than peers",
+        quantification="41% in regular class 80%+ of the day against a state target of 58%",
+        relates_to_identification=True,
+    )
+
+
+def test_it_writes_a_root_cause_with_the_keyboard(
+    page: Any, browser_world: World, engagement: Engagement
+) -> None:
+    _problem_area(engagement, browser_world.lea_lead)
+    log_in(page, browser_world.lea_lead.email)
+    _open(page, engagement, "root_cause_analysis")
+    assert serious_accessibility_violations(page) == []
+
+    _press(page, "Add root cause")  # empty: the errors show beside the fields
+    page.locator(".invalid-feedback").first.wait_for()
+    assert serious_accessibility_violations(page) == []
+
+    _type(page, "Root cause", "Master schedules place co-taught sections last")
+    page.get_by_label("Students with IEPs are in general education less than peers").focus()
+    page.keyboard.press("Space")
+    _type(page, "Quantitative supporting data", "3 of 14 sites offer co-taught ELA")
+    _press(page, "Add root cause")
+    page.get_by_text("Master schedules place co-taught sections last").first.wait_for()
+    assert serious_accessibility_violations(page) == []
+    assert engagement.rootcause_set.get().problem_areas.count() == 1
+
+
+def test_it_writes_the_plan_with_the_keyboard(
+    page: Any, browser_world: World, engagement: Engagement
+) -> None:
+    from steps.services.part_root_causes import root_cause_add
+
+    lead = browser_world.lea_lead
+    _problem_area(engagement, lead)
+    record = ActivityRecord.objects.get(
+        engagement=engagement, definition__key="root_cause_analysis"
+    )
+    root_cause_add(
+        actor=lead,
+        record=record,
+        expected_version=record.version,
+        statement="Master schedules place co-taught sections last",
+        problem_areas=engagement.problemarea_set.all(),
+        quantitative_support="3 of 14 sites offer co-taught ELA",
+    )
+    log_in(page, lead.email)
+    _open(page, engagement, "plan_for_improvement")
+    assert serious_accessibility_violations(page) == []
+
+    page.locator("summary", has_text="Add a problem of practice").focus()
+    page.keyboard.press("Enter")
+    _press(page, "Add problem of practice")  # empty: errors beside the fields
+    page.locator(".invalid-feedback").first.wait_for()
+    assert serious_accessibility_violations(page) == []
+
+    _type(page, "Problem of practice", "Site leaders build schedules before IEP services")
+    page.get_by_label("Master schedules place co-taught sections last").focus()
+    page.keyboard.press("Space")
+    _press(page, "Add problem of practice")
+    page.get_by_text("Site leaders build schedules before IEP services").first.wait_for()
+    assert serious_accessibility_violations(page) == []
+    assert engagement.problemofpractice_set.get().root_causes.count() == 1
