@@ -69,17 +69,14 @@ def render_part(
     return render(request, "steps/activity.html", {**context, "form": answers}, status=status)
 
 
-def is_stale(request: HttpRequest, form: Form, error: ValidationError) -> bool:
-    """Put a service's refusal where it belongs: a stale version becomes a message and the
-    caller redirects; anything else goes beside the form's fields and the page re-renders."""
-    if isinstance(error, StaleEdit):
-        messages.error(request, error.messages[0])
+def refused(request: HttpRequest, form: Form, error: ValidationError) -> bool:
+    """Put a service's refusal where it belongs. A stale version or a locked activity is a
+    message on the page and the caller redirects (there is no form to correct); a field's
+    error goes beside that field and the caller re-renders with what was typed."""
+    if isinstance(error, StaleEdit) or not hasattr(error, "error_dict"):
+        messages.error(request, " ".join(error.messages))
         return True
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
+    form.add_error(None, error)
     return False
 
 
@@ -117,7 +114,7 @@ def problem_areas_add(request: HttpRequest, engagement_id: int, activity_key: st
                 sources=data["sources"],
             )
         except ValidationError as error:
-            if is_stale(request, form, error):
+            if refused(request, form, error):
                 return back(record, NAME)
         else:
             messages.success(request, f"Problem area “{area}” added.")
@@ -151,7 +148,7 @@ def problem_areas_edit(
                 sources=data["sources"],
             )
         except ValidationError as error:
-            if is_stale(request, form, error):
+            if refused(request, form, error):
                 return back(record, NAME)
         else:
             messages.success(request, f"Problem area “{area}” saved.")

@@ -21,9 +21,9 @@ from steps.services import part_root_causes as services
 from steps.views.part_problem_areas import (
     PREFIX,
     back,
-    is_stale,
     part_record,
     posted_version,
+    refused,
     render_part,
 )
 
@@ -53,7 +53,7 @@ def root_causes_add(request: HttpRequest, engagement_id: int, activity_key: str)
                 quantitative_support=data["quantitative_support"],
             )
         except ValidationError as error:
-            if is_stale(request, form, error):
+            if refused(request, form, error):
                 return back(record, NAME)
         else:
             messages.success(request, f"Root cause “{cause}” added.")
@@ -87,7 +87,7 @@ def root_causes_edit(
                 quantitative_support=data["quantitative_support"],
             )
         except ValidationError as error:
-            if is_stale(request, form, error):
+            if refused(request, form, error):
                 return back(record, NAME)
         else:
             messages.success(request, f"Root cause “{cause}” saved.")

@@ -274,3 +274,20 @@ def test_it_checks_scope(world: World, engagement: Engagement, areas: list[Probl
         client.post(_url(engagement, "prioritization_move", areas[0].pk), move).status_code == 404
     )
     assert client.post(_url(engagement, "prioritization_rank"), {"version": 1}).status_code == 404
+
+
+@pytest.mark.parametrize("name", ["prioritization_explore", "prioritization_rank"])
+def test_it_refuses_an_incomplete_or_stale_request(
+    world: World, engagement: Engagement, areas: list[ProblemArea], name: str
+) -> None:
+    client = _client(world.lea_lead)
+    url = (
+        _url(engagement, name, areas[0].pk)
+        if name == "prioritization_explore"
+        else _url(engagement, name)
+    )
+    assert "That request was incomplete" in client.post(url, {}, follow=True).content.decode()
+    stale = client.post(url, {"version": 7, "explore": "on"}, follow=True).content.decode()
+    assert "saved this activity while you were editing it" in stale
+    assert _record(engagement).version == 1
+    assert not ProblemArea.objects.filter(explore_root_causes=True).exists()

@@ -3,7 +3,7 @@
 from typing import Any
 
 import pytest
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from lea.models import AuditEvent, User
@@ -12,6 +12,7 @@ from steps.models import ActivityRecord, DataSource, Engagement, ProblemArea
 from steps.parts import problem_areas as part
 from steps.services import part_problem_areas as services
 from steps.services.part_root_causes import root_cause_add
+from steps.views.part_problem_areas import refused
 from tests.conftest import World
 from tests.steps.isolation_problem_areas import engagement_of, foreign_area
 
@@ -64,7 +65,7 @@ def _add(world: World, engagement: Engagement, **fields: object) -> ProblemArea:
     )
 
 
-def _post(engagement: Engagement, version: int = 1, **fields: object) -> dict:
+def _post(version: int = 1, **fields: object) -> dict:
     return {
         "version": version,
         "description": "Chronic absence of students with disabilities",
@@ -78,7 +79,7 @@ def test_it_adds_a_problem_area_with_its_sources(world: World, engagement: Engag
     client = _client(world.lea_member)
     response = client.post(
         _url(engagement, "problem_areas_add"),
-        _post(engagement, relates_to_identification="on", sources=[source.pk]),
+        _post(relates_to_identification="on", sources=[source.pk]),
     )
     assert response.status_code == 302
     assert response["Location"].endswith("#problem_areas")
@@ -104,7 +105,7 @@ def test_it_edits_a_problem_area_and_records_old_and_new(
     assert "8.1% suspended vs 3.2% statewide" in form_page.content.decode()
     response = client.post(
         _url(engagement, "problem_areas_edit", area.pk),
-        _post(engagement, version=2, description=area.description, quantification="9%"),
+        _post(version=2, description=area.description, quantification="9%"),
     )
     assert response.status_code == 302
     area.refresh_from_db()
@@ -152,7 +153,7 @@ def test_it_refuses_a_stale_version(world: World, engagement: Engagement) -> Non
     _add(world, engagement)
     page = (
         _client(world.lea_member)
-        .post(_url(engagement, "problem_areas_add"), _post(engagement, version=1), follow=True)
+        .post(_url(engagement, "problem_areas_add"), _post(version=1), follow=True)
         .content.decode()
     )
     assert "Casey Lead saved this activity while you were editing it" in page
@@ -162,7 +163,7 @@ def test_it_refuses_a_stale_version(world: World, engagement: Engagement) -> Non
 def test_it_rejects_a_nul_byte_and_keeps_the_rest(world: World, engagement: Engagement) -> None:
     response = _client(world.lea_lead).post(
         _url(engagement, "problem_areas_add"),
-        _post(engagement, description="Absence\x00", quantification="Kept as typed 22%"),
+        _post(description="Absence\x00", quantification="Kept as typed 22%"),
     )
     assert response.status_code == 400
     page = response.content.decode()
@@ -174,7 +175,7 @@ def test_it_rejects_a_nul_byte_and_keeps_the_rest(world: World, engagement: Enga
 
 def test_it_rejects_a_huge_paste(world: World, engagement: Engagement) -> None:
     response = _client(world.lea_lead).post(
-        _url(engagement, "problem_areas_add"), _post(engagement, description="x" * 1_000_000)
+        _url(engagement, "problem_areas_add"), _post(description="x" * 1_000_000)
     )
     assert response.status_code == 400
     assert "Ensure this value has at most 5000 characters" in response.content.decode()
@@ -185,7 +186,7 @@ def test_it_requires_the_quantification_beside_the_field(
     world: World, engagement: Engagement
 ) -> None:
     response = _client(world.lea_lead).post(
-        _url(engagement, "problem_areas_add"), _post(engagement, quantification="")
+        _url(engagement, "problem_areas_add"), _post(quantification="")
     )
     assert response.status_code == 400
     assert 'id="problem_area_quantification"' in response.content.decode()
@@ -202,7 +203,7 @@ def test_it_keeps_script_as_text(world: World, engagement: Engagement) -> None:
 def test_it_refuses_another_leas_data_source(world: World, engagement: Engagement) -> None:
     foreign = _source(engagement_of(world.foreign_lea), "Harbor View survey")
     response = _client(world.lea_lead).post(
-        _url(engagement, "problem_areas_add"), _post(engagement, sources=[foreign.pk])
+        _url(engagement, "problem_areas_add"), _post(sources=[foreign.pk])
     )
     assert response.status_code == 400
     assert "Select a valid choice" in response.content.decode()
@@ -252,7 +253,7 @@ def test_it_shows_reviewers_the_list_read_only(world: World, engagement: Engagem
     page = client.get(_url(engagement, "activity_detail")).content.decode()
     assert "Suspensions of students with disabilities" in page
     assert "Add problem area" not in page
-    assert client.post(_url(engagement, "problem_areas_add"), _post(engagement)).status_code == 403
+    assert client.post(_url(engagement, "problem_areas_add"), _post()).status_code == 403
     assert client.get(_url(engagement, "problem_areas_edit", area.pk)).status_code == 403
     remove = client.post(_url(engagement, "problem_areas_remove", area.pk), {"version": 2})
     assert remove.status_code == 403
@@ -260,13 +261,13 @@ def test_it_shows_reviewers_the_list_read_only(world: World, engagement: Engagem
 
 def test_it_requires_lea_member(world: World, engagement: Engagement) -> None:
     client = _client(world.cde_consultant)
-    assert client.post(_url(engagement, "problem_areas_add"), _post(engagement)).status_code == 403
+    assert client.post(_url(engagement, "problem_areas_add"), _post()).status_code == 403
 
 
 def test_it_checks_scope(world: World, engagement: Engagement) -> None:
     area = _add(world, engagement)
     client = _client(world.foreign_lea_lead)
-    assert client.post(_url(engagement, "problem_areas_add"), _post(engagement)).status_code == 404
+    assert client.post(_url(engagement, "problem_areas_add"), _post()).status_code == 404
     assert client.get(_url(engagement, "problem_areas_edit", area.pk)).status_code == 404
     assert client.post(_url(engagement, "problem_areas_remove", area.pk)).status_code == 404
 
@@ -275,7 +276,7 @@ def test_it_answers_404_for_an_activity_without_problem_areas(
     world: World, engagement: Engagement
 ) -> None:
     url = _url(engagement, "problem_areas_add", key="parent_input")
-    assert _client(world.lea_lead).post(url, _post(engagement)).status_code == 404
+    assert _client(world.lea_lead).post(url, _post()).status_code == 404
 
 
 def test_it_reads_the_part_in_a_fixed_number_of_queries(
@@ -290,3 +291,55 @@ def test_it_reads_the_part_in_a_fixed_number_of_queries(
     with django_assert_num_queries(3):
         block = part.context(record=record, user=world.lea_lead)
         assert [len(area.sources.all()) for area in block["areas"]] == [1, 1, 1]
+
+
+def test_it_refuses_an_edit_once_the_activity_is_submitted(
+    world: World, engagement: Engagement
+) -> None:
+    area = _add(world, engagement)
+    ActivityRecord.objects.filter(pk=area.record_id).update(status=ActivityRecord.Status.SUBMITTED)
+    response = _client(world.lea_lead).post(
+        _url(engagement, "problem_areas_edit", area.pk),
+        _post(version=2, quantification="Typed while it was submitted"),
+        follow=True,
+    )
+    assert "This activity is submitted: it cannot be edited now." in response.content.decode()
+    area.refresh_from_db()
+    assert area.quantification == "8.1% suspended vs 3.2% statewide"
+
+
+def test_it_shows_an_edit_error_beside_the_field(world: World, engagement: Engagement) -> None:
+    area = _add(world, engagement)
+    response = _client(world.lea_lead).post(
+        _url(engagement, "problem_areas_edit", area.pk), _post(version=2, description="")
+    )
+    assert response.status_code == 400
+    assert 'id="problem_area_description_error"' in response.content.decode()
+    assert "Save problem area" in response.content.decode()
+
+
+def test_it_counts_a_garbled_version_as_stale(world: World, engagement: Engagement) -> None:
+    area = _add(world, engagement)
+    page = (
+        _client(world.lea_lead)
+        .post(_url(engagement, "problem_areas_remove", area.pk), {"version": "abc"}, follow=True)
+        .content.decode()
+    )
+    assert "saved this activity while you were editing it" in page
+    assert ProblemArea.objects.filter(pk=area.pk).exists()
+
+
+def test_it_limits_length_in_the_service_too(world: World, engagement: Engagement) -> None:
+    with pytest.raises(services.ValidationError) as raised:
+        _add(world, engagement, quantification="9" * 1_000_000)
+    assert raised.value.message_dict == {"quantification": [services.TOO_LONG]}
+    assert not ProblemArea.objects.exists()
+
+
+def test_it_puts_a_services_field_error_beside_the_field(engagement: Engagement) -> None:
+    # The form's own limits catch these first; a service's field error still has a place.
+    form = part.ProblemAreaForm({"version": 1}, sources=part.data_sources_of(engagement))
+    form.is_valid()
+    error = services.ValidationError({"quantification": services.TOO_LONG})
+    assert not refused(RequestFactory().post("/"), form, error)
+    assert services.TOO_LONG in form.errors["quantification"]

@@ -324,3 +324,43 @@ def test_it_reads_the_part_in_a_fixed_number_of_queries(
         assert [len(cause.problem_areas.all()) for cause in block["causes"]] == [2, 2, 2]
     with django_assert_num_queries(3):
         part.check(record=record)
+
+
+def test_it_refuses_an_edit_once_the_activity_is_approved(
+    world: World, engagement: Engagement, areas: list[ProblemArea]
+) -> None:
+    cause = _add(world, engagement, areas)
+    ActivityRecord.objects.filter(pk=cause.record_id).update(status=ActivityRecord.Status.APPROVED)
+    response = _client(world.lea_lead).post(
+        _url(engagement, "root_causes_edit", cause.pk),
+        _post(version=2, statement="Typed while it was approved"),
+        follow=True,
+    )
+    assert "This activity is approved: it cannot be edited now." in response.content.decode()
+    cause.refresh_from_db()
+    assert cause.statement == "No behavior plans in IEPs"
+
+
+def test_it_shows_an_edit_error_beside_the_field(
+    world: World, engagement: Engagement, areas: list[ProblemArea]
+) -> None:
+    cause = _add(world, engagement, areas)
+    response = _client(world.lea_lead).post(
+        _url(engagement, "root_causes_edit", cause.pk), _post(version=2, statement="")
+    )
+    assert response.status_code == 400
+    assert 'id="root_cause_statement_error"' in response.content.decode()
+
+
+def test_it_refuses_a_root_cause_of_another_activity(
+    world: World, engagement: Engagement, areas: list[ProblemArea]
+) -> None:
+    cause = _add(world, engagement, areas)
+    with pytest.raises(services.ValidationError):
+        services.root_cause_remove(
+            actor=world.lea_lead,
+            record=_record(engagement, "consolidation"),
+            expected_version=3,
+            root_cause=cause,
+        )
+    assert RootCause.objects.filter(pk=cause.pk).exists()
