@@ -53,12 +53,11 @@ def _page(request: HttpRequest, record: ActivityRecord, status: int, **forms: An
     return render(request, "steps/activity.html", {**context, "form": answers}, status=status)
 
 
-def _refused(request: HttpRequest, error: ValidationError) -> bool:
-    """Stale or locked is about the activity, not a field: say why on the page itself."""
-    if hasattr(error, "error_dict"):
-        return False
+def _refused(request: HttpRequest, record: ActivityRecord, error: ValidationError) -> HttpResponse:
+    """A refusal no form field could show (someone saved the activity first, it is
+    submitted, ...): the forms checked every field the model checks. Say why on top."""
     messages.error(request, " ".join(error.messages))
-    return True
+    return _back(record)
 
 
 @login_required
@@ -77,9 +76,7 @@ def data_source_add(request: HttpRequest, engagement_id: int, activity_key: str)
                 **form.source_fields(),
             )
         except ValidationError as error:
-            if _refused(request, error):
-                return _back(record)
-            form.add_error(None, error)
+            return _refused(request, record, error)
         else:
             messages.success(request, f"“{source.name}” is on the list of data sources.")
             return _back(record)
@@ -110,14 +107,10 @@ def data_source_edit(
                 **form.source_fields(),
             )
         except ValidationError as error:
-            if _refused(request, error):
-                return _back(record)
-            form.add_error(None, error)
+            return _refused(request, record, error)
         else:
             messages.success(request, f"“{source.name}” is saved.")
             return _back(record)
-    # A refused edit may have changed the instance in memory: show the saved row.
-    source.refresh_from_db()
     return _page(request, record, 400, edit_form=form, editing=source)
 
 
@@ -137,9 +130,8 @@ def data_source_remove(
     try:
         services.data_source_remove(actor=_user(request), source=source, expected_version=version)
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, f"“{source.name}” is no longer on the list.")
+        return _refused(request, record, error)
+    messages.success(request, f"“{source.name}” is no longer on the list.")
     return _back(record)
 
 

@@ -53,12 +53,11 @@ def _page(request: HttpRequest, record: ActivityRecord, status: int, **forms: An
     return render(request, "steps/activity.html", {**context, "form": answers}, status=status)
 
 
-def _refused(request: HttpRequest, error: ValidationError) -> bool:
-    """Stale or locked is about the activity, not a field: say why on the page itself."""
-    if hasattr(error, "error_dict"):
-        return False
+def _refused(request: HttpRequest, record: ActivityRecord, error: ValidationError) -> HttpResponse:
+    """A refusal no form field could show (someone saved the activity first, it is
+    submitted, ...): the forms checked every field the model checks. Say why on top."""
     messages.error(request, " ".join(error.messages))
-    return True
+    return _back(record)
 
 
 @login_required
@@ -83,9 +82,7 @@ def finding_add(
                 **form.finding_fields(),
             )
         except ValidationError as error:
-            if _refused(request, error):
-                return _back(record)
-            form.add_error(None, error)
+            return _refused(request, record, error)
         else:
             messages.success(request, f"“{finding.area}” is listed as an {known.label.lower()}.")
             return _back(record)
@@ -116,14 +113,10 @@ def finding_edit(
                 **form.finding_fields(),
             )
         except ValidationError as error:
-            if _refused(request, error):
-                return _back(record)
-            form.add_error(None, error)
+            return _refused(request, record, error)
         else:
             messages.success(request, f"“{finding.area}” is saved.")
             return _back(record)
-    # A refused edit may have changed the instance in memory: show the saved row.
-    finding.refresh_from_db()
     return _page(request, record, 400, edit_form=form, editing=finding)
 
 
@@ -143,9 +136,8 @@ def finding_remove(
     try:
         services.finding_remove(actor=_user(request), finding=finding, expected_version=version)
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, f"“{finding.area}” is no longer listed.")
+        return _refused(request, record, error)
+    messages.success(request, f"“{finding.area}” is no longer listed.")
     return _back(record)
 
 

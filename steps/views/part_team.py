@@ -54,19 +54,11 @@ def _page(request: HttpRequest, record: ActivityRecord, status: int, **forms: An
     return render(request, "steps/activity.html", {**context, "form": answers}, status=status)
 
 
-def _refused(request: HttpRequest, error: ValidationError) -> bool:
-    """Stale or locked is about the activity, not a field: say why on the page itself."""
-    if hasattr(error, "error_dict"):
-        return False
+def _refused(request: HttpRequest, record: ActivityRecord, error: ValidationError) -> HttpResponse:
+    """A refusal no form field could show (someone saved the activity first, it is
+    submitted, ...): the forms checked every field the model checks. Say why on top."""
     messages.error(request, " ".join(error.messages))
-    return True
-
-
-def _posted_version(request: HttpRequest) -> int | None:
-    try:
-        return int(request.POST.get("version", ""))
-    except ValueError:
-        return None
+    return _back(record)
 
 
 @login_required
@@ -85,9 +77,7 @@ def team_member_add(request: HttpRequest, engagement_id: int, activity_key: str)
                 **form.member_fields(),
             )
         except ValidationError as error:
-            if _refused(request, error):
-                return _back(record)
-            form.add_error(None, error)
+            return _refused(request, record, error)
         else:
             messages.success(request, f"{member.name} is on the team.")
             return _back(record)
@@ -118,14 +108,10 @@ def team_member_edit(
                 **form.member_fields(),
             )
         except ValidationError as error:
-            if _refused(request, error):
-                return _back(record)
-            form.add_error(None, error)
+            return _refused(request, record, error)
         else:
             messages.success(request, f"{member.name}'s details are saved.")
             return _back(record)
-    # A refused edit may have changed the instance in memory: show the saved row.
-    member.refresh_from_db()
     return _page(request, record, 400, edit_form=form, editing=member)
 
 
@@ -138,15 +124,15 @@ def team_member_remove(
     record = _record(engagement, activity_key)
     member = team.get_member_in_engagement(engagement, member_id)
     access.require_edit_engagement(request.user, engagement)
-    version = _posted_version(request)
-    if version is None:
+    try:
+        version = int(request.POST.get("version", ""))
+    except ValueError:
         return HttpResponseBadRequest("The form was incomplete; reload the page and try again.")
     try:
         services.team_member_remove(actor=_user(request), member=member, expected_version=version)
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, f"{member.name} is no longer on the team.")
+        return _refused(request, record, error)
+    messages.success(request, f"{member.name} is no longer on the team.")
     return _back(record)
 
 
@@ -163,11 +149,10 @@ def team_member_invite(
     try:
         invitation = services.team_member_invite(actor=_user(request), member=member)
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(
-            request, f"An invitation to join {engagement.lea.name} went to {invitation.email}."
-        )
+        return _refused(request, record, error)
+    messages.success(
+        request, f"An invitation to join {engagement.lea.name} went to {invitation.email}."
+    )
     return _back(record)
 
 

@@ -1,6 +1,7 @@
 """Box 10, the Data Drill Down's data sources: the list, its tags, and its checklist."""
 
 from html import unescape
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -255,3 +256,38 @@ def test_it_answers_404_on_an_activity_without_data_sources(
 ) -> None:
     url = reverse("data_source_add", args=[engagement.pk, "team_creation"])
     assert _client(world.lea_lead).post(url, _data()).status_code == 404
+
+
+def test_it_refuses_a_stale_edit(world: World, engagement: Engagement) -> None:
+    source = _source(world, engagement)
+    _source(world, engagement, name="Suspension data")
+    response = _client(world.lea_member).post(
+        _url(engagement, "data_source_edit", source.pk),
+        _data(data_sources.EDIT, version=2, name="Renamed"),
+        follow=True,
+    )
+    assert "Casey Lead saved this activity while you were editing it" in response.content.decode()
+    source.refresh_from_db()
+    assert source.name == "CAASPP math results"
+
+
+def test_it_refuses_a_stale_remove(world: World, engagement: Engagement) -> None:
+    source = _source(world, engagement)
+    response = _client(world.lea_member).post(
+        _url(engagement, "data_source_remove", source.pk), {"version": 1}, follow=True
+    )
+    assert "saved this activity while you were editing it" in response.content.decode()
+    assert DataSource.objects.filter(pk=source.pk).exists()
+
+
+def test_it_reads_the_list_in_one_query(
+    world: World, engagement: Engagement, django_assert_num_queries: Any
+) -> None:
+    for number in range(3):
+        _source(world, engagement, name=f"Source {number}")
+    # The activity page has loaded the record's engagement before any part reads.
+    record = ActivityRecord.objects.select_related("engagement").get(pk=_record(engagement).pk)
+    with django_assert_num_queries(1):
+        data_sources.context(record=record, user=world.lea_lead)
+    with django_assert_num_queries(1):
+        data_sources.check(record=record)

@@ -1,6 +1,7 @@
 """Boxes 13 and 14 of the Consolidation: areas of strength and weakness with their data."""
 
 from html import unescape
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -238,3 +239,29 @@ def test_it_answers_404_on_an_activity_without_findings(
 ) -> None:
     url = reverse("finding_add", args=[engagement.pk, "team_creation", "strength"])
     assert _client(world.lea_lead).post(url, _data("strength")).status_code == 404
+
+
+def test_it_refuses_a_stale_edit(world: World, engagement: Engagement) -> None:
+    finding = _finding(world, engagement)
+    _finding(world, engagement, STRENGTH, area="Attendance")
+    response = _client(world.lea_member).post(
+        _url(engagement, "finding_edit", finding.pk),
+        _data(findings.EDIT, version=2, area="Renamed"),
+        follow=True,
+    )
+    assert "Casey Lead saved this activity while you were editing it" in response.content.decode()
+    finding.refresh_from_db()
+    assert finding.area == "Math proficiency"
+
+
+def test_it_reads_both_lists_in_one_query(
+    world: World, engagement: Engagement, django_assert_num_queries: Any
+) -> None:
+    _finding(world, engagement, STRENGTH)
+    _finding(world, engagement, WEAKNESS)
+    # The activity page has loaded the record's engagement before any part reads.
+    record = ActivityRecord.objects.select_related("engagement").get(pk=_record(engagement).pk)
+    with django_assert_num_queries(1):
+        findings.context(record=record, user=world.lea_lead)
+    with django_assert_num_queries(1):
+        findings.check(record=record)

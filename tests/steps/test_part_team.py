@@ -3,7 +3,9 @@
 from html import unescape
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from cim.models import Cohort
@@ -20,6 +22,9 @@ pytestmark = pytest.mark.django_db
 
 ACTIVITY = "team_creation"
 ROLES = TeamMember.Role
+# The team, its people's accounts and invitations, and whether the user manages them
+# (guardian's permission lookups are most of it), however many members there are.
+QUERIES = 7
 
 
 @pytest.fixture
@@ -301,3 +306,39 @@ def test_it_checks_scope(world: World, engagement: Engagement) -> None:
 def test_it_answers_404_on_an_activity_without_a_team(world: World, engagement: Engagement) -> None:
     url = reverse("team_member_add", args=[engagement.pk, "parent_input"])
     assert _client(world.lea_lead).post(url, _add_data()).status_code == 404
+
+
+def test_it_refuses_a_stale_edit(world: World, engagement: Engagement) -> None:
+    member = _member(world, engagement)
+    _member(world, engagement, name="Second")
+    data = {"name": "Renamed", "role": ROLES.OTHER, "version": 2}
+    response = _client(world.lea_member).post(
+        _url(engagement, "team_member_edit", member.pk),
+        {f"{team.EDIT}-{key}": value for key, value in data.items()},
+        follow=True,
+    )
+    assert "Casey Lead saved this activity while you were editing it" in response.content.decode()
+    member.refresh_from_db()
+    assert member.name == "Pat Lee"
+
+
+def test_it_reads_the_team_in_a_fixed_number_of_queries(
+    world: World, engagement: Engagement
+) -> None:
+    # The activity page has loaded the record's engagement before any part reads.
+    record = ActivityRecord.objects.select_related("engagement").get(pk=_record(engagement).pk)
+
+    def queries() -> int:
+        # A fresh user: Django caches a user's permissions on the instance.
+        lead = User.objects.get(pk=world.lea_lead.pk)
+        with CaptureQueriesContext(connection) as captured:
+            team.context(record=record, user=lead)
+        return len(captured)
+
+    for number in range(3):
+        _member(world, engagement, name=f"Person {number}", email=f"p{number}@example.org")
+    queries()  # warms the content-type cache, which lives for the whole process
+    few = queries()
+    for number in range(3, 9):
+        _member(world, engagement, name=f"Person {number}", email=f"p{number}@example.org")
+    assert queries() == few == QUERIES
