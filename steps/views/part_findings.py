@@ -4,60 +4,19 @@ the activity page again with what was typed and the errors beside the fields."""
 
 from __future__ import annotations
 
-from typing import Any, cast
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
-from django.shortcuts import redirect, render
-from django.urls import path, reverse
+from django.urls import path
 from django.views.decorators.http import require_http_methods, require_POST
 
 from lea import access
-from lea.models import User
-from steps import workspace
-from steps.forms import AnswersForm
-from steps.models import ActivityRecord, Engagement
 from steps.parts import findings
 from steps.services import part_findings as services
-from steps.views.work import _activity_context
+from steps.views import parts_common as common
 
 NAME = "findings"
-
-
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)
-
-
-def _record(engagement: Engagement, activity_key: str) -> ActivityRecord:
-    record = access.get_record_in_engagement(engagement, activity_key)
-    if NAME not in workspace.activity_form(record=record).parts:
-        raise Http404("This activity has no areas of strength and weakness.")
-    return cast(ActivityRecord, record)
-
-
-def _back(record: ActivityRecord) -> HttpResponse:
-    url = reverse("activity_detail", args=[record.engagement_id, record.definition.key])
-    return redirect(f"{url}#{NAME}")
-
-
-def _page(request: HttpRequest, record: ActivityRecord, status: int, **forms: Any) -> HttpResponse:
-    """The activity page with this part's forms as given (bound, with their errors)."""
-    context = _activity_context(request, record)
-    for block in context["part_blocks"]:  # type: ignore[attr-defined]
-        if block["template"] == findings.TEMPLATE:
-            block["context"] = findings.context(record=record, user=_user(request), **forms)
-    specs = context["spec"].answer_fields  # type: ignore[attr-defined]
-    answers = AnswersForm(initial={**record.responses, "version": record.version}, specs=specs)
-    return render(request, "steps/activity.html", {**context, "form": answers}, status=status)
-
-
-def _refused(request: HttpRequest, record: ActivityRecord, error: ValidationError) -> HttpResponse:
-    """A refusal no form field could show (someone saved the activity first, it is
-    submitted, ...): the forms checked every field the model checks. Say why on top."""
-    messages.error(request, " ".join(error.messages))
-    return _back(record)
 
 
 @login_required
@@ -66,7 +25,7 @@ def finding_add(
     request: HttpRequest, engagement_id: int, activity_key: str, kind: str
 ) -> HttpResponse:
     engagement = access.get_engagement_for(request.user, engagement_id)
-    record = _record(engagement, activity_key)
+    record = common.record_with_part(engagement, activity_key, NAME)
     known = findings.kind_from_url(kind)
     if known is None:
         raise Http404("No such kind of finding.")
@@ -75,18 +34,18 @@ def finding_add(
     if form.is_valid():
         try:
             finding = services.finding_add(
-                actor=_user(request),
+                actor=common.current_user(request),
                 record=record,
                 expected_version=form.cleaned_data["version"],
                 kind=known,
                 **form.finding_fields(),
             )
         except ValidationError as error:
-            return _refused(request, record, error)
+            return common.refuse(request, record, NAME, error)
         else:
             messages.success(request, f"“{finding.area}” is listed as an {known.label.lower()}.")
-            return _back(record)
-    return _page(request, record, 400, add_forms={known: form})
+            return common.back(record, NAME)
+    return common.page_with(request, record, findings, 400, add_forms={known: form})
 
 
 @login_required
@@ -95,29 +54,29 @@ def finding_edit(
     request: HttpRequest, engagement_id: int, activity_key: str, finding_id: int
 ) -> HttpResponse:
     engagement = access.get_engagement_for(request.user, engagement_id)
-    record = _record(engagement, activity_key)
+    record = common.record_with_part(engagement, activity_key, NAME)
     finding = findings.get_finding_in_engagement(engagement, finding_id)
     access.require_edit_engagement(request.user, engagement)
     if request.method == "GET":
         form = findings.FindingForm(
             instance=finding, initial={"version": record.version}, prefix=findings.EDIT
         )
-        return _page(request, record, 200, edit_form=form, editing=finding)
+        return common.page_with(request, record, findings, 200, edit_form=form, editing=finding)
     form = findings.FindingForm(request.POST, prefix=findings.EDIT)
     if form.is_valid():
         try:
             services.finding_edit(
-                actor=_user(request),
+                actor=common.current_user(request),
                 finding=finding,
                 expected_version=form.cleaned_data["version"],
                 **form.finding_fields(),
             )
         except ValidationError as error:
-            return _refused(request, record, error)
+            return common.refuse(request, record, NAME, error)
         else:
             messages.success(request, f"“{finding.area}” is saved.")
-            return _back(record)
-    return _page(request, record, 400, edit_form=form, editing=finding)
+            return common.back(record, NAME)
+    return common.page_with(request, record, findings, 400, edit_form=form, editing=finding)
 
 
 @login_required
@@ -126,7 +85,7 @@ def finding_remove(
     request: HttpRequest, engagement_id: int, activity_key: str, finding_id: int
 ) -> HttpResponse:
     engagement = access.get_engagement_for(request.user, engagement_id)
-    record = _record(engagement, activity_key)
+    record = common.record_with_part(engagement, activity_key, NAME)
     finding = findings.get_finding_in_engagement(engagement, finding_id)
     access.require_edit_engagement(request.user, engagement)
     try:
@@ -134,11 +93,13 @@ def finding_remove(
     except ValueError:
         return HttpResponseBadRequest("The form was incomplete; reload the page and try again.")
     try:
-        services.finding_remove(actor=_user(request), finding=finding, expected_version=version)
+        services.finding_remove(
+            actor=common.current_user(request), finding=finding, expected_version=version
+        )
     except ValidationError as error:
-        return _refused(request, record, error)
+        return common.refuse(request, record, NAME, error)
     messages.success(request, f"“{finding.area}” is no longer listed.")
-    return _back(record)
+    return common.back(record, NAME)
 
 
 _FINDING = "engagements/<int:engagement_id>/activities/<slug:activity_key>/findings/"

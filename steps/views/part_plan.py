@@ -9,7 +9,7 @@ another LEA is a 404 for everyone, never a 403 that would confirm it exists.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -22,20 +22,16 @@ from django.urls import path, reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from lea import access
-from lea.models import User
 from steps.forms import AnswersForm
 from steps.models import ActivityRecord, Engagement
 from steps.parts import plan
 from steps.services import part_plan
 from steps.services.records import StaleEdit
-from steps.views.work import _activity_context
+from steps.views.parts_common import current_user
+from steps.views.work import activity_page_context
 
 Write = Callable[[int, dict[str, Any]], object]
 Remove = Callable[[int], object]
-
-
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)
 
 
 def _plan_record(
@@ -67,7 +63,7 @@ def _render(
     stale: StaleEdit | None = None,
 ) -> HttpResponse:
     """The activity page again, with the form as typed (and its errors) in its place."""
-    context = _activity_context(request, record)
+    context = activity_page_context(request, record)
     bound = {str(form.prefix): form} if form is not None and editing is None else {}
     for block in context["part_blocks"]:  # type: ignore[attr-defined]
         if block["template"] == plan.TEMPLATE:
@@ -163,7 +159,7 @@ def problem_add(request: HttpRequest, engagement_id: int, activity_key: str) -> 
 
     def write(version: int, values: dict[str, Any]) -> object:
         return part_plan.problem_of_practice_add(
-            actor=_user(request), record=record, expected_version=version, **values
+            actor=current_user(request), record=record, expected_version=version, **values
         )
 
     return _submit(request, record, form, write, "Problem of practice added.")
@@ -180,7 +176,7 @@ def problem_edit(
 
     def write(version: int, values: dict[str, Any]) -> object:
         return part_plan.problem_of_practice_update(
-            actor=_user(request), problem=problem, expected_version=version, **values
+            actor=current_user(request), problem=problem, expected_version=version, **values
         )
 
     return _edit(
@@ -207,7 +203,7 @@ def problem_remove(
         request,
         record,
         lambda version: part_plan.problem_of_practice_remove(
-            actor=_user(request),
+            actor=current_user(request),
             problem=problem,
             expected_version=version,
         ),
@@ -229,7 +225,7 @@ def strategy_add(request: HttpRequest, engagement_id: int, activity_key: str) ->
 
     def write(version: int, values: dict[str, Any]) -> object:
         return part_plan.strategy_add(
-            actor=_user(request), record=record, expected_version=version, **values
+            actor=current_user(request), record=record, expected_version=version, **values
         )
 
     return _submit(request, record, form, write, "Strategy added.")
@@ -246,7 +242,7 @@ def strategy_edit(
 
     def write(version: int, values: dict[str, Any]) -> object:
         return part_plan.strategy_update(
-            actor=_user(request), strategy=strategy, expected_version=version, **values
+            actor=current_user(request), strategy=strategy, expected_version=version, **values
         )
 
     return _edit(
@@ -273,7 +269,7 @@ def strategy_remove(
         request,
         record,
         lambda version: part_plan.strategy_remove(
-            actor=_user(request),
+            actor=current_user(request),
             strategy=strategy,
             expected_version=version,
         ),
@@ -296,7 +292,7 @@ def activity_add(
 
     def write(version: int, values: dict[str, Any]) -> object:
         return part_plan.strategy_activity_add(
-            actor=_user(request), strategy=strategy, expected_version=version, **values
+            actor=current_user(request), strategy=strategy, expected_version=version, **values
         )
 
     return _submit(request, record, form, write, "Activity added.")
@@ -313,7 +309,7 @@ def activity_edit(
 
     def write(version: int, values: dict[str, Any]) -> object:
         return part_plan.strategy_activity_update(
-            actor=_user(request), activity=activity, expected_version=version, **values
+            actor=current_user(request), activity=activity, expected_version=version, **values
         )
 
     return _edit(
@@ -339,7 +335,7 @@ def activity_remove(
         request,
         record,
         lambda version: part_plan.strategy_activity_remove(
-            actor=_user(request),
+            actor=current_user(request),
             activity=activity,
             expected_version=version,
         ),
@@ -362,7 +358,7 @@ def outcome_add(
 
     def write(version: int, values: dict[str, Any]) -> object:
         return part_plan.outcome_add(
-            actor=_user(request), strategy=strategy, expected_version=version, **values
+            actor=current_user(request), strategy=strategy, expected_version=version, **values
         )
 
     return _submit(request, record, form, write, "Measurable outcome added.")
@@ -379,7 +375,7 @@ def outcome_edit(
 
     def write(version: int, values: dict[str, Any]) -> object:
         return part_plan.outcome_update(
-            actor=_user(request), outcome=outcome, expected_version=version, **values
+            actor=current_user(request), outcome=outcome, expected_version=version, **values
         )
 
     return _edit(
@@ -405,7 +401,7 @@ def outcome_remove(
         request,
         record,
         lambda version: part_plan.outcome_remove(
-            actor=_user(request),
+            actor=current_user(request),
             outcome=outcome,
             expected_version=version,
         ),
@@ -428,7 +424,7 @@ def benchmark_add(
 
     def write(version: int, values: dict[str, Any]) -> object:
         return part_plan.benchmark_add(
-            actor=_user(request), outcome=outcome, expected_version=version, **values
+            actor=current_user(request), outcome=outcome, expected_version=version, **values
         )
 
     return _submit(request, record, form, write, "Benchmark added.")
@@ -445,7 +441,7 @@ def benchmark_edit(
 
     def write(version: int, values: dict[str, Any]) -> object:
         return part_plan.benchmark_update(
-            actor=_user(request), benchmark=benchmark, expected_version=version, **values
+            actor=current_user(request), benchmark=benchmark, expected_version=version, **values
         )
 
     return _edit(
@@ -471,7 +467,7 @@ def benchmark_remove(
         request,
         record,
         lambda version: part_plan.benchmark_remove(
-            actor=_user(request),
+            actor=current_user(request),
             benchmark=benchmark,
             expected_version=version,
         ),

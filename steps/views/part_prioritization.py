@@ -4,8 +4,6 @@ mouse do the same thing and no script is needed."""
 
 from __future__ import annotations
 
-from typing import cast
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -15,11 +13,10 @@ from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
 from lea import access
-from lea.models import User
 from steps.models import ActivityRecord
 from steps.parts import prioritization as part
 from steps.services import part_prioritization as services
-from steps.views.part_problem_areas import PREFIX, part_record
+from steps.views.parts_common import PREFIX, current_user, part_record
 
 NAME = "prioritization"
 BAD_REQUEST = "That request was incomplete: reload the page and try again."
@@ -29,10 +26,6 @@ def _back(record: ActivityRecord, anchor: str = NAME) -> HttpResponse:
     # Landing on the moved row keeps a keyboard user's place in the list.
     url = reverse("activity_detail", args=[record.engagement_id, record.definition.key])
     return redirect(f"{url}#{anchor}")
-
-
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)
 
 
 @login_required
@@ -49,7 +42,7 @@ def prioritization_move(
         return _back(record)
     try:
         rank = services.prioritization_move(
-            actor=_user(request),
+            actor=current_user(request),
             record=record,
             expected_version=form.cleaned_data["version"],
             problem_area=area,
@@ -77,7 +70,7 @@ def prioritization_explore(
     explore = form.cleaned_data["explore"]
     try:
         services.prioritization_explore(
-            actor=_user(request),
+            actor=current_user(request),
             record=record,
             expected_version=form.cleaned_data["version"],
             problem_area=area,
@@ -106,7 +99,9 @@ def prioritization_rank(
         return _back(record)
     try:
         services.prioritization_rank(
-            actor=_user(request), record=record, expected_version=form.cleaned_data["version"]
+            actor=current_user(request),
+            record=record,
+            expected_version=form.cleaned_data["version"],
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))

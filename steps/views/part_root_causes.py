@@ -4,8 +4,6 @@ LEA's problem area is not a valid choice."""
 
 from __future__ import annotations
 
-from typing import cast
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -15,12 +13,12 @@ from django.urls import path
 from django.views.decorators.http import require_http_methods, require_POST
 
 from lea import access
-from lea.models import User
 from steps.parts import root_causes as part
 from steps.services import part_root_causes as services
-from steps.views.part_problem_areas import (
+from steps.views.parts_common import (
     PREFIX,
     back,
+    current_user,
     part_record,
     posted_version,
     refused,
@@ -28,10 +26,6 @@ from steps.views.part_problem_areas import (
 )
 
 NAME = "root_causes"
-
-
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)
 
 
 @login_required
@@ -44,7 +38,7 @@ def root_causes_add(request: HttpRequest, engagement_id: int, activity_key: str)
         data = form.cleaned_data
         try:
             cause = services.root_cause_add(
-                actor=_user(request),
+                actor=current_user(request),
                 record=record,
                 expected_version=data["version"],
                 statement=data["statement"],
@@ -77,7 +71,7 @@ def root_causes_edit(
         data = form.cleaned_data
         try:
             services.root_cause_update(
-                actor=_user(request),
+                actor=current_user(request),
                 record=record,
                 expected_version=data["version"],
                 root_cause=cause,
@@ -105,7 +99,7 @@ def root_causes_remove(
     access.require_edit_engagement(request.user, engagement)
     try:
         services.root_cause_remove(
-            actor=_user(request),
+            actor=current_user(request),
             record=record,
             expected_version=posted_version(request),
             root_cause=cause,

@@ -39,7 +39,7 @@ def engagement_workspace(request: HttpRequest, engagement_id: int) -> HttpRespon
     )
 
 
-def _activity_context(request: HttpRequest, record: ActivityRecord) -> dict[str, object]:
+def activity_page_context(request: HttpRequest, record: ActivityRecord) -> dict[str, object]:
     form_spec = workspace.activity_form(record=record)
     can_edit = access.can_edit_engagement(request.user, record.engagement)
     editable = can_edit and record.status in services.EDITABLE
@@ -63,7 +63,7 @@ def _activity_context(request: HttpRequest, record: ActivityRecord) -> dict[str,
 def activity_detail(request: HttpRequest, engagement_id: int, activity_key: str) -> HttpResponse:
     engagement = access.get_engagement_for(request.user, engagement_id)
     record = access.get_record_in_engagement(engagement, activity_key)
-    context = _activity_context(request, record)
+    context = activity_page_context(request, record)
     specs = context["spec"].answer_fields  # type: ignore[attr-defined]
     if request.method == "POST":
         access.require_edit_engagement(request.user, engagement)
