@@ -38,7 +38,7 @@ def test_it_checks_and_applies_an_adl_file_through_the_worker(
     page.get_by_label("ADL cohort file").set_input_files(
         {"name": "adl-2024.csv", "mimeType": "text/csv", "buffer": FILE}
     )
-    page.get_by_label("Monitoring year").fill("2024")
+    page.get_by_label("Monitoring year").select_option("2024")
     page.get_by_role("button", name="Check the file").click()
 
     page.get_by_role("heading", name="What loading this file will do").wait_for(timeout=60_000)
