@@ -23,10 +23,16 @@ def record_checklist(*, record: ActivityRecord) -> list[str]:
     answers = record.responses
     problems = []
     for box in spec.boxes:
-        for field in box.fields:
-            if field in spec.answer_fields and _missing(field, answers):
-                where = f"Box {box.number}, " if box.number else ""
+        where = f"Box {box.number}, " if box.number else ""
+        answerable = [field for field in box.fields if field in spec.answer_fields]
+        for field in answerable:
+            if _missing(field, answers):
                 problems.append(f"{where}{field['label']}: not answered yet.")
+        # A box of optional prompts (e.g. box 27: the plan link, or the details of an
+        # emailed plan) still needs one of them.
+        all_optional = answerable and not any(f.get("required", True) for f in answerable)
+        if all_optional and all(_missing({**f, "required": True}, answers) for f in answerable):
+            problems.append(f"{where}{box.title}: answer at least one of its questions.")
     for name in spec.parts:
         problems += parts.part(name).check(record=record)
     return problems

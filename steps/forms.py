@@ -90,6 +90,12 @@ def _answer_field(spec: dict[str, object]) -> forms.Field:
     )
 
 
+_BOOTSTRAP_CLASS: dict[type, str] = {
+    forms.RadioSelect: "form-check-input",
+    forms.Select: "form-select",
+}
+
+
 class AnswersForm(forms.Form):
     """The activity's box answers, built from the catalog's prompts, plus the version the
     person started from."""
@@ -99,7 +105,9 @@ class AnswersForm(forms.Form):
     def __init__(self, *args: object, specs: list[dict[str, object]], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         for spec in specs:
-            self.fields[str(spec["name"])] = _answer_field(spec)
+            field = _answer_field(spec)
+            field.widget.attrs["class"] = _BOOTSTRAP_CLASS.get(type(field.widget), "form-control")
+            self.fields[str(spec["name"])] = field
 
     def answers(self) -> dict[str, object]:
         """Cleaned answers as JSON values (dates as ISO strings)."""

@@ -205,3 +205,17 @@ def test_it_offers_nothing_to_write_for_a_not_applicable_activity(
     )
     assert "Box 2, Educational Partner Group: NA." in page
     assert "Save draft" not in page
+
+
+def test_it_wants_one_answer_in_a_box_of_optional_prompts(
+    world: World, engagement: Engagement
+) -> None:
+    record = _record(engagement, "plan_for_improvement")
+    expected = (
+        "Box 27, Plan for Improvement link or date emailed to CDE consultant: "
+        "answer at least one of its questions."
+    )
+    assert expected in record_checklist(record=record)
+    record.responses = {"plan_link": "https://example.org/pfi.pdf"}
+    record.save(update_fields=["responses"])
+    assert expected not in record_checklist(record=record)
