@@ -110,10 +110,11 @@ class AnswersForm(forms.Form):
             self.fields[str(spec["name"])] = field
 
     def answers(self) -> dict[str, object]:
-        """Cleaned answers as JSON values (dates as ISO strings)."""
+        """Cleaned answers as JSON values (dates as ISO strings). Only the prompts the
+        request carried: a partial post leaves the other answers as they are."""
         values = {}
         for name, value in self.cleaned_data.items():
-            if name == "version":
+            if name == "version" or name not in self.data:
                 continue
             values[name] = value.isoformat() if hasattr(value, "isoformat") else value
         return values

@@ -104,9 +104,18 @@ def data_source_edit(
     return source
 
 
+STILL_CITED = (
+    "“{source}” is the data behind problem area(s): {areas}. Unlink it there first, so the "
+    "plan's trace keeps the data that motivated it."
+)
+
+
 @transaction.atomic
 def data_source_remove(*, actor: User, source: DataSource, expected_version: int) -> None:
-    """Take a source off the list (problem areas that cited it no longer do)."""
+    """Take a source off the list; refused while a problem area cites it."""
+    cited_by = [str(area) for area in source.problem_areas.all()]
+    if cited_by:
+        raise ValidationError(STILL_CITED.format(source=source.name, areas="; ".join(cited_by)))
     record_touch(
         actor=actor,
         record=source.record,

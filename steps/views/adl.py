@@ -3,6 +3,7 @@ service, render or redirect."""
 
 import csv
 import io
+import re
 from typing import cast
 
 from django.contrib import messages
@@ -112,7 +113,9 @@ def _status(request: HttpRequest) -> tuple[int | None, list[int], list[selectors
     the user's scope."""
     years = cim_selectors.monitoring_years()
     requested = request.GET.get("year", "")
-    year = int(requested) if requested.isdigit() and int(requested) in years else None
+    # fullmatch on ASCII digits: str.isdigit() also accepts "²", which int() refuses.
+    year = int(requested) if re.fullmatch(r"[0-9]{1,4}", requested) else None
+    year = year if year in years else None
     year = year or (years[0] if years else None)
     engagements = access.engagements_for(request.user)
     rows = selectors.status_rows(engagements=engagements, year=year) if year else []

@@ -35,7 +35,9 @@ def data_source_add(request: HttpRequest, engagement_id: int, activity_key: str)
                 **form.source_fields(),
             )
         except ValidationError as error:
-            return common.refuse(request, record, NAME, error)
+            # Someone saved first, or the activity is locked: say so, keep the text.
+            messages.error(request, " ".join(error.messages))
+            return common.page_with(request, record, data_sources, 409, add_form=form)
         else:
             messages.success(request, f"“{source.name}” is on the list of data sources.")
             return common.back(record, NAME)
@@ -66,7 +68,11 @@ def data_source_edit(
                 **form.source_fields(),
             )
         except ValidationError as error:
-            return common.refuse(request, record, NAME, error)
+            # Someone saved first, or the activity is locked: say so, keep the text.
+            messages.error(request, " ".join(error.messages))
+            return common.page_with(
+                request, record, data_sources, 409, edit_form=form, editing=source
+            )
         else:
             messages.success(request, f"“{source.name}” is saved.")
             return common.back(record, NAME)

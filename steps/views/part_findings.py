@@ -41,7 +41,9 @@ def finding_add(
                 **form.finding_fields(),
             )
         except ValidationError as error:
-            return common.refuse(request, record, NAME, error)
+            # Someone saved first, or the activity is locked: say so, keep the text.
+            messages.error(request, " ".join(error.messages))
+            return common.page_with(request, record, findings, 409, add_forms={known: form})
         else:
             messages.success(request, f"“{finding.area}” is listed as an {known.label.lower()}.")
             return common.back(record, NAME)
@@ -72,7 +74,9 @@ def finding_edit(
                 **form.finding_fields(),
             )
         except ValidationError as error:
-            return common.refuse(request, record, NAME, error)
+            # Someone saved first, or the activity is locked: say so, keep the text.
+            messages.error(request, " ".join(error.messages))
+            return common.page_with(request, record, findings, 409, edit_form=form, editing=finding)
         else:
             messages.success(request, f"“{finding.area}” is saved.")
             return common.back(record, NAME)

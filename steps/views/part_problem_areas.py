@@ -20,10 +20,10 @@ from steps.views.parts_common import (
     back,
     current_user,
     part_record,
-    posted_version,
     refused,
     render_part,
 )
+from steps.views.work import posted_version
 
 NAME = "problem_areas"
 
@@ -53,8 +53,7 @@ def problem_areas_add(request: HttpRequest, engagement_id: int, activity_key: st
                 sources=data["sources"],
             )
         except ValidationError as error:
-            if refused(request, form, error):
-                return back(record, NAME)
+            refused(request, form, error)
         else:
             messages.success(request, f"Problem area “{area}” added.")
             return back(record, NAME)
@@ -87,8 +86,7 @@ def problem_areas_edit(
                 sources=data["sources"],
             )
         except ValidationError as error:
-            if refused(request, form, error):
-                return back(record, NAME)
+            refused(request, form, error)
         else:
             messages.success(request, f"Problem area “{area}” saved.")
             return back(record, NAME)

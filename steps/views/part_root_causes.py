@@ -20,10 +20,10 @@ from steps.views.parts_common import (
     back,
     current_user,
     part_record,
-    posted_version,
     refused,
     render_part,
 )
+from steps.views.work import posted_version
 
 NAME = "root_causes"
 
@@ -47,8 +47,7 @@ def root_causes_add(request: HttpRequest, engagement_id: int, activity_key: str)
                 quantitative_support=data["quantitative_support"],
             )
         except ValidationError as error:
-            if refused(request, form, error):
-                return back(record, NAME)
+            refused(request, form, error)
         else:
             messages.success(request, f"Root cause “{cause}” added.")
             return back(record, NAME)
@@ -81,8 +80,7 @@ def root_causes_edit(
                 quantitative_support=data["quantitative_support"],
             )
         except ValidationError as error:
-            if refused(request, form, error):
-                return back(record, NAME)
+            refused(request, form, error)
         else:
             messages.success(request, f"Root cause “{cause}” saved.")
             return back(record, NAME)

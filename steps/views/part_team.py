@@ -36,7 +36,9 @@ def team_member_add(request: HttpRequest, engagement_id: int, activity_key: str)
                 **form.member_fields(),
             )
         except ValidationError as error:
-            return common.refuse(request, record, NAME, error)
+            # Someone saved first, or the activity is locked: say so, keep the text.
+            messages.error(request, " ".join(error.messages))
+            return common.page_with(request, record, team, 409, add_form=form)
         else:
             messages.success(request, f"{member.name} is on the team.")
             return common.back(record, NAME)
@@ -67,7 +69,9 @@ def team_member_edit(
                 **form.member_fields(),
             )
         except ValidationError as error:
-            return common.refuse(request, record, NAME, error)
+            # Someone saved first, or the activity is locked: say so, keep the text.
+            messages.error(request, " ".join(error.messages))
+            return common.page_with(request, record, team, 409, edit_form=form, editing=member)
         else:
             messages.success(request, f"{member.name}'s details are saved.")
             return common.back(record, NAME)

@@ -81,15 +81,14 @@ def page_with(
     return render_part(request, record, name, context, status=status)
 
 
-def refused(request: HttpRequest, form: Form, error: ValidationError) -> bool:
-    """Put a service's refusal where it belongs. A stale version or a locked activity is a
-    message on the page and the caller redirects (there is no form to correct); a field's
-    error goes beside that field and the caller re-renders with what was typed."""
+def refused(request: HttpRequest, form: Form, error: ValidationError) -> None:
+    """Put a service's refusal where it belongs, keeping what was typed: a field's error
+    beside that field; a stale version or a locked activity as a message on top (the
+    caller shows the page again with the bound form, so nothing typed is lost)."""
     if isinstance(error, StaleEdit) or not hasattr(error, "error_dict"):
         messages.error(request, " ".join(error.messages))
-        return True
-    form.add_error(None, error)
-    return False
+    else:
+        form.add_error(None, error)
 
 
 def refuse(
@@ -99,11 +98,3 @@ def refuse(
     submitted, ...): say why on top of the page."""
     messages.error(request, " ".join(error.messages))
     return back(record, name)
-
-
-def posted_version(request: HttpRequest) -> int:
-    """The version a one-button form was rendered with; garbage counts as stale."""
-    try:
-        return int(request.POST.get("version", ""))
-    except ValueError:
-        return 0

@@ -20,6 +20,14 @@ from steps.models import ActivityRecord
 from steps.services.records import StaleEdit
 
 
+def posted_version(request: HttpRequest) -> int:
+    """The version a one-button form was rendered with; garbage counts as stale."""
+    try:
+        return int(request.POST.get("version", ""))
+    except ValueError:
+        return 0
+
+
 def _user(request: HttpRequest) -> User:
     return cast(User, request.user)
 
@@ -121,7 +129,7 @@ def activity_set_aside(request: HttpRequest, engagement_id: int, activity_key: s
             services.record_set_aside(
                 actor=_user(request),
                 record=record,
-                expected_version=int(request.POST.get("version", "0") or 0),
+                expected_version=posted_version(request),
             )
             messages.success(request, f"{record.definition.name} is marked not done (optional).")
     except ValidationError as error:

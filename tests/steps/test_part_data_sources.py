@@ -291,3 +291,32 @@ def test_it_reads_the_list_in_one_query(
         data_sources.context(record=record, user=world.lea_lead)
     with django_assert_num_queries(1):
         data_sources.check(record=record)
+
+
+def test_it_keeps_a_source_that_a_problem_area_cites(world: World) -> None:
+    from django.core.exceptions import ValidationError
+
+    from steps.models import ActivityRecord, DataSource
+    from steps.services.part_data_sources import data_source_add, data_source_remove
+    from steps.services.part_problem_areas import problem_area_add
+    from tests.cim.catalog import load_2024
+    from tests.steps.engagements import start
+
+    engagement = start(world.lea, load_2024()["targeted"], level=3)
+    drill_down = ActivityRecord.objects.get(
+        engagement=engagement, definition__key="data_drill_down"
+    )
+    source = data_source_add(
+        actor=world.lea_lead, record=drill_down, expected_version=1, name="CALPADS census",
+        education="special", kind="quantitative", area="placement", notes="",
+    )  # fmt: skip
+    consolidation = ActivityRecord.objects.get(
+        engagement=engagement, definition__key="consolidation"
+    )
+    problem_area_add(
+        actor=world.lea_lead, record=consolidation, expected_version=1, description="Low LRE",
+        quantification="41% vs 58%", relates_to_identification=True, sources=[source],
+    )  # fmt: skip
+    with pytest.raises(ValidationError, match="Unlink it there first"):
+        data_source_remove(actor=world.lea_lead, source=source, expected_version=2)
+    assert DataSource.objects.filter(pk=source.pk).exists()

@@ -70,3 +70,13 @@ def test_it_checks_scope(world: World, engagements: list[Engagement]) -> None:
     client = Client()
     client.force_login(world.outsider)
     assert "No LEA you can see has CIM work" in client.get(reverse("cim_status")).content.decode()
+
+
+def test_it_ignores_a_year_that_is_not_a_number(
+    world: World, engagements: list[Engagement]
+) -> None:
+    client = Client()
+    client.force_login(world.lea_lead)
+    for year in ("²", "abc", "99999"):
+        assert client.get(reverse("cim_status"), {"year": year}).status_code == 200
+        assert client.get(reverse("cim_status_csv"), {"year": year}).status_code == 200

@@ -219,3 +219,43 @@ def test_it_wants_one_answer_in_a_box_of_optional_prompts(
     record.responses = {"plan_link": "https://example.org/pfi.pdf"}
     record.save(update_fields=["responses"])
     assert expected not in record_checklist(record=record)
+
+
+def test_it_treats_a_garbled_version_as_stale(world: World, engagement: Engagement) -> None:
+    response = _client(world.lea_lead).post(
+        _url(engagement, "infrastructure_analysis", "activity_set_aside"),
+        {"version": "abc"},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "saved this activity while you were editing it" in response.content.decode()
+    assert (
+        _record(engagement, "infrastructure_analysis").status == ActivityRecord.Status.NOT_STARTED
+    )
+
+
+def test_it_leaves_answers_a_partial_save_did_not_carry(
+    world: World, engagement: Engagement
+) -> None:
+    client = _client(world.lea_lead)
+    client.post(_url(engagement), {"version": 1, "trends": "T", "target_group": "G"})
+    client.post(_url(engagement), {"version": 2, "trends": "T2"})
+    responses = _record(engagement).responses
+    assert responses["trends"] == "T2"
+    assert responses["target_group"] == "G"
+
+
+def test_it_keeps_typed_text_when_a_part_save_is_stale(
+    world: World, engagement: Engagement
+) -> None:
+    client = _client(world.lea_member)
+    client.post(_url(engagement, "data_drill_down"), {"version": 1, "findings_summary": "first"})
+    response = client.post(
+        reverse("data_source_add", args=[engagement.pk, "data_drill_down"]),
+        {"source-version": 1, "source-name": "CALPADS Fall 1 census",
+         "source-education": "special", "source-kind": "quantitative", "source-area": "placement"},
+    )  # fmt: skip
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert "saved this activity while you were editing it" in page
+    assert "CALPADS Fall 1 census" in page
