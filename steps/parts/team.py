@@ -129,10 +129,13 @@ def context(
     engagement = record.engagement
     members = list(team_members_of(engagement))
     states = _account_states(engagement, members, user)
+    manages_members = access.can(user, "manage_members", engagement.lea)
     return {
         "rows": [MemberRow(member, states.get(member.email.lower(), "")) for member in members],
         "roles": role_checks(members),
-        "can_invite": access.can(user, "manage_members", engagement.lea),
+        "can_invite": manages_members,
+        # The lead manages the team's composition; members and reviewers read it.
+        "can_manage": manages_members and access.can_edit_engagement(user, engagement),
         "add_form": add_form or TeamMemberForm(initial={"version": record.version}, prefix=ADD),
         "edit_form": edit_form,
         "editing": editing,

@@ -26,6 +26,8 @@ def team_member_add(request: HttpRequest, engagement_id: int, activity_key: str)
     engagement = access.get_engagement_for(request.user, engagement_id)
     record = common.record_with_part(engagement, activity_key, NAME)
     access.require_edit_engagement(request.user, engagement)
+    # Members write the other activities; the lead manages who is on the team.
+    access.require(request.user, "manage_members", engagement.lea)
     form = team.TeamMemberForm(request.POST, prefix=team.ADD)
     if form.is_valid():
         try:
@@ -54,6 +56,8 @@ def team_member_edit(
     record = common.record_with_part(engagement, activity_key, NAME)
     member = team.get_member_in_engagement(engagement, member_id)
     access.require_edit_engagement(request.user, engagement)
+    # Members write the other activities; the lead manages who is on the team.
+    access.require(request.user, "manage_members", engagement.lea)
     if request.method == "GET":
         form = team.TeamMemberForm(
             instance=member, initial={"version": record.version}, prefix=team.EDIT
@@ -87,6 +91,8 @@ def team_member_remove(
     record = common.record_with_part(engagement, activity_key, NAME)
     member = team.get_member_in_engagement(engagement, member_id)
     access.require_edit_engagement(request.user, engagement)
+    # Members write the other activities; the lead manages who is on the team.
+    access.require(request.user, "manage_members", engagement.lea)
     try:
         version = int(request.POST.get("version", ""))
     except ValueError:

@@ -24,7 +24,7 @@ ACTIVITY = "team_creation"
 ROLES = TeamMember.Role
 # The team, its people's accounts and invitations, and whether the user manages them
 # (guardian's permission lookups are most of it), however many members there are.
-QUERIES = 7
+QUERIES = 8
 
 
 @pytest.fixture
@@ -75,7 +75,7 @@ def _full_team(world: World, engagement: Engagement) -> None:
 
 
 def test_it_adds_a_member_and_records_it(world: World, engagement: Engagement) -> None:
-    client = _client(world.lea_member)
+    client = _client(world.lea_lead)
     response = client.post(_url(engagement, "team_member_add"), _add_data(is_lead="on"))
     assert response.status_code == 302
     assert response["Location"].endswith("#team")
@@ -221,7 +221,7 @@ def test_it_lets_only_the_lead_invite(world: World, engagement: Engagement) -> N
 
 def test_it_refuses_a_stale_version(world: World, engagement: Engagement) -> None:
     _member(world, engagement)
-    client = _client(world.lea_member)
+    client = _client(world.lea_lead)
     response = client.post(_url(engagement, "team_member_add"), _add_data(version=1), follow=True)
     assert "Casey Lead saved this activity while you were editing it" in response.content.decode()
     assert TeamMember.objects.filter(engagement=engagement).count() == 1
@@ -229,7 +229,7 @@ def test_it_refuses_a_stale_version(world: World, engagement: Engagement) -> Non
 
 def test_it_refuses_a_stale_remove(world: World, engagement: Engagement) -> None:
     member = _member(world, engagement)
-    response = _client(world.lea_member).post(
+    response = _client(world.lea_lead).post(
         _url(engagement, "team_member_remove", member.pk), {"version": 1}, follow=True
     )
     assert "saved this activity while you were editing it" in response.content.decode()
@@ -312,7 +312,7 @@ def test_it_refuses_a_stale_edit(world: World, engagement: Engagement) -> None:
     member = _member(world, engagement)
     _member(world, engagement, name="Second")
     data = {"name": "Renamed", "role": ROLES.OTHER, "version": 2}
-    response = _client(world.lea_member).post(
+    response = _client(world.lea_lead).post(
         _url(engagement, "team_member_edit", member.pk),
         {f"{team.EDIT}-{key}": value for key, value in data.items()},
         follow=True,
@@ -342,3 +342,10 @@ def test_it_reads_the_team_in_a_fixed_number_of_queries(
     for number in range(3, 9):
         _member(world, engagement, name=f"Person {number}", email=f"p{number}@example.org")
     assert queries() == few == QUERIES
+
+
+def test_it_leaves_the_team_to_the_lead(world: World, engagement: Engagement) -> None:
+    client = _client(world.lea_member)
+    assert client.post(_url(engagement, "team_member_add"), _add_data()).status_code == 403
+    assert not TeamMember.objects.filter(engagement=engagement).exists()
+    assert "Add member" not in client.get(_page(engagement)).content.decode()
