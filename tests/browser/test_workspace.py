@@ -67,6 +67,19 @@ def test_it_fills_a_step_1_activity_with_the_keyboard(
     page.get_by_text("Still to do before submitting").wait_for()
     assert serious_accessibility_violations(page) == []
 
+    # The team of Step 1: an empty member is refused beside its fields, then added.
+    _open(page, engagement, "team_creation")
+    _press(page, "Add member")
+    page.locator(".invalid-feedback").first.wait_for()
+    assert serious_accessibility_violations(page) == []
+    page.locator("#id_member-name").focus()
+    page.keyboard.type("Dr. Rosa Vega")
+    page.locator("#id_member-role").focus()
+    page.keyboard.press("ArrowDown")  # the first role: superintendent or designee
+    _press(page, "Add member")
+    page.get_by_text("Dr. Rosa Vega").first.wait_for()
+    assert serious_accessibility_violations(page) == []
+
 
 def test_it_warns_before_leaving_unsaved_changes(
     page: Any, browser_world: World, engagement: Engagement
