@@ -120,9 +120,9 @@ def activity_form(*, record: ActivityRecord) -> ActivityForm:
                 inferred=box.inferred,
             )
         )
-    not_applicable = record.requirement == ResolvedRequirement.NOT_APPLICABLE or any(
-        box.na_reason for box in form.boxes
-    )
+    # An optional activity whose Stepwell box is NA (e.g. Infrastructure Analysis at
+    # Targeted Level 3) may still be done locally: it gets the summary box.
+    not_applicable = record.requirement == ResolvedRequirement.NOT_APPLICABLE
     has_content = any(box.fields for box in form.boxes) or EXTRA_PARTS.get(record.definition.key)
     if not has_content and not not_applicable:
         form.boxes.append(BoxView(None, record.definition.name, [_field(FALLBACK_FIELD)], []))

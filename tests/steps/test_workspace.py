@@ -259,3 +259,12 @@ def test_it_keeps_typed_text_when_a_part_save_is_stale(
     page = response.content.decode()
     assert "saved this activity while you were editing it" in page
     assert "CALPADS Fall 1 census" in page
+
+
+def test_it_lets_an_optional_activity_be_done_although_its_stepwell_box_is_na(
+    world: World, engagement: Engagement
+) -> None:
+    page = _client(world.lea_lead).get(_url(engagement, "infrastructure_analysis")).content.decode()
+    assert "Box 8, Infrastructure Analysis: NA." in page
+    assert "Save draft" in page
+    assert "Summary" in page
