@@ -28,12 +28,6 @@ from steps.views.work import posted_version
 NAME = "problem_areas"
 
 
-# --- Helpers shared by this team's parts (prioritization, root causes) ----------------------
-
-
-# --- Views ---------------------------------------------------------------------------------
-
-
 @login_required
 @require_POST
 def problem_areas_add(request: HttpRequest, engagement_id: int, activity_key: str) -> HttpResponse:
