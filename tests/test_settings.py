@@ -45,7 +45,8 @@ def test_it_refuses_to_start_in_production_without_a_secret_key() -> None:
 
 
 def test_it_refuses_an_unknown_environment_name() -> None:
-    result = _manage("check", DJANGO_ENV="staging")
+    # A DATABASE_URL, so manage.py does not start the embedded server for this check.
+    result = _manage("check", DJANGO_ENV="staging", DATABASE_URL="postgres://cim@127.0.0.1:1/cim")
     assert result.returncode != 0
     assert "DJANGO_ENV must be development, test or production" in result.stderr
 
