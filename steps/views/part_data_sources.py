@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse
 from django.urls import path
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -88,18 +88,15 @@ def data_source_remove(
     record = common.record_with_part(engagement, activity_key, NAME)
     source = data_sources.get_source_in_engagement(engagement, source_id)
     access.require_edit_engagement(request.user, engagement)
-    try:
-        version = int(request.POST.get("version", ""))
-    except ValueError:
-        return HttpResponseBadRequest("The form was incomplete; reload the page and try again.")
-    try:
-        services.data_source_remove(
+    return common.remove_row(
+        request,
+        record,
+        NAME,
+        lambda version: services.data_source_remove(
             actor=common.current_user(request), source=source, expected_version=version
-        )
-    except ValidationError as error:
-        return common.refuse(request, record, NAME, error)
-    messages.success(request, f"“{source.name}” is no longer on the list.")
-    return common.back(record, NAME)
+        ),
+        f"“{source.name}” is no longer on the list.",
+    )
 
 
 _SOURCE = "engagements/<int:engagement_id>/activities/<slug:activity_key>/data-sources/"

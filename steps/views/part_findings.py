@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import path
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -92,18 +92,15 @@ def finding_remove(
     record = common.record_with_part(engagement, activity_key, NAME)
     finding = findings.get_finding_in_engagement(engagement, finding_id)
     access.require_edit_engagement(request.user, engagement)
-    try:
-        version = int(request.POST.get("version", ""))
-    except ValueError:
-        return HttpResponseBadRequest("The form was incomplete; reload the page and try again.")
-    try:
-        services.finding_remove(
+    return common.remove_row(
+        request,
+        record,
+        NAME,
+        lambda version: services.finding_remove(
             actor=common.current_user(request), finding=finding, expected_version=version
-        )
-    except ValidationError as error:
-        return common.refuse(request, record, NAME, error)
-    messages.success(request, f"“{finding.area}” is no longer listed.")
-    return common.back(record, NAME)
+        ),
+        f"“{finding.area}” is no longer listed.",
+    )
 
 
 _FINDING = "engagements/<int:engagement_id>/activities/<slug:activity_key>/findings/"

@@ -16,41 +16,26 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
 from django.forms.models import model_to_dict
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path, reverse
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import path
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from lea import access
 from steps.forms import AnswersForm
-from steps.models import ActivityRecord, Engagement
+from steps.models import ActivityRecord
 from steps.parts import plan
 from steps.services import part_plan
 from steps.services.records import StaleEdit
-from steps.views.parts_common import current_user
+from steps.views.parts_common import back, current_user, part_record, remove_row
 from steps.views.work import activity_page_context
 
 Write = Callable[[int, dict[str, Any]], object]
-Remove = Callable[[int], object]
-
-
-def _plan_record(
-    request: HttpRequest, engagement_id: int, activity_key: str
-) -> tuple[Engagement, ActivityRecord]:
-    engagement = access.get_engagement_for(request.user, engagement_id)
-    record = access.get_record_in_engagement(engagement, activity_key)
-    if record.definition.key not in plan.PLAN_ACTIVITIES:
-        raise Http404("This activity has no plan.")
-    return engagement, record
+NAME = "plan"
 
 
 def _row(rows: QuerySet[Any], pk: int) -> Any:
     return get_object_or_404(rows, pk=pk)
-
-
-def _back(record: ActivityRecord) -> HttpResponse:
-    url = reverse("activity_detail", args=[record.engagement_id, record.definition.key])
-    return redirect(f"{url}#plan")
 
 
 def _render(
@@ -98,12 +83,12 @@ def _submit(
                 # Not about a field (the activity was submitted meanwhile): no form is shown
                 # on a locked activity, so say it at the top of the page.
                 messages.error(request, " ".join(error.messages))
-                return _back(record)
+                return back(record, NAME)
             for name, errors in error.error_dict.items():
                 form.add_error(name if name in form.fields else None, errors)
         else:
             messages.success(request, done)
-            return _back(record)
+            return back(record, NAME)
     return _render(request, record, status=400, form=form, editing=editing)
 
 
@@ -129,29 +114,13 @@ def _edit(
     return _submit(request, record, form, write, done, editing=editing)
 
 
-def _remove(
-    request: HttpRequest, record: ActivityRecord, remove: Remove, done: str
-) -> HttpResponse:
-    try:
-        version = int(request.POST.get("version") or 0)
-    except ValueError:
-        version = 0  # never a real version: refused below as a stale edit
-    try:
-        remove(version)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, done)
-    return _back(record)
-
-
 # --- Problems of practice ------------------------------------------------------------------
 
 
 @login_required
 @require_POST
 def problem_add(request: HttpRequest, engagement_id: int, activity_key: str) -> HttpResponse:
-    engagement, record = _plan_record(request, engagement_id, activity_key)
+    engagement, record = part_record(request, engagement_id, activity_key, NAME)
     access.require_edit_engagement(request.user, engagement)
     form = plan.ProblemOfPracticeForm(
         request.POST, prefix="problem", root_causes=plan.root_causes_of(engagement)
@@ -170,7 +139,7 @@ def problem_add(request: HttpRequest, engagement_id: int, activity_key: str) -> 
 def problem_edit(
     request: HttpRequest, engagement_id: int, activity_key: str, problem_id: int
 ) -> HttpResponse:
-    engagement, record = _plan_record(request, engagement_id, activity_key)
+    engagement, record = part_record(request, engagement_id, activity_key, NAME)
     problem = _row(plan.problems_of_practice_of(record), problem_id)
     access.require_edit_engagement(request.user, engagement)
 
@@ -196,12 +165,13 @@ def problem_edit(
 def problem_remove(
     request: HttpRequest, engagement_id: int, activity_key: str, problem_id: int
 ) -> HttpResponse:
-    engagement, record = _plan_record(request, engagement_id, activity_key)
+    engagement, record = part_record(request, engagement_id, activity_key, NAME)
     problem = _row(plan.problems_of_practice_of(record), problem_id)
     access.require_edit_engagement(request.user, engagement)
-    return _remove(
+    return remove_row(
         request,
         record,
+        NAME,
         lambda version: part_plan.problem_of_practice_remove(
             actor=current_user(request),
             problem=problem,
@@ -217,7 +187,7 @@ def problem_remove(
 @login_required
 @require_POST
 def strategy_add(request: HttpRequest, engagement_id: int, activity_key: str) -> HttpResponse:
-    engagement, record = _plan_record(request, engagement_id, activity_key)
+    engagement, record = part_record(request, engagement_id, activity_key, NAME)
     access.require_edit_engagement(request.user, engagement)
     form = plan.StrategyForm(
         request.POST, prefix="strategy", problems_of_practice=plan.problems_of_practice_of(record)
@@ -236,7 +206,7 @@ def strategy_add(request: HttpRequest, engagement_id: int, activity_key: str) ->
 def strategy_edit(
     request: HttpRequest, engagement_id: int, activity_key: str, strategy_id: int
 ) -> HttpResponse:
-    engagement, record = _plan_record(request, engagement_id, activity_key)
+    engagement, record = part_record(request, engagement_id, activity_key, NAME)
     strategy = _row(plan.strategies_of(record), strategy_id)
     access.require_edit_engagement(request.user, engagement)
 
@@ -262,12 +232,13 @@ def strategy_edit(
 def strategy_remove(
     request: HttpRequest, engagement_id: int, activity_key: str, strategy_id: int
 ) -> HttpResponse:
-    engagement, record = _plan_record(request, engagement_id, activity_key)
+    engagement, record = part_record(request, engagement_id, activity_key, NAME)
     strategy = _row(plan.strategies_of(record), strategy_id)
     access.require_edit_engagement(request.user, engagement)
-    return _remove(
+    return remove_row(
         request,
         record,
+        NAME,
         lambda version: part_plan.strategy_remove(
             actor=current_user(request),
             strategy=strategy,
@@ -285,7 +256,7 @@ def strategy_remove(
 def activity_add(
     request: HttpRequest, engagement_id: int, activity_key: str, strategy_id: int
 ) -> HttpResponse:
-    engagement, record = _plan_record(request, engagement_id, activity_key)
+    engagement, record = part_record(request, engagement_id, activity_key, NAME)
     strategy = _row(plan.strategies_of(record), strategy_id)
     access.require_edit_engagement(request.user, engagement)
     form = plan.StrategyActivityForm(request.POST, prefix=f"activity-{strategy.pk}")
@@ -303,7 +274,7 @@ def activity_add(
 def activity_edit(
     request: HttpRequest, engagement_id: int, activity_key: str, activity_id: int
 ) -> HttpResponse:
-    engagement, record = _plan_record(request, engagement_id, activity_key)
+    engagement, record = part_record(request, engagement_id, activity_key, NAME)
     activity = _row(plan.strategy_activities_of(record), activity_id)
     access.require_edit_engagement(request.user, engagement)
 
@@ -328,12 +299,13 @@ def activity_edit(
 def activity_remove(
     request: HttpRequest, engagement_id: int, activity_key: str, activity_id: int
 ) -> HttpResponse:
-    engagement, record = _plan_record(request, engagement_id, activity_key)
+    engagement, record = part_record(request, engagement_id, activity_key, NAME)
     activity = _row(plan.strategy_activities_of(record), activity_id)
     access.require_edit_engagement(request.user, engagement)
-    return _remove(
+    return remove_row(
         request,
         record,
+        NAME,
         lambda version: part_plan.strategy_activity_remove(
             actor=current_user(request),
             activity=activity,
@@ -351,7 +323,7 @@ def activity_remove(
 def outcome_add(
     request: HttpRequest, engagement_id: int, activity_key: str, strategy_id: int
 ) -> HttpResponse:
-    engagement, record = _plan_record(request, engagement_id, activity_key)
+    engagement, record = part_record(request, engagement_id, activity_key, NAME)
     strategy = _row(plan.strategies_of(record), strategy_id)
     access.require_edit_engagement(request.user, engagement)
     form = plan.OutcomeForm(request.POST, prefix=f"outcome-{strategy.pk}")
@@ -369,7 +341,7 @@ def outcome_add(
 def outcome_edit(
     request: HttpRequest, engagement_id: int, activity_key: str, outcome_id: int
 ) -> HttpResponse:
-    engagement, record = _plan_record(request, engagement_id, activity_key)
+    engagement, record = part_record(request, engagement_id, activity_key, NAME)
     outcome = _row(plan.outcomes_of(record), outcome_id)
     access.require_edit_engagement(request.user, engagement)
 
@@ -394,12 +366,13 @@ def outcome_edit(
 def outcome_remove(
     request: HttpRequest, engagement_id: int, activity_key: str, outcome_id: int
 ) -> HttpResponse:
-    engagement, record = _plan_record(request, engagement_id, activity_key)
+    engagement, record = part_record(request, engagement_id, activity_key, NAME)
     outcome = _row(plan.outcomes_of(record), outcome_id)
     access.require_edit_engagement(request.user, engagement)
-    return _remove(
+    return remove_row(
         request,
         record,
+        NAME,
         lambda version: part_plan.outcome_remove(
             actor=current_user(request),
             outcome=outcome,
@@ -417,7 +390,7 @@ def outcome_remove(
 def benchmark_add(
     request: HttpRequest, engagement_id: int, activity_key: str, outcome_id: int
 ) -> HttpResponse:
-    engagement, record = _plan_record(request, engagement_id, activity_key)
+    engagement, record = part_record(request, engagement_id, activity_key, NAME)
     outcome = _row(plan.outcomes_of(record), outcome_id)
     access.require_edit_engagement(request.user, engagement)
     form = plan.BenchmarkForm(request.POST, prefix=f"benchmark-{outcome.pk}")
@@ -435,7 +408,7 @@ def benchmark_add(
 def benchmark_edit(
     request: HttpRequest, engagement_id: int, activity_key: str, benchmark_id: int
 ) -> HttpResponse:
-    engagement, record = _plan_record(request, engagement_id, activity_key)
+    engagement, record = part_record(request, engagement_id, activity_key, NAME)
     benchmark = _row(plan.benchmarks_of(record), benchmark_id)
     access.require_edit_engagement(request.user, engagement)
 
@@ -460,12 +433,13 @@ def benchmark_edit(
 def benchmark_remove(
     request: HttpRequest, engagement_id: int, activity_key: str, benchmark_id: int
 ) -> HttpResponse:
-    engagement, record = _plan_record(request, engagement_id, activity_key)
+    engagement, record = part_record(request, engagement_id, activity_key, NAME)
     benchmark = _row(plan.benchmarks_of(record), benchmark_id)
     access.require_edit_engagement(request.user, engagement)
-    return _remove(
+    return remove_row(
         request,
         record,
+        NAME,
         lambda version: part_plan.benchmark_remove(
             actor=current_user(request),
             benchmark=benchmark,
@@ -481,7 +455,7 @@ def benchmark_remove(
 @login_required
 @require_GET
 def plan_trace(request: HttpRequest, engagement_id: int, activity_key: str) -> HttpResponse:
-    engagement, record = _plan_record(request, engagement_id, activity_key)
+    engagement, record = part_record(request, engagement_id, activity_key, NAME)
     return render(
         request,
         "steps/plan_trace.html",

@@ -21,9 +21,9 @@ from steps.views.parts_common import (
     current_user,
     part_record,
     refused,
+    remove_row,
     render_part,
 )
-from steps.views.work import posted_version
 
 NAME = "problem_areas"
 
@@ -95,18 +95,15 @@ def problem_areas_remove(
     engagement, record = part_record(request, engagement_id, activity_key, NAME)
     area = get_object_or_404(part.problem_areas_of(engagement), pk=area_id)
     access.require_edit_engagement(request.user, engagement)
-    try:
-        services.problem_area_remove(
-            actor=current_user(request),
-            record=record,
-            expected_version=posted_version(request),
-            problem_area=area,
-        )
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, f"Problem area “{area}” removed.")
-    return back(record, NAME)
+    return remove_row(
+        request,
+        record,
+        NAME,
+        lambda version: services.problem_area_remove(
+            actor=current_user(request), record=record, expected_version=version, problem_area=area
+        ),
+        f"Problem area “{area}” removed.",
+    )
 
 
 urlpatterns = [

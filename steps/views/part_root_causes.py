@@ -21,9 +21,9 @@ from steps.views.parts_common import (
     current_user,
     part_record,
     refused,
+    remove_row,
     render_part,
 )
-from steps.views.work import posted_version
 
 NAME = "root_causes"
 
@@ -95,18 +95,15 @@ def root_causes_remove(
     engagement, record = part_record(request, engagement_id, activity_key, NAME)
     cause = get_object_or_404(part.root_causes_of(engagement), pk=cause_id)
     access.require_edit_engagement(request.user, engagement)
-    try:
-        services.root_cause_remove(
-            actor=current_user(request),
-            record=record,
-            expected_version=posted_version(request),
-            root_cause=cause,
-        )
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, f"Root cause “{cause}” removed.")
-    return back(record, NAME)
+    return remove_row(
+        request,
+        record,
+        NAME,
+        lambda version: services.root_cause_remove(
+            actor=current_user(request), record=record, expected_version=version, root_cause=cause
+        ),
+        f"Root cause “{cause}” removed.",
+    )
 
 
 urlpatterns = [

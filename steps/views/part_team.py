@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse
 from django.urls import path
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -93,18 +93,15 @@ def team_member_remove(
     access.require_edit_engagement(request.user, engagement)
     # Members write the other activities; the lead manages who is on the team.
     access.require(request.user, "manage_members", engagement.lea)
-    try:
-        version = int(request.POST.get("version", ""))
-    except ValueError:
-        return HttpResponseBadRequest("The form was incomplete; reload the page and try again.")
-    try:
-        services.team_member_remove(
+    return common.remove_row(
+        request,
+        record,
+        NAME,
+        lambda version: services.team_member_remove(
             actor=common.current_user(request), member=member, expected_version=version
-        )
-    except ValidationError as error:
-        return common.refuse(request, record, NAME, error)
-    messages.success(request, f"{member.name} is no longer on the team.")
-    return common.back(record, NAME)
+        ),
+        f"{member.name} is no longer on the team.",
+    )
 
 
 @login_required

@@ -3,6 +3,7 @@ part, showing the activity page again with a part's bound forms, and going back 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import ModuleType
 from typing import Any, cast
 
@@ -19,7 +20,7 @@ from steps import parts, workspace
 from steps.forms import AnswersForm
 from steps.models import ActivityRecord, Engagement
 from steps.services.records import StaleEdit
-from steps.views.work import activity_page_context
+from steps.views.work import activity_page_context, posted_version
 
 # Where every part's URLs live: under the activity whose form carries the part.
 PREFIX = "engagements/<int:engagement_id>/activities/<slug:activity_key>/"
@@ -97,4 +98,22 @@ def refuse(
     """A refusal no form field could show (someone saved the activity first, it is
     submitted, ...): say why on top of the page."""
     messages.error(request, " ".join(error.messages))
+    return back(record, name)
+
+
+def remove_row(
+    request: HttpRequest,
+    record: ActivityRecord,
+    name: str,
+    remove: Callable[[int], object],
+    done: str,
+) -> HttpResponse:
+    """A one-button remove: call `remove` with the version the page showed (garbage counts
+    as stale), say what happened on top of the page, and go back to the part."""
+    try:
+        remove(posted_version(request))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, done)
     return back(record, name)
