@@ -22,7 +22,7 @@ run: install
 
 test: install
 	@if [ -z "$$DATABASE_URL" ]; then $(BIN)/python -m cim.embedded_db start; fi
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n auto $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
@@ -33,6 +33,9 @@ bench: install
 	@if [ -z "$$DATABASE_URL" ]; then $(BIN)/python -m cim.embedded_db start; fi
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/adl_import.py
+	$(BIN)/python bench/status_grid.py
+	$(BIN)/python bench/reminders_sweep.py
+	$(BIN)/python bench/pdf_render.py
 
 clean-db:
 	-$(BIN)/python -m cim.embedded_db stop

@@ -18,6 +18,7 @@ from cim.models import (
     Determination,
     Indicator,
     MonitoringYear,
+    ReportingPeriod,
     StepwellBox,
 )
 from lea import services
@@ -73,6 +74,17 @@ class CohortAdmin(AuditedAdmin):
     )
     list_filter = ("year", "tier", "inferred")
     search_fields = ("name", "key")
+
+
+@admin.register(ReportingPeriod)
+class ReportingPeriodAdmin(AuditedAdmin):
+    """Step 4 report periods and due dates. No inline or list editing: each period is
+    checked against the others as saved (`ReportingPeriod.clean`), one form at a time."""
+
+    list_display = ("cohort", "number", "starts_on", "ends_on", "due_on", "inferred")
+    list_filter = ("cohort", "inferred")
+    ordering = ("cohort", "number")
+    list_select_related = ("cohort",)
 
 
 class ActivityRequirementInline(admin.TabularInline):

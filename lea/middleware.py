@@ -10,6 +10,9 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 
 LAST_ACTIVITY_KEY = "last_activity"
+# The last activity is written at most once a minute: writing it on every request would
+# save the session (three queries) on every page, for a 30-minute timeout.
+ACTIVITY_RESOLUTION_SECONDS = 60
 IDLE_LOGOUT_MESSAGE = (
     "You were signed out after {minutes} minutes without activity, to protect student "
     "information. Log in again to continue."
@@ -39,5 +42,9 @@ class IdleTimeoutMiddleware:
                         status=204, headers={"HX-Redirect": login_redirect["Location"]}
                     )
                 return login_redirect
-            request.session[LAST_ACTIVITY_KEY] = now
+            if (
+                LAST_ACTIVITY_KEY not in request.session
+                or now - last >= ACTIVITY_RESOLUTION_SECONDS
+            ):
+                request.session[LAST_ACTIVITY_KEY] = now
         return self.get_response(request)

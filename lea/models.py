@@ -53,6 +53,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         default=False, help_text="May log in to the Django admin (CDE administrators)."
     )
     date_joined = models.DateTimeField(default=timezone.now)
+    reminder_digests = models.BooleanField(
+        "daily reminder digests",
+        default=True,
+        help_text="Email me once a day about CIM work coming due. Overdue notices come either way.",
+    )
 
     objects = UserManager()
 

@@ -59,8 +59,19 @@ CDE_GLOBAL_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "cim.view_indicator",
         "cim.change_indicator",
         "cim.view_determination",
+        # Step 4 report periods: the administrator adjusts their dates.
+        "cim.view_reportingperiod",
+        "cim.change_reportingperiod",
         "steps.view_engagement",
         "steps.view_activityrecord",
+        "steps.view_consultantassignment",
+        "steps.add_consultantassignment",
+        "steps.delete_consultantassignment",
+        # Reminders: when they go out, and every digest with why one failed.
+        "reports.view_reminderschedule",
+        "reports.change_reminderschedule",
+        "reports.view_digest",
+        "reports.view_reminder",
     ),
     Role.CDE_CONSULTANT: ("lea.view_organization",),
 }

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from steps import parts
 from steps.models import ActivityRecord
-from steps.workspace import activity_form
+from steps.workspace import PART_OF_FIELD, activity_form
 
 # Answers that make a conditional prompt apply (the catalog names the condition).
 FIELD_CONDITIONS: dict[str, Callable[[dict[str, object]], bool]] = {
@@ -29,9 +29,12 @@ def record_checklist(*, record: ActivityRecord) -> list[str]:
             if _missing(field, answers):
                 problems.append(f"{where}{field['label']}: not answered yet.")
         # A box of optional prompts (e.g. box 27: the plan link, or the details of an
-        # emailed plan) still needs one of them.
+        # emailed plan) still needs one of them, unless a structured part carries the box's
+        # content (box 1: the team, where the explanation is only for a missing role).
         all_optional = answerable and not any(f.get("required", True) for f in answerable)
-        if all_optional and all(_missing({**f, "required": True}, answers) for f in answerable):
+        carries_part = any(field["name"] in PART_OF_FIELD for field in box.fields)
+        unanswered = all(_missing({**f, "required": True}, answers) for f in answerable)
+        if all_optional and not carries_part and unanswered:
             problems.append(f"{where}{box.title}: answer at least one of its questions.")
     for name in spec.parts:
         problems += parts.part(name).check(record=record)

@@ -4,8 +4,7 @@ from pathlib import Path
 
 from django import forms
 
-from cim.adl import MAX_BYTES
-from steps.services.adl_upload import TOO_BIG
+from cim.adl import FILE_TOO_BIG, MAX_BYTES
 
 NOT_CSV_OR_XLSX = (
     "Choose a CSV (.csv) or Excel workbook (.xlsx) file. In Excel, use Save As and pick "
@@ -37,7 +36,7 @@ class AdlUploadForm(forms.Form):
         if Path(upload.name).suffix.lower() not in {".csv", ".xlsx"}:
             raise forms.ValidationError(NOT_CSV_OR_XLSX)
         if upload.size > MAX_BYTES:
-            raise forms.ValidationError(TOO_BIG)
+            raise forms.ValidationError(FILE_TOO_BIG)
         return upload
 
 
@@ -118,3 +117,57 @@ class AnswersForm(forms.Form):
                 continue
             values[name] = value.isoformat() if hasattr(value, "isoformat") else value
         return values
+
+
+class SubmitForm(forms.Form):
+    """The state's confirmation (box 28): the lead types their name to submit."""
+
+    confirmation_name = forms.CharField(
+        label="Type your full name to confirm",
+        max_length=150,
+        help_text="As in the state's Stepwell box 28: typing your name and pressing Submit "
+        "sends this work to its reviewer. You cannot change it while it is under review.",
+        widget=forms.TextInput(attrs={"autocomplete": "name", "class": "form-control"}),
+    )
+
+
+class DecisionForm(forms.Form):
+    """Approve or return one version; the version named is the one the reviewer read."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    decision = forms.ChoiceField(
+        label="Decision",
+        choices=(("approved", "Approve"), ("returned", "Return for revision")),
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+    )
+    summary = forms.CharField(
+        label="Summary for the LEA",
+        required=False,
+        max_length=5000,
+        help_text="Required to return the work: say what the LEA must change.",
+        widget=forms.Textarea(attrs={"rows": 4, "class": "form-control"}),
+    )
+
+
+class CommentForm(forms.Form):
+    """A reviewer's note on one box (or on the version as a whole)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    activity_key = forms.SlugField(required=False, max_length=60, widget=forms.HiddenInput)
+    anchor = forms.CharField(required=False, max_length=120, widget=forms.HiddenInput)
+    question = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    body = forms.CharField(
+        label="Comment",
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
+        error_messages={"required": "Write the comment before sending it."},
+    )
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(
+        label="Your reply",
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
+        error_messages={"required": "Write the reply before sending it."},
+    )

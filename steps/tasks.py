@@ -3,7 +3,7 @@
 from celery import shared_task
 
 from lea import access
-from steps import services
+from steps import notifications, services
 
 
 @shared_task
@@ -18,3 +18,35 @@ def apply_adl_upload(upload_id: int) -> None:
     upload = access.adl_upload_for_worker(upload_id)
     if upload is not None:
         services.adl_upload_apply(upload=upload)
+
+
+@shared_task
+def notify_submission_event(
+    event: str, version_id: int, actor_id: int, comment_id: int | None = None
+) -> None:
+    """Fan out one email task per person, so a retry never re-sends to the others."""
+    version = access.submission_version_for_worker(version_id)
+    if version is None:
+        return
+    comment = access.comment_for_worker(comment_id) if comment_id else None
+    for delivery in notifications.recipients(event, version, comment):
+        send_submission_email.delay(
+            delivery.event, version_id, actor_id, delivery.recipient.pk, comment_id
+        )
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, retry_backoff_max=600, max_retries=8)
+def send_submission_email(
+    event: str, version_id: int, actor_id: int, recipient_id: int, comment_id: int | None = None
+) -> None:
+    version = access.submission_version_for_worker(version_id)
+    recipient = access.user_for_worker(recipient_id)
+    if version is None or recipient is None or not recipient.email:
+        return
+    comment = access.comment_for_worker(comment_id) if comment_id else None
+    notifications.send(
+        notifications.Delivery(event, recipient),
+        version,
+        access.user_for_worker(actor_id),
+        comment,
+    )

@@ -2,7 +2,7 @@ from django.urls import path
 
 from steps.parts import part_url_modules
 from steps.views import adl as views
-from steps.views import work
+from steps.views import assignments, queues, submissions, work
 
 urlpatterns = [
     path(
@@ -36,6 +36,8 @@ urlpatterns = [
     path("adl/<int:upload_id>/apply/", views.adl_upload_apply, name="adl_upload_apply"),
     path("adl/<int:upload_id>/errors.csv", views.adl_upload_errors, name="adl_upload_errors"),
 ]
+
+urlpatterns += submissions.urlpatterns + queues.urlpatterns + assignments.urlpatterns
 
 # Each structured part of the activity forms brings its own URLs (steps/parts).
 for _module in part_url_modules():

@@ -11,7 +11,13 @@ from django.utils import timezone
 
 from cim.models import StepwellBox
 from lea.models import AuditEvent
-from steps.models import ActivityRecord, Engagement, ResolvedRequirement
+from steps.models import (
+    ActivityRecord,
+    Engagement,
+    ResolvedRequirement,
+    Submission,
+    SubmissionState,
+)
 
 STEP_NAMES = {
     1: "Gather and inquire",
@@ -45,6 +51,27 @@ class StepView:
     name: str
     due_date: date | None
     records: list[ActivityRecord]
+    # The step's submission (Steps 1-3), if it was ever submitted.
+    submission: Submission | None = None
+    # Who holds the submitted work now, in words (filled by the view).
+    holder: str = ""
+    # Step 4 only: the plan (Step 3) is approved, so progress reports are open.
+    plan_approved: bool = False
+
+    @property
+    def submittable(self) -> bool:
+        return self.number in (1, 2, 3) and any(
+            not record.definition.approved_alone
+            and record.requirement != ResolvedRequirement.NOT_APPLICABLE
+            for record in self.records
+        )
+
+    @property
+    def open_for_submission(self) -> bool:
+        return self.submission is None or self.submission.state in (
+            SubmissionState.DRAFT,
+            SubmissionState.RETURNED,
+        )
 
     @property
     def days_left(self) -> int | None:
@@ -57,7 +84,7 @@ class StepView:
     @property
     def opens_later(self) -> bool:
         """Step 4 (progress reports) opens once the plan is approved, not before."""
-        return self.number == 4
+        return self.number == 4 and not self.plan_approved
 
 
 @dataclass
@@ -91,8 +118,19 @@ def workspace(*, engagement: Engagement) -> list[StepView]:
         .order_by("definition__step", "definition__position")
     )
     steps = {n: StepView(n, name, due[n], []) for n, name in STEP_NAMES.items()}
+    submissions = {
+        (submission.step, submission.activity_id): submission
+        for submission in Submission.objects.filter(engagement=engagement)
+    }
     for record in records:
-        steps[record.definition.step].records.append(record)
+        step = steps[record.definition.step]
+        step.records.append(record)
+        if record.definition.approved_alone:
+            record.own_submission = submissions.get((step.number, record.definition_id))  # type: ignore[attr-defined]
+    for number, step in steps.items():
+        step.submission = submissions.get((number, None))
+    plan = steps[3].submission
+    steps[4].plan_approved = plan is not None and plan.state == SubmissionState.APPROVED
     return list(steps.values())
 
 
@@ -141,6 +179,9 @@ VERB_LABELS = {
     "activity.save": "Saved answers",
     "activity.set_aside": "Left out (optional)",
     "activity.take_up": "Taken up again",
+    "activity.submit": "Submitted for review",
+    "activity.return": "Returned for revision",
+    "activity.approve": "Approved",
 }
 
 

@@ -98,3 +98,13 @@ def _celery_eager(request: pytest.FixtureRequest) -> None:
 def _test_settings(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.SITE_URL = "http://testserver"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Under pytest-xdist each worker process has its own test database (pytest-django
+    suffixes its name) but shares the cache server: give each its own cache keys."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker:
+        from django.conf import settings
+
+        settings.CACHES["default"]["KEY_PREFIX"] = worker

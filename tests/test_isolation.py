@@ -11,15 +11,35 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from pytest_django import DjangoDbBlocker
 
 from lea import services
 from lea.models import Invitation, Role, User
 from steps.models import AdlUpload
-from tests.conftest import World
+from tests.cim.catalog import load_2024
+from tests.conftest import World, build_world
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def _module_world(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator[World]:
+    """The world and the 2024 catalog, made once for the hundreds of tests here inside a
+    transaction rolled back after the last one; each test's own is a savepoint in it."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        built = build_world()
+        load_2024()
+        yield built
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def world(_module_world: World, db: None) -> World:
+    return _module_world
+
 
 # Pages that carry no tenant object in their URL: what they show is scoped by the
 # user's session (and tested in the views' own test files).
@@ -40,8 +60,16 @@ NO_TENANT_OBJECT = {
     "people_list",
     "adl_upload",  # CDE administrators only: 403 for everyone else
     "adl_template",
-    "cim_status",  # scoped by engagements_for(user); tested in tests/steps
+    "cim_status",  # scoped by status_engagements_for(user); tested in tests/steps
     "cim_status_csv",
+    "review_queue",  # scoped by access.review_queue_for(user); tested in tests/steps
+    "status_grid",  # scoped by status_engagements_for(user); tested in tests/steps
+    "status_grid_csv",
+    "status_grid_xlsx",
+    "calendar_feed_ics",  # a secret token, tested in tests/reports/test_calendar.py
+    "reminder_settings",  # the user's own account
+    "consultant_assignments",  # CDE administrators only: 403 for everyone else
+    "consultant_unassign",  # 403 to every non-administrator before the id is looked up
 }
 
 Kwargs = dict[str, object]
@@ -87,6 +115,41 @@ def _foreign_activity(world: World) -> dict[str, object]:
     return {**_foreign_engagement(world), "activity_key": "parent_input"}
 
 
+def _foreign_submission(world: World) -> dict[str, object]:
+    """A submission of the foreign LEA with a reviewer's comment on it."""
+    from cim.models import ActivityDefinition
+    from steps import services as step_services
+    from steps.models import ActivityRecord, Engagement
+
+    engagement_id = _foreign_engagement(world)["engagement_id"]
+    assert isinstance(engagement_id, int)
+    engagement = Engagement.objects.get(pk=engagement_id)
+    record = ActivityRecord.objects.get(
+        engagement=engagement, definition__key="policies_procedures_review"
+    )
+    step_services.record_save_answers(
+        actor=world.foreign_lea_lead, record=record, expected_version=record.version,
+        answers={"summary": "Policy revised."},
+    )  # fmt: skip
+    version = step_services.submission_submit(
+        actor=world.foreign_lea_lead, engagement=engagement, step=1,
+        activity=ActivityDefinition.objects.get(
+            cohort=engagement.cohort, key="policies_procedures_review"
+        ),
+        confirmation_name="Drew Foreign Lead",
+    )  # fmt: skip
+    comment = version.comments.create(author=world.cde_admin, kind="comment", body="A note.")
+    return {"submission_id": version.submission_id, "number": 1, "comment_id": comment.pk}
+
+
+def _only(*keys: str) -> Callable[[World], Any]:
+    def make(world: World) -> dict[str, object]:
+        found = _foreign_submission(world)
+        return {key: found[key] for key in keys}
+
+    return make
+
+
 # For each URL name: ways to point it at another tenant's objects.
 FOREIGN_OBJECTS: dict[str, list[Callable[[World], Any]]] = {
     "organization_members": [lambda w: {"organization_id": w.foreign_lea.pk}],
@@ -117,10 +180,26 @@ FOREIGN_OBJECTS: dict[str, list[Callable[[World], Any]]] = {
     "activity_set_aside": [_foreign_activity],
     "activity_history": [_foreign_activity],
     "activity_checklist": [_foreign_activity],
+    "step_submit": [lambda w: {**_foreign_engagement(w), "step": 1}],
+    "activity_submit": [
+        lambda w: {**_foreign_engagement(w), "activity_key": "policies_procedures_review"}
+    ],
+    "submission_detail": [_only("submission_id")],
+    "submission_version": [_only("submission_id", "number")],
+    "submission_decide": [_only("submission_id")],
+    "submission_comment": [_only("submission_id")],
+    "submission_reply": [_only("submission_id", "comment_id")],
+    "engagement_calendar": [_foreign_engagement],
+    "engagement_calendar_create": [_foreign_engagement],
+    "engagement_calendar_revoke": [_foreign_engagement],
+    "pdf_download": [_only("submission_id", "number")],
+    "pdf_status": [_only("submission_id", "number")],
+    "pdf_request": [_only("submission_id", "number")],
 }
-# Structured parts of the activity forms list their URLs in tests/steps/isolation_*.py.
-for _module in sorted(Path(__file__).parent.glob("steps/isolation_*.py")):
-    FOREIGN_OBJECTS.update(importlib.import_module(f"tests.steps.{_module.stem}").FOREIGN_OBJECTS)
+# Structured parts and Step 4 list their URLs in tests/<app>/isolation_*.py.
+for _module in sorted(Path(__file__).parent.glob("*/isolation_*.py")):
+    _name = f"tests.{_module.parent.name}.{_module.stem}"
+    FOREIGN_OBJECTS.update(importlib.import_module(_name).FOREIGN_OBJECTS)
 
 # Roles whose tenant is the home SELPA/LEA; CDE roles are statewide by design and are
 # covered by the admin and people tests instead.
@@ -167,6 +246,34 @@ def test_it_answers_404_for_another_tenants_objects(world: World, role: str, url
         # 405 means the method is refused before any object is looked at.
         assert set(statuses.values()) <= {404, 405}, f"{role} {url}: {statuses}"
         assert 404 in statuses.values(), f"{role} {url}: {statuses}"
+
+
+# URLs of one LEA's CIM work: a CDE consultant reads them only for LEAs assigned to them.
+CIM_WORK_KEYS = {"engagement_id", "submission_id"}
+CIM_WORK_URL_PREFIXES = (
+    "engagement_", "activity_", "step_", "submission_", "data_source_", "finding_", "plan_",
+    "pdf_", "progress_", "team_meeting_",
+    "prioritization_", "problem_areas_", "root_causes_", "team_member_",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "url_name",
+    sorted(
+        name for name, makers in FOREIGN_OBJECTS.items() if name.startswith(CIM_WORK_URL_PREFIXES)
+    ),
+)
+def test_it_answers_404_to_a_consultant_not_assigned_to_the_lea(
+    world: World, url_name: str
+) -> None:
+    client = Client()
+    client.force_login(world.cde_consultant)
+    for make_kwargs in FOREIGN_OBJECTS[url_name]:
+        kwargs = make_kwargs(world)
+        assert CIM_WORK_KEYS & kwargs.keys(), f"{url_name} names no engagement or submission"
+        url = reverse(url_name, kwargs=kwargs)
+        statuses = {method: getattr(client, method)(url).status_code for method in ("get", "post")}
+        assert set(statuses.values()) <= {404, 405}, f"{url}: {statuses}"
 
 
 def test_it_keeps_the_django_admin_to_cde_administrators(world: World) -> None:

@@ -15,6 +15,7 @@ from cim.models.framework import (
     Indicator,
     Level,
     MonitoringYear,
+    ReportingPeriod,
     Tier,
 )
 
@@ -28,6 +29,7 @@ __all__ = [
     "Indicator",
     "Level",
     "MonitoringYear",
+    "ReportingPeriod",
     "Requirement",
     "StepwellBox",
     "Tier",

@@ -43,6 +43,11 @@ class ActivityDefinition(models.Model):
     due_date = models.DateField(null=True, blank=True)
     due_note = models.CharField(max_length=300, blank=True)
     note = models.TextField(blank=True)
+    approved_alone = models.BooleanField(
+        "approved on its own",
+        default=False,
+        help_text="Submitted and approved by itself rather than with the rest of its step.",
+    )
     inferred = models.BooleanField(
         default=False,
         help_text="Not stated by a CDE document: our inference, to be confirmed by CDE.",

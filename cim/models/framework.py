@@ -92,6 +92,92 @@ class Cohort(models.Model):
             raise ValidationError({"tier": "Universal LEAs are not in a CIM cohort."})
 
 
+EN_DASH = "\u2013"
+MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+PERIOD_OVERLAP = "These dates overlap reporting period {number} of {cohort} ({starts} to {ends})."
+PERIOD_ENDS_BEFORE_START = "The period must end on or after the day it starts."
+PERIOD_DUE_BEFORE_END = "The report cannot be due before its period ends."
+
+
+class ReportingPeriod(models.Model):
+    """A Step 4 progress-report period of a cohort (Intensive quarterly, Targeted
+    semi-annually) and the day its report is due. A CDE administrator adjusts the dates in
+    the admin; periods of one cohort never overlap."""
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="reporting_periods")
+    number = models.PositiveSmallIntegerField(help_text="1 for the cohort's first period.")
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    due_on = models.DateField(help_text="When the progress report for the period is due.")
+    inferred = models.BooleanField(
+        default=False,
+        help_text="Not stated by a CDE document: our inference, to be confirmed by CDE.",
+    )
+    source = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ("cohort", "number")
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=("cohort", "number"), name="reporting_period_number_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("starts_on")),
+                name="reporting_period_ends_after_start",
+                violation_error_message=PERIOD_ENDS_BEFORE_START,
+            ),
+            models.CheckConstraint(
+                condition=models.Q(due_on__gte=models.F("ends_on")),
+                name="reporting_period_due_after_end",
+                violation_error_message=PERIOD_DUE_BEFORE_END,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cohort}, period {self.number} ({self.label})"
+
+    def clean(self) -> None:
+        super().clean()
+        if not (self.starts_on and self.ends_on):
+            return
+        if self.ends_on < self.starts_on:
+            raise ValidationError({"ends_on": PERIOD_ENDS_BEFORE_START})
+        if self.due_on and self.due_on < self.ends_on:
+            raise ValidationError({"due_on": PERIOD_DUE_BEFORE_END})
+        if self.cohort_id is None:
+            return
+        overlapping = (
+            ReportingPeriod.objects.filter(
+                cohort_id=self.cohort_id, starts_on__lte=self.ends_on, ends_on__gte=self.starts_on
+            )
+            .exclude(pk=self.pk)
+            .select_related("cohort")
+            .first()
+        )
+        if overlapping is not None:
+            raise ValidationError(
+                PERIOD_OVERLAP.format(
+                    number=overlapping.number,
+                    cohort=overlapping.cohort,
+                    starts=overlapping.starts_on.isoformat(),
+                    ends=overlapping.ends_on.isoformat(),
+                )
+            )
+
+    @property
+    def label(self) -> str:
+        """E.g. "Jan-Jun 2025", or "Nov 2025-Feb 2026" across a new year (with an en dash)."""
+        if not (self.starts_on and self.ends_on):
+            return ""
+        start, end = self.starts_on, self.ends_on
+        first, last = MONTH_ABBR[start.month - 1], MONTH_ABBR[end.month - 1]
+        if start.year != end.year:
+            return f"{first} {start.year}{EN_DASH}{last} {end.year}"
+        if start.month == end.month:
+            return f"{first} {end.year}"
+        return f"{first}{EN_DASH}{last} {end.year}"
+
+
 class Indicator(models.Model):
     """An SPP/APR Part B indicator (IDEA section 616), e.g. 8 = Parent involvement."""
 

@@ -11,12 +11,22 @@ from steps.models.content import (
     TeamMember,
 )
 from steps.models.engagement import ActivityRecord, Engagement, ResolvedRequirement
+from steps.models.review import (
+    Comment,
+    ConsultantAssignment,
+    Review,
+    Submission,
+    SubmissionState,
+    SubmissionVersion,
+)
 from steps.models.upload import AdlUpload
 
 __all__ = [
     "ActivityRecord",
     "AdlUpload",
     "Benchmark",
+    "Comment",
+    "ConsultantAssignment",
     "DataSource",
     "Engagement",
     "Finding",
@@ -24,8 +34,12 @@ __all__ = [
     "ProblemArea",
     "ProblemOfPractice",
     "ResolvedRequirement",
+    "Review",
     "RootCause",
     "Strategy",
     "StrategyActivity",
+    "Submission",
+    "SubmissionState",
+    "SubmissionVersion",
     "TeamMember",
 ]

@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import ClassVar
 
 from django.db import models
+from django_fsm import FSMField, FSMModelMixin, transition
 
 from cim.models import ActivityDefinition, Approver, Assistance, Cohort, Determination
+from lea import access
 
 
 class Engagement(models.Model):
@@ -42,7 +44,7 @@ class ResolvedRequirement(models.TextChoices):
     NOT_APPLICABLE = "not_applicable", "Not applicable"
 
 
-class ActivityRecord(models.Model):
+class ActivityRecord(FSMModelMixin, models.Model):
     """An activity an LEA owes (or may do), with the requirement resolved for that LEA."""
 
     class Status(models.TextChoices):
@@ -61,7 +63,10 @@ class ActivityRecord(models.Model):
     requirement_reason = models.CharField(max_length=300)
     assistance = models.CharField(max_length=12, choices=Assistance.choices, blank=True)
     approver = models.CharField(max_length=8, choices=Approver.choices, blank=True)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.NOT_STARTED)
+    # Moves only through the transitions below (services call them), never by assignment.
+    status = FSMField(
+        max_length=16, choices=Status.choices, default=Status.NOT_STARTED, protected=True
+    )
     due_date = models.DateField(null=True, blank=True)
     # The free-text and yes/no answers of the activity's Stepwell boxes, by field name.
     responses = models.JSONField(default=dict, blank=True)
@@ -84,3 +89,49 @@ class ActivityRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.engagement}: {self.definition.name}"
+
+    @transition(
+        field=status, source=Status.NOT_STARTED, target=Status.IN_PROGRESS,
+        permission=access.may_edit_record,
+    )  # fmt: skip
+    def start(self) -> None:
+        pass
+
+    @transition(
+        field=status,
+        source=[Status.NOT_STARTED, Status.IN_PROGRESS, Status.RETURNED],
+        target=Status.MARKED_NA,
+        permission=access.may_edit_record,
+    )
+    def set_aside(self) -> None:
+        pass
+
+    @transition(
+        field=status, source=Status.MARKED_NA, target=Status.IN_PROGRESS,
+        permission=access.may_edit_record,
+    )  # fmt: skip
+    def take_up(self) -> None:
+        pass
+
+    @transition(
+        field=status,
+        source=[Status.NOT_STARTED, Status.IN_PROGRESS, Status.RETURNED],
+        target=Status.SUBMITTED,
+        permission=access.may_submit,
+    )
+    def submit(self) -> None:
+        pass
+
+    @transition(
+        field=status, source=Status.SUBMITTED, target=Status.RETURNED,
+        permission=access.may_decide_record,
+    )  # fmt: skip
+    def return_for_revision(self) -> None:
+        pass
+
+    @transition(
+        field=status, source=Status.SUBMITTED, target=Status.APPROVED,
+        permission=access.may_decide_record,
+    )  # fmt: skip
+    def approve(self) -> None:
+        pass

@@ -3,16 +3,23 @@
 Each part is a module `steps/parts/<name>.py` that defines:
 - `TEMPLATE`: the template included in the activity page;
 - `context(*, record, user) -> dict`: what that template needs (reads through selectors);
-- `check(*, record) -> list[str]`: the part's submission checklist, in plain words.
+- `check(*, record) -> list[str]`: the part's submission checklist, in plain words;
+- `snapshot(*, record) -> list[Entry]`: the part's content as a reviewer reads it, frozen
+  into a submission (see `steps/snapshot.py`). Each entry is `{"anchor", "label", "text"}`:
+  the anchor is `<name>` or `<name>:<stable key>` (a row's pk, or a fixed word), unique
+  within the activity, so two snapshots can be compared and commented on entry by entry;
+  the text is plain, multi-line, and holds everything the person typed. A part with no
+  rows still gives one empty entry, so a reviewer can comment on it.
 Its views live in `steps/views/part_<name>.py` (with an `urlpatterns` list) and its writes
-in `steps/services/part_<name>.py`. The activity page, the checklist and the URLconf find
-parts through this registry.
+in `steps/services/part_<name>.py`. The activity page, the checklist, the snapshot and the
+URLconf find parts through this registry.
 """
 
 from __future__ import annotations
 
 import importlib
 import importlib.util
+from collections.abc import Iterable
 from types import ModuleType
 
 PART_NAMES = (
@@ -25,6 +32,10 @@ PART_NAMES = (
     "plan",
 )
 
+# One entry of a snapshot: {"anchor": ..., "label": ..., "text": ...}, all strings so the
+# snapshot stores as JSON exactly as it reads.
+Entry = dict[str, str]
+
 
 def part(name: str) -> ModuleType:
     return importlib.import_module(f"steps.parts.{name}")
@@ -36,3 +47,39 @@ def part_url_modules() -> list[ModuleType]:
         for name in PART_NAMES
         if importlib.util.find_spec(f"steps.views.part_{name}") is not None
     ]
+
+
+# --- Snapshot text ----------------------------------------------------------------------------
+
+
+def clean(text: str) -> str:
+    """Typed text as it reads: browsers send CRLF line ends; edge whitespace says nothing."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def entry(anchor: str, label: str, *lines: str) -> Entry:
+    """An entry whose text is its non-empty lines, one under the other."""
+    text = "\n".join(line for line in (clean(line) for line in lines) if line)
+    return {"anchor": anchor, "label": label, "text": text}
+
+
+def or_empty(entries: list[Entry], anchor: str, label: str) -> list[Entry]:
+    """A part with no rows yet is still one (empty) entry a reviewer can comment on."""
+    return entries or [entry(anchor, label)]
+
+
+def labelled(label: str, value: str) -> str:
+    """`Label: value`, or nothing when nothing was typed (an optional field left empty)."""
+    value = clean(value)
+    return f"{label}: {value}" if value else ""
+
+
+def item(marker: str, text: str) -> str:
+    """A list item whose continuation lines stay under its first one."""
+    return f"{marker} " + clean(text).replace("\n", "\n" + " " * (len(marker) + 1))
+
+
+def listing(heading: str, values: Iterable[str]) -> str:
+    """`Heading:` with one `- value` line each, or `Heading: none`."""
+    lines = [item("-", value) for value in values]
+    return f"{heading}:\n" + "\n".join(lines) if lines else f"{heading}: none"

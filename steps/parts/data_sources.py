@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404
 from lea.models import User
 from steps.forms import _no_nul
 from steps.models import ActivityRecord, DataSource, Engagement
+from steps.parts import Entry, entry, labelled, or_empty
 from steps.services.part_data_sources import NOTES_MAX
 
 TEMPLATE = "steps/parts/data_sources.html"
@@ -94,3 +95,27 @@ def check(*, record: ActivityRecord) -> list[str]:
     if missing:
         problems.append(MISSING_AREAS.format(areas=", ".join(missing)))
     return problems
+
+
+def snapshot(*, record: ActivityRecord) -> list[Entry]:
+    """One entry per source: its name, its three tags, then its notes."""
+    return or_empty(
+        [
+            entry(
+                f"data_sources:{source.pk}",
+                f"Box 10 · Data source {number}",
+                source.name,
+                " · ".join(
+                    (
+                        source.get_education_display(),
+                        source.get_kind_display(),
+                        source.get_area_display(),
+                    )
+                ),
+                labelled("Notes", source.notes),
+            )
+            for number, source in enumerate(data_sources_of(record.engagement), start=1)
+        ],
+        "data_sources",
+        "Box 10 · Data sources",
+    )

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404
 from lea.models import User
 from steps.forms import _no_nul
 from steps.models import ActivityRecord, Engagement, Finding
+from steps.parts import Entry, entry, labelled, or_empty
 from steps.services.part_findings import SUPPORTING_DATA_MAX
 
 TEMPLATE = "steps/parts/findings.html"
@@ -102,3 +103,27 @@ def check(*, record: ActivityRecord) -> list[str]:
     if Finding.Kind.WEAKNESS not in kinds:
         problems.append(NO_WEAKNESS)
     return problems
+
+
+def snapshot(*, record: ActivityRecord) -> list[Entry]:
+    """Box 13 then box 14: one entry per area with its supporting data; a box with none
+    yet is one empty entry (anchored by its kind)."""
+    found = list(findings_of(record.engagement))
+    entries: list[Entry] = []
+    for kind in KINDS:
+        box, title = BOXES[kind]
+        rows = [finding for finding in found if finding.kind == kind]
+        entries += or_empty(
+            [
+                entry(
+                    f"findings:{finding.pk}",
+                    f"Box {box} · {kind.label} {number}",
+                    finding.area,
+                    labelled("Supporting data", finding.supporting_data),
+                )
+                for number, finding in enumerate(rows, start=1)
+            ],
+            f"findings:{kind.value}",
+            f"Box {box} · {title}",
+        )
+    return entries

@@ -9,6 +9,7 @@ from another LEA is simply not found.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -28,6 +29,7 @@ from steps.models import (
     Strategy,
     StrategyActivity,
 )
+from steps.parts import Entry, entry, labelled, listing, or_empty
 from steps.services.part_plan import FOREIGN_PROBLEM, FOREIGN_ROOT_CAUSE
 from steps.workspace import EXTRA_PARTS
 
@@ -390,3 +392,92 @@ def _strategy_problems(strategy: Strategy) -> list[str]:
         if not outcome.benchmarks.all():
             found.append(f"{name}, outcome “{outcome}”: add at least one benchmark.")
     return found
+
+
+# --- The part in a submission's snapshot ------------------------------------------------------
+
+
+def snapshot(*, record: ActivityRecord) -> list[Entry]:
+    """In the page's order: each problem of practice with its root causes, then each
+    strategy with what it addresses, followed by its activities and its outcomes (baseline,
+    benchmarks by date, target). Seven queries, however large the plan."""
+    problems = problems_of_practice_of(record).prefetch_related("root_causes")
+    strategies = strategies_of(record).prefetch_related(
+        "problems_of_practice", "activities", "outcomes__benchmarks"
+    )
+    entries = or_empty(
+        [
+            entry(
+                f"plan:problem-{problem.pk}",
+                f"Plan · Problem of practice {number}",
+                problem.statement,
+                listing(
+                    "Root causes it comes from",
+                    (cause.statement for cause in problem.root_causes.all()),
+                ),
+            )
+            for number, problem in enumerate(problems, start=1)
+        ],
+        "plan:problems",
+        "Plan · Problems of practice",
+    )
+    strategy_entries: list[Entry] = []
+    for number, strategy in enumerate(strategies, start=1):
+        strategy_entries += _strategy_entries(strategy, f"Plan · Strategy {number}")
+    return entries + or_empty(strategy_entries, "plan:strategies", "Plan · Strategies")
+
+
+def _strategy_entries(strategy: Strategy, label: str) -> list[Entry]:
+    """The strategy, then its activities, then its outcomes."""
+    head = entry(
+        f"plan:strategy-{strategy.pk}",
+        label,
+        strategy.title,
+        strategy.description,
+        listing(
+            "Problems of practice it addresses",
+            (problem.statement for problem in strategy.problems_of_practice.all()),
+        ),
+    )
+    activities = [
+        _activity_entry(activity, f"{label} · Activity {number}")
+        for number, activity in enumerate(strategy.activities.all(), start=1)
+    ]
+    outcomes = [
+        _outcome_entry(outcome, f"{label} · Outcome {number}")
+        for number, outcome in enumerate(strategy.outcomes.all(), start=1)
+    ]
+    return [head, *activities, *outcomes]
+
+
+def _activity_entry(activity: StrategyActivity, label: str) -> Entry:
+    return entry(
+        f"plan:activity-{activity.pk}",
+        label,
+        activity.description,
+        f"Timeline: {activity.start_date.isoformat()} to {activity.end_date.isoformat()}",
+        labelled("Persons responsible", activity.persons_responsible),
+        labelled("Resources", activity.resources),
+    )
+
+
+def _outcome_entry(outcome: Outcome, label: str) -> Entry:
+    benchmarks = (
+        f"{_amount(benchmark.value)} by {benchmark.date.isoformat()}"
+        for benchmark in outcome.benchmarks.all()
+    )
+    return entry(
+        f"plan:outcome-{outcome.pk}",
+        label,
+        outcome.measure,
+        f"Baseline: {_amount(outcome.baseline_value)} on {outcome.baseline_date.isoformat()}",
+        listing("Benchmarks", benchmarks),
+        f"Target: {_amount(outcome.target_value)} by {outcome.target_date.isoformat()}",
+        labelled("Data source", outcome.data_source),
+        labelled("Monitoring frequency", outcome.monitoring_frequency),
+    )
+
+
+def _amount(value: Decimal) -> str:
+    """42.50 reads as 42.5 and 100.00 as 100 (not 1E+2)."""
+    return format(value.normalize(), "f")

@@ -11,6 +11,7 @@ from django import forms
 from django.db.models import F, QuerySet
 
 from steps.models import ActivityRecord, Engagement, ProblemArea
+from steps.parts import Entry, clean, entry, item, labelled
 
 TEMPLATE = "steps/parts/prioritization.html"
 
@@ -80,3 +81,25 @@ def check(*, record: ActivityRecord) -> list[str]:
     if not any(area.explore_root_causes for area in areas):
         problems.append(NONE_TO_EXPLORE)
     return problems
+
+
+def snapshot(*, record: ActivityRecord) -> list[Entry]:
+    """Box 16, the ranking (each area with its numbers, since those are written in Step 1),
+    and box 17, the areas marked for root-cause exploration: one entry per box, so moving
+    an area shows as a change of the ranking."""
+    rows = ranked_areas(record.engagement)
+    explore = [
+        item(f"{row.rank}.", row.area.description) for row in rows if row.area.explore_root_causes
+    ]
+    return [
+        entry("prioritization:ranking", "Box 16 · Prioritized problem areas", *map(_ranked, rows)),
+        entry(
+            "prioritization:explore", "Box 17 · Problem areas to explore for root causes", *explore
+        ),
+    ]
+
+
+def _ranked(row: RankedArea) -> str:
+    heading = clean(row.area.description) + ("" if row.ranked else " (not ranked yet)")
+    numbers = labelled("Quantification", row.area.quantification)
+    return item(f"{row.rank}.", f"{heading}\n{numbers}" if numbers else heading)

@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 
 from steps.forms import _no_nul
 from steps.models import ActivityRecord, DataSource, Engagement, ProblemArea
+from steps.parts import Entry, entry, labelled, listing, or_empty
 
 TEMPLATE = "steps/parts/problem_areas.html"
 # Long enough for a paragraph with its statistics; a 1 MB paste is a mistake, not an answer.
@@ -129,3 +130,24 @@ def check(*, record: ActivityRecord) -> list[str]:
     if not any(area.relates_to_identification for area in areas):
         problems.append(NONE_RELATES)
     return problems
+
+
+def snapshot(*, record: ActivityRecord) -> list[Entry]:
+    """One entry per problem area: what it is, its numbers, whether it relates to the
+    identification, and the data sources that show it."""
+    return or_empty(
+        [
+            entry(
+                f"problem_areas:{area.pk}",
+                f"Box 15 · Problem area {number}",
+                area.description,
+                labelled("Quantification", area.quantification),
+                "Relates to the LEA's identification: "
+                + ("Yes" if area.relates_to_identification else "No"),
+                listing("Data sources", (source.name for source in area.sources.all())),
+            )
+            for number, area in enumerate(problem_areas_of(record.engagement), start=1)
+        ],
+        "problem_areas",
+        "Box 15 · Problem areas",
+    )

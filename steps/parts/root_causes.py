@@ -10,6 +10,7 @@ from django import forms
 from django.db.models import QuerySet
 
 from steps.models import ActivityRecord, Engagement, ProblemArea, RootCause
+from steps.parts import Entry, entry, labelled, listing, or_empty
 from steps.parts.prioritization import ranking_of
 from steps.parts.problem_areas import text_field
 
@@ -110,3 +111,26 @@ def check(*, record: ActivityRecord) -> list[str]:
         if not (cause.qualitative_support.strip() or cause.quantitative_support.strip()):
             problems.append(NO_SUPPORT.format(cause=cause))
     return problems
+
+
+def snapshot(*, record: ActivityRecord) -> list[Entry]:
+    """One entry per root cause: the cause, the problem areas it explains, and its
+    qualitative and quantitative support."""
+    return or_empty(
+        [
+            entry(
+                f"root_causes:{cause.pk}",
+                f"Boxes 19-22 · Root cause {number}",
+                cause.statement,
+                listing(
+                    "Problem areas it explains",
+                    (area.description for area in cause.problem_areas.all()),
+                ),
+                labelled("Qualitative supporting data", cause.qualitative_support),
+                labelled("Quantitative supporting data", cause.quantitative_support),
+            )
+            for number, cause in enumerate(root_causes_of(record.engagement), start=1)
+        ],
+        "root_causes",
+        "Boxes 19-22 · Root causes",
+    )

@@ -15,6 +15,7 @@ from lea import access
 from lea.models import Role, User
 from steps.forms import _no_nul
 from steps.models import ActivityRecord, Engagement, TeamMember
+from steps.parts import Entry, entry, or_empty
 
 TEMPLATE = "steps/parts/team.html"
 
@@ -157,3 +158,23 @@ def check(*, record: ActivityRecord) -> list[str]:
     if not any(member.is_lead for member in members):
         problems.append(NO_LEAD)
     return problems
+
+
+def snapshot(*, record: ActivityRecord) -> list[Entry]:
+    """One entry per member: "Name, Title — Role <email> (team lead)"."""
+    return or_empty(
+        [
+            entry(f"team:{member.pk}", f"Box 1 · Team member {number}", _member_line(member))
+            for number, member in enumerate(team_members_of(record.engagement), start=1)
+        ],
+        "team",
+        "Box 1 · CIM team members",
+    )
+
+
+def _member_line(member: TeamMember) -> str:
+    who = ", ".join(words for words in (member.name.strip(), member.title.strip()) if words)
+    line = f"{who} — {member.get_role_display()}"
+    if member.email:
+        line += f" <{member.email}>"
+    return line + (" (team lead)" if member.is_lead else "")

@@ -16,6 +16,12 @@ from steps.services.adl_upload import (
     adl_upload_request_apply,
     upload_progress,
 )
+from steps.services.assignments import (
+    consultant_assign,
+    consultant_unassign,
+    leas_in_region,
+    monitoring_year_get,
+)
 from steps.services.engagements import (
     engagement_is_stale,
     engagement_resolve,
@@ -28,6 +34,12 @@ from steps.services.records import (
     record_set_aside,
     record_take_up,
     record_touch,
+)
+from steps.services.submissions import (
+    comment_add,
+    comment_reply,
+    submission_decide,
+    submission_submit,
 )
 
 __all__ = [
@@ -43,13 +55,21 @@ __all__ = [
     "adl_upload_check",
     "adl_upload_create",
     "adl_upload_request_apply",
+    "comment_add",
+    "comment_reply",
+    "consultant_assign",
+    "consultant_unassign",
     "determination_load",
     "engagement_is_stale",
     "engagement_resolve",
     "engagement_start",
+    "leas_in_region",
+    "monitoring_year_get",
     "record_save_answers",
     "record_set_aside",
     "record_take_up",
     "record_touch",
+    "submission_decide",
+    "submission_submit",
     "upload_progress",
 ]

@@ -15,14 +15,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from cim.adl import MAX_BYTES
+from cim.adl import FILE_TOO_BIG, MAX_BYTES
 from lea.models import User
 from lea.services import audit
 from steps.models import AdlUpload
 from steps.services.adl_load import AdlLoadResult, adl_apply
 
 NOT_READY_TO_APPLY = "This file cannot be applied now: it is {status}."
-TOO_BIG = "The file is larger than 20 MB. Remove unused sheets or columns, or split it."
 PROGRESS_TIMEOUT = 60 * 60
 
 
@@ -45,7 +44,7 @@ def _report(upload: AdlUpload, label: str, percent: int) -> None:
 @transaction.atomic
 def adl_upload_create(*, actor: User, file_name: str, content: bytes, year: int) -> AdlUpload:
     if len(content) > MAX_BYTES:
-        raise ValidationError(TOO_BIG)
+        raise ValidationError(FILE_TOO_BIG)
     upload = AdlUpload(
         content=content, file_name=file_name[:255], size=len(content), year=year, uploaded_by=actor
     )

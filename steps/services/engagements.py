@@ -162,7 +162,7 @@ def _apply_resolution(record: ActivityRecord, activity: ResolvedActivity) -> Non
     for name, value in _resolution_values(activity).items():
         setattr(record, name, value)
     # Validates choices and lengths only: the foreign keys come straight from the catalog.
-    record.full_clean(exclude=["engagement", "definition"], validate_constraints=False)
+    record.full_clean(exclude=["engagement", "definition", "status"], validate_constraints=False)
 
 
 def _resolution_values(activity: ResolvedActivity) -> dict[str, Any]:

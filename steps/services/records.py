@@ -11,6 +11,8 @@ from django.db import transaction
 from lea.models import User
 from lea.services import audit
 from steps.models import ActivityRecord, ResolvedRequirement
+from steps.services.transitions import run_transition
+from steps.submissions import closing_submission
 
 # A text answer longer than this is almost certainly a stray paste, not an answer.
 MAX_ANSWER_LENGTH = 20_000
@@ -21,6 +23,10 @@ STALE = (
 )
 NOT_OPTIONAL = "Only an activity the catalog marks optional or not applicable can be set aside."
 LOCKED = "This activity is {status}: it cannot be edited now."
+STEP_CLOSED = (
+    "{what} is {state}, so its activities cannot be changed now. If something must change, "
+    "ask your reviewer to return it."
+)
 EDITABLE = {
     ActivityRecord.Status.NOT_STARTED,
     ActivityRecord.Status.IN_PROGRESS,
@@ -41,21 +47,32 @@ class StaleEdit(ValidationError):
 def _lock(record: ActivityRecord, expected_version: int) -> ActivityRecord:
     locked = (
         ActivityRecord.objects.select_for_update(of=("self",))
-        .select_related("updated_by", "engagement__lea")
+        .select_related("updated_by", "engagement__lea", "definition")
         .get(pk=record.pk)
     )
     if locked.status not in EDITABLE:
         raise ValidationError(LOCKED.format(status=locked.get_status_display().lower()))
+    require_open(locked)
     if locked.version != expected_version:
         raise StaleEdit(locked, {})
     return locked
+
+
+def require_open(record: ActivityRecord) -> None:
+    """Refuse a change to an activity whose submission (its step's, or its own when it is
+    approved on its own) waits for review or is approved, even if the activity itself was
+    not part of it (an optional one not started)."""
+    submission = closing_submission(record)
+    if submission is not None:
+        state = submission.get_state_display().lower()
+        raise ValidationError(STEP_CLOSED.format(what=submission.title, state=state))
 
 
 def _bump(record: ActivityRecord, actor: User, *fields: str) -> None:
     record.version += 1
     record.updated_by = actor
     if record.status == ActivityRecord.Status.NOT_STARTED:
-        record.status = ActivityRecord.Status.IN_PROGRESS
+        run_transition(record.start, actor=actor, refused=LOCKED.format(status="not started"))
     record.save(update_fields=["version", "updated_by", "status", "updated_at", *fields])
 
 
@@ -127,7 +144,7 @@ def record_set_aside(
     if record.requirement == ResolvedRequirement.REQUIRED:
         raise ValidationError(NOT_OPTIONAL)
     locked = _lock(record, expected_version)
-    locked.status = ActivityRecord.Status.MARKED_NA
+    run_transition(locked.set_aside, actor=actor, refused=NOT_OPTIONAL)
     locked.version += 1
     locked.updated_by = actor
     locked.save(update_fields=["status", "version", "updated_by", "updated_at"])
@@ -138,10 +155,15 @@ def record_set_aside(
 @transaction.atomic
 def record_take_up(*, actor: User, record: ActivityRecord) -> ActivityRecord:
     """Take up an optional activity that was set aside."""
-    locked = ActivityRecord.objects.select_for_update().get(pk=record.pk)
+    locked = (
+        ActivityRecord.objects.select_for_update(of=("self",))
+        .select_related("definition", "engagement__lea")
+        .get(pk=record.pk)
+    )
     if locked.status != ActivityRecord.Status.MARKED_NA:
         return locked
-    locked.status = ActivityRecord.Status.IN_PROGRESS
+    require_open(locked)
+    run_transition(locked.take_up, actor=actor, refused=LOCKED.format(status="in use"))
     locked.version += 1
     locked.updated_by = actor
     locked.save(update_fields=["status", "version", "updated_by", "updated_at"])

@@ -117,7 +117,7 @@ def _status(request: HttpRequest) -> tuple[int | None, list[int], list[selectors
     year = int(requested) if re.fullmatch(r"[0-9]{1,4}", requested) else None
     year = year if year in years else None
     year = year or (years[0] if years else None)
-    engagements = access.engagements_for(request.user)
+    engagements = access.status_engagements_for(request.user)
     rows = selectors.status_rows(engagements=engagements, year=year) if year else []
     return year, years, rows
 

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from lea import access
 from lea.models import User
-from steps import checklist, parts, services, workspace
+from steps import checklist, parts, services, submissions, workspace
 from steps.forms import AnswersForm
 from steps.models import ActivityRecord
 from steps.services.records import StaleEdit
@@ -36,12 +36,15 @@ def _user(request: HttpRequest) -> User:
 @require_GET
 def engagement_workspace(request: HttpRequest, engagement_id: int) -> HttpResponse:
     engagement = access.get_engagement_for(request.user, engagement_id)
+    steps = workspace.workspace(engagement=engagement)
+    for step in steps:
+        step.holder = submissions.holder(step.submission)
     return render(
         request,
         "steps/workspace.html",
         {
             "engagement": engagement,
-            "steps": workspace.workspace(engagement=engagement),
+            "steps": steps,
             "can_edit": access.can_edit_engagement(request.user, engagement),
         },
     )
@@ -50,7 +53,13 @@ def engagement_workspace(request: HttpRequest, engagement_id: int) -> HttpRespon
 def activity_page_context(request: HttpRequest, record: ActivityRecord) -> dict[str, object]:
     form_spec = workspace.activity_form(record=record)
     can_edit = access.can_edit_engagement(request.user, record.engagement)
-    editable = can_edit and record.status in services.EDITABLE
+    closed_by = submissions.closing_submission(record)
+    editable = can_edit and record.status in services.EDITABLE and closed_by is None
+    review, notes = submissions.review_notes_for_record(record)
+    for box in form_spec.boxes:
+        for spec_field in box.fields:
+            spec_field["threads"] = notes.get(f"field:{spec_field['name']}", [])
+    answer_anchors = {f"field:{spec_field['name']}" for spec_field in form_spec.answer_fields}
     part_blocks = []
     for name in form_spec.parts:
         module = parts.part(name)
@@ -63,6 +72,15 @@ def activity_page_context(request: HttpRequest, record: ActivityRecord) -> dict[
         "can_edit": can_edit,
         "editable": editable,
         "part_blocks": part_blocks,
+        "review": review,
+        "closed_by": closed_by,
+        # Notes on the structured parts and the activity as a whole, shown above the form.
+        "other_threads": [
+            thread
+            for anchor, threads in notes.items()
+            if anchor not in answer_anchors
+            for thread in threads
+        ],
     }
 
 

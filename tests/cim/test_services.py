@@ -21,7 +21,8 @@ def test_it_loads_targeted_and_intensive_2024_with_inferred_facts_flagged(db: No
     output = load_catalog("--year", "2024")
 
     assert output.splitlines()[0] == (
-        "created: 32 activitydefinition, 96 activityrequirement, 2 cohort, 56 stepwellbox"
+        "created: 32 activitydefinition, 96 activityrequirement, 2 cohort, 12 reportingperiod, "
+        "56 stepwellbox"
     )
     targeted, intensive = (
         Cohort.objects.get(tier=tier) for tier in (Tier.TARGETED, Tier.INTENSIVE)

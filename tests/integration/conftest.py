@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,12 +85,16 @@ def celery_worker(transactional_db: None, tmp_path: Path) -> Iterator[Worker]:
         }
         for folder in ("queue", "processed"):
             (broker_dir / folder).mkdir(parents=True)
+    # A queue of this test's own: tests in other pytest-xdist processes run workers on
+    # the same broker at the same time, and must not take each other's tasks.
+    queue = f"test-{uuid.uuid4().hex}"
+    celery_app.conf.task_default_queue = queue
     _reset_broker_connections()
     log = tmp_path / "worker.log"
     with log.open("wb") as log_file:
         process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "cim", "worker", "--pool", "solo",
-             "--without-mingle", "--without-gossip", "--loglevel", "INFO"],
+             "--without-mingle", "--without-gossip", "--loglevel", "INFO", "--queues", queue],
             cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT,
         )  # fmt: skip
     try:
@@ -98,6 +103,7 @@ def celery_worker(transactional_db: None, tmp_path: Path) -> Iterator[Worker]:
         process.terminate()
         process.wait(timeout=30)
         celery_app.conf.broker_transport_options = settings.CELERY_BROKER_TRANSPORT_OPTIONS
+        celery_app.conf.task_default_queue = "celery"
         _reset_broker_connections()
 
 

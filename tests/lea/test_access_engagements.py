@@ -46,11 +46,40 @@ def test_it_shows_a_selpa_reviewer_the_engagements_of_its_leas(
     assert set(access.engagements_for(world.foreign_selpa_reviewer)) == {engagements["foreign_lea"]}
 
 
-def test_it_shows_cde_staff_every_engagement(
+def test_it_shows_a_cde_admin_every_engagement(
     world: World, engagements: dict[str, Engagement]
 ) -> None:
     assert set(access.engagements_for(world.cde_admin)) == set(engagements.values())
-    assert set(access.engagements_for(world.cde_consultant)) == set(engagements.values())
+
+
+def test_it_shows_a_consultant_the_work_of_assigned_leas_and_the_status_of_all(
+    world: World, engagements: dict[str, Engagement]
+) -> None:
+    from steps import services as step_services
+
+    assert not access.engagements_for(world.cde_consultant).exists()
+    assert set(access.status_engagements_for(world.cde_consultant)) == set(engagements.values())
+
+    year = engagements["lea2"].cohort.year
+    step_services.consultant_assign(
+        actor=world.cde_admin, consultant=world.cde_consultant, year=year, leas=[world.lea2]
+    )
+
+    assert set(access.engagements_for(world.cde_consultant)) == {engagements["lea2"]}
+
+
+def test_it_drops_the_assigned_work_when_the_consultant_leaves_cde(
+    world: World, engagements: dict[str, Engagement]
+) -> None:
+    from steps import services as step_services
+
+    year = engagements["lea"].cohort.year
+    step_services.consultant_assign(
+        actor=world.cde_admin, consultant=world.cde_consultant, year=year, leas=[world.lea]
+    )
+    world.cde_consultant.memberships.all().delete()
+
+    assert not access.engagements_for(world.cde_consultant).exists()
 
 
 def test_it_shows_outsiders_anonymous_and_deactivated_accounts_nothing(

@@ -252,3 +252,15 @@ def test_it_signs_out_after_the_idle_timeout(world: World, settings) -> None:
 def test_it_keeps_the_session_alive_on_request(world: World) -> None:
     response = _client_for(world.lea_lead).post(reverse("session_keepalive"))
     assert response.status_code == 204
+
+
+def test_it_does_not_save_the_session_on_every_page(world: World) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = _client_for(world.lea_lead)
+    client.get(reverse("home"))
+    with CaptureQueriesContext(connection) as queries:
+        client.get(reverse("home"))
+    writes = [q["sql"] for q in queries if "django_session" in q["sql"] and "UPDATE" in q["sql"]]
+    assert writes == []

@@ -241,7 +241,7 @@ def test_it_shows_reviewers_the_sources_read_only(world: World, engagement: Enga
 
 
 def test_it_requires_lea_member(world: World, engagement: Engagement) -> None:
-    client = _client(world.cde_consultant)
+    client = _client(world.selpa_reviewer)
     assert client.post(_url(engagement, "data_source_add"), _data()).status_code == 403
     assert not DataSource.objects.filter(engagement=engagement).exists()
 

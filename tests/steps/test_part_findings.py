@@ -222,7 +222,7 @@ def test_it_shows_reviewers_the_findings_read_only(world: World, engagement: Eng
 
 
 def test_it_requires_lea_member(world: World, engagement: Engagement) -> None:
-    client = _client(world.cde_consultant)
+    client = _client(world.selpa_reviewer)
     add = client.post(_url(engagement, "finding_add", "strength"), _data("strength"))
     assert add.status_code == 403
     assert not Finding.objects.filter(engagement=engagement).exists()

@@ -262,7 +262,7 @@ def test_it_shows_reviewers_the_ranking_read_only(
 def test_it_requires_lea_member(
     world: World, engagement: Engagement, areas: list[ProblemArea]
 ) -> None:
-    client = _client(world.cde_consultant)
+    client = _client(world.selpa_reviewer)
     url = _url(engagement, "prioritization_explore", areas[0].pk)
     assert client.post(url, {"version": 1, "explore": "on"}).status_code == 403
 

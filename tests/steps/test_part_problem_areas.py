@@ -260,7 +260,7 @@ def test_it_shows_reviewers_the_list_read_only(world: World, engagement: Engagem
 
 
 def test_it_requires_lea_member(world: World, engagement: Engagement) -> None:
-    client = _client(world.cde_consultant)
+    client = _client(world.selpa_reviewer)
     assert client.post(_url(engagement, "problem_areas_add"), _post()).status_code == 403
 
 

@@ -296,7 +296,7 @@ def test_it_shows_reviewers_the_root_causes_read_only(
 
 
 def test_it_requires_lea_member(world: World, engagement: Engagement) -> None:
-    client = _client(world.cde_consultant)
+    client = _client(world.selpa_reviewer)
     assert client.post(_url(engagement, "root_causes_add"), _post()).status_code == 403
 
 

@@ -292,7 +292,7 @@ def test_it_shows_reviewers_the_team_read_only(world: World, engagement: Engagem
 
 
 def test_it_requires_lea_member(world: World, engagement: Engagement) -> None:
-    client = _client(world.cde_consultant)
+    client = _client(world.selpa_reviewer)
     assert client.post(_url(engagement, "team_member_add"), _add_data()).status_code == 403
     assert not TeamMember.objects.filter(engagement=engagement).exists()
 

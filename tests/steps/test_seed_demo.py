@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 
 from lea.models import AuditEvent, Organization, Role, User
-from steps.models import Engagement
+from steps.models import ConsultantAssignment, Engagement
 from tests.cim.catalog import load_2024
 
 pytestmark = pytest.mark.django_db
@@ -30,6 +30,14 @@ def test_it_loads_the_demo_once() -> None:
     )
     lead_lea = User.objects.get(email="lead@lea.example.org").memberships.get().organization
     assert Engagement.objects.filter(lea=lead_lea).exists()
+    # The demo lead's LEA (Targeted Level 3) submits to the demo consultant; one
+    # Intensive LEA is left for the CDE administrator to assign.
+    assigned = set(
+        ConsultantAssignment.objects.filter(
+            consultant__email="consultant@cde.example.org"
+        ).values_list("lea__name", flat=True)
+    )
+    assert assigned == {"Riverbend Unified School District", "Harbor View Unified School District"}
 
     events = AuditEvent.objects.count()
     engagements = Engagement.objects.count()

@@ -11,7 +11,7 @@ from django.db import transaction
 
 from lea import services
 from lea.models import Organization, Role, User
-from steps.services import adl_apply
+from steps.services import adl_apply, consultant_assign, leas_in_region, monitoring_year_get
 
 DEMO_PASSWORD = "cim-demo-2024"  # noqa: S105 -- demo accounts on a developer's machine only
 
@@ -30,6 +30,9 @@ LEAS = [
     ("1000001", "Golden Fields Unified School District", "1001", "Fresno", 7),
     ("1000002", "Sierra Gate Joint Unified School District", "1001", "Fresno", 7),
 ]
+# Regions whose LEAs with work for CDE have the demo consultant; the Intensive LEA of
+# region 7 is left without one, so the unassigned list has something to show.
+CONSULTANT_REGIONS = (3, 11)
 # The demo's 2024 Annual Determination Letter: (CDS code, tier, level, unmet, new to CIM).
 DEMO_ADL_YEAR = 2024
 DEMO_ADL = [
@@ -89,7 +92,9 @@ class Command(BaseCommand):
                 services.membership_create(
                     actor=None, user=user, organization=organization, role=role
                 )
-        self._load_adl(actor=User.objects.get(email=PEOPLE[0][0]))
+        admin = User.objects.get(email=PEOPLE[0][0])
+        self._load_adl(actor=admin)
+        self._assign_consultant(actor=admin, consultant=User.objects.get(email=PEOPLE[1][0]))
         self.stdout.write(
             self.style.SUCCESS("Demo data is loaded. Log in at http://127.0.0.1:8000 with:")
         )
@@ -118,6 +123,12 @@ class Command(BaseCommand):
         )
         if result.errors:
             raise CommandError("\n".join(str(error) for error in result.errors))
+
+    def _assign_consultant(self, *, actor: User, consultant: User) -> None:
+        year = monitoring_year_get(year=DEMO_ADL_YEAR)
+        for region in CONSULTANT_REGIONS:
+            leas = leas_in_region(year=year, region=region, cde_only=True)
+            consultant_assign(actor=actor, consultant=consultant, year=year, leas=leas)
 
     def _organization(self, *, kind: str, code: str, name: str, **fields: object) -> Organization:
         existing = Organization.objects.filter(kind=kind, code=code, name=name).first()

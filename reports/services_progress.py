@@ -1,0 +1,592 @@
+"""Writes of Step 4: opening an engagement's progress reports once its plan is approved,
+the LEA's edits of a report (activities' progress, measured values, narratives), its
+submission for review, and the CIM team's meetings.
+
+Opening reports. When the Plan for Improvement (the Step 3 submission) is approved, the
+engagement is in Monitoring Implementation and a report comes due for each reporting period
+of its cohort that ends on or after the approval day, but only where the catalog's Step 4
+activity resolves to "required" for the LEA (Targeted Level 1 only if its SELPA requires
+reports: that resolves to optional, and nothing comes due). `steps` cannot call `reports`,
+so nothing happens at the approval itself; instead two idempotent entry points open what
+is missing:
+- `reports_open_for(engagement=...)`: one engagement, from its Step 4 page;
+- `progress_reports_open(today=...)`: every engagement, from the daily sweep (the
+  reminders task calls it before it looks for what is due).
+Both also keep each open report's due date in line with its period, which a CDE
+administrator may move in the admin.
+
+Edits carry the report version the person started from (like steps' activity records): a
+save made on an older version is refused, and nothing of it is written.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q, Subquery
+from django.utils import timezone
+
+from cim.models import ReportingPeriod
+from lea import access
+from lea.models import AuditEvent, User
+from lea.services import audit, audit_event
+from reports.models import ActivityProgress, OutcomeMeasurement, ProgressReport, TeamMeeting
+from reports.progress import (
+    CLOSED_STATES,
+    MONITORING_KEY,
+    OPEN_STATES,
+    is_intensive,
+    local_day,
+    progress_report_page,
+    progress_report_snapshot,
+    readiness,
+    reports_of,
+    step4,
+)
+from steps.models import (
+    ActivityRecord,
+    Engagement,
+    Outcome,
+    ResolvedRequirement,
+    StrategyActivity,
+    Submission,
+    SubmissionState,
+    SubmissionVersion,
+)
+from steps.services.submissions import SUBMIT_DENIED, submission_freeze, submission_lock
+
+MAX_NOTE = 5_000
+MAX_NARRATIVE = 20_000
+EDIT_DENIED = "Only the LEA's CIM team edits its progress reports; you can read them."
+STALE = (
+    "{who} saved this report while you were editing it (now version {version}). Nothing of "
+    "yours was saved: your text is still in the form. Reload to see their changes, then "
+    "make yours again."
+)
+CLOSED = (
+    "{what} is {state}: it cannot be changed now. If something must change, ask your "
+    "reviewer to return it."
+)
+NOT_A_NUMBER = (
+    "Enter the measured value as a number, such as 42 or 42.5, without a % sign or words."
+)
+FUTURE_MEASUREMENT = "A value cannot be measured on a day still to come."
+FOREIGN_OUTCOME = "Choose an outcome of this LEA's Plan for Improvement."
+FOREIGN_ACTIVITY = "The form named an activity that is not part of this report."
+BAD_STATUS = "Choose one of the statuses offered."
+TOO_LONG = "Keep this under {limit:,} characters."
+FUTURE_MEETING = "Record a meeting once it has taken place: this date is still to come."
+ATTENDEES_REQUIRED = "Say who attended."
+MEETING_STALE = (
+    "Someone changed this meeting while you were editing it. Nothing of yours was saved; "
+    "reload to see their change."
+)
+MEETING_CLOSED = (
+    "The meeting on {day} is part of {what}, which is {state}: ask your reviewer to return "
+    "it before changing its meetings."
+)
+NOT_DUE = "Progress reports are not due for this LEA: there is nothing to submit."
+
+
+# --- Opening reports ------------------------------------------------------------------------
+
+
+@dataclass
+class _Candidate:
+    engagement_id: int
+    cohort_id: int
+    approved_on: date
+
+
+def _candidates(engagement_ids: list[int] | None, today: date) -> list[_Candidate]:
+    """Engagements whose plan is approved (on or before `today`) and whose Step 4 activity
+    is required."""
+    required = ActivityRecord.objects.filter(
+        engagement=OuterRef("engagement"),
+        definition__key=MONITORING_KEY,
+        requirement=ResolvedRequirement.REQUIRED,
+    )
+    approvals = Submission.objects.filter(
+        Exists(required),
+        step=3,
+        activity__isnull=True,
+        state=SubmissionState.APPROVED,
+        state_changed_at__date__lte=today,  # never null once approved
+    )
+    if engagement_ids is not None:
+        approvals = approvals.filter(engagement_id__in=engagement_ids)
+    return [
+        _Candidate(engagement_id, cohort_id, local_day(moment))
+        for engagement_id, cohort_id, moment in approvals.values_list(
+            "engagement_id", "engagement__cohort_id", "state_changed_at"
+        )
+        if moment is not None
+    ]
+
+
+def _open(engagement_ids: list[int] | None, today: date) -> int:
+    """Create the missing reports (with their activities from the plan) of the candidate
+    engagements, align open reports' due dates with their periods; return how many
+    reports were created. Safe to run concurrently: the unique constraints drop doubles."""
+    candidates = _candidates(engagement_ids, today)
+    if not candidates:
+        return 0
+    ids = [candidate.engagement_id for candidate in candidates]
+    periods: dict[int, list[ReportingPeriod]] = defaultdict(list)
+    for period in ReportingPeriod.objects.filter(
+        cohort_id__in={candidate.cohort_id for candidate in candidates}
+    ):
+        periods[period.cohort_id].append(period)
+    existing = set(
+        ProgressReport.objects.filter(engagement_id__in=ids).values_list(
+            "engagement_id", "period_id"
+        )
+    )
+    missing = [
+        ProgressReport(engagement_id=candidate.engagement_id, period=period, due_on=period.due_on)
+        for candidate in candidates
+        for period in periods[candidate.cohort_id]
+        if period.ends_on >= candidate.approved_on
+        and (candidate.engagement_id, period.pk) not in existing
+    ]
+    ProgressReport.objects.bulk_create(missing, ignore_conflicts=True)
+    _prefill(ids)
+    _align_due_dates(ids)
+    opened: dict[int, list[str]] = defaultdict(list)
+    for report in missing:
+        opened[report.engagement_id].append(report.period.label)
+    if opened:
+        engagements = Engagement.objects.filter(pk__in=opened).select_related("lea", "cohort")
+        AuditEvent.objects.bulk_create(
+            [
+                audit_event(
+                    actor=None,
+                    verb="progress_report.open",
+                    target=engagement,
+                    organization=engagement.lea,
+                    changes={"periods": opened[engagement.pk]},
+                )
+                for engagement in engagements
+            ]
+        )
+    return len(missing)
+
+
+def _prefill(engagement_ids: list[int]) -> None:
+    """Each open report gets a row, not started, for every activity of the plan it lacks."""
+    reports = ProgressReport.objects.filter(engagement_id__in=engagement_ids).filter(
+        Q(submission__isnull=True) | Q(submission__state__in=OPEN_STATES)
+    )
+    activities = StrategyActivity.objects.filter(strategy__engagement_id__in=engagement_ids)
+    have = set(
+        ActivityProgress.objects.filter(report__in=reports).values_list(
+            "report_id", "strategy_activity_id"
+        )
+    )
+    by_engagement: dict[int, list[int]] = defaultdict(list)
+    for activity_id, engagement_id in activities.values_list("pk", "strategy__engagement_id"):
+        by_engagement[engagement_id].append(activity_id)
+    ActivityProgress.objects.bulk_create(
+        [
+            ActivityProgress(report_id=report_id, strategy_activity_id=activity_id)
+            for report_id, engagement_id in reports.values_list("pk", "engagement_id")
+            for activity_id in by_engagement[engagement_id]
+            if (report_id, activity_id) not in have
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def _align_due_dates(engagement_ids: list[int]) -> None:
+    """Open reports follow their period's due date (a CDE administrator may move it)."""
+    due = ReportingPeriod.objects.filter(pk=OuterRef("period_id")).order_by().values("due_on")[:1]
+    stale = (
+        ProgressReport.objects.filter(engagement_id__in=engagement_ids)
+        .filter(Q(submission__isnull=True) | Q(submission__state__in=OPEN_STATES))
+        .exclude(due_on=Subquery(due))
+    )
+    ProgressReport.objects.filter(pk__in=stale.values("pk")).update(due_on=Subquery(due))
+
+
+@transaction.atomic
+def reports_open_for(*, engagement: Engagement) -> list[ProgressReport]:
+    """Open the engagement's progress reports if its plan is approved and reports are
+    required (idempotent: what exists is kept), and return its reports by period."""
+    _open([engagement.pk], timezone.localdate())
+    return list(reports_of(engagement))
+
+
+@transaction.atomic
+def progress_reports_open(*, today: date) -> int:
+    """The daily sweep's part for Step 4 (idempotent, any number of engagements in a fixed
+    number of queries): open the reports of every plan approved on or before `today`, and
+    align open reports' due dates with their periods. Returns how many reports it made."""
+    return _open(None, today)
+
+
+# --- Editing a report -----------------------------------------------------------------------
+
+
+class StaleReport(ValidationError):
+    def __init__(self, report: ProgressReport) -> None:
+        who = report.updated_by.display_name if report.updated_by else "Someone"
+        super().__init__(STALE.format(who=who, version=report.version))
+        self.report = report
+
+
+def _require_team(actor: User, engagement: Engagement) -> None:
+    if not access.can_edit_engagement(actor, engagement):
+        raise PermissionDenied(EDIT_DENIED)
+
+
+def _require_open(report: ProgressReport) -> None:
+    submission = report.submission
+    if submission is not None and submission.state in CLOSED_STATES:
+        raise ValidationError(
+            CLOSED.format(what=report.title, state=submission.get_state_display().lower())
+        )
+
+
+def _lock(report: ProgressReport, expected_version: int | None) -> ProgressReport:
+    locked = (
+        ProgressReport.objects.select_for_update(of=("self",))
+        .select_related(
+            "engagement__lea", "engagement__cohort", "period", "submission", "updated_by"
+        )
+        .get(pk=report.pk)
+    )
+    _require_open(locked)
+    if expected_version is not None and locked.version != expected_version:
+        raise StaleReport(locked)
+    return locked
+
+
+def _bump(report: ProgressReport, actor: User, *fields: str) -> None:
+    report.version += 1
+    report.updated_by = actor
+    report.save(update_fields=["version", "updated_by", "updated_at", *fields])
+
+
+def _text(value: str, *, field: str, limit: int) -> str:
+    text = (value or "").replace("\x00", "").replace("\r\n", "\n").strip()
+    if len(text) > limit:
+        raise ValidationError({field: TOO_LONG.format(limit=limit)})
+    return text
+
+
+def _clip(value: Any, limit: int = 200) -> Any:
+    if isinstance(value, str) and len(value) > limit:
+        return value[:limit] + "…"
+    return value
+
+
+@transaction.atomic
+def progress_report_save(
+    *,
+    actor: User,
+    report: ProgressReport,
+    expected_version: int,
+    activities: Mapping[int, tuple[str, str]],
+    barriers: str,
+    plan_changes: str,
+    ta_provider_work: str = "",
+) -> ProgressReport:
+    """Save a draft of the report: each activity's status and note (by ActivityProgress
+    id), and the narratives. The TA provider's work is kept only for Intensive LEAs."""
+    _require_team(actor, report.engagement)
+    locked = _lock(report, expected_version)
+    rows = {row.pk: row for row in locked.activities.select_related("strategy_activity")}
+    if set(activities) - set(rows):
+        raise ValidationError(FOREIGN_ACTIVITY)
+    changes: dict[str, Any] = {}
+    changed_rows = []
+    for pk, (status, note) in activities.items():
+        if status not in ActivityProgress.Status.values:
+            raise ValidationError({f"status-{pk}": BAD_STATUS})
+        row = rows[pk]
+        note = _text(note, field=f"note-{pk}", limit=MAX_NOTE)
+        if (row.status, row.note) != (status, note):
+            changes[f"activity “{_clip(str(row.strategy_activity), 60)}”"] = [
+                f"{row.get_status_display()}: {_clip(row.note, 60)}".rstrip(": "),
+                f"{ActivityProgress.Status(status).label}: {_clip(note, 60)}".rstrip(": "),
+            ]
+            row.status, row.note = status, note
+            changed_rows.append(row)
+    intensive = is_intensive(locked.engagement)
+    narratives = {
+        "barriers": barriers,
+        "plan_changes": plan_changes,
+        "ta_provider_work": ta_provider_work if intensive else locked.ta_provider_work,
+    }
+    fields = []
+    for name, value in narratives.items():
+        text = _text(value, field=name, limit=MAX_NARRATIVE)
+        if getattr(locked, name) != text:
+            changes[name] = [_clip(getattr(locked, name)), _clip(text)]
+            setattr(locked, name, text)
+            fields.append(name)
+    if not changes:
+        return locked
+    for row in changed_rows:
+        row.full_clean(exclude=["report", "strategy_activity"], validate_constraints=False)
+    ActivityProgress.objects.bulk_update(changed_rows, ["status", "note"])
+    _bump(locked, actor, *fields)
+    audit(
+        actor=actor,
+        verb="progress_report.save",
+        target=locked,
+        organization=locked.engagement.lea,
+        changes=changes,
+    )
+    return locked
+
+
+def parse_value(raw: str | Decimal) -> Decimal:
+    """A measured value typed by a person, or a ValidationError beside the field."""
+    try:
+        value = Decimal(str(raw).strip().replace(",", ""))
+    except ArithmeticError:
+        raise ValidationError({"value": NOT_A_NUMBER}) from None
+    if not value.is_finite():
+        raise ValidationError({"value": NOT_A_NUMBER})
+    return value
+
+
+@transaction.atomic
+def outcome_measurement_add(
+    *,
+    actor: User,
+    report: ProgressReport,
+    expected_version: int,
+    outcome: Outcome,
+    value: Decimal | str,
+    measured_on: date,
+    on_track: bool | None,
+    note: str = "",
+) -> OutcomeMeasurement:
+    """Add a value of one of the plan's outcomes, measured on a day, with the judgement."""
+    _require_team(actor, report.engagement)
+    locked = _lock(report, expected_version)
+    if outcome.strategy.engagement_id != locked.engagement_id:
+        raise ValidationError({"outcome": FOREIGN_OUTCOME})
+    number = parse_value(value)
+    if measured_on > timezone.localdate():
+        raise ValidationError({"measured_on": FUTURE_MEASUREMENT})
+    measurement = OutcomeMeasurement(
+        report=locked,
+        outcome=outcome,
+        value=number,
+        measured_on=measured_on,
+        on_track=on_track,
+        note=_text(note, field="note", limit=MAX_NOTE),
+    )
+    measurement.full_clean()
+    measurement.save()
+    _bump(locked, actor)
+    audit(
+        actor=actor,
+        verb="progress_report.add_measurement",
+        target=locked,
+        organization=locked.engagement.lea,
+        changes={
+            "outcome": _clip(outcome.measure, 80),
+            "value": str(number),
+            "measured on": measured_on.isoformat(),
+            "on track": on_track,
+        },
+    )
+    return measurement
+
+
+@transaction.atomic
+def outcome_measurement_remove(
+    *, actor: User, measurement: OutcomeMeasurement, expected_version: int
+) -> ProgressReport:
+    _require_team(actor, measurement.report.engagement)
+    locked = _lock(measurement.report, expected_version)
+    what = {
+        "outcome": _clip(measurement.outcome.measure, 80),
+        "value": str(measurement.value),
+        "measured on": measurement.measured_on.isoformat(),
+    }
+    measurement.delete()
+    _bump(locked, actor)
+    audit(
+        actor=actor,
+        verb="progress_report.remove_measurement",
+        target=locked,
+        organization=locked.engagement.lea,
+        changes=what,
+    )
+    return locked
+
+
+# --- Submitting a report --------------------------------------------------------------------
+
+
+@transaction.atomic
+def progress_report_submit(
+    *, actor: User, report: ProgressReport, confirmation_name: str
+) -> SubmissionVersion:
+    """Freeze the report as the next version of its submission and route it to the
+    reviewer of the engagement's Step 4 activity (SELPA or CDE), exactly like Steps 1-3:
+    the submission page, its diff, comments, decision and emails then apply. Refused (and
+    nothing written) while something is missing, or if it waits for review or is approved.
+    A second submit at once waits for the first, then is refused."""
+    locked = _lock(report, None)
+    engagement = locked.engagement
+    if not access.is_lea_lead(actor, engagement):
+        raise PermissionDenied(SUBMIT_DENIED)
+    where = step4(engagement)
+    if not where.reports_due:
+        raise ValidationError(NOT_DUE)
+    page = progress_report_page(report=locked)
+    problems = readiness(page, routed_to=where.routed_to)
+    if problems:
+        raise ValidationError(problems)
+    if locked.submission is None:
+        locked.submission = Submission.objects.create(
+            engagement=engagement, step=4, label=locked.title, routed_to=where.routed_to
+        )
+        locked.save(update_fields=["submission"])
+    submission = submission_lock(submission=locked.submission)
+    return submission_freeze(
+        actor=actor,
+        submission=submission,
+        routed_to=where.routed_to,
+        snapshot=progress_report_snapshot(page),
+        confirmation_name=confirmation_name,
+        records=[],
+    )
+
+
+# --- CIM team meetings ----------------------------------------------------------------------
+
+
+def _closed_report_on(engagement: Engagement, day: date) -> ProgressReport | None:
+    """A submitted or approved report whose period holds the day: its meetings are frozen."""
+    return (
+        ProgressReport.objects.filter(
+            engagement=engagement,
+            period__starts_on__lte=day,
+            period__ends_on__gte=day,
+            submission__state__in=CLOSED_STATES,
+        )
+        .select_related("period", "submission")
+        .first()
+    )
+
+
+def _meeting_values(met_on: date, attendees: str, notes: str) -> dict[str, Any]:
+    if met_on > timezone.localdate():
+        raise ValidationError({"met_on": FUTURE_MEETING})
+    who = _text(attendees, field="attendees", limit=MAX_NOTE)
+    if not who:
+        raise ValidationError({"attendees": ATTENDEES_REQUIRED})
+    return {
+        "met_on": met_on,
+        "attendees": who,
+        "notes": _text(notes, field="notes", limit=MAX_NARRATIVE),
+    }
+
+
+def _require_meeting_open(engagement: Engagement, *days: date) -> None:
+    for day in days:
+        report = _closed_report_on(engagement, day)
+        if report is not None and report.submission is not None:
+            raise ValidationError(
+                MEETING_CLOSED.format(
+                    day=day.isoformat(),
+                    what=report.title,
+                    state=report.submission.get_state_display().lower(),
+                )
+            )
+
+
+@transaction.atomic
+def team_meeting_add(
+    *, actor: User, engagement: Engagement, met_on: date, attendees: str, notes: str = ""
+) -> TeamMeeting:
+    _require_team(actor, engagement)
+    values = _meeting_values(met_on, attendees, notes)
+    _require_meeting_open(engagement, met_on)
+    meeting = TeamMeeting(engagement=engagement, created_by=actor, **values)
+    meeting.full_clean()
+    meeting.save()
+    audit(
+        actor=actor,
+        verb="team_meeting.add",
+        target=meeting,
+        organization=engagement.lea,
+        changes={"date": met_on.isoformat(), "attendees": _clip(meeting.attendees)},
+    )
+    return meeting
+
+
+def _lock_meeting(meeting: TeamMeeting, expected_version: int) -> TeamMeeting:
+    locked = (
+        TeamMeeting.objects.select_for_update(of=("self",))
+        .select_related("engagement__lea")
+        .get(pk=meeting.pk)
+    )
+    if locked.version != expected_version:
+        raise ValidationError(MEETING_STALE)
+    return locked
+
+
+@transaction.atomic
+def team_meeting_change(
+    *,
+    actor: User,
+    meeting: TeamMeeting,
+    expected_version: int,
+    met_on: date,
+    attendees: str,
+    notes: str = "",
+) -> TeamMeeting:
+    _require_team(actor, meeting.engagement)
+    locked = _lock_meeting(meeting, expected_version)
+    values = _meeting_values(met_on, attendees, notes)
+    _require_meeting_open(locked.engagement, locked.met_on, met_on)
+    changes = {
+        name: [_clip(str(getattr(locked, name))), _clip(str(value))]
+        for name, value in values.items()
+        if getattr(locked, name) != value
+    }
+    if not changes:
+        return locked
+    for name, value in values.items():
+        setattr(locked, name, value)
+    locked.version += 1
+    locked.full_clean()
+    locked.save(update_fields=[*values, "version", "updated_at"])
+    audit(
+        actor=actor,
+        verb="team_meeting.change",
+        target=locked,
+        organization=locked.engagement.lea,
+        changes=changes,
+    )
+    return locked
+
+
+@transaction.atomic
+def team_meeting_remove(*, actor: User, meeting: TeamMeeting, expected_version: int) -> None:
+    _require_team(actor, meeting.engagement)
+    locked = _lock_meeting(meeting, expected_version)
+    _require_meeting_open(locked.engagement, locked.met_on)
+    audit(
+        actor=actor,
+        verb="team_meeting.remove",
+        target=locked,
+        organization=locked.engagement.lea,
+        changes={"date": locked.met_on.isoformat(), "attendees": _clip(locked.attendees)},
+    )
+    locked.delete()

@@ -1,0 +1,68 @@
+"""Background work for the reports app. Tasks take ids and re-load what they need through
+lea/access.py; acks_late is global (cim/settings.py), so a task whose worker dies is
+delivered again, and each task is idempotent."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import Task, shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from celery.utils.time import get_exponential_backoff_interval
+from django.db import InterfaceError, OperationalError
+
+from lea import access
+from reports import services_pdf
+from reports.models.pdf import RENDER_SOFT_TIME_LIMIT, RENDER_TIME_LIMIT
+
+logger = logging.getLogger(__name__)
+
+# Errors of the database or disk that may pass: the render is tried again, later each time.
+STORAGE_ERRORS = (OSError, OperationalError, InterfaceError)
+PDF_MAX_RETRIES = 5
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    soft_time_limit=RENDER_SOFT_TIME_LIMIT,
+    time_limit=RENDER_TIME_LIMIT,
+    max_retries=PDF_MAX_RETRIES,
+)
+def render_pdf(self: Task, rendered_pdf_id: int) -> None:
+    """Render the PDF of a submitted version. Done already: nothing to do. Too slow: failed,
+    saying so. The database or disk failing: tried again with backoff, then failed."""
+    try:
+        rendered = access.rendered_pdf_for_worker(rendered_pdf_id)
+        rendered = services_pdf.rendered_pdf_start(rendered=rendered) if rendered else None
+        if rendered is None:
+            return
+        try:
+            content = services_pdf.rendered_pdf_draw(rendered=rendered)
+        except SoftTimeLimitExceeded:
+            error = services_pdf.TOOK_TOO_LONG.format(seconds=RENDER_SOFT_TIME_LIMIT)
+            services_pdf.rendered_pdf_fail(rendered=rendered, error=error)
+            return
+        except Exception:
+            logger.exception("The PDF %s could not be drawn", rendered_pdf_id)
+            services_pdf.rendered_pdf_fail(rendered=rendered, error=services_pdf.RENDER_ERROR)
+            return
+        services_pdf.rendered_pdf_store(rendered=rendered, content=content)
+    except STORAGE_ERRORS as error:
+        retries = self.request.retries
+        if retries >= PDF_MAX_RETRIES:
+            _give_up(rendered_pdf_id, retries + 1)
+            raise
+        countdown = get_exponential_backoff_interval(10, retries, 600, full_jitter=True)
+        raise self.retry(exc=error, countdown=countdown) from error
+
+
+def _give_up(rendered_pdf_id: int, attempts: int) -> None:
+    """Mark it failed, if the database lets us; else the page shows it as stuck later."""
+    try:
+        rendered = access.rendered_pdf_for_worker(rendered_pdf_id)
+        if rendered is not None:
+            error = services_pdf.NOT_STORED.format(attempts=attempts)
+            services_pdf.rendered_pdf_fail(rendered=rendered, error=error)
+    except STORAGE_ERRORS:
+        logger.exception("The PDF %s could not be marked failed", rendered_pdf_id)

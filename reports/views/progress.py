@@ -1,0 +1,436 @@
+"""Step 4 pages: an engagement's progress reports and CIM team meetings, a report's form
+(the LEA's team edits, the lead submits it), and the meetings. Reviewers read a submitted
+report through the submission page (steps), like Steps 1-3.
+
+Each view: the engagement through lea/access.py (404 outside the user's scope), a report,
+outcome, measurement or meeting looked up within it (404 when it belongs elsewhere), 403
+for a write by someone who only reads; then one service or selector, then render.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, cast
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from lea import access
+from lea.models import User
+from reports import progress
+from reports import services_progress as services
+from reports.forms_progress import MeasurementForm, MeetingForm, ReportForm
+from reports.models import ProgressReport
+from steps.forms import SubmitForm
+from steps.models import Engagement
+from steps.services.submissions import SUBMIT_DENIED
+from steps.submissions import holder
+from steps.views.work import posted_version
+
+
+def _user(request: HttpRequest) -> User:
+    return cast(User, request.user)
+
+
+def _report_in_scope(
+    request: HttpRequest, engagement_id: int, report_id: int
+) -> tuple[Engagement, ProgressReport]:
+    engagement = access.get_engagement_for(request.user, engagement_id)
+    return engagement, access.get_progress_report_in_engagement(engagement, report_id)
+
+
+def _report_url(report: ProgressReport, anchor: str = "") -> str:
+    url = reverse("progress_report", args=[report.engagement_id, report.pk])
+    return f"{url}#{anchor}" if anchor else url
+
+
+# --- The Step 4 page: reports and meetings ---------------------------------------------------
+
+
+@dataclass
+class ReportRow:
+    report: ProgressReport
+    holder: str
+    days_left: int
+
+    @property
+    def open(self) -> bool:
+        return progress.report_is_open(self.report)
+
+    @property
+    def overdue(self) -> bool:
+        return self.open and self.days_left < 0
+
+
+def _step4_page(
+    request: HttpRequest,
+    engagement: Engagement,
+    *,
+    meeting_form: MeetingForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    reports = services.reports_open_for(engagement=engagement)
+    today = timezone.localdate()
+    where = progress.step4(engagement)
+    meetings = list(
+        progress.meetings_of(engagement).order_by("-met_on", "-pk").select_related("created_by")
+    )
+    return render(
+        request,
+        "reports/progress_reports.html",
+        {
+            "engagement": engagement,
+            "step4": where,
+            "rows": [
+                ReportRow(report, holder(report.submission), (report.due_on - today).days)
+                for report in reports
+            ],
+            "periods": list(progress.periods_of(engagement)) if where.reports_optional else [],
+            "meetings": meetings,
+            "can_edit": access.can_edit_engagement(request.user, engagement),
+            "meeting_form": meeting_form or MeetingForm(),
+            "today": today,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+def progress_reports(request: HttpRequest, engagement_id: int) -> HttpResponse:
+    engagement = access.get_engagement_for(request.user, engagement_id)
+    return _step4_page(request, engagement)
+
+
+# --- A report's page ----------------------------------------------------------------------
+
+
+def _report_initial(page: progress.ReportPage) -> dict[str, Any]:
+    report = page.report
+    initial: dict[str, Any] = {
+        "version": report.version,
+        "barriers": report.barriers,
+        "plan_changes": report.plan_changes,
+        "ta_provider_work": report.ta_provider_work,
+    }
+    for row in page.activities:
+        initial[f"status-{row.pk}"] = row.status
+        initial[f"note-{row.pk}"] = row.note
+    return initial
+
+
+def _measurement_form(report: ProgressReport, outcome_id: int) -> MeasurementForm:
+    return MeasurementForm(
+        prefix=f"m-{outcome_id}",
+        initial={"version": report.version, "measured_on": timezone.localdate()},
+    )
+
+
+def _report_page(
+    request: HttpRequest,
+    report: ProgressReport,
+    *,
+    form: ReportForm | None = None,
+    measurement: tuple[int, MeasurementForm] | None = None,
+    stale: ValidationError | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    page = progress.progress_report_page(report=report)
+    engagement = report.engagement
+    can_edit = access.can_edit_engagement(request.user, engagement)
+    editable = can_edit and progress.report_is_open(report)
+    if form is None:
+        form = ReportForm(
+            initial=_report_initial(page), rows=page.activities, intensive=page.intensive
+        )
+    if editable:
+        for outcome in page.outcomes:
+            outcome.form = _measurement_form(report, outcome.outcome.pk)
+            if measurement is not None and measurement[0] == outcome.outcome.pk:
+                outcome.form = measurement[1]
+    for strategy in page.strategies:
+        for row_view in strategy.rows:
+            row_view.status_field = form.status_field(row_view.row)
+            row_view.note_field = form.note_field(row_view.row)
+    narratives = page.narrative_views
+    for narrative in narratives:
+        narrative.form_field = form[narrative.name]
+    record = progress.monitoring_record(engagement)
+    return render(
+        request,
+        "reports/progress_report.html",
+        {
+            "engagement": engagement,
+            "report": report,
+            "page": page,
+            "form": form,
+            "narratives": narratives,
+            "can_edit": can_edit,
+            "editable": editable,
+            "is_lead": access.is_lea_lead(request.user, engagement),
+            "holder": holder(report.submission),
+            "problems": progress.readiness(page, routed_to=record.approver if record else ""),
+            "stale": stale,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def progress_report(request: HttpRequest, engagement_id: int, report_id: int) -> HttpResponse:
+    engagement, report = _report_in_scope(request, engagement_id, report_id)
+    if request.method == "GET":
+        return _report_page(request, report)
+    access.require_edit_engagement(request.user, engagement)
+    rows = progress.progress_report_page(report=report).activities
+    form = ReportForm(request.POST, rows=rows, intensive=progress.is_intensive(engagement))
+    if not form.is_valid():
+        return _report_page(request, report, form=form, status=400)
+    try:
+        services.progress_report_save(
+            actor=_user(request),
+            report=report,
+            expected_version=form.cleaned_data["version"],
+            activities=form.activities(),
+            barriers=form.cleaned_data["barriers"],
+            plan_changes=form.cleaned_data["plan_changes"],
+            ta_provider_work=form.cleaned_data.get("ta_provider_work", ""),
+        )
+    except services.StaleReport as error:
+        return _report_page(request, report, form=form, stale=error, status=409)
+    except ValidationError as error:
+        form.add_error(None, error)
+        return _report_page(request, report, form=form, status=400)
+    messages.success(request, "Draft saved.")
+    return redirect(_report_url(report))
+
+
+@login_required
+@require_POST
+def progress_measurement_add(
+    request: HttpRequest, engagement_id: int, report_id: int, outcome_id: int
+) -> HttpResponse:
+    engagement, report = _report_in_scope(request, engagement_id, report_id)
+    outcome = access.get_outcome_in_engagement(engagement, outcome_id)
+    access.require_edit_engagement(request.user, engagement)
+    form = MeasurementForm(request.POST, prefix=f"m-{outcome.pk}")
+    if form.is_valid():
+        try:
+            services.outcome_measurement_add(
+                actor=_user(request),
+                report=report,
+                expected_version=form.cleaned_data["version"],
+                outcome=outcome,
+                value=form.cleaned_data["value"],
+                measured_on=form.cleaned_data["measured_on"],
+                on_track=form.judgement(),
+                note=form.cleaned_data["note"],
+            )
+        except services.StaleReport as error:
+            return _report_page(
+                request, report, measurement=(outcome.pk, form), stale=error, status=409
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Measured value added.")
+            return redirect(_report_url(report, f"outcome-{outcome.pk}"))
+    return _report_page(request, report, measurement=(outcome.pk, form), status=400)
+
+
+@login_required
+@require_POST
+def progress_measurement_remove(
+    request: HttpRequest, engagement_id: int, report_id: int, measurement_id: int
+) -> HttpResponse:
+    engagement, report = _report_in_scope(request, engagement_id, report_id)
+    measurement = access.get_measurement_in_report(report, measurement_id)
+    access.require_edit_engagement(request.user, engagement)
+    measurement.report = report
+    try:
+        services.outcome_measurement_remove(
+            actor=_user(request), measurement=measurement, expected_version=posted_version(request)
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "Measured value removed.")
+    return redirect(_report_url(report, f"outcome-{measurement.outcome_id}"))
+
+
+# --- Submitting a report -----------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def progress_report_submit(
+    request: HttpRequest, engagement_id: int, report_id: int
+) -> HttpResponse:
+    engagement, report = _report_in_scope(request, engagement_id, report_id)
+    # The LEA's team sees what stands in the way; reviewers read submissions, not this.
+    access.require_edit_engagement(request.user, engagement)
+    is_lead = access.is_lea_lead(request.user, engagement)
+    if request.method == "POST" and not is_lead:
+        raise PermissionDenied(SUBMIT_DENIED)
+    form = SubmitForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            version = services.progress_report_submit(
+                actor=_user(request),
+                report=report,
+                confirmation_name=form.cleaned_data["confirmation_name"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+            report = access.get_progress_report_in_engagement(engagement, report.pk)
+        else:
+            submission = version.submission
+            messages.success(
+                request,
+                f"{submission.title} is submitted as version {version.number} "
+                f"and waits for {submission.routed_to} review.",
+            )
+            return redirect("submission_detail", submission_id=submission.pk)
+    page = progress.progress_report_page(report=report)
+    where = progress.step4(engagement)
+    return render(
+        request,
+        "reports/progress_report_submit.html",
+        {
+            "engagement": engagement,
+            "report": report,
+            "page": page,
+            "open": progress.report_is_open(report),
+            "problems": progress.readiness(page, routed_to=where.routed_to),
+            "routed_to": where.routed_to,
+            "reviewers": access.reviewers_for(engagement, where.routed_to)
+            if where.routed_to
+            else [],
+            "is_lead": is_lead,
+            "form": form,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+# --- CIM team meetings -------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def team_meeting_add(request: HttpRequest, engagement_id: int) -> HttpResponse:
+    engagement = access.get_engagement_for(request.user, engagement_id)
+    access.require_edit_engagement(request.user, engagement)
+    form = MeetingForm(request.POST)
+    if form.is_valid():
+        try:
+            meeting = services.team_meeting_add(
+                actor=_user(request),
+                engagement=engagement,
+                met_on=form.cleaned_data["met_on"],
+                attendees=form.cleaned_data["attendees"],
+                notes=form.cleaned_data["notes"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Meeting of {_day(meeting.met_on)} recorded.")
+            return redirect(reverse("progress_reports", args=[engagement.pk]) + "#meetings")
+    return _step4_page(request, engagement, meeting_form=form, status=400)
+
+
+def _day(day: date) -> str:
+    return f"{day:%B} {day.day}, {day.year}"
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def team_meeting_edit(request: HttpRequest, engagement_id: int, meeting_id: int) -> HttpResponse:
+    engagement = access.get_engagement_for(request.user, engagement_id)
+    meeting = access.get_team_meeting_in_engagement(engagement, meeting_id)
+    access.require_edit_engagement(request.user, engagement)
+    meeting.engagement = engagement
+    initial = {
+        "version": meeting.version,
+        "met_on": meeting.met_on,
+        "attendees": meeting.attendees,
+        "notes": meeting.notes,
+    }
+    form = MeetingForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.team_meeting_change(
+                actor=_user(request),
+                meeting=meeting,
+                expected_version=form.cleaned_data["version"] or 0,
+                met_on=form.cleaned_data["met_on"],
+                attendees=form.cleaned_data["attendees"],
+                notes=form.cleaned_data["notes"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Meeting saved.")
+            return redirect(reverse("progress_reports", args=[engagement.pk]) + "#meetings")
+    return render(
+        request,
+        "reports/team_meeting_edit.html",
+        {"engagement": engagement, "meeting": meeting, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def team_meeting_remove(request: HttpRequest, engagement_id: int, meeting_id: int) -> HttpResponse:
+    engagement = access.get_engagement_for(request.user, engagement_id)
+    meeting = access.get_team_meeting_in_engagement(engagement, meeting_id)
+    access.require_edit_engagement(request.user, engagement)
+    meeting.engagement = engagement
+    try:
+        services.team_meeting_remove(
+            actor=_user(request), meeting=meeting, expected_version=posted_version(request)
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"Meeting of {_day(meeting.met_on)} removed.")
+    return redirect(reverse("progress_reports", args=[engagement.pk]) + "#meetings")
+
+
+PREFIX = "engagements/<int:engagement_id>/"
+
+urlpatterns = [
+    path(f"{PREFIX}progress-reports/", progress_reports, name="progress_reports"),
+    path(f"{PREFIX}progress-reports/<int:report_id>/", progress_report, name="progress_report"),
+    path(
+        f"{PREFIX}progress-reports/<int:report_id>/outcomes/<int:outcome_id>/measurements/",
+        progress_measurement_add,
+        name="progress_measurement_add",
+    ),
+    path(
+        f"{PREFIX}progress-reports/<int:report_id>/measurements/<int:measurement_id>/remove/",
+        progress_measurement_remove,
+        name="progress_measurement_remove",
+    ),
+    path(
+        f"{PREFIX}progress-reports/<int:report_id>/submit/",
+        progress_report_submit,
+        name="progress_report_submit",
+    ),
+    path(f"{PREFIX}meetings/", team_meeting_add, name="team_meeting_add"),
+    path(f"{PREFIX}meetings/<int:meeting_id>/", team_meeting_edit, name="team_meeting_edit"),
+    path(
+        f"{PREFIX}meetings/<int:meeting_id>/remove/",
+        team_meeting_remove,
+        name="team_meeting_remove",
+    ),
+]

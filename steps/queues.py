@@ -1,0 +1,517 @@
+"""Reads for the review queues and the status grid. Every read starts from a queryset that
+lea/access.py scoped and names its joins; none runs a query per row, so a queue page or a
+grid page costs the same number of queries for 10 LEAs as for 2,500."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Final
+
+from django.db.models import Case, DateField, Exists, F, OuterRef, QuerySet, When
+from django.db.models.expressions import OrderBy
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString, mark_safe
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+
+from cim.models import ActivityDefinition, Tier
+from lea import access
+from lea.access import AnyUser
+from steps.models import ActivityRecord, Engagement, ResolvedRequirement, Submission
+from steps.models import SubmissionState as State
+from steps.selectors import FORMULA_PREFIXES
+from steps.submissions import holder
+
+# --- The review queue ------------------------------------------------------------------------
+
+SORT_WAITING: Final = "waiting"
+SORT_DUE: Final = "due"
+SORT_LEA: Final = "lea"
+SORTS = {
+    SORT_WAITING: "Waiting longest first",
+    SORT_DUE: "Due soonest first",
+    SORT_LEA: "LEA name",
+}
+ANY_STATE: Final = "any"
+NO_CONSULTANT_NOTE = "no consultant assigned"
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    state: str = State.SUBMITTED  # or ANY_STATE
+    step: int | None = None
+    level: int | None = None
+    lea_name: str = ""
+    unassigned_only: bool = False
+    sort: str = SORT_WAITING
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    submission: Submission
+    lea_name: str
+    cds_code: str
+    selpa_name: str
+    tier: str
+    level: int | None
+    what: str
+    state: str
+    since: datetime | None
+    due: date | None
+    holder: str
+
+    @property
+    def overdue(self) -> bool:
+        return self.due is not None and self.due < timezone.localdate()
+
+
+def _due() -> Coalesce:
+    """When the work is due: the activity's own date for one approved alone, else its
+    step's date in the cohort."""
+    step_due = Case(
+        When(step=1, then=F("engagement__cohort__step1_due")),
+        When(step=2, then=F("engagement__cohort__step2_due")),
+        When(step=3, then=F("engagement__cohort__step3_due")),
+        output_field=DateField(),
+    )
+    return Coalesce(F("activity__due_date"), step_due, output_field=DateField())
+
+
+def review_queue(*, user: AnyUser, filters: QueueFilters) -> QuerySet[Submission, int]:
+    """The ids in the user's queue (`access.review_queue_for`), filtered and sorted: for
+    the paginator's count and one page. A page's rows come from `queue_items`.
+
+    Ids first, rows after: joined to the LEA, SELPA, cohort, determination and activity,
+    the queue's scoping conditions cost PostgreSQL more to plan than to run."""
+    if filters.unassigned_only:
+        queue = access.unassigned_submissions_for(user)
+    else:
+        queue = access.review_queue_for(user)
+    if filters.state != ANY_STATE:
+        queue = queue.filter(state=filters.state)
+    if filters.step:
+        queue = queue.filter(step=filters.step)
+    if filters.level:
+        queue = queue.filter(engagement__determination__level=filters.level)
+    if filters.lea_name:
+        queue = queue.filter(engagement__lea__name__icontains=filters.lea_name)
+    if filters.sort == SORT_DUE:
+        queue = queue.annotate(due=_due())
+    return queue.order_by(*_queue_order(filters.sort)).values_list("pk", flat=True)
+
+
+def _queue_order(sort: str) -> tuple[str | OrderBy, ...]:
+    if sort == SORT_DUE:
+        return (F("due").asc(nulls_last=True), F("state_changed_at").asc(nulls_last=True), "pk")
+    if sort == SORT_LEA:
+        return ("engagement__lea__name", "step", "activity__position", "pk")
+    return (F("state_changed_at").asc(nulls_last=True), "pk")
+
+
+def queue_items(
+    *, user: AnyUser, ids: Sequence[int], now: datetime | None = None
+) -> list[QueueItem]:
+    """The rows of a page of `review_queue`, in its order: two queries, the submissions
+    with what a row shows, and which of their LEAs have a consultant for the year."""
+    if not ids:
+        return []
+    submissions = {
+        submission.pk: submission
+        for submission in access.submissions_for(user)
+        .filter(pk__in=ids)
+        .select_related(
+            "engagement__lea__selpa", "engagement__cohort", "engagement__determination", "activity"
+        )
+        .annotate(due=_due())
+        .order_by()
+    }
+    leas = {submission.engagement.lea_id for submission in submissions.values()}
+    covered = set(access.assignments_of_leas(leas).values_list("lea_id", "year_id"))
+    now = now or timezone.now()
+    return [
+        _queue_item(submission, covered, now)
+        for pk in ids
+        if (submission := submissions.get(pk)) is not None
+    ]
+
+
+def _queue_item(submission: Submission, covered: set[tuple[int, int]], now: datetime) -> QueueItem:
+    engagement = submission.engagement
+    held = holder(submission, now=now)
+    if (
+        submission.routed_to == "CDE"
+        and (engagement.lea_id, engagement.cohort.year_id) not in covered
+    ):
+        held = f"{held}, {NO_CONSULTANT_NOTE}"
+    return QueueItem(
+        submission=submission,
+        lea_name=engagement.lea.name,
+        cds_code=engagement.lea.code,
+        selpa_name=engagement.lea.selpa.name if engagement.lea.selpa else "",
+        tier=Tier(engagement.cohort.tier).label,
+        level=engagement.determination.level,
+        what=submission.title,
+        state=submission.get_state_display(),
+        since=submission.state_changed_at,
+        due=getattr(submission, "due", None),
+        holder=held,
+    )
+
+
+# --- The status grid -------------------------------------------------------------------------
+
+NO_CONSULTANT: Final = "none"
+
+
+@dataclass(frozen=True)
+class GridFilters:
+    year: int
+    tier: str = ""
+    level: int | None = None
+    region: int | None = None
+    selpa: int | None = None
+    consultant: str = ""  # a consultant's id, or NO_CONSULTANT
+    lea_name: str = ""
+
+
+@dataclass(frozen=True)
+class Column:
+    """An activity across the grid: one key, in step and catalog order."""
+
+    key: str
+    name: str
+    step: int
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: str
+    css: str  # a Bootstrap table colour; the text always says the same
+    meaning: str = ""  # what a screen reader says instead of `text`, if it differs
+    html: SafeString = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # A grid page has about 850 cells of seven kinds: each kind's <td> is built once
+        # here rather than by the template per cell.
+        if self.meaning:
+            shown = format_html(
+                '<span aria-hidden="true">{}</span><span class="visually-hidden">{}</span>',
+                self.text,
+                self.meaning,
+            )
+        else:
+            shown = format_html("{}", self.text)
+        css = format_html(' class="{}"', self.css) if self.css else ""
+        object.__setattr__(self, "html", format_html("<td{}>{}</td>", css, shown))
+
+
+@dataclass(frozen=True)
+class GridRow:
+    engagement_id: int
+    lea_name: str
+    cds_code: str
+    selpa_name: str
+    region: int | None
+    tier: str
+    level: int | None
+    consultants: str
+    holder: str
+    cells: tuple[Cell, ...]
+
+    @property
+    def html(self) -> SafeString:
+        """The row as the grid shows it. Built here, escaping every value, rather than by
+        the template: a page is 50 rows of about 20 cells, and the template language's
+        lookups and filters would cost more than all the page's queries."""
+        where: list[str] = [escape(self.cds_code), escape(self.selpa_name)]
+        if self.region:
+            where.append(f"Region {self.region}")
+        consultant = f"<br>Consultant: {escape(self.consultants)}" if self.consultants else ""
+        level = f" Level {self.level}" if self.level else ""
+        return mark_safe(  # noqa: S308 -- every value above is escaped, the cells by format_html
+            f'<tr><th scope="row">{escape(self.lea_name)}<br><span class="text-secondary">'
+            f"{' · '.join(where)}{consultant}</span></th>"
+            f"<td>{escape(self.tier)}{level}</td><td>{escape(self.holder)}</td>"
+            f"{''.join(cell.html for cell in self.cells)}</tr>"
+        )
+
+
+# Status text and colour. Bootstrap's table-* colours are light backgrounds under black
+# text (contrast above 12:1), so any of them passes WCAG AA; the text carries the meaning.
+CELLS: Final[dict[str, Cell]] = {
+    ActivityRecord.Status.APPROVED: Cell("Approved", "table-success"),
+    ActivityRecord.Status.SUBMITTED: Cell("Submitted", "table-info"),
+    ActivityRecord.Status.RETURNED: Cell("Returned", "table-danger"),
+    ActivityRecord.Status.IN_PROGRESS: Cell("In progress", "table-warning"),
+    ActivityRecord.Status.NOT_STARTED: Cell("Not started", ""),
+    ActivityRecord.Status.MARKED_NA: Cell("Set aside", "table-secondary"),
+}
+NOT_REQUIRED_MEANING = "not required"
+NOT_REQUIRED: Final = Cell("—", "", NOT_REQUIRED_MEANING)
+LEGEND_HTML: Final = mark_safe(  # noqa: S308 -- built by format_html
+    "".join(cell.html for cell in (*CELLS.values(), NOT_REQUIRED))
+)
+
+
+GRID_FIELDS: Final = (
+    "pk",
+    "lea_id",
+    "lea__name",
+    "lea__code",
+    "lea__region",
+    "lea__selpa__name",
+    "cohort__tier",
+    "determination__level",
+)
+
+
+def grid_engagements(*, user: AnyUser, filters: GridFilters) -> QuerySet[Engagement, int]:
+    """The ids of the year's engagements whose status the user may see, filtered, by LEA
+    name: for the paginator's count and one page. An LEA has one engagement a year (one
+    determination, one tier), so one row per LEA.
+
+    Ids first, rows after (`grid_rows`): sorting 2,500 bare ids by LEA name costs half of
+    sorting them with their SELPA, cohort and determination joined."""
+    engagements = access.status_engagements_for(user).filter(cohort__year__year=filters.year)
+    if filters.tier:
+        engagements = engagements.filter(cohort__tier=filters.tier)
+    if filters.level:
+        engagements = engagements.filter(determination__level=filters.level)
+    if filters.region:
+        engagements = engagements.filter(lea__region=filters.region)
+    if filters.selpa:
+        engagements = engagements.filter(lea__selpa_id=filters.selpa)
+    if filters.lea_name:
+        engagements = engagements.filter(lea__name__icontains=filters.lea_name)
+    if filters.consultant:
+        covered = access.status_assignments_for(user).filter(
+            lea=OuterRef("lea"), year=OuterRef("cohort__year")
+        )
+        if filters.consultant == NO_CONSULTANT:
+            engagements = engagements.exclude(Exists(covered))
+        else:
+            engagements = engagements.filter(Exists(covered.filter(consultant=filters.consultant)))
+    return engagements.order_by("lea__name", "lea__code", "pk").values_list("pk", flat=True)
+
+
+def grid_columns(*, year: int, tier: str = "") -> list[Column]:
+    """The activities of the year's cohorts (of one tier, if given), merged by key.
+
+    Targeted and Intensive list different activities (Targeted adds the Policies and
+    Procedures Review and the significant disproportionality indicators) in a different
+    order of positions. The cohort with the most activities sets the order; an activity
+    only another cohort has comes right after the one it follows there, never outside
+    its step. One query.
+    """
+    definitions = ActivityDefinition.objects.filter(cohort__year__year=year)
+    if tier:
+        definitions = definitions.filter(cohort__tier=tier)
+    by_cohort: dict[int, list[ActivityDefinition]] = defaultdict(list)
+    for definition in definitions.only("cohort_id", "key", "name", "step", "position").order_by(
+        "step", "position", "key"
+    ):
+        by_cohort[definition.cohort_id].append(definition)
+    columns: list[Column] = []
+    for _, cohort_definitions in sorted(
+        by_cohort.items(), key=lambda item: (-len(item[1]), item[0])
+    ):
+        _merge(columns, cohort_definitions)
+    return columns
+
+
+def _merge(columns: list[Column], definitions: list[ActivityDefinition]) -> None:
+    index = {column.key: n for n, column in enumerate(columns)}
+    previous: str | None = None
+    for definition in definitions:
+        if definition.key not in index:
+            after = index[previous] + 1 if previous is not None else 0
+            later_step = next(
+                (n for n, column in enumerate(columns) if column.step > definition.step),
+                len(columns),
+            )
+            earlier_step = max(
+                (n + 1 for n, column in enumerate(columns) if column.step < definition.step),
+                default=0,
+            )
+            where = min(max(after, earlier_step), later_step)
+            columns.insert(where, Column(definition.key, definition.name, definition.step))
+            index = {column.key: n for n, column in enumerate(columns)}
+        previous = definition.key
+
+
+def grid_rows(
+    *,
+    user: AnyUser,
+    ids: Sequence[int],
+    columns: Sequence[Column],
+    year: int,
+    now: datetime | None = None,
+) -> list[GridRow]:
+    """The rows of a page of `grid_engagements` (or of all of them, for a download), in
+    its order. Four queries, however many rows: the engagements with their LEA, SELPA,
+    tier and level, then their activity records, submissions and consultants."""
+    if not ids:
+        return []
+    # Plain dicts rather than engagements with their LEA, SELPA, cohort and determination:
+    # five model instances a row cost more than everything else on the page's rows.
+    found = access.status_engagements_for(user).filter(pk__in=ids).order_by().values(*GRID_FIELDS)
+    by_id = {engagement["pk"]: engagement for engagement in found}
+    engagements = [by_id[pk] for pk in ids if pk in by_id]
+    statuses = _statuses(list(by_id))
+    # The ids are the scope from here on: they came from status_engagements_for.
+    holders = _holders(list(by_id), now or timezone.now())
+    consultants = _consultants([engagement["lea_id"] for engagement in engagements], year)
+    tiers = {tier.value: tier.label for tier in Tier}
+    nobody = holder(None)
+    return [
+        GridRow(
+            engagement_id=engagement["pk"],
+            lea_name=engagement["lea__name"],
+            cds_code=engagement["lea__code"],
+            selpa_name=engagement["lea__selpa__name"] or "",
+            region=engagement["lea__region"],
+            tier=tiers[engagement["cohort__tier"]],
+            level=engagement["determination__level"],
+            consultants=", ".join(consultants.get(engagement["lea_id"], [])),
+            holder=holders.get(engagement["pk"], nobody),
+            cells=tuple(_cell(statuses.get((engagement["pk"], column.key))) for column in columns),
+        )
+        for engagement in engagements
+    ]
+
+
+def _statuses(ids: list[int]) -> dict[tuple[int, str], tuple[str, str]]:
+    # The records of engagements already scoped by access: read as plain tuples, since a
+    # page of 50 LEAs is about 850 of them and model instances would dominate the time.
+    records = (
+        ActivityRecord.objects.filter(engagement_id__in=ids)
+        .order_by()  # the model's ordering would join engagement, cohort, LEA: not needed
+        .values_list("engagement_id", "definition__key", "status", "requirement")
+    )
+    return {
+        (engagement, key): (status, requirement) for engagement, key, status, requirement in records
+    }
+
+
+def _cell(record: tuple[str, str] | None) -> Cell:
+    """An activity the LEA's cohort does not have, or that does not apply to it, is "—".
+    One the catalog gained after the load has no record yet: not started."""
+    if record is None:
+        return NOT_REQUIRED
+    status, requirement = record
+    if requirement == ResolvedRequirement.NOT_APPLICABLE:
+        return NOT_REQUIRED
+    return CELLS.get(status, CELLS[ActivityRecord.Status.NOT_STARTED])
+
+
+def _holders(ids: list[int], now: datetime) -> dict[int, str]:
+    """Who holds each engagement's current work: the submission waiting longest on a
+    reviewer, else the one waiting longest on the LEA to revise, else the latest approved.
+    With none submitted the LEA holds it."""
+    submissions = (
+        access.submissions_of_engagements(ids)
+        .exclude(state=State.DRAFT)
+        .select_related("activity")
+        .order_by()
+    )
+    rank: dict[str, int] = {State.SUBMITTED: 0, State.RETURNED: 1, State.APPROVED: 2}
+    current: dict[int, Submission] = {}
+    for submission in submissions:
+        best = current.get(submission.engagement_id)
+        if best is None or _precedes(submission, best, rank):
+            current[submission.engagement_id] = submission
+    return {
+        engagement_id: f"{submission.title}: {holder(submission, now=now)}"
+        for engagement_id, submission in current.items()
+    }
+
+
+def _precedes(one: Submission, other: Submission, rank: dict[str, int]) -> bool:
+    if rank[one.state] != rank[other.state]:
+        return rank[one.state] < rank[other.state]
+    moment, other_moment = one.state_changed_at, other.state_changed_at
+    if moment is None or other_moment is None:
+        return other_moment is None and moment is not None
+    # Waiting: the oldest holds up the most. Approved: the newest says where the LEA is.
+    return moment > other_moment if one.state == State.APPROVED else moment < other_moment
+
+
+def _consultants(lea_ids: list[int], year: int) -> dict[int, list[str]]:
+    assignments = (
+        access.assignments_of_leas(lea_ids)
+        .filter(year__year=year)
+        .order_by("consultant__full_name", "consultant__email")
+        .values_list("lea_id", "consultant__full_name", "consultant__email")
+    )
+    names: dict[int, list[str]] = defaultdict(list)
+    for lea_id, full_name, email in assignments:
+        names[lea_id].append(full_name or email)
+    return names
+
+
+# --- Downloads -------------------------------------------------------------------------------
+
+GRID_FIXED_COLUMNS: Final = (
+    ("cds_code", "CDS code"),
+    ("lea_name", "LEA"),
+    ("selpa", "SELPA"),
+    ("region", "Region"),
+    ("tier", "Tier"),
+    ("level", "Level"),
+    ("consultant", "Consultant"),
+    ("holder", "Who holds the work"),
+)
+
+
+def _values(row: GridRow) -> list[object]:
+    fixed = (row.cds_code, row.lea_name, row.selpa_name, row.region, row.tier, row.level)
+    statuses = [NOT_REQUIRED_MEANING if cell is NOT_REQUIRED else cell.text for cell in row.cells]
+    return [
+        "" if value is None else value for value in (*fixed, row.consultants, row.holder, *statuses)
+    ]
+
+
+def _safe(value: object) -> object:
+    """A CSV cell Excel would run as a formula (an LEA name comes from an uploaded file)
+    is kept as text, as in the status CSV."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return f"'{value}"
+    return value
+
+
+def grid_csv(rows: Sequence[GridRow], columns: Sequence[Column]) -> str:
+    """One line per LEA: the fixed columns by key, then one per activity key."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([key for key, _ in GRID_FIXED_COLUMNS] + [column.key for column in columns])
+    writer.writerows([_safe(value) for value in _values(row)] for row in rows)
+    return buffer.getvalue()
+
+
+def grid_xlsx(rows: Sequence[GridRow], columns: Sequence[Column], *, title: str) -> bytes:
+    """The same table as an Excel workbook, with readable headers. Every text cell is
+    written as a string, so nothing in it is ever evaluated (and, unlike the CSV, needs
+    no leading apostrophe, which Excel would show)."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=title[:31])
+    sheet.append([label for _, label in GRID_FIXED_COLUMNS] + [column.name for column in columns])
+    for row in rows:
+        sheet.append([_xlsx_cell(sheet, value) for value in _values(row)])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _xlsx_cell(sheet: object, value: object) -> object:
+    if not isinstance(value, str):
+        return value
+    cell = WriteOnlyCell(sheet, value=value)  # type: ignore[arg-type]
+    cell.data_type = "s"  # openpyxl reads a leading "=" as a formula otherwise
+    return cell

@@ -1,0 +1,258 @@
+"""Submitting a step, and reviewing it: the submission page with its versions and notes,
+the decision, comments and replies. Each view: authorize through access, call one
+selector or service, render or redirect."""
+
+from __future__ import annotations
+
+from typing import cast
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.views.decorators.http import require_http_methods, require_POST
+
+from lea import access
+from lea.models import User
+from steps import services, submissions
+from steps.forms import CommentForm, DecisionForm, ReplyForm, SubmitForm
+from steps.models import Engagement, Submission, SubmissionState, SubmissionVersion
+from steps.services.submissions import SUBMIT_DENIED
+
+
+def _user(request: HttpRequest) -> User:
+    return cast(User, request.user)
+
+
+def _submit_page(
+    request: HttpRequest, engagement: Engagement, step: int, activity_key: str | None
+) -> HttpResponse:
+    activity = None
+    if activity_key is not None:
+        record = access.get_record_in_engagement(engagement, activity_key)
+        if not record.definition.approved_alone:
+            raise Http404("This activity is submitted with its step.")
+        activity, step = record.definition, record.definition.step
+    elif step not in submissions.SUBMITTABLE_STEPS:
+        raise Http404("Only Steps 1 to 3 are submitted here.")
+    # The LEA's team sees what stands in the way; reviewers read submissions, not this.
+    access.require_edit_engagement(request.user, engagement)
+    is_lead = access.is_lea_lead(request.user, engagement)
+    if request.method == "POST" and not is_lead:
+        raise PermissionDenied(SUBMIT_DENIED)
+    existing = submissions.submission_of(engagement, step, activity)
+    form = SubmitForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                version = services.submission_submit(
+                    actor=_user(request),
+                    engagement=engagement,
+                    step=step,
+                    activity=activity,
+                    confirmation_name=form.cleaned_data["confirmation_name"],
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                submission = version.submission
+                messages.success(
+                    request,
+                    f"{submission.title} is submitted as version {version.number} "
+                    f"and waits for {submission.routed_to} review.",
+                )
+                return redirect("submission_detail", submission_id=submission.pk)
+        existing = submissions.submission_of(engagement, step, activity)
+    ready = submissions.readiness(engagement=engagement, step=step, activity=activity)
+    return render(
+        request,
+        "steps/submit.html",
+        {
+            "engagement": engagement,
+            "step": step,
+            "activity": activity,
+            "ready": ready,
+            "existing": existing,
+            "open": existing is None
+            or existing.state in (SubmissionState.DRAFT, SubmissionState.RETURNED),
+            "reviewers": access.reviewers_for(engagement, ready.routed_to)
+            if ready.routed_to
+            else [],
+            "is_lead": is_lead,
+            "form": form,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def step_submit(request: HttpRequest, engagement_id: int, step: int) -> HttpResponse:
+    engagement = access.get_engagement_for(request.user, engagement_id)
+    return _submit_page(request, engagement, step, None)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def activity_submit(request: HttpRequest, engagement_id: int, activity_key: str) -> HttpResponse:
+    engagement = access.get_engagement_for(request.user, engagement_id)
+    return _submit_page(request, engagement, 0, activity_key)
+
+
+def _page(
+    request: HttpRequest,
+    submission: Submission,
+    number: int | None = None,
+    *,
+    decision_form: DecisionForm | None = None,
+    comment_form: CommentForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    try:
+        page = submissions.submission_page(submission=submission, number=number)
+    except SubmissionVersion.DoesNotExist:
+        raise Http404("No such version.") from None
+    reviewing = (
+        page.is_latest
+        and submission.state == SubmissionState.SUBMITTED
+        and access.may_review(submission, request.user)
+    )
+    engagement = submission.engagement
+    return render(
+        request,
+        "steps/submission.html",
+        {
+            "engagement": engagement,
+            "submission": submission,
+            "page": page,
+            "holder": submissions.holder(submission),
+            "reviewing": reviewing,
+            "can_reply": access.can_edit_engagement(request.user, engagement)
+            and submission.state in (SubmissionState.SUBMITTED, SubmissionState.RETURNED)
+            and page.is_latest,
+            "decision_form": decision_form or DecisionForm(initial={"version": page.shown.number}),
+            "comment_form": comment_form,
+            "reply_form": ReplyForm(),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET"])
+def submission_detail(request: HttpRequest, submission_id: int) -> HttpResponse:
+    submission = access.get_submission_for(request.user, submission_id)
+    return _page(request, submission)
+
+
+@login_required
+@require_http_methods(["GET"])
+def submission_version(request: HttpRequest, submission_id: int, number: int) -> HttpResponse:
+    submission = access.get_submission_for(request.user, submission_id)
+    return _page(request, submission, number)
+
+
+@login_required
+@require_POST
+def submission_decide(request: HttpRequest, submission_id: int) -> HttpResponse:
+    submission = access.get_submission_for(request.user, submission_id)
+    form = DecisionForm(request.POST)
+    if form.is_valid():
+        try:
+            review = services.submission_decide(
+                actor=_user(request),
+                submission=submission,
+                version_number=form.cleaned_data["version"],
+                decision=form.cleaned_data["decision"],
+                summary=form.cleaned_data["summary"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                f"Version {review.version.number} is {review.get_decision_display().lower()}; "
+                "the LEA's CIM team is told by email.",
+            )
+            return redirect("submission_detail", submission_id=submission.pk)
+    submission = access.get_submission_for(request.user, submission_id)
+    return _page(request, submission, decision_form=form, status=400)
+
+
+@login_required
+@require_POST
+def submission_comment(request: HttpRequest, submission_id: int) -> HttpResponse:
+    submission = access.get_submission_for(request.user, submission_id)
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        try:
+            services.comment_add(
+                actor=_user(request),
+                submission=submission,
+                version_number=form.cleaned_data["version"],
+                body=form.cleaned_data["body"],
+                activity_key=form.cleaned_data["activity_key"],
+                anchor=form.cleaned_data["anchor"],
+                question=form.cleaned_data["question"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            asked = form.cleaned_data["question"]
+            messages.success(
+                request, "Question sent to the LEA by email." if asked else "Comment added."
+            )
+            return redirect("submission_detail", submission_id=submission.pk)
+    submission = access.get_submission_for(request.user, submission_id)
+    return _page(request, submission, comment_form=form, status=400)
+
+
+@login_required
+@require_POST
+def submission_reply(request: HttpRequest, submission_id: int, comment_id: int) -> HttpResponse:
+    submission = access.get_submission_for(request.user, submission_id)
+    comment = access.get_comment_in_submission(submission, comment_id)
+    form = ReplyForm(request.POST)
+    if form.is_valid():
+        try:
+            services.comment_reply(
+                actor=_user(request), comment=comment, body=form.cleaned_data["body"]
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, "Reply sent to the reviewer.")
+    else:
+        messages.error(request, " ".join(str(error) for error in form.errors["body"]))
+    return redirect("submission_detail", submission_id=submission.pk)
+
+
+urlpatterns = [
+    path(
+        "engagements/<int:engagement_id>/steps/<int:step>/submit/",
+        step_submit,
+        name="step_submit",
+    ),
+    path(
+        "engagements/<int:engagement_id>/activities/<slug:activity_key>/submit/",
+        activity_submit,
+        name="activity_submit",
+    ),
+    path("submissions/<int:submission_id>/", submission_detail, name="submission_detail"),
+    path(
+        "submissions/<int:submission_id>/versions/<int:number>/",
+        submission_version,
+        name="submission_version",
+    ),
+    path("submissions/<int:submission_id>/decide/", submission_decide, name="submission_decide"),
+    path(
+        "submissions/<int:submission_id>/comments/", submission_comment, name="submission_comment"
+    ),
+    path(
+        "submissions/<int:submission_id>/comments/<int:comment_id>/reply/",
+        submission_reply,
+        name="submission_reply",
+    ),
+]

@@ -1,0 +1,450 @@
+"""Step 4 pages as each role meets them: the LEA's team fills and submits a report, its
+reviewer returns it through the submission page, the team revises and resubmits, the
+reviewer approves; reviewers read only; another LEA's people get 404 everywhere."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from cim.models import Cohort
+from lea.models import Role, User
+from reports import services_progress as services
+from reports.models import OutcomeMeasurement, ProgressReport, TeamMeeting
+from steps.models import Engagement, Outcome, Submission
+from tests.cim.catalog import load_2024
+from tests.conftest import World
+from tests.lea import factories
+from tests.reports.progress_world import approve_plan, fill_report, in_step_four
+from tests.steps.engagements import start
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def cohorts(world: World) -> dict[str, Cohort]:
+    return load_2024()
+
+
+@pytest.fixture
+def engagement(world: World, cohorts: dict[str, Cohort]) -> Engagement:
+    engagement = in_step_four(world, cohorts["targeted"], level=3)
+    services.reports_open_for(engagement=engagement)
+    return engagement
+
+
+def _client(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _report(engagement: Engagement, number: int = 1) -> ProgressReport:
+    return ProgressReport.objects.get(engagement=engagement, period__number=number)
+
+
+def _report_url(report: ProgressReport) -> str:
+    return reverse("progress_report", args=[report.engagement_id, report.pk])
+
+
+def _form_data(report: ProgressReport, **changes: str) -> dict[str, str]:
+    data = {
+        "version": str(report.version),
+        "barriers": "Substitute shortages.",
+        "plan_changes": "None.",
+    }
+    for row in report.activities.all():
+        data[f"status-{row.pk}"] = "in_progress"
+        data[f"note-{row.pk}"] = "Two of five teams trained."
+    return {**data, **changes}
+
+
+def _measurement_url(report: ProgressReport, outcome: Outcome) -> str:
+    return reverse("progress_measurement_add", args=[report.engagement_id, report.pk, outcome.pk])
+
+
+def _foreign_urls(world: World, cohorts: dict[str, Cohort]) -> list[tuple[str, str]]:
+    """Every Step 4 URL of another LEA's engagement, with a report, outcome, measurement and
+    meeting of its own."""
+    foreign = start(world.foreign_lea, cohorts["targeted"], level=3)
+    foreign_consultant = factories.member(world.cde, Role.CDE_CONSULTANT, full_name="Kim Other")
+
+    approve_plan(
+        replace(
+            world, lea=world.foreign_lea, lea_lead=world.foreign_lea_lead,
+            cde_consultant=foreign_consultant,
+        ),
+        foreign,
+        on=date(2024, 12, 20),
+    )  # fmt: skip
+    services.reports_open_for(engagement=foreign)
+    report = _report(foreign)
+    outcome = Outcome.objects.get(strategy__engagement=foreign)
+    measurement = services.outcome_measurement_add(
+        actor=world.foreign_lea_lead, report=report, expected_version=report.version,
+        outcome=outcome, value="40", measured_on=date(2025, 2, 1), on_track=True,
+    )  # fmt: skip
+    meeting = services.team_meeting_add(
+        actor=world.foreign_lea_lead, engagement=foreign, met_on=date(2025, 1, 9),
+        attendees="Drew Foreign Lead",
+    )  # fmt: skip
+    e, r = foreign.pk, report.pk
+    return [
+        ("get", reverse("progress_reports", args=[e])),
+        ("get", reverse("progress_report", args=[e, r])),
+        ("post", reverse("progress_report", args=[e, r])),
+        ("post", reverse("progress_measurement_add", args=[e, r, outcome.pk])),
+        ("post", reverse("progress_measurement_remove", args=[e, r, measurement.pk])),
+        ("get", reverse("progress_report_submit", args=[e, r])),
+        ("post", reverse("progress_report_submit", args=[e, r])),
+        ("post", reverse("team_meeting_add", args=[e])),
+        ("get", reverse("team_meeting_edit", args=[e, meeting.pk])),
+        ("post", reverse("team_meeting_edit", args=[e, meeting.pk])),
+        ("post", reverse("team_meeting_remove", args=[e, meeting.pk])),
+    ]
+
+
+def test_it_checks_scope(world: World, cohorts: dict[str, Cohort], engagement: Engagement) -> None:
+    urls = _foreign_urls(world, cohorts)
+    # The home LEA's people and reviewers, and anyone else, find nothing of another LEA;
+    # a CDE administrator reads every LEA's work but writes none of it.
+    home = [world.lea_lead, world.lea_member, world.selpa_reviewer, world.cde_consultant]
+    for user in (*home, world.outsider):
+        client = _client(user)
+        for method, url in urls:
+            response = getattr(client, method)(url, {"version": "1"})
+            assert response.status_code == 404, (user, method, url)
+    admin = _client(world.cde_admin)
+    for method, url in urls:
+        assert getattr(admin, method)(url, {"version": "1"}).status_code == (
+            200 if method == "get" and "submit" not in url and "meetings" not in url else 403
+        ), url
+    # Another LEA's report, outcome, value or meeting named under the home engagement
+    # is not found either.
+    report = _report(engagement)
+    foreign_report = ProgressReport.objects.exclude(engagement=engagement).first()
+    foreign_meeting = TeamMeeting.objects.get()
+    foreign_measurement = OutcomeMeasurement.objects.get()
+    foreign_outcome = Outcome.objects.get(strategy__engagement__lea=world.foreign_lea)
+    assert foreign_report is not None
+    crossed = [
+        reverse("progress_report", args=[engagement.pk, foreign_report.pk]),
+        reverse("progress_measurement_add", args=[engagement.pk, report.pk, foreign_outcome.pk]),
+        reverse(
+            "progress_measurement_remove", args=[engagement.pk, report.pk, foreign_measurement.pk]
+        ),
+        reverse("team_meeting_edit", args=[engagement.pk, foreign_meeting.pk]),
+        reverse("team_meeting_remove", args=[engagement.pk, foreign_meeting.pk]),
+    ]
+    client = _client(world.lea_lead)
+    for url in crossed:
+        assert client.post(url, {"version": "1"}).status_code == 404, url
+    assert OutcomeMeasurement.objects.count() == TeamMeeting.objects.count() == 1
+
+
+def test_it_requires_the_lea_team_to_write(world: World, engagement: Engagement) -> None:
+    report = _report(engagement)
+    outcome = Outcome.objects.get(strategy__engagement=engagement)
+    reviewer = _client(world.cde_consultant)
+    e, r = engagement.pk, report.pk
+
+    assert reviewer.get(_report_url(report)).status_code == 200
+    assert reviewer.get(reverse("progress_reports", args=[e])).status_code == 200
+    for url in (
+        _report_url(report),
+        _measurement_url(report, outcome),
+        reverse("team_meeting_add", args=[e]),
+        reverse("progress_report_submit", args=[e, r]),
+    ):
+        assert reviewer.post(url, _form_data(report)).status_code == 403, url
+    assert reviewer.get(reverse("progress_report_submit", args=[e, r])).status_code == 403
+    member = _client(world.lea_member)
+    assert member.get(reverse("progress_report_submit", args=[e, r])).status_code == 200
+    assert (
+        member.post(
+            reverse("progress_report_submit", args=[e, r]), {"confirmation_name": "Sam"}
+        ).status_code
+        == 403
+    )
+    assert not OutcomeMeasurement.objects.exists()
+
+
+def test_the_step_4_page_lists_the_reports_and_the_workspace_links_it(
+    world: World, engagement: Engagement
+) -> None:
+    client = _client(world.lea_lead)
+
+    page = client.get(reverse("progress_reports", args=[engagement.pk])).content.decode()
+    workspace = client.get(reverse("engagement_workspace", args=[engagement.pk])).content.decode()
+
+    for label in (
+        "Jan\u2013Jun 2025",
+        "Jul\u2013Dec 2025",
+        "Jan\u2013Jun 2026",
+        "Jul\u2013Dec 2026",
+    ):
+        assert label in page
+    assert "Tuesday, July 15, 2025" in page
+    assert "the California Department of Education for review" in page
+    assert reverse("progress_reports", args=[engagement.pk]) in workspace
+    assert "Opens once the Plan for Improvement is approved" not in workspace
+
+
+def test_the_workspace_says_step_4_opens_later_before_the_plan_is_approved(
+    world: World, cohorts: dict[str, Cohort]
+) -> None:
+    engagement = start(world.lea, cohorts["targeted"], level=3)
+    client = _client(world.lea_lead)
+
+    workspace = client.get(reverse("engagement_workspace", args=[engagement.pk])).content.decode()
+    page = client.get(reverse("progress_reports", args=[engagement.pk])).content.decode()
+
+    assert "Opens once the Plan for Improvement is approved" in workspace
+    assert "open once the Plan for Improvement (Step 3) is approved" in page
+    assert not ProgressReport.objects.exists()
+
+
+def test_optional_reports_show_as_optional_not_due(
+    world: World, cohorts: dict[str, Cohort]
+) -> None:
+    engagement = in_step_four(world, cohorts["targeted"], level=1)
+
+    page = _client(world.lea_lead).get(reverse("progress_reports", args=[engagement.pk]))
+
+    text = page.content.decode()
+    assert "Optional for Riverbend Unified:" in text
+    assert text.count("Optional, not due") == 4
+    assert not ProgressReport.objects.exists()
+
+
+def test_it_explains_a_measured_value_that_is_not_a_number_beside_the_field(
+    world: World, engagement: Engagement
+) -> None:
+    report = _report(engagement)
+    outcome = Outcome.objects.get(strategy__engagement=engagement)
+    prefix = f"m-{outcome.pk}"
+
+    response = _client(world.lea_member).post(
+        _measurement_url(report, outcome),
+        {f"{prefix}-version": "1", f"{prefix}-value": "about 42%",
+         f"{prefix}-measured_on": "2025-05-30", f"{prefix}-on_track": "yes"},
+    )  # fmt: skip
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    field_id = f"id_{prefix}-value"
+    assert f'id="{field_id}_error"' in page
+    assert services.NOT_A_NUMBER in page
+    assert 'value="about 42%"' in page  # what was typed stays
+    assert f'aria-describedby="{field_id}_error"' in page
+    assert not OutcomeMeasurement.objects.exists()
+
+
+def test_a_stale_save_keeps_what_was_typed(world: World, engagement: Engagement) -> None:
+    report = _report(engagement)
+    client = _client(world.lea_member)
+    assert client.post(_report_url(report), _form_data(report)).status_code == 302
+
+    response = client.post(_report_url(report), _form_data(report, version="1", barriers="Mine."))
+
+    assert response.status_code == 409
+    assert "saved this report while you were editing it" in response.content.decode()
+    assert "Mine." in response.content.decode()
+    assert ProgressReport.objects.get(pk=report.pk).barriers == "Substitute shortages."
+
+
+def test_the_report_page_reads_in_a_fixed_number_of_queries(
+    world: World, engagement: Engagement, django_assert_num_queries
+) -> None:
+    report = fill_report(world, _report(engagement))
+    services.team_meeting_add(
+        actor=world.lea_lead, engagement=engagement, met_on=date(2025, 2, 4),
+        attendees="Casey Lead",
+    )  # fmt: skip
+    client = _client(world.lea_lead)
+    client.get(_report_url(report))  # Django's content types, read once per process
+    with django_assert_num_queries(17):
+        client.get(_report_url(report))
+    # More values and meetings read in the same queries.
+    outcome = Outcome.objects.get(strategy__engagement=engagement)
+    for day in (date(2025, 3, 3), date(2025, 4, 1)):
+        report.refresh_from_db()
+        services.outcome_measurement_add(
+            actor=world.lea_lead, report=report, expected_version=report.version,
+            outcome=outcome, value="42", measured_on=day, on_track=False,
+        )  # fmt: skip
+        services.team_meeting_add(
+            actor=world.lea_lead, engagement=engagement, met_on=day, attendees="Casey Lead"
+        )
+
+    with django_assert_num_queries(17):
+        response = client.get(_report_url(report))
+
+    page = response.content.decode()
+    assert 'role="img"' in page
+    assert "42 on 2025-04-01 (not on track); 43.5 on 2025-06-30 (on track)." in page
+    assert "February 2025:</strong>\n      met on Feb 4" in page
+    assert "no meeting recorded" in page  # January, May, June
+
+
+def test_a_report_goes_round_review_through_the_pages(
+    world: World, cohorts: dict[str, Cohort], django_capture_on_commit_callbacks
+) -> None:
+    engagement = in_step_four(world, cohorts["targeted"], level=2)
+    lead, reviewer = _client(world.lea_lead), _client(world.selpa_reviewer)
+    assert lead.get(reverse("progress_reports", args=[engagement.pk])).status_code == 200
+    report = _report(engagement)
+    outcome = Outcome.objects.get(strategy__engagement=engagement)
+    prefix = f"m-{outcome.pk}"
+
+    assert lead.post(_report_url(report), _form_data(report)).status_code == 302
+    report.refresh_from_db()
+    response = lead.post(
+        _measurement_url(report, outcome),
+        {f"{prefix}-version": str(report.version), f"{prefix}-value": "44",
+         f"{prefix}-measured_on": "2025-06-15", f"{prefix}-on_track": "yes"},
+    )  # fmt: skip
+    assert response.status_code == 302
+    submit_url = reverse("progress_report_submit", args=[engagement.pk, report.pk])
+    assert "Type your full name to confirm" in lead.get(submit_url).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = lead.post(submit_url, {"confirmation_name": "Casey Lead"})
+    submission = Submission.objects.get(step=4)
+    assert response["Location"] == reverse("submission_detail", args=[submission.pk])
+
+    page = reviewer.get(response["Location"]).content.decode()
+    assert "Progress report, Jan\u2013Jun 2025" in page
+    assert "44 on 2025-06-15, on track" in page
+    assert reviewer.post(
+        reverse("submission_comment", args=[submission.pk]),
+        {"version": "1", "activity_key": "progress_report", "anchor": f"outcome-{outcome.pk}",
+         "body": "Which students does the 44 count?"},
+    ).status_code == 302  # fmt: skip
+    reviewer.post(
+        reverse("submission_decide", args=[submission.pk]),
+        {"version": "1", "decision": "returned", "summary": "Say which students."},
+    )
+
+    page = lead.get(_report_url(report)).content.decode()
+    assert "Returned for revision" in page
+    assert "Which students does the 44 count?" in page
+    report.refresh_from_db()
+    lead.post(_report_url(report), _form_data(report, barriers="Grades 3-5, all schools."))
+    response = lead.post(submit_url, {"confirmation_name": "Casey Lead"})
+    assert response.status_code == 302
+    page = reviewer.get(reverse("submission_detail", args=[submission.pk])).content.decode()
+    assert "Changed" in page
+    reviewer.post(
+        reverse("submission_decide", args=[submission.pk]),
+        {"version": "2", "decision": "approved", "summary": ""},
+    )
+
+    submission.refresh_from_db()
+    assert (submission.state, submission.current_version) == ("approved", 2)
+    page = lead.get(_report_url(report)).content.decode()
+    assert "is approved: it cannot be changed now" in page
+    assert 'id="report-form"' in page
+    assert "Save draft" not in page
+    assert lead.post(_report_url(report), _form_data(report)).status_code == 400
+
+
+def test_meetings_are_recorded_changed_and_removed_on_the_step_4_page(
+    world: World, engagement: Engagement
+) -> None:
+    client = _client(world.lea_member)
+    add_url = reverse("team_meeting_add", args=[engagement.pk])
+
+    bad = client.post(add_url, {"met_on": "2025-01-14", "attendees": ""})
+    future = client.post(
+        add_url, {"met_on": str(timezone.localdate().replace(year=2099)), "attendees": "Casey"}
+    )
+    assert (bad.status_code, future.status_code) == (400, 400)
+    assert "this date is still to come" in future.content.decode()
+    assert (
+        client.post(add_url, {"met_on": "2025-01-14", "attendees": "Casey Lead"}).status_code == 302
+    )
+    meeting = TeamMeeting.objects.get()
+    edit_url = reverse("team_meeting_edit", args=[engagement.pk, meeting.pk])
+    assert client.get(edit_url).status_code == 200
+    response = client.post(
+        edit_url, {"version": "1", "met_on": "2025-01-15", "attendees": "Casey Lead\nSam Member"}
+    )
+    assert response.status_code == 302
+    stale = client.post(edit_url, {"version": "1", "met_on": "2025-01-16", "attendees": "x"})
+    assert stale.status_code == 400
+    remove_url = reverse("team_meeting_remove", args=[engagement.pk, meeting.pk])
+    client.post(remove_url, {"version": "2"})
+
+    assert not TeamMeeting.objects.exists()
+
+
+def test_a_measured_value_is_removed_and_a_stale_page_is_told(
+    world: World, engagement: Engagement
+) -> None:
+    report = fill_report(world, _report(engagement))
+    measurement = OutcomeMeasurement.objects.get()
+    outcome = measurement.outcome
+    client = _client(world.lea_member)
+    remove_url = reverse(
+        "progress_measurement_remove", args=[engagement.pk, report.pk, measurement.pk]
+    )
+    prefix = f"m-{outcome.pk}"
+
+    stale_add = client.post(
+        _measurement_url(report, outcome),
+        {f"{prefix}-version": "1", f"{prefix}-value": "44", f"{prefix}-measured_on": "2025-05-01"},
+    )
+    garbage = client.post(remove_url, {"version": "not a number"}, follow=True)
+    removed = client.post(remove_url, {"version": str(report.version)}, follow=True)
+
+    assert stale_add.status_code == 409
+    assert "saved this report while you were editing it" in stale_add.content.decode()
+    assert 'value="44"' in stale_add.content.decode()
+    assert "saved this report while you were editing it" in garbage.content.decode()
+    assert "Measured value removed." in removed.content.decode()
+    assert not OutcomeMeasurement.objects.exists()
+
+
+def test_a_submit_refused_by_the_service_says_why(world: World, engagement: Engagement) -> None:
+    report = fill_report(world, _report(engagement))
+    submit_url = reverse("progress_report_submit", args=[engagement.pk, report.pk])
+    client = _client(world.lea_lead)
+
+    blank = client.post(submit_url, {"confirmation_name": "  "})
+    # Someone empties a narrative in another tab after the page showed "ready".
+    ProgressReport.objects.filter(pk=report.pk).update(barriers="")
+    refused = client.post(submit_url, {"confirmation_name": "Casey Lead"})
+
+    assert blank.status_code == 400
+    assert refused.status_code == 400
+    assert "Barriers: write it (or say there is nothing to report)." in refused.content.decode()
+    assert not Submission.objects.filter(step=4).exists()
+
+
+def test_a_meeting_of_a_submitted_report_cannot_be_removed(
+    world: World, engagement: Engagement
+) -> None:
+    meeting = services.team_meeting_add(
+        actor=world.lea_lead, engagement=engagement, met_on=date(2025, 3, 3), attendees="Casey"
+    )
+    services.progress_report_submit(
+        actor=world.lea_lead, report=fill_report(world, _report(engagement)),
+        confirmation_name="Casey Lead",
+    )  # fmt: skip
+
+    response = _client(world.lea_lead).post(
+        reverse("team_meeting_remove", args=[engagement.pk, meeting.pk]),
+        {"version": "1"},
+        follow=True,
+    )
+
+    assert "which is submitted: ask your reviewer to return it" in response.content.decode()
+    assert TeamMeeting.objects.filter(pk=meeting.pk).exists()
+    page = _client(world.cde_consultant).get(_report_url(_report(engagement))).content.decode()
+    assert "Save draft" not in page
+    assert "Add a measured value" not in page

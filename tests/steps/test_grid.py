@@ -1,0 +1,441 @@
+"""The status grid: LEAs down, activities across, a status in each cell; its filters, its
+CSV and Excel downloads, who holds each LEA's work, and a constant query count."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from cim.models import ActivityDefinition, Cohort, MonitoringYear
+from lea.models import Organization, Role, User
+
+# Services before the selectors: steps.submissions imported first runs into an import cycle.
+from steps import services  # isort: split
+
+from steps import queues
+from steps.models import Engagement, Review, Submission
+from steps.views import queues as views
+from tests.conftest import World
+from tests.lea import factories
+from tests.steps.engagements import start
+from tests.steps.test_queues import assign, decide, lead_of, submit_ppr, submit_step1
+
+pytestmark = pytest.mark.django_db
+
+TARGETED_KEYS = [
+    "team_creation",
+    "educational_partner_group",
+    "policies_procedures_review",
+    "parent_input",
+    "infrastructure_analysis",
+    "educational_benefit_review",
+    "data_drill_down",
+    "student_record_review",
+    "student_case_study",
+    "consolidation",
+    "prioritization",
+    "sig_dis_indicators",
+    "root_cause_analysis",
+    "initiative_inventory",
+    "theory_of_action",
+    "plan_for_improvement",
+    "monitoring_implementation",
+]
+
+
+@pytest.fixture
+def engaged(world: World, cohorts: dict[str, Cohort]) -> dict[str, Engagement]:
+    """Riverbend: Targeted L1, Step 1 submitted to the SELPA, the world's consultant.
+    Oak Hollow: Intensive L2, nothing submitted, no consultant. Harbor View (foreign SELPA,
+    region 11): Targeted L3, its PPR approved by another consultant."""
+    riverbend = start(world.lea, cohorts["targeted"], level=1)
+    oak = start(world.lea2, cohorts["intensive"], level=2)
+    harbor = start(world.foreign_lea, cohorts["targeted"], level=3)
+    other = factories.member(world.cde, Role.CDE_CONSULTANT, full_name="Other Consultant")
+    assign(world, world.cde_consultant, world.lea)
+    assign(world, other, world.foreign_lea)
+    submit_step1(world.lea_lead, riverbend)
+    decide(other, submit_ppr(world.foreign_lea_lead, harbor), Review.Decision.APPROVED)
+    return {"riverbend": riverbend, "oak": oak, "harbor": harbor}
+
+
+def _client(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _page(user: User, **params: str | int) -> str:
+    response = _client(user).get(reverse("status_grid"), params)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def _csv(user: User, **params: str | int) -> list[dict[str, str]]:
+    response = _client(user).get(reverse("status_grid_csv"), params)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    return list(csv.DictReader(io.StringIO(response.content.decode())))
+
+
+def _names(user: User, **params: str | int) -> list[str]:
+    return [row["lea_name"] for row in _csv(user, **params)]
+
+
+def _rows(user: User, **filters: Any) -> list[queues.GridRow]:
+    grid = queues.GridFilters(year=2024, **filters)
+    ids = list(queues.grid_engagements(user=user, filters=grid))
+    columns = queues.grid_columns(year=2024, tier=grid.tier)
+    return queues.grid_rows(user=user, ids=ids, columns=columns, year=2024)
+
+
+# --- Who sees what -------------------------------------------------------------------------
+
+
+def test_it_gives_cde_the_state(world: World, engaged: dict[str, Engagement]) -> None:
+    expected = ["Harbor View Unified", "Oak Hollow Elementary", "Riverbend Unified"]
+    assert _names(world.cde_admin) == expected
+    assert _names(world.cde_consultant) == expected
+    page = _page(world.cde_admin)
+    assert "CIM status grid 2024" in page
+    assert "3 LEAs in CIM" in page
+
+
+def test_it_gives_a_selpa_reviewer_its_leas(world: World, engaged: dict[str, Engagement]) -> None:
+    assert _names(world.selpa_reviewer) == ["Oak Hollow Elementary", "Riverbend Unified"]
+    page = _page(world.selpa_reviewer)
+    assert "Harbor View" not in page
+    assert "Other Consultant" not in page
+    # Its LEAs' consultants show in their rows; filtering by consultant is CDE's.
+    assert "Consultant: Morgan Consultant" in page
+    assert 'name="consultant"' not in page
+
+
+def test_it_checks_scope(world: World, engaged: dict[str, Engagement]) -> None:
+    assert _names(world.lea_lead) == ["Riverbend Unified"]
+    assert _names(world.foreign_selpa_reviewer) == ["Harbor View Unified"]
+    assert _csv(world.outsider) == []
+    page = _page(world.outsider)
+    assert "No LEA you can see has CIM work in 2024" in page
+    # A consultant's id from elsewhere is not a choice for a SELPA reviewer: ignored.
+    other = User.objects.get(full_name="Other Consultant")
+    assert _names(world.selpa_reviewer, selpa=world.foreign_selpa.pk, consultant=other.pk) == [
+        "Oak Hollow Elementary",
+        "Riverbend Unified",
+    ]
+    workbook = _xlsx(world.outsider)
+    assert list(workbook.active.iter_rows(values_only=True))[1:] == []
+
+
+def test_it_requires_login(world: World) -> None:
+    for name in ("status_grid", "status_grid_csv", "status_grid_xlsx"):
+        response = Client().get(reverse(name))
+        assert response.status_code == 302
+        assert "/login/" in response["Location"]
+
+
+def test_it_says_when_no_year_is_loaded(world: World) -> None:
+    assert "No monitoring year is loaded yet" in _page(world.cde_admin)
+    assert _csv(world.cde_admin) == []
+
+
+# --- Columns and cells ---------------------------------------------------------------------
+
+
+def test_it_merges_the_cohorts_activities_in_step_order(
+    world: World, engaged: dict[str, Engagement]
+) -> None:
+    columns = queues.grid_columns(year=2024)
+    assert [column.key for column in columns] == TARGETED_KEYS
+    assert [column.step for column in columns] == sorted(column.step for column in columns)
+    intensive = [column.key for column in queues.grid_columns(year=2024, tier="intensive")]
+    assert intensive == [
+        key
+        for key in TARGETED_KEYS
+        if key not in ("policies_procedures_review", "sig_dis_indicators")
+    ]
+
+
+def test_it_puts_an_activity_of_a_smaller_cohort_after_the_one_it_follows() -> None:
+    columns = [queues.Column("a", "A", 1), queues.Column("c", "C", 2)]
+    definitions = [_definition("a", 1), _definition("b", 1), _definition("d", 2)]
+    queues._merge(columns, definitions)
+    # "d" follows "b" there, so it opens Step 2, before the larger cohort's "c".
+    assert [column.key for column in columns] == ["a", "b", "d", "c"]
+    late = [queues.Column("x", "X", 2)]
+    queues._merge(late, [_definition("first", 1), _definition("z", 3)])
+    assert [column.key for column in late] == ["first", "x", "z"]
+
+
+def _definition(key: str, step: int) -> Any:
+    return ActivityDefinition(key=key, name=key.upper(), step=step)
+
+
+def test_it_shows_status_text_and_colour_in_each_cell(
+    world: World, engaged: dict[str, Engagement]
+) -> None:
+    rows = {row.lea_name: row for row in _rows(world.cde_admin)}
+    riverbend = dict(zip(TARGETED_KEYS, rows["Riverbend Unified"].cells, strict=True))
+    assert riverbend["team_creation"] == queues.Cell("Submitted", "table-info")
+    assert riverbend["educational_partner_group"] is queues.NOT_REQUIRED
+    assert riverbend["prioritization"] == queues.Cell("Not started", "")
+    oak = dict(zip(TARGETED_KEYS, rows["Oak Hollow Elementary"].cells, strict=True))
+    assert oak["policies_procedures_review"] is queues.NOT_REQUIRED
+    harbor = dict(zip(TARGETED_KEYS, rows["Harbor View Unified"].cells, strict=True))
+    assert harbor["policies_procedures_review"] == queues.Cell("Approved", "table-success")
+    page = _page(world.cde_admin)
+    assert '<td class="table-info">Submitted</td>' in page
+    assert '<td class="table-success">Approved</td>' in page
+    assert (
+        '<td><span aria-hidden="true">—</span><span class="visually-hidden">not required</span>'
+        in page
+    )
+    assert '<th scope="col"><span class="text-secondary">Step 1</span><br>CIM Team Creation' in page
+
+
+def test_it_shows_returned_in_progress_and_set_aside(
+    world: World, engaged: dict[str, Engagement]
+) -> None:
+    riverbend = engaged["riverbend"]
+    decide(world.selpa_reviewer, riverbend.submissions.get(), Review.Decision.RETURNED)
+    record = riverbend.records.get(definition__key="infrastructure_analysis")
+    services.record_set_aside(actor=world.lea_lead, record=record, expected_version=1)
+    record = riverbend.records.get(definition__key="consolidation")
+    services.record_save_answers(
+        actor=world.lea_lead, record=record, expected_version=1, answers={"x": "Started."}
+    )
+    cells = dict(zip(TARGETED_KEYS, _rows(world.cde_admin, lea_name="river")[0].cells, strict=True))
+    assert cells["team_creation"] == queues.Cell("Returned", "table-danger")
+    assert cells["infrastructure_analysis"] == queues.Cell("Set aside", "table-secondary")
+    assert cells["consolidation"] == queues.Cell("In progress", "table-warning")
+
+
+def test_it_says_who_holds_each_leas_work(world: World, engaged: dict[str, Engagement]) -> None:
+    rows = {row.lea_name: row for row in _rows(world.cde_admin)}
+    assert rows["Riverbend Unified"].holder == "Step 1: waiting on SELPA review, since today"
+    assert rows["Oak Hollow Elementary"].holder == "with the LEA (not submitted)"
+    assert rows["Harbor View Unified"].holder.startswith(
+        "Policies and Procedures Review (PPR) (Step 1): approved by CDE"
+    )
+    assert rows["Riverbend Unified"].consultants == "Morgan Consultant"
+    assert rows["Oak Hollow Elementary"].consultants == ""
+    page = _page(world.cde_admin)
+    assert "Step 1: waiting on SELPA review, since today" in page
+    assert "Consultant: Morgan Consultant" in page
+
+
+def test_it_names_the_work_waiting_longest(
+    world: World, engaged: dict[str, Engagement], cohorts: dict[str, Cohort]
+) -> None:
+    riverbend = engaged["riverbend"]
+    submit_ppr(world.lea_lead, riverbend)
+    assert _rows(world.cde_admin, lea_name="river")[0].holder.startswith("Step 1: waiting on")
+    decide(world.selpa_reviewer, riverbend.submissions.get(step=1, activity=None), "approved")
+    held = _rows(world.cde_admin, lea_name="river")[0].holder
+    assert held.startswith("Policies and Procedures Review (PPR) (Step 1): waiting on CDE")
+
+
+# --- Filters -------------------------------------------------------------------------------
+
+
+def test_it_filters_by_tier_level_region_selpa_and_name(
+    world: World, engaged: dict[str, Engagement]
+) -> None:
+    admin = world.cde_admin
+    assert _names(admin, tier="intensive") == ["Oak Hollow Elementary"]
+    assert _names(admin, level="3") == ["Harbor View Unified"]
+    assert _names(admin, region="11") == ["Harbor View Unified"]
+    assert _names(admin, selpa=world.selpa.pk) == ["Oak Hollow Elementary", "Riverbend Unified"]
+    assert _names(admin, lea="BEND") == ["Riverbend Unified"]
+    assert _names(admin, tier="targeted", level="1") == ["Riverbend Unified"]
+    header = next(
+        csv.reader(
+            io.StringIO(
+                _client(admin)
+                .get(reverse("status_grid_csv"), {"tier": "intensive"})
+                .content.decode()
+            )
+        )
+    )
+    assert "policies_procedures_review" not in header
+
+
+def test_it_filters_by_consultant_and_by_none(world: World, engaged: dict[str, Engagement]) -> None:
+    admin = world.cde_admin
+    assert _names(admin, consultant=str(world.cde_consultant.pk)) == ["Riverbend Unified"]
+    assert _names(admin, consultant=queues.NO_CONSULTANT) == ["Oak Hollow Elementary"]
+    page = _page(admin)
+    assert f'<option value="{world.cde_consultant.pk}">Morgan Consultant</option>' in page
+    assert '<option value="none">No consultant</option>' in page
+
+
+def test_it_counts_a_consultant_who_left_as_none(
+    world: World, engaged: dict[str, Engagement]
+) -> None:
+    world.cde_consultant.memberships.all().delete()
+    assert _names(world.cde_admin, consultant=queues.NO_CONSULTANT) == [
+        "Oak Hollow Elementary",
+        "Riverbend Unified",
+    ]
+
+
+def test_it_filters_by_year(world: World, engaged: dict[str, Engagement]) -> None:
+    MonitoringYear.objects.create(year=2023)
+    assert _names(world.cde_admin, year="2023") == []
+    assert "No LEA you can see matching these filters has CIM work in 2023" in _page(
+        world.cde_admin, year="2023"
+    )
+    assert len(_names(world.cde_admin, year="2024")) == 3
+
+
+def test_it_ignores_filters_it_does_not_understand(
+    world: World, engaged: dict[str, Engagement]
+) -> None:
+    bad = {"year": "1999", "tier": "universal", "level": "²", "region": "12", "selpa": "x"}
+    bad |= {"consultant": "999999", "lea": "a" * 101}
+    page = _page(world.cde_admin, **bad)
+    assert "Some filters were not understood" in page
+    assert "3 LEAs in CIM" in page
+    assert len(_names(world.cde_admin, **bad)) == 3
+
+
+def test_it_pages_leas(
+    world: World, engaged: dict[str, Engagement], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(views, "GRID_PAGE_SIZE", 2)
+    first = _page(world.cde_admin, tier="")
+    assert "Harbor View Unified" in first
+    assert "Riverbend Unified" not in first
+    assert "Page 1 of 2" in first
+    second = _page(world.cde_admin, page="2")
+    assert "Riverbend Unified" in second
+    assert "Harbor View Unified" not in second
+    # The downloads carry the filters, never the page.
+    assert 'href="/status/grid.csv?tier="' in first
+
+
+# --- Downloads -----------------------------------------------------------------------------
+
+
+def _xlsx(user: User, **params: str | int) -> Any:
+    response = _client(user).get(reverse("status_grid_xlsx"), params)
+    assert response.status_code == 200
+    assert response["Content-Type"] == views.XLSX
+    assert "cim-status-grid-" in response["Content-Disposition"]
+    return load_workbook(io.BytesIO(response.content))
+
+
+def test_it_downloads_csv(world: World, engaged: dict[str, Engagement]) -> None:
+    rows = {row["lea_name"]: row for row in _csv(world.cde_admin)}
+    riverbend = rows["Riverbend Unified"]
+    assert riverbend["cds_code"] == world.lea.code
+    assert riverbend["selpa"] == "North Valley SELPA"
+    assert (riverbend["tier"], riverbend["level"], riverbend["region"]) == ("Targeted", "1", "3")
+    assert riverbend["consultant"] == "Morgan Consultant"
+    assert riverbend["holder"] == "Step 1: waiting on SELPA review, since today"
+    assert riverbend["team_creation"] == "Submitted"
+    assert riverbend["educational_partner_group"] == queues.NOT_REQUIRED_MEANING
+    assert rows["Oak Hollow Elementary"]["policies_procedures_review"] == "not required"
+    assert list(riverbend) == [key for key, _ in queues.GRID_FIXED_COLUMNS] + TARGETED_KEYS
+
+
+def test_it_downloads_xlsx(world: World, engaged: dict[str, Engagement]) -> None:
+    sheet = _xlsx(world.cde_admin).active
+    assert sheet.title == "CIM status 2024"
+    values = list(sheet.iter_rows(values_only=True))
+    assert values[0][:8] == tuple(label for _, label in queues.GRID_FIXED_COLUMNS)
+    assert values[0][8] == "CIM Team Creation"
+    riverbend = next(row for row in values if row[1] == "Riverbend Unified")
+    assert riverbend[:8] == (
+        world.lea.code,
+        "Riverbend Unified",
+        "North Valley SELPA",
+        3,
+        "Targeted",
+        1,
+        "Morgan Consultant",
+        "Step 1: waiting on SELPA review, since today",
+    )
+    assert riverbend[8] == "Submitted"
+    assert len(values) == 4
+
+
+def test_it_keeps_formulas_out_of_the_downloads(
+    world: World, engaged: dict[str, Engagement]
+) -> None:
+    Organization.objects.filter(pk=world.lea.pk).update(name='=HYPERLINK("http://x","y")')
+    assert _names(world.cde_admin)[0] == '\'=HYPERLINK("http://x","y")'
+    sheet = _xlsx(world.cde_admin).active
+    cell = next(row[1] for row in sheet.iter_rows() if str(row[1].value).startswith("="))
+    assert cell.data_type == "s"
+    assert cell.value == '=HYPERLINK("http://x","y")'
+
+
+# --- Query count ---------------------------------------------------------------------------
+
+
+def _grow(world: World, cohorts: dict[str, Cohort], count: int) -> None:
+    """`count` more LEAs, alternately Targeted (Step 1 and the PPR submitted, a consultant)
+    and Intensive (nothing submitted, no consultant)."""
+    for n in range(count):
+        lea = factories.lea(selpa=world.selpa)
+        if n % 2:
+            start(lea, cohorts["intensive"], level=2)
+            continue
+        engagement = start(lea, cohorts["targeted"], level=1)
+        lead = lead_of(lea)
+        submit_step1(lead, engagement)
+        submit_ppr(lead, engagement)
+        assign(world, world.cde_consultant, lea)
+
+
+# Session, user, two permission reads, the filters' years, SELPAs and consultants, the
+# count, the page's ids, the catalog's columns, those LEAs' engagements, records,
+# submissions and consultants, the menu's "reviews anyone", and the session's save (3).
+# A download has no count and no menu.
+GRID_QUERIES = 18
+DOWNLOAD_QUERIES = 16
+
+
+@pytest.mark.parametrize("role", ["cde_admin", "selpa_reviewer"])
+def test_it_renders_in_constant_queries(
+    world: World,
+    cohorts: dict[str, Cohort],
+    django_assert_max_num_queries: Any,
+    role: str,
+) -> None:
+    client = _client(getattr(world, role))
+    filtered = {"tier": "targeted", "consultant": str(world.cde_consultant.pk), "lea": "LEA"}
+    for count in (3, 6):
+        _grow(world, cohorts, count)
+        with django_assert_max_num_queries(GRID_QUERIES):
+            page = client.get(reverse("status_grid")).content.decode()
+        with django_assert_max_num_queries(GRID_QUERIES):
+            client.get(reverse("status_grid"), filtered)
+        with django_assert_max_num_queries(DOWNLOAD_QUERIES):
+            client.get(reverse("status_grid_csv"))
+        with django_assert_max_num_queries(DOWNLOAD_QUERIES):
+            client.get(reverse("status_grid_xlsx"))
+    assert "9 LEAs in CIM" in page
+
+
+def test_it_names_the_latest_approval_when_nothing_waits() -> None:
+    rank = {"submitted": 0, "returned": 1, "approved": 2}
+    old, new = datetime(2024, 7, 1, tzinfo=UTC), datetime(2024, 8, 1, tzinfo=UTC)
+    first = Submission(step=1, state="approved", state_changed_at=old)
+    second = Submission(step=2, state="approved", state_changed_at=new)
+    waiting = Submission(step=2, state="submitted", state_changed_at=new)
+    assert queues._precedes(second, first, rank)
+    assert not queues._precedes(first, second, rank)
+    assert queues._precedes(waiting, first, rank)
+    # A state change with no time (never made by the services) never wins over one with.
+    undated = Submission(step=3, state="approved", state_changed_at=None)
+    assert not queues._precedes(undated, first, rank)
+    assert queues._precedes(first, undated, rank)

@@ -1,0 +1,433 @@
+"""The review queue: what waits for a SELPA reviewer, a CDE consultant and (unassigned) a
+CDE administrator; filters, sorting, who holds each item, and a constant query count."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from cim.models import ActivityDefinition, Cohort, MonitoringYear
+from lea.models import Organization, Role, User
+
+# Services before the selectors: steps.submissions imported first runs into an import cycle.
+from steps import services  # isort: split
+
+from steps import queues
+from steps.models import (
+    ActivityRecord,
+    DataSource,
+    Engagement,
+    Review,
+    Submission,
+    SubmissionState,
+    TeamMember,
+)
+from steps.services import part_data_sources, part_team
+from steps.submissions import holder
+from tests.conftest import World
+from tests.lea import factories
+from tests.steps.engagements import start
+
+pytestmark = pytest.mark.django_db
+
+# --- Building submissions through the services ----------------------------------------------
+
+
+def _record(engagement: Engagement, key: str) -> ActivityRecord:
+    return ActivityRecord.objects.select_related("definition", "engagement").get(
+        engagement=engagement, definition__key=key
+    )
+
+
+def _answer(lead: User, engagement: Engagement, key: str, answers: dict[str, Any]) -> None:
+    record = _record(engagement, key)
+    services.record_save_answers(
+        actor=lead, record=record, expected_version=record.version, answers=answers
+    )
+
+
+def _fill_team(lead: User, engagement: Engagement) -> None:
+    for number, role in enumerate(TeamMember.REQUIRED_ROLES):
+        record = _record(engagement, "team_creation")
+        part_team.team_member_add(
+            actor=lead,
+            record=record,
+            expected_version=record.version,
+            name=f"Person {number}",
+            title="Director",
+            role=role,
+            email="",
+            is_lead=number == 0,
+        )
+    _answer(lead, engagement, "team_creation", {"exception_explanation": "None needed."})
+
+
+def _fill_data_drill_down(lead: User, engagement: Engagement) -> None:
+    pairs = zip(
+        itertools.cycle(DataSource.Education),
+        itertools.cycle(DataSource.Kind),
+        DataSource.Area,
+        strict=False,
+    )
+    for education, kind, area in pairs:
+        record = _record(engagement, "data_drill_down")
+        part_data_sources.data_source_add(
+            actor=lead,
+            record=record,
+            expected_version=record.version,
+            name=f"{area.label} data",
+            education=education,
+            kind=kind,
+            area=area,
+            notes="",
+        )
+    answers = {
+        "idc_tool_used": True,
+        "alt_reports_generated": True,
+        "alt_reports_submitted_to": "SELPA",
+        "alt_reports_submission_date": "2024-07-01",
+        "alt_reports_submission_method": "Email",
+        "findings_summary": "Findings.",
+        "trends_summary": "Trends.",
+    }
+    _answer(lead, engagement, "data_drill_down", answers)
+
+
+def submit_step1(lead: User, engagement: Engagement) -> Submission:
+    """A Targeted Level 1 or 2 LEA's Step 1, filled and submitted: routed to its SELPA."""
+    _fill_team(lead, engagement)
+    _fill_data_drill_down(lead, engagement)
+    srr = {"findings_summary": "Findings.", "areas_of_concern": "Concerns."}
+    _answer(lead, engagement, "student_record_review", srr)
+    version = services.submission_submit(
+        actor=lead, engagement=engagement, step=1, confirmation_name="Casey Lead"
+    )
+    return version.submission
+
+
+def submit_ppr(lead: User, engagement: Engagement) -> Submission:
+    """A Targeted LEA's Policies and Procedures Review, approved on its own: routed to CDE."""
+    _answer(lead, engagement, "policies_procedures_review", {"summary": "Board policy adopted."})
+    record = _record(engagement, "policies_procedures_review")
+    version = services.submission_submit(
+        actor=lead,
+        engagement=engagement,
+        step=1,
+        confirmation_name="Casey Lead",
+        activity=record.definition,
+    )
+    return version.submission
+
+
+def decide(reviewer: User, submission: Submission, decision: str) -> None:
+    submission.refresh_from_db()
+    services.submission_decide(
+        actor=reviewer,
+        submission=submission,
+        version_number=submission.current_version,
+        decision=decision,
+        summary="Please add the trends." if decision == Review.Decision.RETURNED else "",
+    )
+
+
+def assign(world: World, consultant: User, *leas: Organization) -> None:
+    year = MonitoringYear.objects.get(year=2024)
+    services.consultant_assign(
+        actor=world.cde_admin, consultant=consultant, year=year, leas=list(leas)
+    )
+
+
+def lead_of(lea: Organization) -> User:
+    return factories.member(lea, Role.LEA_LEAD)
+
+
+# --- The world of this file ----------------------------------------------------------------
+
+
+@pytest.fixture
+def queued(world: World, cohorts: dict[str, Cohort]) -> dict[str, Submission]:
+    """Riverbend (Targeted L1): Step 1 to its SELPA, PPR to CDE (assigned to the world's
+    consultant). Oak Hollow (Targeted L3): PPR to CDE, no consultant. Harbor View (foreign
+    SELPA, Targeted L2): Step 1 to the foreign SELPA, PPR to CDE, assigned to another."""
+    targeted = cohorts["targeted"]
+    riverbend = start(world.lea, targeted, level=1)
+    oak = start(world.lea2, targeted, level=3)
+    harbor = start(world.foreign_lea, targeted, level=2)
+    other_consultant = factories.member(world.cde, Role.CDE_CONSULTANT, full_name="Other One")
+    assign(world, world.cde_consultant, world.lea)
+    assign(world, other_consultant, world.foreign_lea)
+    return {
+        "riverbend_step1": submit_step1(world.lea_lead, riverbend),
+        "riverbend_ppr": submit_ppr(world.lea_lead, riverbend),
+        "oak_ppr": submit_ppr(lead_of(world.lea2), oak),
+        "harbor_step1": submit_step1(world.foreign_lea_lead, harbor),
+        "harbor_ppr": submit_ppr(world.foreign_lea_lead, harbor),
+    }
+
+
+def _page(user: User, **params: str | int) -> str:
+    client = Client()
+    client.force_login(user)
+    response = client.get(reverse("review_queue"), params)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def _items(user: User, **filters: Any) -> list[queues.QueueItem]:
+    ids = list(queues.review_queue(user=user, filters=queues.QueueFilters(**filters)))
+    return queues.queue_items(user=user, ids=ids)
+
+
+def _queue(user: User, **filters: Any) -> list[Submission]:
+    return [item.submission for item in _items(user, **filters)]
+
+
+# --- Who sees what -------------------------------------------------------------------------
+
+
+def test_it_gives_a_selpa_reviewer_its_leas_work_routed_to_selpa(
+    world: World, queued: dict[str, Submission]
+) -> None:
+    assert _queue(world.selpa_reviewer) == [queued["riverbend_step1"]]
+    page = _page(world.selpa_reviewer)
+    assert "Riverbend Unified" in page
+    assert "Harbor View Unified" not in page
+    assert "Policies and Procedures" not in page
+    assert reverse("submission_detail", args=[queued["riverbend_step1"].pk]) in page
+
+
+def test_it_gives_a_consultant_the_work_of_their_leas_for_the_year(
+    world: World, queued: dict[str, Submission]
+) -> None:
+    assert _queue(world.cde_consultant) == [queued["riverbend_ppr"]]
+    page = _page(world.cde_consultant)
+    assert "Riverbend Unified" in page
+    assert "Oak Hollow Elementary" not in page
+    assert "Harbor View Unified" not in page
+
+
+def test_it_gives_a_cde_admin_the_unassigned_work(
+    world: World, queued: dict[str, Submission]
+) -> None:
+    assert _queue(world.cde_admin) == [queued["oak_ppr"]]
+    assert _queue(world.cde_admin, unassigned_only=True) == [queued["oak_ppr"]]
+    page = _page(world.cde_admin, queue="unassigned")
+    assert "Oak Hollow Elementary" in page
+    oak = queued["oak_ppr"]
+    oak.refresh_from_db()
+    assert f"{holder(oak)}, {queues.NO_CONSULTANT_NOTE}" in page
+    assert holder(oak).startswith("waiting on CDE review")
+
+
+def test_it_keeps_unassigned_work_in_sight_when_the_consultant_leaves(
+    world: World, queued: dict[str, Submission]
+) -> None:
+    world.cde_consultant.memberships.all().delete()
+    assert queued["riverbend_ppr"] in _queue(world.cde_admin)
+    assert _queue(world.cde_consultant) == []
+
+
+def test_it_drops_unassigned_work_once_a_consultant_is_assigned(
+    world: World, queued: dict[str, Submission]
+) -> None:
+    assign(world, world.cde_consultant, world.lea2)
+    assert _queue(world.cde_admin) == []
+    assert queued["oak_ppr"] in _queue(world.cde_consultant)
+
+
+def test_it_keeps_returned_unassigned_work_and_drops_approved(
+    world: World, queued: dict[str, Submission]
+) -> None:
+    decide(world.selpa_reviewer, queued["riverbend_step1"], Review.Decision.RETURNED)
+    assert _queue(world.selpa_reviewer) == []
+    assert _queue(world.selpa_reviewer, state=SubmissionState.RETURNED) == [
+        queued["riverbend_step1"]
+    ]
+    assert _queue(world.cde_admin, state=queues.ANY_STATE) == [queued["oak_ppr"]]
+
+
+def test_it_counts_only_the_year_of_the_assignment(
+    world: World, queued: dict[str, Submission]
+) -> None:
+    later = MonitoringYear.objects.create(year=2025)
+    other = factories.member(world.cde, Role.CDE_CONSULTANT)
+    services.consultant_assign(
+        actor=world.cde_admin, consultant=other, year=later, leas=[world.lea2]
+    )
+    assert _queue(other) == []
+    assert _queue(world.cde_admin) == [queued["oak_ppr"]]
+
+
+def test_it_tells_someone_without_a_review_role_why_the_queue_is_empty(
+    world: World, queued: dict[str, Submission]
+) -> None:
+    for person in (world.lea_lead, world.outsider):
+        page = _page(person)
+        assert "You have no review queue" in page
+        assert "Riverbend" not in page
+
+
+def test_it_tells_a_consultant_without_leas_why(world: World, cohorts: dict[str, Cohort]) -> None:
+    page = _page(world.cde_consultant)
+    assert "No LEA is assigned to you for review yet" in page
+
+
+def test_it_says_nothing_waits(world: World, queued: dict[str, Submission]) -> None:
+    decide(world.selpa_reviewer, queued["riverbend_step1"], Review.Decision.APPROVED)
+    assert "Nothing waits for your review" in _page(world.selpa_reviewer)
+    assert "Nothing in your queue matches" in _page(world.selpa_reviewer, step="2")
+    approved = _page(world.selpa_reviewer, state="approved")
+    assert "approved by SELPA today" in approved
+
+
+def test_it_checks_scope(world: World, queued: dict[str, Submission]) -> None:
+    for person in (world.outsider, world.foreign_lea_lead, world.lea_member):
+        assert _queue(person, state=queues.ANY_STATE) == []
+    foreign = _page(world.foreign_selpa_reviewer, state=queues.ANY_STATE)
+    assert "Harbor View Unified" in foreign
+    assert "Riverbend" not in foreign
+    assert "Oak Hollow" not in foreign
+
+
+def test_it_requires_login(world: World) -> None:
+    response = Client().get(reverse("review_queue"))
+    assert response.status_code == 302
+    assert "/login/" in response["Location"]
+
+
+# --- Filters and sorting -------------------------------------------------------------------
+
+
+@pytest.fixture
+def selpa_work(world: World, cohorts: dict[str, Cohort]) -> list[Submission]:
+    """Three Step 1 submissions in the world's SELPA, oldest first: Riverbend (L1),
+    Zephyr Charter (L2) and Aspen Union (L1)."""
+    targeted = cohorts["targeted"]
+    made = [submit_step1(world.lea_lead, start(world.lea, targeted, level=1))]
+    for name, level in (("Zephyr Charter", 2), ("Aspen Union", 1)):
+        lea = factories.lea(selpa=world.selpa, name=name)
+        made.append(submit_step1(lead_of(lea), start(lea, targeted, level=level)))
+    return made
+
+
+def test_it_sorts_by_waiting_since_then_lea_name(
+    world: World, selpa_work: list[Submission]
+) -> None:
+    riverbend, zephyr, aspen = selpa_work
+    assert _queue(world.selpa_reviewer) == [riverbend, zephyr, aspen]
+    assert _queue(world.selpa_reviewer, sort=queues.SORT_LEA) == [aspen, riverbend, zephyr]
+    page = _page(world.selpa_reviewer, sort="lea")
+    assert page.index("Aspen Union") < page.index("Riverbend Unified") < page.index("Zephyr")
+
+
+def test_it_sorts_by_due_date(
+    world: World, selpa_work: list[Submission], cohorts: dict[str, Cohort]
+) -> None:
+    riverbend, zephyr, aspen = selpa_work
+    # The PPR is due with Step 1 unless the catalog gives it a date of its own.
+    ActivityDefinition.objects.filter(key="policies_procedures_review").update(
+        due_date=date(2024, 6, 1)
+    )
+    lea = factories.lea(selpa=world.selpa, name="Birch Union")
+    ppr = submit_ppr(lead_of(lea), start(lea, cohorts["targeted"], level=1))
+    assign(world, world.cde_consultant, lea)
+    factories.membership(world.cde_consultant, world.selpa, Role.SELPA_REVIEWER)
+    assert _queue(world.cde_consultant) == [riverbend, zephyr, aspen, ppr]
+    by_due = _queue(world.cde_consultant, sort=queues.SORT_DUE)
+    assert by_due == [ppr, riverbend, zephyr, aspen]
+    assert [item.due for item in _items(world.cde_consultant, sort=queues.SORT_DUE)[:2]] == [
+        date(2024, 6, 1),
+        date(2024, 7, 10),
+    ]
+    page = _page(world.cde_consultant, sort="due")
+    assert page.index("Birch Union") < page.index("Riverbend Unified")
+    assert "overdue" in page
+
+
+def test_it_filters_by_level_step_and_name(world: World, selpa_work: list[Submission]) -> None:
+    _, zephyr, aspen = selpa_work
+    reviewer = world.selpa_reviewer
+    assert _queue(reviewer, level=2) == [zephyr]
+    assert _queue(reviewer, lea_name="asp") == [aspen]
+    assert _queue(reviewer, step=2) == []
+    page = _page(reviewer, level="1", lea="union")
+    assert "Aspen Union" in page
+    assert "Riverbend Unified" not in page
+    assert "Zephyr" not in page
+
+
+def test_it_ignores_filters_it_does_not_understand(
+    world: World, selpa_work: list[Submission]
+) -> None:
+    page = _page(world.selpa_reviewer, step="²", level="9", state="lost", sort="x", lea="a\x00")
+    assert "Some filters were not understood" in page
+    assert 'aria-invalid="true"' in page
+    assert 'aria-describedby="id_step-error"' in page
+    assert 'id="id_step-error"' in page
+    for name in ("Riverbend Unified", "Zephyr Charter", "Aspen Union"):
+        assert name in page
+
+
+def test_it_says_who_holds_each_item_and_for_how_long(
+    world: World, selpa_work: list[Submission]
+) -> None:
+    riverbend = _queue(world.selpa_reviewer)[0]
+    assert riverbend.state_changed_at is not None
+    later = riverbend.state_changed_at + timedelta(days=6, hours=1)
+    item = queues.queue_items(user=world.selpa_reviewer, ids=[riverbend.pk], now=later)[0]
+    assert item.holder == "waiting on SELPA review, 6 days"
+    assert item.holder == holder(riverbend, now=later)
+    assert (item.lea_name, item.what, item.tier, item.level) == (
+        "Riverbend Unified",
+        "Step 1",
+        "Targeted",
+        1,
+    )
+    assert item.selpa_name == "North Valley SELPA"
+
+
+# --- Query count ---------------------------------------------------------------------------
+
+
+def _grow(world: World, cohorts: dict[str, Cohort], count: int) -> None:
+    """`count` more LEAs in the world's SELPA, each with Step 1 at the SELPA and its PPR
+    at CDE; every other one assigned to the world's consultant, the rest unassigned."""
+    for n in range(count):
+        lea = factories.lea(selpa=world.selpa)
+        engagement = start(lea, cohorts["targeted"], level=1)
+        lead = lead_of(lea)
+        submit_step1(lead, engagement)
+        submit_ppr(lead, engagement)
+        if n % 2:
+            assign(world, world.cde_consultant, lea)
+
+
+# Session, user, two permission reads, the count, the page's ids, their rows, their LEAs'
+# consultants, the menu's "reviews anyone", the session's save (3).
+QUEUE_QUERIES = 13
+
+
+@pytest.mark.parametrize(
+    ("role", "items"), [("selpa_reviewer", 6), ("cde_admin", 3), ("cde_consultant", 3)]
+)
+def test_it_renders_a_page_in_constant_queries(
+    world: World,
+    cohorts: dict[str, Cohort],
+    django_assert_max_num_queries: Any,
+    role: str,
+    items: int,
+) -> None:
+    client = Client()
+    client.force_login(getattr(world, role))
+    _grow(world, cohorts, 2)
+    with django_assert_max_num_queries(QUEUE_QUERIES):
+        assert client.get(reverse("review_queue"), {"state": "any"}).status_code == 200
+    _grow(world, cohorts, 4)
+    with django_assert_max_num_queries(QUEUE_QUERIES):
+        response = client.get(reverse("review_queue"), {"state": "any", "sort": "due"})
+    assert f"{items} items" in response.content.decode()
