@@ -4,6 +4,7 @@ the file while the page shows progress."""
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from steps.models import Engagement
 from tests.browser.conftest import log_in, serious_accessibility_violations
@@ -42,20 +43,20 @@ def test_it_checks_and_applies_an_adl_file_through_the_worker(
     page.get_by_role("button", name="Check the file").click()
 
     page.get_by_role("heading", name="What loading this file will do").wait_for(timeout=60_000)
-    assert page.get_by_role("rowheader", name="Seaside Unified").is_visible()
+    expect(page.get_by_role("rowheader", name="Seaside Unified")).to_be_visible()
     assert serious_accessibility_violations(page) == []
     assert not Engagement.objects.exists()
 
     page.get_by_role("button", name="Apply this file").click()
     page.get_by_role("heading", name="What the load did").wait_for(timeout=60_000)
-    assert page.get_by_text("Status: Applied").is_visible()
+    expect(page.get_by_text("Status: Applied")).to_be_visible()
     assert sorted(Engagement.objects.values_list("lea__name", flat=True)) == [
         "Dune Valley Elementary",
         "Seaside Unified",
     ]
 
     page.get_by_role("link", name="Back to ADL uploads").click()
-    assert page.get_by_role("rowheader", name="adl-2024.csv").is_visible()
+    expect(page.get_by_role("rowheader", name="adl-2024.csv")).to_be_visible()
 
 
 def test_it_shows_every_error_of_a_bad_file(
@@ -80,5 +81,5 @@ def test_it_shows_every_error_of_a_bad_file(
     errors = page.locator(".adl-errors li").all_inner_texts()
     assert any(text.startswith("row 2, cds_code:") for text in errors)
     assert any(text.startswith("row 3, tier:") for text in errors)
-    assert page.get_by_role("link", name="Download the errors as CSV").is_visible()
+    expect(page.get_by_role("link", name="Download the errors as CSV")).to_be_visible()
     assert serious_accessibility_violations(page) == []

@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 from django.core import mail
+from playwright.sync_api import expect
 
 from tests.browser.conftest import log_in, serious_accessibility_violations
 from tests.conftest import World
@@ -28,7 +29,7 @@ def test_it_explains_a_wrong_password(page: Any, browser_world: World) -> None:
     page.get_by_label("Email address").fill(browser_world.lea_lead.email)
     page.get_by_label("Password").fill("not the password")
     page.get_by_role("button", name="Log in").click()
-    assert page.get_by_text("do not match an account").is_visible()
+    expect(page.get_by_text("do not match an account")).to_be_visible()
     assert serious_accessibility_violations(page) == []
 
 
@@ -47,7 +48,7 @@ def test_it_shows_each_role_an_accessible_home_page(
     page: Any, browser_world: World, role: str, expected: str
 ) -> None:
     log_in(page, getattr(browser_world, role).email)
-    assert page.get_by_text(expected).first.is_visible()
+    expect(page.get_by_text(expected).first).to_be_visible()
     assert page.locator("h1").count() == 1
     assert serious_accessibility_violations(page) == []
 
@@ -71,12 +72,12 @@ def test_it_lets_the_lead_invite_and_remove_members(page: Any, browser_world: Wo
     page.get_by_label("Full name").fill("Nia Teammate")
     page.get_by_label("Role").select_option(label="LEA CIM team member")
     page.get_by_role("button", name="Send invitation").click()
-    assert page.get_by_text("Invitation sent to new.teammate@example.org").is_visible()
-    assert page.get_by_role("rowheader", name="new.teammate@example.org").is_visible()
+    expect(page.get_by_text("Invitation sent to new.teammate@example.org")).to_be_visible()
+    expect(page.get_by_role("rowheader", name="new.teammate@example.org")).to_be_visible()
     assert mail.outbox[-1].to == ["new.teammate@example.org"]
 
     page.get_by_role("button", name=re.compile("Remove Sam Member")).click()
-    assert page.get_by_text("Sam Member no longer has the role").is_visible()
+    expect(page.get_by_text("Sam Member no longer has the role")).to_be_visible()
     assert serious_accessibility_violations(page) == []
 
 
@@ -85,7 +86,7 @@ def test_it_shows_form_errors_accessibly(page: Any, browser_world: World) -> Non
     page.goto(f"/organizations/{browser_world.lea.pk}/members/")
     page.get_by_label("Email address").fill("not-an-email")
     page.get_by_role("button", name="Send invitation").click()
-    assert page.get_by_text("Enter a valid email address").is_visible()
+    expect(page.get_by_text("Enter a valid email address")).to_be_visible()
     assert serious_accessibility_violations(page) == []
 
 
@@ -101,7 +102,7 @@ def test_it_warns_before_the_idle_timeout_and_lets_the_user_stay(
     dialog.get_by_role("button", name="Stay signed in").click()
     dialog.wait_for(state="hidden")
     page.reload()
-    assert page.get_by_text("Welcome, Sam Member").is_visible()
+    expect(page.get_by_text("Welcome, Sam Member")).to_be_visible()
 
 
 def test_it_signs_out_an_idle_user_with_an_explanation(
@@ -111,5 +112,5 @@ def test_it_signs_out_an_idle_user_with_an_explanation(
     settings.SESSION_WARNING_SECONDS = 2
     log_in(page, browser_world.lea_member.email)
     page.wait_for_url("**/login/**", timeout=10_000)
-    assert page.get_by_text("signed out after").is_visible()
-    assert page.get_by_role("heading", name="Log in to CIM Portal").is_visible()
+    expect(page.get_by_text("signed out after")).to_be_visible()
+    expect(page.get_by_role("heading", name="Log in to CIM Portal")).to_be_visible()

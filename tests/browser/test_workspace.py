@@ -4,6 +4,7 @@ only, and every form page passes axe: empty, filled and with errors."""
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from steps.models import ActivityRecord, Engagement
 from tests.browser.conftest import log_in, serious_accessibility_violations
@@ -45,7 +46,7 @@ def test_it_fills_a_step_1_activity_with_the_keyboard(
 ) -> None:
     log_in(page, browser_world.lea_lead.email)
     page.goto(f"/engagements/{engagement.pk}/")
-    assert page.get_by_role("heading", name="Step 1: Gather and inquire").is_visible()
+    expect(page.get_by_role("heading", name="Step 1: Gather and inquire")).to_be_visible()
     assert serious_accessibility_violations(page) == []
 
     _open(page, engagement, "parent_input")
