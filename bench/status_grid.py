@@ -10,8 +10,10 @@ SELPA reviewer's), the queues and the CSV download, each fetched in turn with th
 page so that both see the same load on a shared machine. Prints median ms, the login
 page's, the ratio and the queries (BEGIN/COMMIT not counted). The goal for a grid page is
 within 4 times the login page, with a query count that does not grow with the number of
-LEAs; the cheapest signed-in page is printed too, since every signed-in page pays for the
-session, the user, the permissions and the session's save before any of its own work.
+LEAs. A grid page is cached until audited data changes, so each is timed twice: the first
+view after a change (built from the database) and a view of the page already built. The
+cheapest signed-in page is printed too, since every signed-in page pays for the session,
+the user, the permissions and the session's save before any of its own work.
 """
 
 import logging
@@ -57,13 +59,19 @@ def queries_of(fetch: Callable[[], Any]) -> int:
     return queries
 
 
-def measure(fetch: Callable[[], Any], baseline: Callable[[], Any]) -> tuple[float, float]:
+def measure(
+    fetch: Callable[[], Any],
+    baseline: Callable[[], Any],
+    before: Callable[[], Any] = lambda: None,
+) -> tuple[float, float]:
     """Median milliseconds of the page and of the baseline page over RUNS, fetched in
-    turn, so both see the same load on a shared machine."""
+    turn, so both see the same load on a shared machine. `before` runs, untimed, before
+    each fetch of the page."""
     fetch()
     baseline()  # warm caches and connections
     times: dict[Callable[[], Any], list[float]] = {fetch: [], baseline: []}
     for _ in range(RUNS):
+        before()
         for each in (fetch, baseline):
             start = time.perf_counter()
             each()
@@ -193,17 +201,22 @@ PAGES = (  # (who, path, whether the 4x goal applies)
 
 
 def time_pages(people: dict[str, User]) -> None:
+    from lea import data_version
+
     anonymous = Client()
 
     def login_page() -> Any:
         return anonymous.get("/login/")
 
-    print(f"{'page':<52}{'median ms':>10}{'login ms':>10}{'x login':>9}{'queries':>9}")
+    print(f"{'page':<60}{'median ms':>10}{'login ms':>10}{'x login':>9}{'queries':>9}")
 
-    def line(label: str, fetch: Callable[[], Any]) -> float:
-        ms, baseline = measure(fetch, login_page)
+    def line(
+        label: str, fetch: Callable[[], Any], before: Callable[[], Any] = lambda: None
+    ) -> float:
+        ms, baseline = measure(fetch, login_page, before)
         ratio = ms / baseline
-        print(f"{label:<52}{ms:>10.1f}{baseline:>10.1f}{ratio:>9.1f}{queries_of(fetch):>9}")
+        before()
+        print(f"{label:<60}{ms:>10.1f}{baseline:>10.1f}{ratio:>9.1f}{queries_of(fetch):>9}")
         return ratio
 
     # A second reference: the cheapest page a signed-in person gets (session, user,
@@ -213,14 +226,25 @@ def time_pages(people: dict[str, User]) -> None:
     floor = line(
         "admin /password/change/ (signed-in floor)", lambda: signed_in.get("/password/change/")
     )
-    worst = 0.0
+    worst = worst_first = 0.0
     for role, path, is_grid in PAGES:
         client = Client()
         client.force_login(people[role])
-        ratio = line(f"{role} {path}", lambda client=client, path=path: client.get(path))  # type: ignore[misc]
-        worst = max(worst, ratio) if is_grid else worst
+
+        def fetch(client: Client = client, path: str = path) -> Any:
+            return client.get(path)
+
+        if is_grid:
+            # A grid page is cached until audited data changes: time the first view after
+            # a change (anywhere in the state) and a view of a page already built.
+            first = line(f"{role} {path}, after a change", fetch, before=data_version.changed)
+            worst_first = max(worst_first, first)
+            worst = max(worst, line(f"{role} {path}, again", fetch))
+        else:
+            line(f"{role} {path}", fetch)
     verdict = "within" if worst <= GOAL else "OVER"
     print(f"slowest grid page: {worst:.1f}x the login page ({verdict} the goal of {GOAL:.0f}x)")
+    print(f"slowest first view of a grid page after a change: {worst_first:.1f}x the login page")
     print(f"the signed-in floor alone: {floor:.1f}x the login page")
 
 

@@ -22,8 +22,8 @@ from cim.models import (
     ReportingPeriod,
     StepwellBox,
 )
-from lea.models import AuditEvent, Organization, User
-from lea.services import audit, audit_event
+from lea.models import Organization, User
+from lea.services import audit, audit_event, audit_many
 
 CATALOG_DIR = Path(__file__).resolve().parent / "catalog"
 CATALOG_MISSING = "There is no catalog file for {year}: expected {path}."
@@ -274,7 +274,7 @@ def determinations_create(
             for indicator in facts.unmet
         ]
     )
-    AuditEvent.objects.bulk_create(
+    audit_many(
         [
             audit_event(
                 actor=actor, verb="determination.create", target=determination,

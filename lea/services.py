@@ -16,6 +16,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from guardian.shortcuts import remove_perm
 
+from lea import data_version
 from lea.models import (
     ROLES_BY_KIND,
     AuditEvent,
@@ -96,7 +97,14 @@ def audit(
         actor=actor, verb=verb, target=target, organization=organization, changes=changes
     )
     event.save()
+    data_version.changed()
     return event
+
+
+def audit_many(events: list[AuditEvent]) -> None:
+    """Record many events from `audit_event` in one insert, inside the change's transaction."""
+    AuditEvent.objects.bulk_create(events)
+    data_version.changed()
 
 
 def audit_event(
@@ -107,7 +115,7 @@ def audit_event(
     organization: Organization | None = None,
     changes: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """An unsaved event, for services that write many at once with `bulk_create`."""
+    """An unsaved event, for services that write many at once with `audit_many`."""
     event = AuditEvent(
         actor=actor,
         verb=verb,
@@ -225,7 +233,7 @@ def organizations_create(*, actor: User | None, organizations: list[Organization
         )
     Organization.objects.bulk_create(organizations)
     organizations_grant_access(organizations=organizations)
-    AuditEvent.objects.bulk_create(
+    audit_many(
         [
             audit_event(
                 actor=actor, verb="organization.create", target=organization,
@@ -387,7 +395,7 @@ def invitations_create(*, actor: User | None, invites: list[Invite]) -> list[Inv
     Invitation.objects.filter(pk__in=replaced).update(revoked_at=timezone.now())
     invitations = [_new_invitation(invite, actor=actor) for invite in invites]
     Invitation.objects.bulk_create(invitations)
-    AuditEvent.objects.bulk_create(
+    audit_many(
         [
             audit_event(
                 actor=actor, verb="invitation.create", target=invitation,

@@ -35,8 +35,8 @@ from django.utils import timezone
 
 from cim.models import ReportingPeriod
 from lea import access
-from lea.models import AuditEvent, User
-from lea.services import audit, audit_event
+from lea.models import User
+from lea.services import audit, audit_event, audit_many
 from reports.models import ActivityProgress, OutcomeMeasurement, ProgressReport, TeamMeeting
 from reports.progress import (
     CLOSED_STATES,
@@ -164,7 +164,7 @@ def _open(engagement_ids: list[int] | None, today: date) -> int:
         opened[report.engagement_id].append(report.period.label)
     if opened:
         engagements = Engagement.objects.filter(pk__in=opened).select_related("lea", "cohort")
-        AuditEvent.objects.bulk_create(
+        audit_many(
             [
                 audit_event(
                     actor=None,

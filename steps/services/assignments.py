@@ -7,8 +7,8 @@ from django.db import transaction
 
 from cim.models import MonitoringYear
 from lea import access
-from lea.models import AuditEvent, Organization, User
-from lea.services import audit, audit_event
+from lea.models import Organization, User
+from lea.services import audit, audit_event, audit_many
 from steps.models import ConsultantAssignment, Engagement
 
 NOT_A_CONSULTANT = "{name} is not a CDE consultant: only consultants review LEAs."
@@ -42,7 +42,7 @@ def consultant_assign(
         ignore_conflicts=True,
     )
     # One insert for the audit rows too: a region can bring a hundred LEAs at once.
-    AuditEvent.objects.bulk_create(
+    audit_many(
         [
             audit_event(
                 actor=actor,

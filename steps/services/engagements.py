@@ -11,7 +11,7 @@ from django.utils import timezone
 from cim.models import Cohort, Determination
 from cim.resolver import ResolvedActivity
 from lea import services as lea_services
-from lea.models import AuditEvent, Organization, User
+from lea.models import Organization, User
 from steps.models import ActivityRecord, Engagement
 
 RECORD_FIELDS = ("requirement", "requirement_reason", "assistance", "approver", "due_date")
@@ -81,7 +81,7 @@ def engagements_start(*, actor: User | None, starts: list[EngagementStart]) -> l
             for activity in start.activities
         ]
     )
-    AuditEvent.objects.bulk_create(
+    lea_services.audit_many(
         [
             lea_services.audit_event(
                 actor=actor,

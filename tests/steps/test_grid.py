@@ -5,12 +5,17 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime
+import re
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from unittest import mock
 
 import pytest
+from django.core.cache import cache
+from django.db import transaction
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from cim.models import ActivityDefinition, Cohort, MonitoringYear
@@ -439,3 +444,77 @@ def test_it_names_the_latest_approval_when_nothing_waits() -> None:
     undated = Submission(step=3, state="approved", state_changed_at=None)
     assert not queues._precedes(undated, first, rank)
     assert queues._precedes(first, undated, rank)
+
+
+# --- A page already built ------------------------------------------------------------------
+
+# The session, the user, the permissions (2) and the menu's "reviews anyone".
+CACHED_GRID_QUERIES = 5
+
+
+def test_it_serves_a_page_already_built_without_reading_the_state_again(
+    world: World, engaged: dict[str, Engagement], django_assert_max_num_queries: Any
+) -> None:
+    client = _client(world.cde_admin)
+    first = client.get(reverse("status_grid"), {"tier": "targeted"}).content.decode()
+    with django_assert_max_num_queries(CACHED_GRID_QUERIES):
+        again = client.get(reverse("status_grid"), {"tier": "targeted"}).content.decode()
+    assert _without_csrf(again) == _without_csrf(first)
+    assert "2 LEAs in CIM" in again
+
+
+def test_it_shows_a_change_on_the_next_view(world: World, engaged: dict[str, Engagement]) -> None:
+    client = _client(world.cde_admin)
+    assert "Step 1: waiting on SELPA review" in client.get(reverse("status_grid")).content.decode()
+    decide(world.selpa_reviewer, engaged["riverbend"].submissions.get(), Review.Decision.RETURNED)
+    page = client.get(reverse("status_grid")).content.decode()
+    assert "Step 1: waiting on SELPA review" not in page
+    assert '<td class="table-danger">Returned</td>' in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_shows_a_committed_change_to_a_page_built_before_the_commit(
+    world: World, engaged: dict[str, Engagement]
+) -> None:
+    """A page built while another request's change is not yet committed is retired when
+    that change commits."""
+    client = _client(world.cde_admin)
+    with transaction.atomic():
+        decide(
+            world.selpa_reviewer, engaged["riverbend"].submissions.get(), Review.Decision.APPROVED
+        )
+        # What another connection would build now: the state before the commit, under
+        # the token the decision set.
+        key = views._grid_cache_key(client.get(reverse("status_grid")).wsgi_request)
+        cache.set(key, "the grid before the decision")
+    page = client.get(reverse("status_grid")).content.decode()
+    assert "the grid before the decision" not in page
+    assert "Step 1: approved by SELPA today" in page
+
+
+def test_it_counts_days_from_the_day_it_is_viewed(
+    world: World, engaged: dict[str, Engagement]
+) -> None:
+    client = _client(world.cde_admin)
+    assert (
+        "waiting on SELPA review, since today"
+        in client.get(reverse("status_grid")).content.decode()
+    )
+    tomorrow = timezone.now() + timedelta(days=1)
+    with mock.patch("django.utils.timezone.now", return_value=tomorrow):
+        client.force_login(world.cde_admin)  # the idle timeout ended yesterday's session
+        page = client.get(reverse("status_grid")).content.decode()
+    assert "waiting on SELPA review, 1 day" in page
+
+
+def test_it_never_shows_one_persons_page_to_another(
+    world: World, engaged: dict[str, Engagement]
+) -> None:
+    assert "Harbor View Unified" in _page(world.foreign_selpa_reviewer)
+    page = _page(world.selpa_reviewer)
+    assert "Harbor View Unified" not in page
+    assert "Riverbend Unified" in page
+
+
+def _without_csrf(page: str) -> str:
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", page)

@@ -1,0 +1,41 @@
+"""A token that changes whenever audited data changes, for caches of pages built from it.
+
+Every write of the portal leaves an AuditEvent (lea.services.audit and audit_many), and
+those two functions call `changed()`: so a page cached under the current token is never
+older than the last audited change. A fresh random token, not a counter, so two writers
+that change it at once can never both land on the same value.
+
+The token changes twice per write: at once, so the writing transaction (and a test inside
+one) reads its own change; and again once the transaction commits, since a reader in
+between may have cached the data as it was before the commit under the first token.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.core.cache import cache
+from django.db import transaction
+
+KEY = "audited-data-version"
+
+
+def current() -> str:
+    """The token now; a new one if the cache has none (evicted, or a fresh cache)."""
+    token = cache.get(KEY)
+    if token is None:
+        token = _fresh()
+        # add, not set: two readers of an empty cache agree on the first one written.
+        if not cache.add(KEY, token, timeout=None):
+            token = cache.get(KEY) or token
+    return str(token)
+
+
+def changed() -> None:
+    """Call inside the transaction of a write: retires every cached page."""
+    cache.set(KEY, _fresh(), timeout=None)
+    transaction.on_commit(lambda: cache.set(KEY, _fresh(), timeout=None), robust=True)
+
+
+def _fresh() -> str:
+    return secrets.token_hex(8)
