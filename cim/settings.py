@@ -143,6 +143,8 @@ else:
             "LOCATION": str(VAR_DIR / "cache"),
         }
     }
+# Separates processes that share one cache server but not one database (the test runs).
+CACHES["default"]["KEY_PREFIX"] = env.str("CACHE_KEY_PREFIX", default="")
 
 # https://docs.celeryq.dev/en/stable/userguide/configuration.html
 CELERY_BROKER_DIR = Path(env.str("CELERY_BROKER_DIR", default=str(VAR_DIR / "celery")))

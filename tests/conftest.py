@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -101,10 +102,13 @@ def _test_settings(settings: Any) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Under pytest-xdist each worker process has its own test database (pytest-django
-    suffixes its name) but shares the cache server: give each its own cache keys."""
-    worker = os.environ.get("PYTEST_XDIST_WORKER")
-    if worker:
-        from django.conf import settings
+    """Each test run, and under pytest-xdist each worker process, has its own test
+    database (pytest-django suffixes its name) but shares the cache server: give each its
+    own cache keys, so a page cached by an earlier run (whose ids this run reuses) is never
+    served. Set in the environment too, for the Celery workers the integration tests
+    start."""
+    from django.conf import settings
 
-        settings.CACHES["default"]["KEY_PREFIX"] = worker
+    prefix = f"test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{uuid.uuid4().hex[:8]}"
+    os.environ["CACHE_KEY_PREFIX"] = prefix
+    settings.CACHES["default"]["KEY_PREFIX"] = prefix

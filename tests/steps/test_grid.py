@@ -472,7 +472,7 @@ def test_it_shows_a_change_on_the_next_view(world: World, engaged: dict[str, Eng
     assert '<td class="table-danger">Returned</td>' in page
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_it_shows_a_committed_change_to_a_page_built_before_the_commit(
     world: World, engaged: dict[str, Engagement]
 ) -> None:
