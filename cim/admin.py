@@ -6,8 +6,10 @@ show and filter on it so the administrator can work through them and clear the f
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
-from django.db.models import Model
+from django.db.models import Model, QuerySet
 from django.forms import BaseInlineFormSet, ModelForm
 from django.http import HttpRequest
 
@@ -44,6 +46,11 @@ class AuditedAdmin(admin.ModelAdmin):
     def delete_model(self, request: HttpRequest, obj: Model) -> None:
         self._audit(request, obj, "delete", [])
         super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        """The list's "Delete selected" action: one audit row per object, like one delete."""
+        for obj in queryset:
+            self.delete_model(request, obj)
 
     def _audit(self, request: HttpRequest, obj: Model, action: str, fields: list[str]) -> None:
         actor: User = request.user  # type: ignore[assignment]

@@ -47,6 +47,9 @@ def organizations_for(user: AnyUser) -> QuerySet[Organization]:
     """Organisations the user may see: their own, their SELPA's LEAs, or all for CDE staff."""
     if not _is_active(user):
         return Organization.objects.none()
+    if user.has_perm(VIEW_ORGANIZATION):
+        # What guardian answers for a global permission, without its per-call lookups.
+        return Organization.objects.all()
     return get_objects_for_user(user, VIEW_ORGANIZATION, klass=Organization)
 
 
@@ -122,6 +125,9 @@ def engagements_for(user: AnyUser) -> QuerySet[Engagement]:
 def status_engagements_for(user: AnyUser) -> QuerySet[Engagement]:
     """Engagements whose status (not content) the user may see: CDE staff statewide,
     a SELPA reviewer its LEAs, an LEA's people their own."""
+    if sees_statewide_status(user):
+        # Every organisation: no subquery of all 2,500 LEAs for the statewide grid to join.
+        return _engagement_model().objects.all()
     return _engagement_model().objects.filter(lea__in=organizations_for(user))
 
 

@@ -30,3 +30,21 @@ def test_it_audits_a_catalog_edit(admin_client: Client, cohorts: dict) -> None:
     assert response.status_code == 302
     event = AuditEvent.objects.get(verb="catalog.monitoringyear.change")
     assert event.changes == {"fields": ["adl_sent_on"]}
+
+
+def test_it_audits_each_object_of_a_delete_selected(admin_client: Client, cohorts: dict) -> None:
+    spare = [MonitoringYear.objects.create(year=year) for year in (2031, 2032)]
+
+    response = admin_client.post(
+        "/admin/cim/monitoringyear/",
+        {
+            "action": "delete_selected",
+            "_selected_action": [year.pk for year in spare],
+            "post": "yes",
+        },
+    )
+
+    assert response.status_code == 302
+    assert not MonitoringYear.objects.filter(year__in=(2031, 2032)).exists()
+    deleted = AuditEvent.objects.filter(verb="catalog.monitoringyear.delete")
+    assert sorted(deleted.values_list("object_repr", flat=True)) == ["2031", "2032"]
