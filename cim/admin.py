@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.forms import BaseInlineFormSet, ModelForm
 from django.http import HttpRequest
@@ -48,9 +49,11 @@ class AuditedAdmin(admin.ModelAdmin):
         super().delete_model(request, obj)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
-        """The list's "Delete selected" action: one audit row per object, like one delete."""
-        for obj in queryset:
-            self.delete_model(request, obj)
+        """The list's "Delete selected" action: one audit row per object, like one delete,
+        all or nothing (the action, unlike the delete page, runs outside a transaction)."""
+        with transaction.atomic():
+            for obj in queryset:
+                self.delete_model(request, obj)
 
     def _audit(self, request: HttpRequest, obj: Model, action: str, fields: list[str]) -> None:
         actor: User = request.user  # type: ignore[assignment]

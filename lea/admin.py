@@ -5,6 +5,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.models import Group
 from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
@@ -12,6 +13,10 @@ from guardian.admin import GuardedModelAdmin
 
 from lea import services
 from lea.models import AuditEvent, Invitation, Membership, Organization, User
+
+# Role groups and their permissions belong to lea.services (organization_grant_access):
+# edited by hand they would change who sees what with no audit row.
+admin.site.unregister(Group)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -65,9 +70,17 @@ class UserAdmin(BaseUserAdmin):
             changes={"fields": sorted(form.changed_data)},
         )
 
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Deleting would take the person's memberships and assignments with it, unaudited:
+        # clear "Active" instead.
+        return False
+
 
 @admin.register(Organization)
 class OrganizationAdmin(GuardedModelAdmin):
+    # Grants follow roles (lea.services.organization_grant_access); guardian's pages to
+    # edit them by hand would change who sees what with no audit row.
+    include_object_permissions_urls = False
     list_display = ("name", "kind", "code", "selpa", "county", "region")
     list_filter = ("kind", "region")
     search_fields = ("name", "code")

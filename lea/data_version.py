@@ -8,16 +8,21 @@ that change it at once can never both land on the same value.
 The token changes twice per write: at once, so the writing transaction (and a test inside
 one) reads its own change; and again once the transaction commits, since a reader in
 between may have cached the data as it was before the commit under the first token.
+
+The cache is a speed-up, never a condition of a write: with the cache server down a write
+still succeeds (logged), and readers build their pages afresh.
 """
 
 from __future__ import annotations
 
+import logging
 import secrets
 
 from django.core.cache import cache
 from django.db import transaction
 
 KEY = "audited-data-version"
+logger = logging.getLogger(__name__)
 
 
 def current() -> str:
@@ -33,8 +38,15 @@ def current() -> str:
 
 def changed() -> None:
     """Call inside the transaction of a write: retires every cached page."""
-    cache.set(KEY, _fresh(), timeout=None)
-    transaction.on_commit(lambda: cache.set(KEY, _fresh(), timeout=None), robust=True)
+    _renew()
+    transaction.on_commit(_renew)
+
+
+def _renew() -> None:
+    try:
+        cache.set(KEY, _fresh(), timeout=None)
+    except Exception:  # whatever the cache backend raises when its server is down
+        logger.exception("The cache is unreachable: cached pages were not retired")
 
 
 def _fresh() -> str:

@@ -244,9 +244,10 @@ def _grid_form(request: HttpRequest) -> GridFilterForm:
 
 
 def _grid_cache_key(request: HttpRequest) -> str:
-    """The page's content is the same for the same person, query string and day (who holds
-    the work says "6 days") until audited data changes; the person, not their role, since
-    scopes differ within a role."""
+    """The page's content is the same for the same person and query string until audited
+    data changes; the person, not their role, since scopes differ within a role. Who holds
+    the work says "6 days", counted in whole days since the work moved: the California
+    day in the key and the ten minutes a page is kept bound how late that count can be."""
     parts = (
         data_version.current(),
         timezone.localdate().isoformat(),
