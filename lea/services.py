@@ -91,13 +91,21 @@ def audit(
     target: Model | None = None,
     organization: Organization | None = None,
     changes: dict[str, Any] | None = None,
+    changes_status: bool = True,
 ) -> AuditEvent:
-    """Record an event; call it inside the transaction of the change it describes."""
+    """Record an event; call it inside the transaction of the change it describes.
+
+    Every change retires the pages cached on the data (lea/data_version.py) unless
+    `changes_status` is False: only for a draft edit (answers, structured rows, a
+    progress report's content) that changes no status, submission, engagement,
+    organisation or person, the things those pages show. Drafts are most of the writes
+    (the forms save as the LEA types), so this keeps cached pages useful."""
     event = audit_event(
         actor=actor, verb=verb, target=target, organization=organization, changes=changes
     )
     event.save()
-    data_version.changed()
+    if changes_status:
+        data_version.changed()
     return event
 
 

@@ -344,6 +344,7 @@ def progress_report_save(
         target=locked,
         organization=locked.engagement.lea,
         changes=changes,
+        changes_status=False,  # a draft's content: no cached page shows it
     )
     return locked
 
@@ -401,6 +402,7 @@ def outcome_measurement_add(
             "measured on": measured_on.isoformat(),
             "on track": on_track,
         },
+        changes_status=False,  # a draft's content: no cached page shows it
     )
     return measurement
 
@@ -424,6 +426,7 @@ def outcome_measurement_remove(
         target=locked,
         organization=locked.engagement.lea,
         changes=what,
+        changes_status=False,  # a draft's content: no cached page shows it
     )
     return locked
 
@@ -526,6 +529,7 @@ def team_meeting_add(
         target=meeting,
         organization=engagement.lea,
         changes={"date": met_on.isoformat(), "attendees": _clip(meeting.attendees)},
+        changes_status=False,  # a draft's content: no cached page shows it
     )
     return meeting
 
@@ -573,6 +577,7 @@ def team_meeting_change(
         target=locked,
         organization=locked.engagement.lea,
         changes=changes,
+        changes_status=False,  # a draft's content: no cached page shows it
     )
     return locked
 
@@ -588,5 +593,6 @@ def team_meeting_remove(*, actor: User, meeting: TeamMeeting, expected_version: 
         target=locked,
         organization=locked.engagement.lea,
         changes={"date": locked.met_on.isoformat(), "attendees": _clip(locked.attendees)},
+        changes_status=False,  # a draft's content: no cached page shows it
     )
     locked.delete()

@@ -68,12 +68,15 @@ def require_open(record: ActivityRecord) -> None:
         raise ValidationError(STEP_CLOSED.format(what=submission.title, state=state))
 
 
-def _bump(record: ActivityRecord, actor: User, *fields: str) -> None:
+def _bump(record: ActivityRecord, actor: User, *fields: str) -> bool:
+    """A new version of the record; True when this edit started it (a status change)."""
     record.version += 1
     record.updated_by = actor
-    if record.status == ActivityRecord.Status.NOT_STARTED:
+    started = record.status == ActivityRecord.Status.NOT_STARTED
+    if started:
         run_transition(record.start, actor=actor, refused=LOCKED.format(status="not started"))
     record.save(update_fields=["version", "updated_by", "status", "updated_at", *fields])
+    return started
 
 
 @transaction.atomic
@@ -102,13 +105,14 @@ def record_save_answers(
     if not changes:
         return locked
     locked.responses = {**locked.responses, **answers}
-    _bump(locked, actor, "responses")
+    started = _bump(locked, actor, "responses")
     audit(
         actor=actor,
         verb="activity.save",
         target=locked,
         organization=locked.engagement.lea,
         changes={name: [_short(old), _short(new)] for name, (old, new) in changes.items()},
+        changes_status=started,
     )
     return locked
 
@@ -125,13 +129,14 @@ def record_touch(
     """Count a change of one of the activity's structured rows as a new version, with
     its audit row. Structured-part services call this inside their own transaction."""
     locked = _lock(record, expected_version)
-    _bump(locked, actor)
+    started = _bump(locked, actor)
     audit(
         actor=actor,
         verb=verb,
         target=locked,
         organization=locked.engagement.lea,
         changes={name: _short(value) for name, value in changes.items()},
+        changes_status=started,
     )
     return locked
 

@@ -518,3 +518,24 @@ def test_it_never_shows_one_persons_page_to_another(
 
 def _without_csrf(page: str) -> str:
     return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", page)
+
+
+def test_it_keeps_a_page_through_draft_edits_that_change_no_status(
+    world: World, engaged: dict[str, Engagement], django_assert_max_num_queries: Any
+) -> None:
+    lead = lead_of(world.lea2)
+    client = _client(world.cde_admin)
+    before = client.get(reverse("status_grid")).content.decode()
+    record = engaged["oak"].records.filter(status="not_started").order_by("pk").first()
+    assert record is not None
+    record = services.record_save_answers(
+        actor=lead, record=record, expected_version=1, answers={"x": "Started."}
+    )
+    started = client.get(reverse("status_grid")).content.decode()
+    assert started.count(">In progress</td>") == before.count(">In progress</td>") + 1
+    services.record_save_answers(
+        actor=lead, record=record, expected_version=2, answers={"x": "Started. More."}
+    )
+    with django_assert_max_num_queries(CACHED_GRID_QUERIES):
+        again = client.get(reverse("status_grid")).content.decode()
+    assert _without_csrf(again) == _without_csrf(started)
