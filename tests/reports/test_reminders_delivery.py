@@ -165,7 +165,9 @@ def test_beat_runs_the_sweep_every_morning_in_california() -> None:
     assert tasks_reminders.send_reminder_digest.acks_late
 
 
-@pytest.mark.django_db(transaction=True)
+# serialized_rollback, like every test that commits: the flush after a serialized test
+# leaves the database empty until the next serialized test's setup restores it.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_sweeps_at_once_send_each_email_once(smtp: Inbox) -> None:
     world = build_world()
     start(world.lea, load_2024()[Tier.TARGETED], level=1)
