@@ -1,0 +1,53 @@
+"""The pages no other browser test walks through, each checked by axe as its user sees it:
+the CDE administrator's consultants, CIM status, organisations and people; the LEA lead's
+workspace calendar feed and reminder settings."""
+
+import re
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from steps.models import Engagement
+from tests.browser.conftest import log_in, serious_accessibility_violations
+from tests.cim.catalog import load_2024
+from tests.conftest import World
+from tests.steps.engagements import start
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+@pytest.fixture
+def engagement(browser_world: World) -> Engagement:
+    return start(browser_world.lea, load_2024()["targeted"], level=3)
+
+
+def _violations_on(page: Any, path: str) -> list[str]:
+    page.goto(path)
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    return [f"{path}: {violation}" for violation in serious_accessibility_violations(page)]
+
+
+def test_the_cde_administrators_pages_pass_axe(
+    page: Any, browser_world: World, engagement: Engagement
+) -> None:
+    log_in(page, browser_world.cde_admin.email)
+    paths = ["/assignments/", "/status/", "/organizations/", "/people/", "/account/reminders/"]
+    assert [found for path in paths for found in _violations_on(page, path)] == []
+
+
+def test_the_lea_leads_calendar_and_reminder_pages_pass_axe(
+    page: Any, browser_world: World, engagement: Engagement
+) -> None:
+    log_in(page, browser_world.lea_lead.email)
+    calendar = f"/engagements/{engagement.pk}/calendar/"
+    assert _violations_on(page, calendar) == []
+    page.get_by_role("button", name="Make my calendar feed").click()
+    expect(page.get_by_label("Feed address (select it and copy)")).to_have_value(
+        re.compile(r"/calendar/.+\.ics$")
+    )
+    assert serious_accessibility_violations(page) == []
+    assert _violations_on(page, "/account/reminders/") == []
