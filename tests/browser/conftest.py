@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.db import connections
 
 from tests.conftest import World, build_world, require_service
 from tests.lea.factories import PASSWORD
@@ -34,7 +35,18 @@ def browser() -> Iterator[Any]:
     require_service(CHROMIUM.exists(), f"Chromium at {CHROMIUM}")
     from playwright.sync_api import sync_playwright
 
+    serialized = {
+        alias: connections[alias]._test_serialized_contents  # type: ignore[attr-defined]
+        for alias in connections
+        if hasattr(connections[alias], "_test_serialized_contents")
+    }
     with sync_playwright() as playwright:
+        # From here on this thread gets new Django connection objects (Playwright's event
+        # loop changes the context they are kept in). Without the contents the test
+        # database was serialized with, serialized_rollback would restore nothing and
+        # the first browser test after another test that commits would find it empty.
+        for alias, contents in serialized.items():
+            connections[alias]._test_serialized_contents = contents  # type: ignore[attr-defined]
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser
         browser.close()
