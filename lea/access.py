@@ -421,8 +421,9 @@ def may_decide_record(record: Any, user: Any) -> bool:
     return submission is not None and is_reviewer_for(user, record.engagement, submission.routed_to)
 
 
-def reviewers_for(engagement: Engagement, approver: str) -> QuerySet[User]:
-    """The people who review the engagement's work routed to `approver`, for emails."""
+def reviewers_for(engagement: Engagement, approver: str | None) -> QuerySet[User]:
+    """The people who review the engagement's work routed to `approver` (none when it
+    has no route yet)."""
     active = User.objects.filter(is_active=True)
     if approver == "SELPA" and engagement.lea.selpa_id is not None:
         return active.filter(

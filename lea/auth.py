@@ -1,4 +1,8 @@
+from typing import cast
+
 from django.http import HttpRequest
+
+from lea.models import User
 
 
 def axes_username(request: HttpRequest, credentials: dict[str, str] | None) -> str:
@@ -6,3 +10,8 @@ def axes_username(request: HttpRequest, credentials: dict[str, str] | None) -> s
     in capitals does not reset the count."""
     raw = (credentials or {}).get("username") or request.POST.get("username", "")
     return raw.strip().lower()
+
+
+def current_user(request: HttpRequest) -> User:
+    """The signed-in user, for views behind @login_required."""
+    return cast(User, request.user)

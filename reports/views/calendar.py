@@ -5,8 +5,6 @@ Each view: authorize through access, call one selector or service, render or red
 
 from __future__ import annotations
 
-from typing import cast
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,7 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from lea import access
-from lea.models import User
+from lea.auth import current_user
 from reports import ics
 from reports import services_calendar as services
 from reports.selectors_calendar import engagement_deadlines
@@ -28,10 +26,6 @@ REVOKED = (
     "Remove the subscription from your calendar app too."
 )
 NOTHING_TO_REVOKE = "You have no calendar feed for this LEA: there was nothing to revoke."
-
-
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)
 
 
 def feed_url(token: str) -> str:
@@ -69,7 +63,7 @@ def engagement_calendar(request: HttpRequest, engagement_id: int) -> HttpRespons
 @require_POST
 def engagement_calendar_create(request: HttpRequest, engagement_id: int) -> HttpResponse:
     engagement = access.get_engagement_for(request.user, engagement_id)
-    new = services.calendar_feed_create(actor=_user(request), engagement=engagement)
+    new = services.calendar_feed_create(actor=current_user(request), engagement=engagement)
     return _page(request, engagement, new)
 
 
@@ -81,7 +75,7 @@ def engagement_calendar_revoke(request: HttpRequest, engagement_id: int) -> Http
     if feed is None:
         messages.info(request, NOTHING_TO_REVOKE)
     else:
-        services.calendar_feed_revoke(actor=_user(request), feed=feed)
+        services.calendar_feed_revoke(actor=current_user(request), feed=feed)
         messages.success(request, REVOKED)
     return redirect("engagement_calendar", engagement_id=engagement.pk)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, cast
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from lea import access
-from lea.models import User
+from lea.auth import current_user
 from reports import progress
 from reports import services_progress as services
 from reports.forms_progress import MeasurementForm, MeetingForm, ReportForm
@@ -33,10 +33,6 @@ from steps.models import Engagement
 from steps.services.submissions import SUBMIT_DENIED
 from steps.submissions import holder
 from steps.views.work import posted_version
-
-
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)
 
 
 def _report_in_scope(
@@ -196,7 +192,7 @@ def progress_report(request: HttpRequest, engagement_id: int, report_id: int) ->
         return _report_page(request, report, form=form, status=400)
     try:
         services.progress_report_save(
-            actor=_user(request),
+            actor=current_user(request),
             report=report,
             expected_version=form.cleaned_data["version"],
             activities=form.activities(),
@@ -225,7 +221,7 @@ def progress_measurement_add(
     if form.is_valid():
         try:
             services.outcome_measurement_add(
-                actor=_user(request),
+                actor=current_user(request),
                 report=report,
                 expected_version=form.cleaned_data["version"],
                 outcome=outcome,
@@ -257,7 +253,9 @@ def progress_measurement_remove(
     measurement.report = report
     try:
         services.outcome_measurement_remove(
-            actor=_user(request), measurement=measurement, expected_version=posted_version(request)
+            actor=current_user(request),
+            measurement=measurement,
+            expected_version=posted_version(request),
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
@@ -284,7 +282,7 @@ def progress_report_submit(
     if request.method == "POST" and form.is_valid():
         try:
             version = services.progress_report_submit(
-                actor=_user(request),
+                actor=current_user(request),
                 report=report,
                 confirmation_name=form.cleaned_data["confirmation_name"],
             )
@@ -311,9 +309,7 @@ def progress_report_submit(
             "open": progress.report_is_open(report),
             "problems": progress.readiness(page, routed_to=where.routed_to),
             "routed_to": where.routed_to,
-            "reviewers": access.reviewers_for(engagement, where.routed_to)
-            if where.routed_to
-            else [],
+            "reviewers": access.reviewers_for(engagement, where.routed_to),
             "is_lead": is_lead,
             "form": form,
         },
@@ -333,7 +329,7 @@ def team_meeting_add(request: HttpRequest, engagement_id: int) -> HttpResponse:
     if form.is_valid():
         try:
             meeting = services.team_meeting_add(
-                actor=_user(request),
+                actor=current_user(request),
                 engagement=engagement,
                 met_on=form.cleaned_data["met_on"],
                 attendees=form.cleaned_data["attendees"],
@@ -368,7 +364,7 @@ def team_meeting_edit(request: HttpRequest, engagement_id: int, meeting_id: int)
     if request.method == "POST" and form.is_valid():
         try:
             services.team_meeting_change(
-                actor=_user(request),
+                actor=current_user(request),
                 meeting=meeting,
                 expected_version=form.cleaned_data["version"] or 0,
                 met_on=form.cleaned_data["met_on"],
@@ -397,7 +393,7 @@ def team_meeting_remove(request: HttpRequest, engagement_id: int, meeting_id: in
     meeting.engagement = engagement
     try:
         services.team_meeting_remove(
-            actor=_user(request), meeting=meeting, expected_version=posted_version(request)
+            actor=current_user(request), meeting=meeting, expected_version=posted_version(request)
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))

@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from lea import access
-from lea.models import User
+from lea.auth import current_user
 from steps import parts, workspace
 from steps.forms import AnswersForm
 from steps.models import ActivityRecord, Engagement
@@ -24,11 +24,6 @@ from steps.views.work import activity_page_context, posted_version
 
 # Where every part's URLs live: under the activity whose form carries the part.
 PREFIX = "engagements/<int:engagement_id>/activities/<slug:activity_key>/"
-
-
-def current_user(request: HttpRequest) -> User:
-    # Part views sit behind @login_required.
-    return cast(User, request.user)
 
 
 def record_with_part(engagement: Engagement, activity_key: str, name: str) -> ActivityRecord:

@@ -4,8 +4,6 @@ selector or service, render or redirect."""
 
 from __future__ import annotations
 
-from typing import cast
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,15 +13,11 @@ from django.urls import path
 from django.views.decorators.http import require_http_methods, require_POST
 
 from lea import access
-from lea.models import User
+from lea.auth import current_user
 from steps import services, submissions
 from steps.forms import CommentForm, DecisionForm, ReplyForm, SubmitForm
 from steps.models import Engagement, Submission, SubmissionState, SubmissionVersion
 from steps.services.submissions import SUBMIT_DENIED
-
-
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)
 
 
 def _submit_page(
@@ -48,7 +42,7 @@ def _submit_page(
         if form.is_valid():
             try:
                 version = services.submission_submit(
-                    actor=_user(request),
+                    actor=current_user(request),
                     engagement=engagement,
                     step=step,
                     activity=activity,
@@ -77,9 +71,7 @@ def _submit_page(
             "existing": existing,
             "open": existing is None
             or existing.state in (SubmissionState.DRAFT, SubmissionState.RETURNED),
-            "reviewers": access.reviewers_for(engagement, ready.routed_to)
-            if ready.routed_to
-            else [],
+            "reviewers": access.reviewers_for(engagement, ready.routed_to),
             "is_lead": is_lead,
             "form": form,
         },
@@ -162,7 +154,7 @@ def submission_decide(request: HttpRequest, submission_id: int) -> HttpResponse:
     if form.is_valid():
         try:
             review = services.submission_decide(
-                actor=_user(request),
+                actor=current_user(request),
                 submission=submission,
                 version_number=form.cleaned_data["version"],
                 decision=form.cleaned_data["decision"],
@@ -189,7 +181,7 @@ def submission_comment(request: HttpRequest, submission_id: int) -> HttpResponse
     if form.is_valid():
         try:
             services.comment_add(
-                actor=_user(request),
+                actor=current_user(request),
                 submission=submission,
                 version_number=form.cleaned_data["version"],
                 body=form.cleaned_data["body"],
@@ -218,7 +210,7 @@ def submission_reply(request: HttpRequest, submission_id: int, comment_id: int) 
     if form.is_valid():
         try:
             services.comment_reply(
-                actor=_user(request), comment=comment, body=form.cleaned_data["body"]
+                actor=current_user(request), comment=comment, body=form.cleaned_data["body"]
             )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))

@@ -3,8 +3,6 @@ selector or service, render or redirect."""
 
 from __future__ import annotations
 
-from typing import cast
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -13,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from lea import access
-from lea.models import User
+from lea.auth import current_user
 from steps import checklist, parts, services, submissions, workspace
 from steps.forms import AnswersForm
 from steps.models import ActivityRecord
@@ -26,10 +24,6 @@ def posted_version(request: HttpRequest) -> int:
         return int(request.POST.get("version", ""))
     except ValueError:
         return 0
-
-
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)
 
 
 @login_required
@@ -107,7 +101,7 @@ def _save_answers(
     if form.is_valid():
         try:
             record = services.record_save_answers(
-                actor=_user(request),
+                actor=current_user(request),
                 record=record,
                 expected_version=form.cleaned_data["version"],
                 answers=form.answers(),
@@ -141,11 +135,11 @@ def activity_set_aside(request: HttpRequest, engagement_id: int, activity_key: s
     access.require_edit_engagement(request.user, engagement)
     try:
         if request.POST.get("take_up"):
-            services.record_take_up(actor=_user(request), record=record)
+            services.record_take_up(actor=current_user(request), record=record)
             messages.success(request, f"{record.definition.name} is taken up again.")
         else:
             services.record_set_aside(
-                actor=_user(request),
+                actor=current_user(request),
                 record=record,
                 expected_version=posted_version(request),
             )
