@@ -8,8 +8,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.test import Client
 
+from cim.models import Cohort
 from lea.models import Organization, Role, User
+from tests.cim.catalog import load_2024
 from tests.lea import factories
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -78,6 +81,19 @@ def build_world() -> World:
         ),
         outsider=factories.user(full_name="Oli Outsider"),
     )
+
+
+@pytest.fixture
+def cohorts(db: None) -> dict[str, Cohort]:
+    """The shipped Targeted 2024 and Intensive 2024 cohorts, keyed by tier."""
+    return load_2024()
+
+
+def signed_in(user: User) -> Client:
+    """A test client with the user signed in."""
+    client = Client()
+    client.force_login(user)
+    return client
 
 
 @pytest.fixture

@@ -5,17 +5,11 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from lea.models import AuditEvent, Invitation, Membership, User
-from tests.conftest import World
+from lea.models import AuditEvent, Invitation, Membership
+from tests.conftest import World, signed_in
 from tests.lea.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
-
-
-def _client_for(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def _members_url(world: World) -> str:
@@ -64,7 +58,7 @@ def test_it_emails_a_password_reset_link(world: World, client: Client) -> None:
 
 
 def test_it_shows_the_lea_lead_their_lea_and_people(world: World) -> None:
-    page = _client_for(world.lea_lead).get(reverse("home")).content.decode()
+    page = signed_in(world.lea_lead).get(reverse("home")).content.decode()
     assert "Riverbend Unified" in page
     assert "Sam Member" in page
     assert "Manage members" in page
@@ -72,31 +66,31 @@ def test_it_shows_the_lea_lead_their_lea_and_people(world: World) -> None:
 
 
 def test_it_shows_a_selpa_reviewer_the_leas_of_their_selpa(world: World) -> None:
-    page = _client_for(world.selpa_reviewer).get(reverse("home")).content.decode()
+    page = signed_in(world.selpa_reviewer).get(reverse("home")).content.decode()
     assert "LEAs in your SELPA" in page
     assert "Oak Hollow Elementary" in page
     assert "Harbor View Unified" not in page
 
 
 def test_it_shows_cde_staff_the_statewide_counts(world: World) -> None:
-    page = _client_for(world.cde_consultant).get(reverse("home")).content.decode()
+    page = signed_in(world.cde_consultant).get(reverse("home")).content.decode()
     assert "3 LEAs" in page
 
 
 def test_it_tells_a_person_without_membership_how_to_get_in(world: World) -> None:
-    page = _client_for(world.outsider).get(reverse("home")).content.decode()
+    page = signed_in(world.outsider).get(reverse("home")).content.decode()
     assert "not part of any organisation yet" in page
 
 
 def test_it_lists_only_organisations_in_scope(world: World) -> None:
-    page = _client_for(world.selpa_reviewer).get(reverse("organization_list")).content.decode()
+    page = signed_in(world.selpa_reviewer).get(reverse("organization_list")).content.decode()
     assert "Oak Hollow Elementary" in page
     assert "Harbor View Unified" not in page
 
 
 def test_it_filters_organisations_by_kind(world: World) -> None:
     page = (
-        _client_for(world.cde_admin)
+        signed_in(world.cde_admin)
         .get(reverse("organization_list"), {"kind": "selpa"})
         .content.decode()
     )
@@ -105,7 +99,7 @@ def test_it_filters_organisations_by_kind(world: World) -> None:
 
 
 def test_it_lets_the_lead_invite_a_member(world: World, django_capture_on_commit_callbacks) -> None:
-    client = _client_for(world.lea_lead)
+    client = signed_in(world.lea_lead)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             reverse("invitation_create", args=[world.lea.pk]),
@@ -117,7 +111,7 @@ def test_it_lets_the_lead_invite_a_member(world: World, django_capture_on_commit
 
 
 def test_it_shows_invitation_errors_beside_the_form(world: World) -> None:
-    response = _client_for(world.lea_lead).post(
+    response = signed_in(world.lea_lead).post(
         reverse("invitation_create", args=[world.lea.pk]),
         {"email": "not-an-email", "role": "lea_member"},
     )
@@ -127,7 +121,7 @@ def test_it_shows_invitation_errors_beside_the_form(world: World) -> None:
 
 
 def test_it_ignores_a_role_the_lead_may_not_give(world: World) -> None:
-    response = _client_for(world.lea_lead).post(
+    response = signed_in(world.lea_lead).post(
         reverse("invitation_create", args=[world.lea.pk]),
         {"email": "x@example.org", "role": "cde_admin"},
     )
@@ -136,7 +130,7 @@ def test_it_ignores_a_role_the_lead_may_not_give(world: World) -> None:
 
 
 def test_it_requires_lea_lead_to_invite(world: World) -> None:
-    response = _client_for(world.lea_member).post(
+    response = signed_in(world.lea_member).post(
         reverse("invitation_create", args=[world.lea.pk]),
         {"email": "x@example.org", "role": "lea_member"},
     )
@@ -145,21 +139,21 @@ def test_it_requires_lea_lead_to_invite(world: World) -> None:
 
 
 def test_it_checks_scope(world: World) -> None:
-    response = _client_for(world.lea_lead).get(
+    response = signed_in(world.lea_lead).get(
         reverse("organization_members", args=[world.foreign_lea.pk])
     )
     assert response.status_code == 404
 
 
 def test_it_shows_members_read_only_to_the_selpa(world: World) -> None:
-    page = _client_for(world.selpa_reviewer).get(_members_url(world)).content.decode()
+    page = signed_in(world.selpa_reviewer).get(_members_url(world)).content.decode()
     assert "Sam Member" in page
     assert "Invite someone" not in page
 
 
 def test_it_removes_a_member_and_records_it(world: World) -> None:
     membership = world.lea_member.memberships.get()
-    response = _client_for(world.lea_lead).post(
+    response = signed_in(world.lea_lead).post(
         reverse("membership_remove", args=[world.lea.pk, membership.pk]), follow=True
     )
     assert "no longer has the role" in response.content.decode()
@@ -169,7 +163,7 @@ def test_it_removes_a_member_and_records_it(world: World) -> None:
 
 def test_it_explains_why_the_last_lead_stays(world: World) -> None:
     membership = world.lea_lead.memberships.get()
-    response = _client_for(world.lea_lead).post(
+    response = signed_in(world.lea_lead).post(
         reverse("membership_remove", args=[world.lea.pk, membership.pk]), follow=True
     )
     assert "needs at least one CIM team lead" in response.content.decode()
@@ -177,7 +171,7 @@ def test_it_explains_why_the_last_lead_stays(world: World) -> None:
 
 
 def test_it_withdraws_an_invitation(world: World) -> None:
-    client = _client_for(world.lea_lead)
+    client = signed_in(world.lea_lead)
     client.post(
         reverse("invitation_create", args=[world.lea.pk]),
         {"email": "w@example.org", "role": "lea_member"},
@@ -197,7 +191,7 @@ def test_it_shows_a_clear_page_for_a_tampered_invitation_link(client: Client, db
 def test_it_asks_an_existing_account_to_log_in_to_accept(
     world: World, django_capture_on_commit_callbacks
 ) -> None:
-    client = _client_for(world.lea_lead)
+    client = signed_in(world.lea_lead)
     with django_capture_on_commit_callbacks(execute=True):
         client.post(
             reverse("invitation_create", args=[world.lea.pk]),
@@ -206,7 +200,7 @@ def test_it_asks_an_existing_account_to_log_in_to_accept(
     link = next(line for line in mail.outbox[0].body.splitlines() if "/invitations/" in line)
     path = link.strip().removeprefix("http://testserver")
     assert "Log in to accept" in Client().get(path).content.decode()
-    reviewer = _client_for(world.selpa_reviewer)
+    reviewer = signed_in(world.selpa_reviewer)
     reviewer.post(path)
     assert world.selpa_reviewer.memberships.filter(
         organization=world.lea, role="lea_member"
@@ -214,12 +208,12 @@ def test_it_asks_an_existing_account_to_log_in_to_accept(
 
 
 def test_it_requires_cde_admin_for_people(world: World) -> None:
-    assert _client_for(world.lea_lead).get(reverse("people_list")).status_code == 403
-    assert _client_for(world.cde_admin).get(reverse("people_list")).status_code == 200
+    assert signed_in(world.lea_lead).get(reverse("people_list")).status_code == 403
+    assert signed_in(world.cde_admin).get(reverse("people_list")).status_code == 200
 
 
 def test_it_lets_a_cde_admin_deactivate_and_reactivate(world: World) -> None:
-    client = _client_for(world.cde_admin)
+    client = signed_in(world.cde_admin)
     url = reverse("person_set_active", args=[world.lea_member.pk])
     client.post(url, {"active": "0"})
     world.lea_member.refresh_from_db()
@@ -243,14 +237,14 @@ def test_it_refuses_a_post_without_csrf_token_in_plain_words(world: World) -> No
 
 def test_it_signs_out_after_the_idle_timeout(world: World, settings) -> None:
     settings.SESSION_IDLE_SECONDS = -1
-    client = _client_for(world.lea_lead)
+    client = signed_in(world.lea_lead)
     client.get(reverse("home"))
     response = client.get(reverse("home"), follow=True)
     assert "signed out after" in response.content.decode()
 
 
 def test_it_keeps_the_session_alive_on_request(world: World) -> None:
-    response = _client_for(world.lea_lead).post(reverse("session_keepalive"))
+    response = signed_in(world.lea_lead).post(reverse("session_keepalive"))
     assert response.status_code == 204
 
 
@@ -258,7 +252,7 @@ def test_it_does_not_save_the_session_on_every_page(world: World) -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    client = _client_for(world.lea_lead)
+    client = signed_in(world.lea_lead)
     client.get(reverse("home"))
     with CaptureQueriesContext(connection) as queries:
         client.get(reverse("home"))

@@ -30,8 +30,7 @@ from steps.models import (
     Submission,
     SubmissionState,
 )
-from tests.cim.catalog import load_2024
-from tests.conftest import World
+from tests.conftest import World, signed_in
 from tests.steps.engagements import start
 
 pytestmark = pytest.mark.django_db
@@ -40,19 +39,8 @@ STEP_1 = "Riverbend Unified: Step 1 due (CIM)"
 
 
 @pytest.fixture
-def cohorts(db: None) -> dict[str, Cohort]:
-    return load_2024()
-
-
-@pytest.fixture
 def engagement(world: World, cohorts: dict[str, Cohort]) -> Engagement:
     return start(world.lea, cohorts["targeted"], level=3, unmet=("4A",))
-
-
-def _client(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def _token(user: User, engagement: Engagement) -> str:
@@ -341,7 +329,7 @@ def test_it_revokes_once(world: World, engagement: Engagement) -> None:
 
 def test_it_checks_scope(world: World, engagement: Engagement) -> None:
     for user in (world.outsider, world.foreign_lea_lead, world.foreign_selpa_reviewer):
-        client = _client(user)
+        client = signed_in(user)
         assert client.get(_page_url(engagement)).status_code == 404
         assert client.post(_page_url(engagement, "engagement_calendar_create")).status_code == 404
         assert client.post(_page_url(engagement, "engagement_calendar_revoke")).status_code == 404
@@ -351,7 +339,7 @@ def test_it_checks_scope(world: World, engagement: Engagement) -> None:
 def test_it_answers_404_to_a_consultant_not_assigned_to_the_lea(
     world: World, engagement: Engagement
 ) -> None:
-    client = _client(world.cde_consultant)
+    client = signed_in(world.cde_consultant)
     assert client.post(_page_url(engagement, "engagement_calendar_create")).status_code == 404
 
 
@@ -365,18 +353,18 @@ def test_it_requires_login(engagement: Engagement) -> None:
 
 
 def test_it_requires_post_to_make_or_revoke(world: World, engagement: Engagement) -> None:
-    client = _client(world.lea_lead)
+    client = signed_in(world.lea_lead)
     assert client.get(_page_url(engagement, "engagement_calendar_create")).status_code == 405
     assert client.get(_page_url(engagement, "engagement_calendar_revoke")).status_code == 405
 
 
 def test_it_links_the_page_from_the_workspace(world: World, engagement: Engagement) -> None:
-    page = _client(world.lea_member).get(reverse("engagement_workspace", args=[engagement.pk]))
+    page = signed_in(world.lea_member).get(reverse("engagement_workspace", args=[engagement.pk]))
     assert _page_url(engagement) in page.content.decode()
 
 
 def test_it_shows_the_url_once(world: World, engagement: Engagement) -> None:
-    client = _client(world.lea_lead)
+    client = signed_in(world.lea_lead)
     page = client.get(_page_url(engagement)).content.decode()
     assert "You have no calendar feed" in page
     assert "Step 1 due" in page
@@ -398,7 +386,7 @@ def test_it_shows_the_url_once(world: World, engagement: Engagement) -> None:
 
 def test_it_revokes_from_the_page(world: World, engagement: Engagement) -> None:
     token = _token(world.lea_lead, engagement)
-    client = _client(world.lea_lead)
+    client = signed_in(world.lea_lead)
     response = client.post(_page_url(engagement, "engagement_calendar_revoke"), follow=True)
     assert response.redirect_chain[-1][0] == _page_url(engagement)
     page = response.content.decode()
@@ -414,7 +402,7 @@ def test_it_lets_reviewers_subscribe_to_work_they_may_see(
     world: World, engagement: Engagement
 ) -> None:
     for user in (world.selpa_reviewer, world.cde_admin):
-        response = _client(user).post(_page_url(engagement, "engagement_calendar_create"))
+        response = signed_in(user).post(_page_url(engagement, "engagement_calendar_create"))
         assert response.status_code == 200
     feeds = CalendarFeed.objects.filter(engagement=engagement, revoked_at__isnull=True)
     assert set(feeds.values_list("user", flat=True)) == {
@@ -425,5 +413,5 @@ def test_it_lets_reviewers_subscribe_to_work_they_may_see(
 
 def test_it_keeps_one_persons_feed_from_another(world: World, engagement: Engagement) -> None:
     lead_token = _token(world.lea_lead, engagement)
-    _client(world.lea_member).post(_page_url(engagement, "engagement_calendar_revoke"))
+    signed_in(world.lea_member).post(_page_url(engagement, "engagement_calendar_revoke"))
     assert _fetch(lead_token).status_code == 200

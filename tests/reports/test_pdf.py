@@ -43,7 +43,7 @@ from reports.progress import charts_in_snapshot
 from steps import services
 from steps.models import SubmissionVersion
 from tests.cim.catalog import load_2024
-from tests.conftest import World, build_world
+from tests.conftest import World, build_world, signed_in
 from tests.lea import factories
 from tests.reports.progress_world import fill_report, in_step_four
 from tests.steps.engagements import start
@@ -102,12 +102,6 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
 
     monkeypatch.setattr(socket, "create_connection", refuse)
     return attempts
-
-
-def _client(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def _urls(version: SubmissionVersion) -> dict[str, str]:
@@ -330,7 +324,7 @@ def test_it_fails_in_plain_words_when_the_render_takes_too_long(
     assert rendered.status == RenderedPdf.Status.FAILED
     assert "took too long" in rendered.error
     assert rendered.error == services_pdf.TOOK_TOO_LONG.format(seconds=tasks.RENDER_SOFT_TIME_LIMIT)
-    page = _client(home.lea_lead).get(_urls(version)["pdf_status"]).content.decode()
+    page = signed_in(home.lea_lead).get(_urls(version)["pdf_status"]).content.decode()
     assert "Failed: it took too long to render" in page
     assert ">Retry</button>" in page
 
@@ -429,7 +423,7 @@ def test_it_offers_a_retry_when_no_worker_finishes(
     stuck = RenderedPdf.objects.create(
         version=version, status=status, started_at=long_ago, requested_at=long_ago, attempts=1
     )
-    page = _client(home.lea_lead).get(_urls(version)["pdf_status"]).content.decode()
+    page = signed_in(home.lea_lead).get(_urls(version)["pdf_status"]).content.decode()
     assert f"Failed: {reason}" in page
     assert ">Retry</button>" in page
     assert "hx-trigger" not in page
@@ -445,7 +439,7 @@ def test_it_waits_for_a_worker_a_while_before_offering_a_retry(
     queued = RenderedPdf.objects.create(
         version=version, requested_at=timezone.now() - UNCLAIMED_AFTER / 2
     )
-    page = _client(home.lea_lead).get(_urls(version)["pdf_status"]).content.decode()
+    page = signed_in(home.lea_lead).get(_urls(version)["pdf_status"]).content.decode()
     assert "Waiting for a worker" in page
     assert 'hx-trigger="every 1s"' in page
 
@@ -462,7 +456,9 @@ def test_it_waits_for_a_worker_a_while_before_offering_a_retry(
 def test_it_shows_the_pdf_block_on_the_submission_page(
     home: World, version: SubmissionVersion
 ) -> None:
-    page = _client(home.lea_member).get(reverse("submission_detail", args=[version.submission_id]))
+    page = signed_in(home.lea_member).get(
+        reverse("submission_detail", args=[version.submission_id])
+    )
 
     html = page.content.decode()
     assert f'hx-get="{_urls(version)["pdf_status"]}"' in html
@@ -472,7 +468,7 @@ def test_it_shows_the_pdf_block_on_the_submission_page(
 def test_it_asks_shows_progress_and_links_the_download(
     home: World, version: SubmissionVersion, django_capture_on_commit_callbacks: Any
 ) -> None:
-    client = _client(home.lea_member)
+    client = signed_in(home.lea_member)
     urls = _urls(version)
     page = client.get(urls["pdf_status"]).content.decode()
     assert "Make the PDF of version 1" in page
@@ -500,7 +496,7 @@ def test_it_serves_the_pdf_as_an_attachment(
 ) -> None:
     _request(home.lea_lead, version, django_capture_on_commit_callbacks)
 
-    response = _client(home.selpa_reviewer).get(_urls(version)["pdf_download"])
+    response = signed_in(home.selpa_reviewer).get(_urls(version)["pdf_download"])
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
@@ -512,7 +508,7 @@ def test_it_serves_the_pdf_as_an_attachment(
 
 
 def test_it_has_no_download_before_the_pdf_is_done(home: World, version: SubmissionVersion) -> None:
-    client = _client(home.lea_lead)
+    client = signed_in(home.lea_lead)
     assert client.get(_urls(version)["pdf_download"]).status_code == 404
     RenderedPdf.objects.create(version=version)
     assert client.get(_urls(version)["pdf_download"]).status_code == 404
@@ -521,7 +517,7 @@ def test_it_has_no_download_before_the_pdf_is_done(home: World, version: Submiss
 def test_it_has_no_pdf_of_a_version_that_does_not_exist(
     home: World, version: SubmissionVersion
 ) -> None:
-    client = _client(home.lea_lead)
+    client = signed_in(home.lea_lead)
     for name in ("pdf_status", "pdf_download"):
         url = reverse(name, args=[version.submission_id, 2])
         assert client.get(url).status_code == 404
@@ -558,7 +554,7 @@ def test_it_serves_pdfs_only_to_those_who_may_see_the_submission(
     urls = _urls(version)
 
     for who, user in _who(home).items():
-        client = _client(user)
+        client = signed_in(user)
         expected = 200 if who in SEES_IT else 404
         assert client.get(urls["pdf_status"]).status_code == expected, who
         assert client.get(urls["pdf_download"]).status_code == expected, who
@@ -566,7 +562,7 @@ def test_it_serves_pdfs_only_to_those_who_may_see_the_submission(
 
 
 def test_it_checks_scope(home: World, version: SubmissionVersion) -> None:
-    client = _client(home.outsider)
+    client = signed_in(home.outsider)
     urls = _urls(version)
 
     assert client.get(urls["pdf_status"]).status_code == 404
@@ -582,7 +578,7 @@ def test_it_lets_every_role_that_sees_the_submission_ask_for_the_pdf(
         RenderedPdf.objects.all().delete()
         user = people[who]
         with django_capture_on_commit_callbacks(execute=True):
-            response = _client(user).post(_urls(version)["pdf_request"])
+            response = signed_in(user).post(_urls(version)["pdf_request"])
         assert response.status_code == 302, who
         assert RenderedPdf.objects.get().status == RenderedPdf.Status.DONE, who
 

@@ -8,17 +8,16 @@ from dataclasses import replace
 from datetime import date
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from cim.models import Cohort
-from lea.models import Role, User
+from lea.models import Role
 from reports import services_progress as services
 from reports.models import OutcomeMeasurement, ProgressReport, TeamMeeting
 from steps.models import Engagement, Outcome, Submission
 from tests.cim.catalog import load_2024
-from tests.conftest import World
+from tests.conftest import World, signed_in
 from tests.lea import factories
 from tests.reports.progress_world import approve_plan, fill_report, in_step_four
 from tests.steps.engagements import start
@@ -36,12 +35,6 @@ def engagement(world: World, cohorts: dict[str, Cohort]) -> Engagement:
     engagement = in_step_four(world, cohorts["targeted"], level=3)
     services.reports_open_for(engagement=engagement)
     return engagement
-
-
-def _client(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def _report(engagement: Engagement, number: int = 1) -> ProgressReport:
@@ -115,11 +108,11 @@ def test_it_checks_scope(world: World, cohorts: dict[str, Cohort], engagement: E
     # a CDE administrator reads every LEA's work but writes none of it.
     home = [world.lea_lead, world.lea_member, world.selpa_reviewer, world.cde_consultant]
     for user in (*home, world.outsider):
-        client = _client(user)
+        client = signed_in(user)
         for method, url in urls:
             response = getattr(client, method)(url, {"version": "1"})
             assert response.status_code == 404, (user, method, url)
-    admin = _client(world.cde_admin)
+    admin = signed_in(world.cde_admin)
     for method, url in urls:
         assert getattr(admin, method)(url, {"version": "1"}).status_code == (
             200 if method == "get" and "submit" not in url and "meetings" not in url else 403
@@ -141,7 +134,7 @@ def test_it_checks_scope(world: World, cohorts: dict[str, Cohort], engagement: E
         reverse("team_meeting_edit", args=[engagement.pk, foreign_meeting.pk]),
         reverse("team_meeting_remove", args=[engagement.pk, foreign_meeting.pk]),
     ]
-    client = _client(world.lea_lead)
+    client = signed_in(world.lea_lead)
     for url in crossed:
         assert client.post(url, {"version": "1"}).status_code == 404, url
     assert OutcomeMeasurement.objects.count() == TeamMeeting.objects.count() == 1
@@ -150,7 +143,7 @@ def test_it_checks_scope(world: World, cohorts: dict[str, Cohort], engagement: E
 def test_it_requires_the_lea_team_to_write(world: World, engagement: Engagement) -> None:
     report = _report(engagement)
     outcome = Outcome.objects.get(strategy__engagement=engagement)
-    reviewer = _client(world.cde_consultant)
+    reviewer = signed_in(world.cde_consultant)
     e, r = engagement.pk, report.pk
 
     assert reviewer.get(_report_url(report)).status_code == 200
@@ -163,7 +156,7 @@ def test_it_requires_the_lea_team_to_write(world: World, engagement: Engagement)
     ):
         assert reviewer.post(url, _form_data(report)).status_code == 403, url
     assert reviewer.get(reverse("progress_report_submit", args=[e, r])).status_code == 403
-    member = _client(world.lea_member)
+    member = signed_in(world.lea_member)
     assert member.get(reverse("progress_report_submit", args=[e, r])).status_code == 200
     assert (
         member.post(
@@ -177,7 +170,7 @@ def test_it_requires_the_lea_team_to_write(world: World, engagement: Engagement)
 def test_the_step_4_page_lists_the_reports_and_the_workspace_links_it(
     world: World, engagement: Engagement
 ) -> None:
-    client = _client(world.lea_lead)
+    client = signed_in(world.lea_lead)
 
     page = client.get(reverse("progress_reports", args=[engagement.pk])).content.decode()
     workspace = client.get(reverse("engagement_workspace", args=[engagement.pk])).content.decode()
@@ -199,7 +192,7 @@ def test_the_workspace_says_step_4_opens_later_before_the_plan_is_approved(
     world: World, cohorts: dict[str, Cohort]
 ) -> None:
     engagement = start(world.lea, cohorts["targeted"], level=3)
-    client = _client(world.lea_lead)
+    client = signed_in(world.lea_lead)
 
     workspace = client.get(reverse("engagement_workspace", args=[engagement.pk])).content.decode()
     page = client.get(reverse("progress_reports", args=[engagement.pk])).content.decode()
@@ -214,7 +207,7 @@ def test_optional_reports_show_as_optional_not_due(
 ) -> None:
     engagement = in_step_four(world, cohorts["targeted"], level=1)
 
-    page = _client(world.lea_lead).get(reverse("progress_reports", args=[engagement.pk]))
+    page = signed_in(world.lea_lead).get(reverse("progress_reports", args=[engagement.pk]))
 
     text = page.content.decode()
     assert "Optional for Riverbend Unified:" in text
@@ -229,7 +222,7 @@ def test_it_explains_a_measured_value_that_is_not_a_number_beside_the_field(
     outcome = Outcome.objects.get(strategy__engagement=engagement)
     prefix = f"m-{outcome.pk}"
 
-    response = _client(world.lea_member).post(
+    response = signed_in(world.lea_member).post(
         _measurement_url(report, outcome),
         {f"{prefix}-version": "1", f"{prefix}-value": "about 42%",
          f"{prefix}-measured_on": "2025-05-30", f"{prefix}-on_track": "yes"},
@@ -247,7 +240,7 @@ def test_it_explains_a_measured_value_that_is_not_a_number_beside_the_field(
 
 def test_a_stale_save_keeps_what_was_typed(world: World, engagement: Engagement) -> None:
     report = _report(engagement)
-    client = _client(world.lea_member)
+    client = signed_in(world.lea_member)
     assert client.post(_report_url(report), _form_data(report)).status_code == 302
 
     response = client.post(_report_url(report), _form_data(report, version="1", barriers="Mine."))
@@ -266,7 +259,7 @@ def test_the_report_page_reads_in_a_fixed_number_of_queries(
         actor=world.lea_lead, engagement=engagement, met_on=date(2025, 2, 4),
         attendees="Casey Lead",
     )  # fmt: skip
-    client = _client(world.lea_lead)
+    client = signed_in(world.lea_lead)
     client.get(_report_url(report))  # Django's content types, read once per process
     with django_assert_num_queries(17):
         client.get(_report_url(report))
@@ -296,7 +289,7 @@ def test_a_report_goes_round_review_through_the_pages(
     world: World, cohorts: dict[str, Cohort], django_capture_on_commit_callbacks
 ) -> None:
     engagement = in_step_four(world, cohorts["targeted"], level=2)
-    lead, reviewer = _client(world.lea_lead), _client(world.selpa_reviewer)
+    lead, reviewer = signed_in(world.lea_lead), signed_in(world.selpa_reviewer)
     assert lead.get(reverse("progress_reports", args=[engagement.pk])).status_code == 200
     report = _report(engagement)
     outcome = Outcome.objects.get(strategy__engagement=engagement)
@@ -356,7 +349,7 @@ def test_a_report_goes_round_review_through_the_pages(
 def test_meetings_are_recorded_changed_and_removed_on_the_step_4_page(
     world: World, engagement: Engagement
 ) -> None:
-    client = _client(world.lea_member)
+    client = signed_in(world.lea_member)
     add_url = reverse("team_meeting_add", args=[engagement.pk])
 
     bad = client.post(add_url, {"met_on": "2025-01-14", "attendees": ""})
@@ -389,7 +382,7 @@ def test_a_measured_value_is_removed_and_a_stale_page_is_told(
     report = fill_report(world, _report(engagement))
     measurement = OutcomeMeasurement.objects.get()
     outcome = measurement.outcome
-    client = _client(world.lea_member)
+    client = signed_in(world.lea_member)
     remove_url = reverse(
         "progress_measurement_remove", args=[engagement.pk, report.pk, measurement.pk]
     )
@@ -413,7 +406,7 @@ def test_a_measured_value_is_removed_and_a_stale_page_is_told(
 def test_a_submit_refused_by_the_service_says_why(world: World, engagement: Engagement) -> None:
     report = fill_report(world, _report(engagement))
     submit_url = reverse("progress_report_submit", args=[engagement.pk, report.pk])
-    client = _client(world.lea_lead)
+    client = signed_in(world.lea_lead)
 
     blank = client.post(submit_url, {"confirmation_name": "  "})
     # Someone empties a narrative in another tab after the page showed "ready".
@@ -437,7 +430,7 @@ def test_a_meeting_of_a_submitted_report_cannot_be_removed(
         confirmation_name="Casey Lead",
     )  # fmt: skip
 
-    response = _client(world.lea_lead).post(
+    response = signed_in(world.lea_lead).post(
         reverse("team_meeting_remove", args=[engagement.pk, meeting.pk]),
         {"version": "1"},
         follow=True,
@@ -445,6 +438,6 @@ def test_a_meeting_of_a_submitted_report_cannot_be_removed(
 
     assert "which is submitted: ask your reviewer to return it" in response.content.decode()
     assert TeamMeeting.objects.filter(pk=meeting.pk).exists()
-    page = _client(world.cde_consultant).get(_report_url(_report(engagement))).content.decode()
+    page = signed_in(world.cde_consultant).get(_report_url(_report(engagement))).content.decode()
     assert "Save draft" not in page
     assert "Add a measured value" not in page

@@ -6,24 +6,17 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from django.test import Client
 
 from lea.models import AuditEvent
 from reports.models import Digest, ReminderSchedule
 from reports.models.reminders import OFFSETS_INVALID
-from tests.conftest import World
+from tests.conftest import World, signed_in
 
 pytestmark = pytest.mark.django_db
 
 
-def _client(user: object) -> Client:
-    client = Client()
-    client.force_login(user)  # type: ignore[arg-type]
-    return client
-
-
 def test_it_lets_a_cde_admin_change_the_schedule(world: World) -> None:
-    client = _client(world.cde_admin)
+    client = signed_in(world.cde_admin)
 
     response = client.post(
         "/admin/reports/reminderschedule/1/change/",
@@ -41,7 +34,7 @@ def test_it_lets_a_cde_admin_change_the_schedule(world: World) -> None:
 
 
 def test_it_refuses_offsets_that_are_not_days(world: World) -> None:
-    response = _client(world.cde_admin).post(
+    response = signed_in(world.cde_admin).post(
         "/admin/reports/reminderschedule/1/change/",
         {"offsets": "30, soon, -1", "overdue_repeat_days": "7"},
     )
@@ -60,7 +53,7 @@ def test_it_lists_failed_digests_with_their_reason(world: World) -> None:
     )
     Digest.objects.create(email="fine@example.org", day=date(2024, 7, 3), status="sent")
 
-    page = _client(world.cde_admin).get("/admin/reports/digest/", {"status__exact": "failed"})
+    page = signed_in(world.cde_admin).get("/admin/reports/digest/", {"status__exact": "failed"})
 
     content = page.content.decode()
     assert page.status_code == 200
@@ -76,4 +69,4 @@ def test_it_keeps_everyone_else_out(world: World, role: str) -> None:
     user.save(update_fields=["is_staff"])
 
     for path in ("/admin/reports/digest/", "/admin/reports/reminderschedule/1/change/"):
-        assert _client(user).get(path).status_code in (302, 403)
+        assert signed_in(user).get(path).status_code in (302, 403)

@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from cim.models import ActivityDefinition, Cohort, MonitoringYear
 from lea import access
-from lea.models import AuditEvent, Organization, Role, User
+from lea.models import AuditEvent, Organization, Role
 from lea.services import membership_remove
 from steps import services
 from steps.models import ConsultantAssignment, Engagement, Submission
@@ -38,7 +38,7 @@ from steps.views.assignments import (
     NOT_IN_CIM,
     AssignRegionForm,
 )
-from tests.conftest import World
+from tests.conftest import World, signed_in
 from tests.lea import factories
 from tests.steps.engagements import start
 
@@ -56,12 +56,6 @@ def engaged(world: World, cohorts: dict[str, Cohort]) -> dict[str, Engagement]:
         "level1": start(world.lea2, cohorts["targeted"], level=1),
         "intensive": start(world.foreign_lea, cohorts["intensive"], level=2),
     }
-
-
-def _client(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def _assign_one(client: Client, consultant: Any, code: Any, year: Any = 2024) -> Any:
@@ -102,7 +96,7 @@ def _lea_in_region_3(world: World, cohort: Cohort, name: str, level: int = 3) ->
 def test_it_lists_level_3_and_intensive_leas_that_need_a_consultant(
     world: World, engaged: dict[str, Engagement]
 ) -> None:
-    response = _client(world.cde_admin).get(reverse(PAGE))
+    response = signed_in(world.cde_admin).get(reverse(PAGE))
 
     assert response.status_code == 200
     assert {lea.name for lea in response.context["needing"]} == {
@@ -116,7 +110,7 @@ def test_it_lists_level_3_and_intensive_leas_that_need_a_consultant(
 
 
 def test_it_assigns_one_lea_by_cds_code(world: World, engaged: dict[str, Engagement]) -> None:
-    client = _client(world.cde_admin)
+    client = signed_in(world.cde_admin)
 
     response = _assign_one(client, world.cde_consultant.pk, world.lea.code)
 
@@ -141,7 +135,7 @@ def test_it_assigns_one_lea_by_cds_code(world: World, engaged: dict[str, Engagem
 def test_it_says_so_when_the_lea_already_has_that_consultant(
     world: World, engaged: dict[str, Engagement]
 ) -> None:
-    client = _client(world.cde_admin)
+    client = signed_in(world.cde_admin)
     _assign_one(client, world.cde_consultant.pk, world.lea.code)
 
     client.get(reverse(PAGE))  # shows, and so clears, the first message
@@ -158,7 +152,7 @@ def test_it_assigns_a_region_and_counts_those_already_assigned(
     world: World, engaged: dict[str, Engagement], cohorts: dict[str, Cohort]
 ) -> None:
     _lea_in_region_3(world, cohorts["intensive"], "Willow Creek Unified", level=1)
-    client = _client(world.cde_admin)
+    client = signed_in(world.cde_admin)
 
     response = _assign_region(client, world.cde_consultant.pk, 3)
 
@@ -188,7 +182,7 @@ def test_it_assigns_a_region_and_counts_those_already_assigned(
 def test_it_removes_an_assignment_and_audits_it(
     world: World, engaged: dict[str, Engagement]
 ) -> None:
-    client = _client(world.cde_admin)
+    client = signed_in(world.cde_admin)
     _assign_one(client, world.cde_consultant.pk, world.lea.code)
     assignment = ConsultantAssignment.objects.get()
     page = client.get(reverse(PAGE)).content.decode()
@@ -211,7 +205,7 @@ def test_it_removes_an_assignment_and_audits_it(
 def test_it_keeps_an_lea_listed_when_its_consultant_leaves(
     world: World, engaged: dict[str, Engagement]
 ) -> None:
-    client = _client(world.cde_admin)
+    client = signed_in(world.cde_admin)
     _assign_one(client, world.cde_consultant.pk, world.lea.code)
     assert "Riverbend Unified" not in _needing(client)
 
@@ -233,17 +227,17 @@ def test_it_lists_a_level_1_lea_once_it_sent_work_to_cde(
         engagement=engaged["level1"], step=1, activity=activity, routed_to="CDE"
     )
 
-    assert "Oak Hollow Elementary" in _needing(_client(world.cde_admin))
+    assert "Oak Hollow Elementary" in _needing(signed_in(world.cde_admin))
 
 
 def test_it_lets_the_consultant_open_the_workspace_once_assigned(
     world: World, engaged: dict[str, Engagement]
 ) -> None:
     workspace = reverse("engagement_workspace", args=[engaged["level3"].pk])
-    consultant = _client(world.cde_consultant)
+    consultant = signed_in(world.cde_consultant)
     assert consultant.get(workspace).status_code == 404
 
-    _assign_one(_client(world.cde_admin), world.cde_consultant.pk, world.lea.code)
+    _assign_one(signed_in(world.cde_admin), world.cde_consultant.pk, world.lea.code)
 
     assert consultant.get(workspace).status_code == 200
     other = reverse("engagement_workspace", args=[engaged["intensive"].pk])
@@ -253,7 +247,7 @@ def test_it_lets_the_consultant_open_the_workspace_once_assigned(
 @pytest.mark.parametrize("role", ["cde_consultant", "selpa_reviewer", "lea_lead"])
 def test_it_requires_cde_admin(world: World, engaged: dict[str, Engagement], role: str) -> None:
     assignment = _assignment(world)
-    client = _client(getattr(world, role))
+    client = signed_in(getattr(world, role))
 
     assert client.get(reverse(PAGE)).status_code == 403
     assert _assign_one(client, world.cde_consultant.pk, world.lea.code).status_code == 403
@@ -265,14 +259,14 @@ def test_it_requires_cde_admin(world: World, engaged: dict[str, Engagement], rol
 
 def test_it_checks_scope(world: World, engaged: dict[str, Engagement]) -> None:
     assignment = _assignment(world)
-    outsider = _client(world.outsider)
+    outsider = signed_in(world.outsider)
 
     assert outsider.get(reverse(PAGE)).status_code == 403
     assert outsider.post(reverse("consultant_unassign", args=[assignment.pk])).status_code == 403
     anonymous = Client().get(reverse(PAGE))
     assert anonymous.status_code == 302
     assert anonymous["Location"].startswith(reverse("login"))
-    admin = _client(world.cde_admin)
+    admin = signed_in(world.cde_admin)
     for missing in (assignment.pk + 1000, 10**20):
         assert admin.post(reverse("consultant_unassign", args=[missing])).status_code == 404
     assert ConsultantAssignment.objects.count() == 1
@@ -280,7 +274,7 @@ def test_it_checks_scope(world: World, engaged: dict[str, Engagement]) -> None:
 
 def test_it_removes_only_by_post(world: World, engaged: dict[str, Engagement]) -> None:
     assignment = _assignment(world)
-    response = _client(world.cde_admin).get(reverse("consultant_unassign", args=[assignment.pk]))
+    response = signed_in(world.cde_admin).get(reverse("consultant_unassign", args=[assignment.pk]))
 
     assert response.status_code == 405
     assert ConsultantAssignment.objects.count() == 1
@@ -334,7 +328,7 @@ def test_it_refuses_bad_input_to_assign_one_with_a_form_error(
     data, field, message = _bad_one(world)[case]
 
     response = _assign_one(
-        _client(world.cde_admin), data["consultant"], data["code"], data.get("year", 2024)
+        signed_in(world.cde_admin), data["consultant"], data["code"], data.get("year", 2024)
     )
 
     assert response.status_code == 400
@@ -355,7 +349,7 @@ def test_it_refuses_bad_input_to_assign_one_with_a_form_error(
 def test_it_refuses_bad_input_to_assign_a_region_with_a_form_error(
     world: World, engaged: dict[str, Engagement], region: str, field: str, message: str
 ) -> None:
-    response = _assign_region(_client(world.cde_admin), world.cde_consultant.pk, region)
+    response = _assign_region(signed_in(world.cde_admin), world.cde_consultant.pk, region)
 
     assert response.status_code == 400
     assert response.context["forms"].region.errors[field] == [message]
@@ -366,7 +360,7 @@ def test_it_refuses_bad_input_to_assign_a_region_with_a_form_error(
 def test_it_says_every_problem_of_a_form_at_once(
     world: World, engaged: dict[str, Engagement]
 ) -> None:
-    response = _assign_one(_client(world.cde_admin), "", "Riverbend", 1999)
+    response = _assign_one(signed_in(world.cde_admin), "", "Riverbend", 1999)
 
     assert response.status_code == 400
     assert response.context["forms"].one.errors == {
@@ -379,7 +373,7 @@ def test_it_says_every_problem_of_a_form_at_once(
 def test_it_refuses_a_non_consultant_for_a_region(
     world: World, engaged: dict[str, Engagement]
 ) -> None:
-    response = _assign_region(_client(world.cde_admin), world.lea_lead.pk, 3, year=2023)
+    response = _assign_region(signed_in(world.cde_admin), world.lea_lead.pk, 3, year=2023)
 
     assert response.status_code == 400
     errors = response.context["forms"].region.errors
@@ -392,7 +386,7 @@ def test_it_filters_the_assignments_by_consultant_and_region(
     world: World, engaged: dict[str, Engagement]
 ) -> None:
     other = factories.member(world.cde, Role.CDE_CONSULTANT, full_name="Pat Other")
-    client = _client(world.cde_admin)
+    client = signed_in(world.cde_admin)
     _assign_one(client, world.cde_consultant.pk, world.lea.code)
     _assign_one(client, other.pk, world.foreign_lea.code)
 
@@ -418,7 +412,7 @@ def test_it_shows_the_newest_year_unless_another_is_asked_for(
     world: World, engaged: dict[str, Engagement]
 ) -> None:
     MonitoringYear.objects.create(year=2025)
-    client = _client(world.cde_admin)
+    client = signed_in(world.cde_admin)
 
     assert client.get(reverse(PAGE)).context["year"] == 2025
     assert client.get(reverse(PAGE)).context["needing"] == []
@@ -428,7 +422,7 @@ def test_it_shows_the_newest_year_unless_another_is_asked_for(
 
 
 def test_it_says_when_there_is_no_year_yet(world: World) -> None:
-    response = _client(world.cde_admin).get(reverse(PAGE))
+    response = signed_in(world.cde_admin).get(reverse(PAGE))
 
     assert response.status_code == 200
     assert "There is no monitoring year yet" in response.content.decode()
@@ -437,7 +431,7 @@ def test_it_says_when_there_is_no_year_yet(world: World) -> None:
 def test_it_keeps_its_query_count_as_leas_grow(
     world: World, engaged: dict[str, Engagement], cohorts: dict[str, Cohort]
 ) -> None:
-    client = _client(world.cde_admin)
+    client = signed_in(world.cde_admin)
     _assign_one(client, world.cde_consultant.pk, world.lea.code)
     with CaptureQueriesContext(connection) as few:
         client.get(reverse(PAGE))
@@ -475,7 +469,7 @@ def test_it_says_so_when_the_consultant_leaves_while_the_form_is_sent(
         return real(**kwargs)
 
     monkeypatch.setattr(assignment_services, "consultant_assign", consultant_leaves_first)
-    client = _client(world.cde_admin)
+    client = signed_in(world.cde_admin)
     if action == "one":
         response = _assign_one(client, world.cde_consultant.pk, world.lea.code)
         errors = response.context["forms"].one.errors

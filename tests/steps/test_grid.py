@@ -27,7 +27,7 @@ from steps import services  # isort: split
 from steps import queues
 from steps.models import Engagement, Review, Submission
 from steps.views import queues as views
-from tests.conftest import World
+from tests.conftest import World, signed_in
 from tests.lea import factories
 from tests.steps.engagements import start
 from tests.steps.test_queues import assign, decide, lead_of, submit_ppr, submit_step1
@@ -71,20 +71,14 @@ def engaged(world: World, cohorts: dict[str, Cohort]) -> dict[str, Engagement]:
     return {"riverbend": riverbend, "oak": oak, "harbor": harbor}
 
 
-def _client(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 def _page(user: User, **params: str | int) -> str:
-    response = _client(user).get(reverse("status_grid"), params)
+    response = signed_in(user).get(reverse("status_grid"), params)
     assert response.status_code == 200
     return response.content.decode()
 
 
 def _csv(user: User, **params: str | int) -> list[dict[str, str]]:
-    response = _client(user).get(reverse("status_grid_csv"), params)
+    response = signed_in(user).get(reverse("status_grid_csv"), params)
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     return list(csv.DictReader(io.StringIO(response.content.decode())))
@@ -263,7 +257,7 @@ def test_it_filters_by_tier_level_region_selpa_and_name(
     header = next(
         csv.reader(
             io.StringIO(
-                _client(admin)
+                signed_in(admin)
                 .get(reverse("status_grid_csv"), {"tier": "intensive"})
                 .content.decode()
             )
@@ -330,7 +324,7 @@ def test_it_pages_leas(
 
 
 def _xlsx(user: User, **params: str | int) -> Any:
-    response = _client(user).get(reverse("status_grid_xlsx"), params)
+    response = signed_in(user).get(reverse("status_grid_xlsx"), params)
     assert response.status_code == 200
     assert response["Content-Type"] == views.XLSX
     assert "cim-status-grid-" in response["Content-Disposition"]
@@ -416,7 +410,7 @@ def test_it_renders_in_constant_queries(
     django_assert_max_num_queries: Any,
     role: str,
 ) -> None:
-    client = _client(getattr(world, role))
+    client = signed_in(getattr(world, role))
     filtered = {"tier": "targeted", "consultant": str(world.cde_consultant.pk), "lea": "LEA"}
     for count in (3, 6):
         _grow(world, cohorts, count)
@@ -455,7 +449,7 @@ CACHED_GRID_QUERIES = 5
 def test_it_serves_a_page_already_built_without_reading_the_state_again(
     world: World, engaged: dict[str, Engagement], django_assert_max_num_queries: Any
 ) -> None:
-    client = _client(world.cde_admin)
+    client = signed_in(world.cde_admin)
     first = client.get(reverse("status_grid"), {"tier": "targeted"}).content.decode()
     with django_assert_max_num_queries(CACHED_GRID_QUERIES):
         again = client.get(reverse("status_grid"), {"tier": "targeted"}).content.decode()
@@ -464,7 +458,7 @@ def test_it_serves_a_page_already_built_without_reading_the_state_again(
 
 
 def test_it_shows_a_change_on_the_next_view(world: World, engaged: dict[str, Engagement]) -> None:
-    client = _client(world.cde_admin)
+    client = signed_in(world.cde_admin)
     assert "Step 1: waiting on SELPA review" in client.get(reverse("status_grid")).content.decode()
     decide(world.selpa_reviewer, engaged["riverbend"].submissions.get(), Review.Decision.RETURNED)
     page = client.get(reverse("status_grid")).content.decode()
@@ -478,7 +472,7 @@ def test_it_shows_a_committed_change_to_a_page_built_before_the_commit(
 ) -> None:
     """A page built while another request's change is not yet committed is retired when
     that change commits."""
-    client = _client(world.cde_admin)
+    client = signed_in(world.cde_admin)
     with transaction.atomic():
         decide(
             world.selpa_reviewer, engaged["riverbend"].submissions.get(), Review.Decision.APPROVED
@@ -495,7 +489,7 @@ def test_it_shows_a_committed_change_to_a_page_built_before_the_commit(
 def test_it_counts_days_from_the_day_it_is_viewed(
     world: World, engaged: dict[str, Engagement]
 ) -> None:
-    client = _client(world.cde_admin)
+    client = signed_in(world.cde_admin)
     assert (
         "waiting on SELPA review, since today"
         in client.get(reverse("status_grid")).content.decode()
@@ -524,7 +518,7 @@ def test_it_keeps_a_page_through_draft_edits_that_change_no_status(
     world: World, engaged: dict[str, Engagement], django_assert_max_num_queries: Any
 ) -> None:
     lead = lead_of(world.lea2)
-    client = _client(world.cde_admin)
+    client = signed_in(world.cde_admin)
     before = client.get(reverse("status_grid")).content.decode()
     record = engaged["oak"].records.filter(status="not_started").order_by("pk").first()
     assert record is not None

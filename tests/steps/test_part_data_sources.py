@@ -4,16 +4,14 @@ from html import unescape
 from typing import Any
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from cim.models import Cohort
-from lea.models import User
 from steps.forms import NUL_BYTE
 from steps.models import ActivityRecord, DataSource, Engagement
 from steps.parts import data_sources
 from steps.services import part_data_sources
-from tests.conftest import World
+from tests.conftest import World, signed_in
 from tests.steps.engagements import start
 
 pytestmark = pytest.mark.django_db
@@ -25,12 +23,6 @@ EDUCATION, KIND, AREA = DataSource.Education, DataSource.Kind, DataSource.Area
 @pytest.fixture
 def engagement(world: World, cohorts: dict[str, Cohort]) -> Engagement:
     return start(world.lea, cohorts["targeted"], level=3)
-
-
-def _client(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def _record(engagement: Engagement) -> ActivityRecord:
@@ -61,7 +53,7 @@ def _source(world: World, engagement: Engagement, **fields: str) -> DataSource:
 
 
 def test_it_adds_a_source_and_records_it(world: World, engagement: Engagement) -> None:
-    client = _client(world.lea_member)
+    client = signed_in(world.lea_member)
     response = client.post(_url(engagement, "data_source_add"), _data(notes="Grades 3-8"))
     assert response.status_code == 302
     assert response["Location"].endswith("#data_sources")
@@ -80,7 +72,7 @@ def test_it_adds_a_source_and_records_it(world: World, engagement: Engagement) -
 
 def test_it_edits_a_source(world: World, engagement: Engagement) -> None:
     source = _source(world, engagement)
-    client = _client(world.lea_lead)
+    client = signed_in(world.lea_lead)
     form = client.get(_url(engagement, "data_source_edit", source.pk))
     assert form.status_code == 200
     assert "Edit “CAASPP math results”" in form.content.decode()
@@ -97,7 +89,7 @@ def test_it_edits_a_source(world: World, engagement: Engagement) -> None:
 
 def test_it_keeps_a_refused_edit_as_typed(world: World, engagement: Engagement) -> None:
     source = _source(world, engagement)
-    response = _client(world.lea_lead).post(
+    response = signed_in(world.lea_lead).post(
         _url(engagement, "data_source_edit", source.pk),
         _data(data_sources.EDIT, version=2, name="Typed name", kind="guess"),
     )
@@ -111,7 +103,7 @@ def test_it_keeps_a_refused_edit_as_typed(world: World, engagement: Engagement) 
 
 def test_it_removes_a_source(world: World, engagement: Engagement) -> None:
     source = _source(world, engagement)
-    response = _client(world.lea_lead).post(
+    response = signed_in(world.lea_lead).post(
         _url(engagement, "data_source_remove", source.pk), {"version": 2}, follow=True
     )
     assert "“CAASPP math results” is no longer on the list." in unescape(response.content.decode())
@@ -120,7 +112,7 @@ def test_it_removes_a_source(world: World, engagement: Engagement) -> None:
 
 def test_it_refuses_a_remove_without_a_version(world: World, engagement: Engagement) -> None:
     source = _source(world, engagement)
-    response = _client(world.lea_lead).post(
+    response = signed_in(world.lea_lead).post(
         _url(engagement, "data_source_remove", source.pk), follow=True
     )
     # A missing version counts as stale, as on every one-button form.
@@ -163,13 +155,13 @@ def test_it_shows_the_missing_areas_in_the_page_checklist(
 ) -> None:
     _source(world, engagement)
     url = reverse("activity_checklist", args=[engagement.pk, ACTIVITY])
-    page = _client(world.lea_lead).get(url).content.decode()
+    page = signed_in(world.lea_lead).get(url).content.decode()
     assert "no data source covers these areas yet: Placement (LRE), Discipline" in page
 
 
 def test_it_refuses_a_stale_version(world: World, engagement: Engagement) -> None:
     _source(world, engagement)
-    response = _client(world.lea_member).post(
+    response = signed_in(world.lea_member).post(
         _url(engagement, "data_source_add"), _data(version=1), follow=True
     )
     assert "Casey Lead saved this activity while you were editing it" in response.content.decode()
@@ -177,7 +169,7 @@ def test_it_refuses_a_stale_version(world: World, engagement: Engagement) -> Non
 
 
 def test_it_rejects_bad_input_beside_the_field(world: World, engagement: Engagement) -> None:
-    client = _client(world.lea_lead)
+    client = signed_in(world.lea_lead)
     cases = {
         "name": ("a\x00b", NUL_BYTE),
         "notes": ("x" * 1_000_000, "Ensure this value has at most 5000 characters"),
@@ -204,7 +196,7 @@ def test_it_limits_notes_for_every_caller(world: World, engagement: Engagement) 
 
 def test_it_keeps_script_as_text(world: World, engagement: Engagement) -> None:
     _source(world, engagement, notes="<script>alert(1)</script>")
-    page = _client(world.lea_lead).get(_page(engagement)).content.decode()
+    page = signed_in(world.lea_lead).get(_page(engagement)).content.decode()
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 
@@ -216,7 +208,7 @@ def test_it_refuses_writes_once_the_activity_is_submitted(
     ActivityRecord.objects.filter(pk=_record(engagement).pk).update(
         status=ActivityRecord.Status.SUBMITTED
     )
-    client = _client(world.lea_lead)
+    client = signed_in(world.lea_lead)
     response = client.post(
         _url(engagement, "data_source_edit", source.pk),
         _data(data_sources.EDIT, version=2, name="Renamed"),
@@ -230,7 +222,7 @@ def test_it_refuses_writes_once_the_activity_is_submitted(
 
 def test_it_shows_reviewers_the_sources_read_only(world: World, engagement: Engagement) -> None:
     source = _source(world, engagement)
-    client = _client(world.selpa_reviewer)
+    client = signed_in(world.selpa_reviewer)
     page = client.get(_page(engagement)).content.decode()
     assert "CAASPP math results" in page
     assert "Add data source" not in page
@@ -241,14 +233,14 @@ def test_it_shows_reviewers_the_sources_read_only(world: World, engagement: Enga
 
 
 def test_it_requires_lea_member(world: World, engagement: Engagement) -> None:
-    client = _client(world.selpa_reviewer)
+    client = signed_in(world.selpa_reviewer)
     assert client.post(_url(engagement, "data_source_add"), _data()).status_code == 403
     assert not DataSource.objects.filter(engagement=engagement).exists()
 
 
 def test_it_checks_scope(world: World, engagement: Engagement) -> None:
     source = _source(world, engagement)
-    client = _client(world.foreign_lea_lead)
+    client = signed_in(world.foreign_lea_lead)
     assert client.post(_url(engagement, "data_source_add"), _data()).status_code == 404
     assert client.get(_url(engagement, "data_source_edit", source.pk)).status_code == 404
     assert client.post(_url(engagement, "data_source_remove", source.pk)).status_code == 404
@@ -258,13 +250,13 @@ def test_it_answers_404_on_an_activity_without_data_sources(
     world: World, engagement: Engagement
 ) -> None:
     url = reverse("data_source_add", args=[engagement.pk, "team_creation"])
-    assert _client(world.lea_lead).post(url, _data()).status_code == 404
+    assert signed_in(world.lea_lead).post(url, _data()).status_code == 404
 
 
 def test_it_refuses_a_stale_edit(world: World, engagement: Engagement) -> None:
     source = _source(world, engagement)
     _source(world, engagement, name="Suspension data")
-    response = _client(world.lea_member).post(
+    response = signed_in(world.lea_member).post(
         _url(engagement, "data_source_edit", source.pk),
         _data(data_sources.EDIT, version=2, name="Renamed"),
         follow=True,
@@ -276,7 +268,7 @@ def test_it_refuses_a_stale_edit(world: World, engagement: Engagement) -> None:
 
 def test_it_refuses_a_stale_remove(world: World, engagement: Engagement) -> None:
     source = _source(world, engagement)
-    response = _client(world.lea_member).post(
+    response = signed_in(world.lea_member).post(
         _url(engagement, "data_source_remove", source.pk), {"version": 1}, follow=True
     )
     assert "saved this activity while you were editing it" in response.content.decode()

@@ -4,16 +4,14 @@ from html import unescape
 from typing import Any
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from cim.models import Cohort
-from lea.models import User
 from steps.forms import NUL_BYTE
 from steps.models import ActivityRecord, Engagement, Finding
 from steps.parts import findings
 from steps.services import part_findings
-from tests.conftest import World
+from tests.conftest import World, signed_in
 from tests.steps.engagements import start
 
 pytestmark = pytest.mark.django_db
@@ -25,12 +23,6 @@ STRENGTH, WEAKNESS = Finding.Kind.STRENGTH, Finding.Kind.WEAKNESS
 @pytest.fixture
 def engagement(world: World, cohorts: dict[str, Cohort]) -> Engagement:
     return start(world.lea, cohorts["targeted"], level=3)
-
-
-def _client(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def _record(engagement: Engagement) -> ActivityRecord:
@@ -63,7 +55,7 @@ def _finding(world: World, engagement: Engagement, kind: str = WEAKNESS, **field
 
 
 def test_it_adds_a_strength_and_a_weakness(world: World, engagement: Engagement) -> None:
-    client = _client(world.lea_member)
+    client = signed_in(world.lea_member)
     response = client.post(
         _url(engagement, "finding_add", "strength"), _data("strength", area="Attendance")
     )
@@ -84,7 +76,7 @@ def test_it_adds_a_strength_and_a_weakness(world: World, engagement: Engagement)
 
 def test_it_edits_a_finding(world: World, engagement: Engagement) -> None:
     finding = _finding(world, engagement)
-    client = _client(world.lea_lead)
+    client = signed_in(world.lea_lead)
     form = client.get(_url(engagement, "finding_edit", finding.pk))
     assert form.status_code == 200
     assert "Edit the area of weakness “Math proficiency”" in unescape(form.content.decode())
@@ -101,7 +93,7 @@ def test_it_edits_a_finding(world: World, engagement: Engagement) -> None:
 
 def test_it_keeps_a_refused_edit_as_typed(world: World, engagement: Engagement) -> None:
     finding = _finding(world, engagement)
-    response = _client(world.lea_lead).post(
+    response = signed_in(world.lea_lead).post(
         _url(engagement, "finding_edit", finding.pk),
         _data(findings.EDIT, version=2, area="Typed area", supporting_data=""),
     )
@@ -115,7 +107,7 @@ def test_it_keeps_a_refused_edit_as_typed(world: World, engagement: Engagement) 
 
 def test_it_removes_a_finding(world: World, engagement: Engagement) -> None:
     finding = _finding(world, engagement)
-    response = _client(world.lea_lead).post(
+    response = signed_in(world.lea_lead).post(
         _url(engagement, "finding_remove", finding.pk), {"version": 2}, follow=True
     )
     assert "“Math proficiency” is no longer listed." in unescape(response.content.decode())
@@ -124,7 +116,7 @@ def test_it_removes_a_finding(world: World, engagement: Engagement) -> None:
 
 def test_it_refuses_a_remove_without_a_version(world: World, engagement: Engagement) -> None:
     finding = _finding(world, engagement)
-    response = _client(world.lea_lead).post(
+    response = signed_in(world.lea_lead).post(
         _url(engagement, "finding_remove", finding.pk), follow=True
     )
     # A missing version counts as stale, as on every one-button form.
@@ -145,7 +137,7 @@ def test_it_asks_for_a_strength_and_a_weakness(world: World, engagement: Engagem
 
 
 def test_it_refuses_an_unknown_kind(world: World, engagement: Engagement) -> None:
-    response = _client(world.lea_lead).post(
+    response = signed_in(world.lea_lead).post(
         _url(engagement, "finding_add", "opportunity"), _data("opportunity")
     )
     assert response.status_code == 404
@@ -154,7 +146,7 @@ def test_it_refuses_an_unknown_kind(world: World, engagement: Engagement) -> Non
 
 def test_it_refuses_a_stale_version(world: World, engagement: Engagement) -> None:
     _finding(world, engagement)
-    response = _client(world.lea_member).post(
+    response = signed_in(world.lea_member).post(
         _url(engagement, "finding_add", "strength"), _data("strength"), follow=True
     )
     assert "Casey Lead saved this activity while you were editing it" in response.content.decode()
@@ -162,7 +154,7 @@ def test_it_refuses_a_stale_version(world: World, engagement: Engagement) -> Non
 
 
 def test_it_rejects_bad_input_beside_the_field(world: World, engagement: Engagement) -> None:
-    client = _client(world.lea_lead)
+    client = signed_in(world.lea_lead)
     cases = {
         "area": ("a\x00b", NUL_BYTE),
         "supporting_data": ("x" * 1_000_000, "Ensure this value has at most 10000 characters"),
@@ -189,7 +181,7 @@ def test_it_limits_supporting_data_for_every_caller(world: World, engagement: En
 
 def test_it_keeps_script_as_text(world: World, engagement: Engagement) -> None:
     _finding(world, engagement, supporting_data="<script>alert(1)</script>")
-    page = _client(world.lea_lead).get(_page(engagement)).content.decode()
+    page = signed_in(world.lea_lead).get(_page(engagement)).content.decode()
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 
@@ -201,7 +193,7 @@ def test_it_refuses_writes_once_the_activity_is_submitted(
     ActivityRecord.objects.filter(pk=_record(engagement).pk).update(
         status=ActivityRecord.Status.SUBMITTED
     )
-    response = _client(world.lea_lead).post(
+    response = signed_in(world.lea_lead).post(
         _url(engagement, "finding_remove", finding.pk), {"version": 2}, follow=True
     )
     assert "This activity is submitted: it cannot be edited now." in response.content.decode()
@@ -210,7 +202,7 @@ def test_it_refuses_writes_once_the_activity_is_submitted(
 
 def test_it_shows_reviewers_the_findings_read_only(world: World, engagement: Engagement) -> None:
     finding = _finding(world, engagement)
-    client = _client(world.selpa_reviewer)
+    client = signed_in(world.selpa_reviewer)
     page = client.get(_page(engagement)).content.decode()
     assert "Math proficiency" in page
     assert "Add area of weakness" not in page
@@ -222,7 +214,7 @@ def test_it_shows_reviewers_the_findings_read_only(world: World, engagement: Eng
 
 
 def test_it_requires_lea_member(world: World, engagement: Engagement) -> None:
-    client = _client(world.selpa_reviewer)
+    client = signed_in(world.selpa_reviewer)
     add = client.post(_url(engagement, "finding_add", "strength"), _data("strength"))
     assert add.status_code == 403
     assert not Finding.objects.filter(engagement=engagement).exists()
@@ -230,7 +222,7 @@ def test_it_requires_lea_member(world: World, engagement: Engagement) -> None:
 
 def test_it_checks_scope(world: World, engagement: Engagement) -> None:
     finding = _finding(world, engagement)
-    client = _client(world.foreign_lea_lead)
+    client = signed_in(world.foreign_lea_lead)
     add = client.post(_url(engagement, "finding_add", "strength"), _data("strength"))
     assert add.status_code == 404
     assert client.get(_url(engagement, "finding_edit", finding.pk)).status_code == 404
@@ -241,13 +233,13 @@ def test_it_answers_404_on_an_activity_without_findings(
     world: World, engagement: Engagement
 ) -> None:
     url = reverse("finding_add", args=[engagement.pk, "team_creation", "strength"])
-    assert _client(world.lea_lead).post(url, _data("strength")).status_code == 404
+    assert signed_in(world.lea_lead).post(url, _data("strength")).status_code == 404
 
 
 def test_it_refuses_a_stale_edit(world: World, engagement: Engagement) -> None:
     finding = _finding(world, engagement)
     _finding(world, engagement, STRENGTH, area="Attendance")
-    response = _client(world.lea_member).post(
+    response = signed_in(world.lea_member).post(
         _url(engagement, "finding_edit", finding.pk),
         _data(findings.EDIT, version=2, area="Renamed"),
         follow=True,

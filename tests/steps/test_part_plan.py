@@ -31,7 +31,7 @@ from steps.parts import plan
 from steps.services import part_plan
 from steps.services.records import StaleEdit
 from tests.cim.catalog import load_2024
-from tests.conftest import World
+from tests.conftest import World, signed_in
 from tests.steps.engagements import start
 
 pytestmark = pytest.mark.django_db
@@ -42,12 +42,6 @@ PLAN = "plan_for_improvement"
 @pytest.fixture
 def engagement(world: World) -> Engagement:
     return start(world.lea, load_2024()["targeted"], level=3)
-
-
-def _client(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def _record(engagement: Engagement, key: str = PLAN) -> ActivityRecord:
@@ -150,7 +144,7 @@ def test_it_adds_a_problem_of_practice_linked_to_root_causes(
     world: World, engagement: Engagement
 ) -> None:
     cause = _root_cause(engagement)
-    response = _client(world.lea_member).post(
+    response = signed_in(world.lea_member).post(
         _url(engagement, "plan_problem_add"),
         {"problem-version": 1, "problem-statement": "Siloed planning",
          "problem-root_causes": [cause.pk]},
@@ -169,7 +163,7 @@ def test_it_refuses_another_leas_root_cause_in_a_crafted_post(
 ) -> None:
     foreign = start(world.foreign_lea, engagement.cohort, level=3)
     foreign_cause = _root_cause(foreign)
-    response = _client(world.lea_lead).post(
+    response = signed_in(world.lea_lead).post(
         _url(engagement, "plan_problem_add"),
         {"problem-version": 1, "problem-statement": "Siloed planning",
          "problem-root_causes": [foreign_cause.pk]},
@@ -198,7 +192,7 @@ def test_it_changes_and_removes_a_problem_of_practice(world: World, engagement: 
         actor=world.lea_lead, record=_record(engagement), expected_version=1,
         statement="Old", root_causes=[],
     )  # fmt: skip
-    client = _client(world.lea_lead)
+    client = signed_in(world.lea_lead)
     page = client.get(_url(engagement, "plan_problem_edit", problem.pk)).content.decode()
     assert "Change the problem of practice" in page
     client.post(
@@ -218,7 +212,7 @@ def test_it_adds_changes_and_removes_a_strategy(world: World, engagement: Engage
         actor=world.lea_lead, record=_record(engagement), expected_version=1,
         statement="Siloed planning", root_causes=[],
     )  # fmt: skip
-    client = _client(world.lea_lead)
+    client = signed_in(world.lea_lead)
     client.post(
         _url(engagement, "plan_strategy_add"),
         {"strategy-version": 2, "strategy-title": "Co-teaching",
@@ -242,7 +236,7 @@ def test_it_adds_changes_and_removes_a_strategy(world: World, engagement: Engage
 
 def test_it_adds_changes_and_removes_an_activity(world: World, engagement: Engagement) -> None:
     strategy = _strategy(engagement, world.lea_lead)
-    client = _client(world.lea_member)
+    client = signed_in(world.lea_member)
     response = client.post(
         _url(engagement, "plan_activity_add", strategy.pk),
         _prefixed(f"activity-{strategy.pk}", _activity_post(version=2)),
@@ -265,7 +259,7 @@ def test_it_refuses_an_activity_that_ends_before_it_starts(
 ) -> None:
     strategy = _strategy(engagement, world.lea_lead)
     prefix = f"activity-{strategy.pk}"
-    response = _client(world.lea_lead).post(
+    response = signed_in(world.lea_lead).post(
         _url(engagement, "plan_activity_add", strategy.pk),
         _prefixed(prefix, _activity_post(version=2, end_date="2024-12-01")),
     )
@@ -279,7 +273,7 @@ def test_it_refuses_an_activity_that_ends_before_it_starts(
 
 def test_it_adds_changes_and_removes_an_outcome(world: World, engagement: Engagement) -> None:
     strategy = _strategy(engagement, world.lea_lead)
-    client = _client(world.lea_lead)
+    client = signed_in(world.lea_lead)
     client.post(
         _url(engagement, "plan_outcome_add", strategy.pk),
         _prefixed(f"outcome-{strategy.pk}", _outcome_post(version=2)),
@@ -301,7 +295,7 @@ def test_it_explains_a_non_numeric_baseline_beside_the_field(
 ) -> None:
     strategy = _strategy(engagement, world.lea_lead)
     prefix = f"outcome-{strategy.pk}"
-    response = _client(world.lea_lead).post(
+    response = signed_in(world.lea_lead).post(
         _url(engagement, "plan_outcome_add", strategy.pk),
         _prefixed(prefix, _outcome_post(version=2, baseline_value="about 40%")),
     )
@@ -317,7 +311,7 @@ def test_it_refuses_a_target_date_not_after_the_baseline(
     world: World, engagement: Engagement
 ) -> None:
     strategy = _strategy(engagement, world.lea_lead)
-    response = _client(world.lea_lead).post(
+    response = signed_in(world.lea_lead).post(
         _url(engagement, "plan_outcome_add", strategy.pk),
         _prefixed(f"outcome-{strategy.pk}", _outcome_post(version=2, target_date="2024-10-01")),
     )
@@ -328,7 +322,7 @@ def test_it_refuses_a_target_date_not_after_the_baseline(
 
 def test_it_adds_changes_and_removes_a_benchmark(world: World, engagement: Engagement) -> None:
     outcome = _full_plan(engagement, world.lea_lead)["outcome"]
-    client = _client(world.lea_lead)
+    client = signed_in(world.lea_lead)
     client.post(
         _url(engagement, "plan_benchmark_add", outcome.pk),
         {f"benchmark-{outcome.pk}-version": 6, f"benchmark-{outcome.pk}-value": "48",
@@ -357,7 +351,7 @@ def test_it_refuses_a_benchmark_outside_baseline_and_target(
 ) -> None:
     outcome = _full_plan(engagement, world.lea_lead)["outcome"]
     prefix = f"benchmark-{outcome.pk}"
-    response = _client(world.lea_lead).post(
+    response = signed_in(world.lea_lead).post(
         _url(engagement, "plan_benchmark_add", outcome.pk),
         {f"{prefix}-version": 6, f"{prefix}-value": "48", f"{prefix}-date": when},
     )
@@ -370,7 +364,7 @@ def test_it_keeps_benchmarks_inside_a_changed_target_date(
     world: World, engagement: Engagement
 ) -> None:
     outcome = _full_plan(engagement, world.lea_lead)["outcome"]
-    response = _client(world.lea_lead).post(
+    response = signed_in(world.lea_lead).post(
         _url(engagement, "plan_outcome_edit", outcome.pk),
         _prefixed("edit", _outcome_post(version=6, target_date="2025-03-01")),
     )
@@ -386,7 +380,7 @@ def test_it_keeps_benchmarks_inside_a_changed_target_date(
 def test_it_rejects_a_nul_byte_and_a_huge_paste_beside_the_field(
     world: World, engagement: Engagement
 ) -> None:
-    client = _client(world.lea_lead)
+    client = signed_in(world.lea_lead)
     nul = client.post(
         _url(engagement, "plan_problem_add"),
         {"problem-version": 1, "problem-statement": "a\x00b"},
@@ -405,7 +399,7 @@ def test_it_rejects_a_nul_byte_and_a_huge_paste_beside_the_field(
 
 
 def test_it_keeps_script_as_text(world: World, engagement: Engagement) -> None:
-    client = _client(world.lea_lead)
+    client = signed_in(world.lea_lead)
     client.post(
         _url(engagement, "plan_strategy_add"),
         {"strategy-version": 1, "strategy-title": "<script>alert(1)</script>"},
@@ -419,7 +413,7 @@ def test_it_refuses_a_stale_version_and_keeps_the_text(
     world: World, engagement: Engagement
 ) -> None:
     _strategy(engagement, world.lea_lead)
-    response = _client(world.lea_member).post(
+    response = signed_in(world.lea_member).post(
         _url(engagement, "plan_problem_add"),
         {"problem-version": 1, "problem-statement": "Member's text"},
     )
@@ -433,7 +427,7 @@ def test_it_refuses_a_stale_version_and_keeps_the_text(
 def test_it_refuses_a_stale_remove(world: World, engagement: Engagement) -> None:
     strategy = _strategy(engagement, world.lea_lead)
     page = (
-        _client(world.lea_member)
+        signed_in(world.lea_member)
         .post(_url(engagement, "plan_strategy_remove", strategy.pk), {"version": 1}, follow=True)
         .content.decode()
     )
@@ -445,7 +439,7 @@ def test_it_refuses_a_stale_remove(world: World, engagement: Engagement) -> None
 
 def test_it_treats_a_garbled_version_as_stale(world: World, engagement: Engagement) -> None:
     strategy = _strategy(engagement, world.lea_lead)
-    _client(world.lea_lead).post(
+    signed_in(world.lea_lead).post(
         _url(engagement, "plan_strategy_remove", strategy.pk), {"version": "two"}
     )
     assert Strategy.objects.exists()
@@ -457,7 +451,7 @@ def test_it_refuses_writes_once_the_activity_is_locked(
     ActivityRecord.objects.filter(pk=_record(engagement).pk).update(
         status=ActivityRecord.Status.SUBMITTED
     )
-    response = _client(world.lea_lead).post(
+    response = signed_in(world.lea_lead).post(
         _url(engagement, "plan_problem_add"),
         {"problem-version": 1, "problem-statement": "Siloed planning"},
         follow=True,
@@ -473,7 +467,7 @@ def test_it_shows_the_plan_read_only_to_a_selpa_reviewer(
     world: World, engagement: Engagement
 ) -> None:
     made = _full_plan(engagement, world.lea_lead)
-    client = _client(world.selpa_reviewer)
+    client = signed_in(world.selpa_reviewer)
     page = client.get(reverse("activity_detail", args=[engagement.pk, PLAN])).content.decode()
     assert "Co-teaching in grades 3-5" in page
     assert "Add a problem of practice" not in page
@@ -489,7 +483,7 @@ def test_it_shows_the_plan_read_only_to_a_selpa_reviewer(
 
 def test_it_checks_scope(world: World, engagement: Engagement) -> None:
     strategy = _strategy(engagement, world.lea_lead)
-    client = _client(world.foreign_lea_lead)
+    client = signed_in(world.foreign_lea_lead)
     assert client.get(_url(engagement, "plan_trace")).status_code == 404
     assert client.get(_url(engagement, "plan_strategy_edit", strategy.pk)).status_code == 404
     response = client.post(_url(engagement, "plan_strategy_remove", strategy.pk), {"version": 2})
@@ -498,7 +492,7 @@ def test_it_checks_scope(world: World, engagement: Engagement) -> None:
 
 
 def test_it_requires_lea_member(world: World, engagement: Engagement) -> None:
-    client = _client(world.selpa_reviewer)
+    client = signed_in(world.selpa_reviewer)
     response = client.post(
         _url(engagement, "plan_problem_add"), {"problem-version": 1, "problem-statement": "x"}
     )
@@ -510,7 +504,7 @@ def test_it_requires_lea_member(world: World, engagement: Engagement) -> None:
 def test_it_answers_404_for_an_activity_without_a_plan(
     world: World, engagement: Engagement
 ) -> None:
-    client = _client(world.lea_lead)
+    client = signed_in(world.lea_lead)
     assert client.get(_url(engagement, "plan_trace", key="parent_input")).status_code == 404
     response = client.post(
         _url(engagement, "plan_problem_add", key="parent_input"),
@@ -566,7 +560,7 @@ def test_it_names_an_outcome_without_benchmarks_and_an_unexplained_problem_area(
 
 def test_it_shows_the_plan_checklist_on_the_activity(world: World, engagement: Engagement) -> None:
     url = reverse("activity_checklist", args=[engagement.pk, PLAN])
-    page = _client(world.lea_lead).get(url).content.decode()
+    page = signed_in(world.lea_lead).get(url).content.decode()
     assert "Add at least one problem of practice." in page
 
 
@@ -579,7 +573,7 @@ def test_it_traces_each_outcome_back_to_its_data(world: World, engagement: Engag
         engagement=engagement, record=_record(engagement, "root_cause_analysis"),
         statement="No shared planning time",
     )  # fmt: skip
-    page = _client(world.lea_member).get(_url(engagement, "plan_trace")).content.decode()
+    page = signed_in(world.lea_member).get(_url(engagement, "plan_trace")).content.decode()
     for text in (
         "Students with IEPs in regular class 80% or more of the day",
         "Co-teaching in grades 3-5",
@@ -597,7 +591,7 @@ def test_it_traces_each_outcome_back_to_its_data(world: World, engagement: Engag
 
 def test_it_links_the_trace_from_the_plan(world: World, engagement: Engagement) -> None:
     page = (
-        _client(world.lea_lead)
+        signed_in(world.lea_lead)
         .get(reverse("activity_detail", args=[engagement.pk, PLAN]))
         .content.decode()
     )
@@ -631,7 +625,7 @@ def _trace_queries(client: Client, engagement: Engagement) -> int:
 
 
 def test_it_traces_in_a_fixed_number_of_queries(world: World, engagement: Engagement) -> None:
-    client = _client(world.lea_lead)
+    client = signed_in(world.lea_lead)
     record = _record(engagement)
     _grow(engagement, 0)
     with CaptureQueriesContext(connection) as selector:

@@ -2,15 +2,14 @@
 retyped; one-button forms that work the same by keyboard and by mouse."""
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
-from lea.models import AuditEvent, User
+from lea.models import AuditEvent
 from steps.models import ActivityRecord, Engagement, ProblemArea
 from steps.parts import prioritization as part
 from steps.services import part_prioritization as services
 from steps.services.part_problem_areas import problem_area_add
-from tests.conftest import World
+from tests.conftest import World, signed_in
 from tests.steps.isolation_problem_areas import engagement_of, foreign_area
 
 pytestmark = pytest.mark.django_db
@@ -42,12 +41,6 @@ def areas(world: World, engagement: Engagement) -> list[ProblemArea]:
     return made
 
 
-def _client(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 def _record(engagement: Engagement, key: str = KEY) -> ActivityRecord:
     return ActivityRecord.objects.get(engagement=engagement, definition__key=key)
 
@@ -63,7 +56,7 @@ def _order(engagement: Engagement) -> list[tuple[str, int | None]]:
 def test_it_shows_the_consolidation_areas_unranked_at_first(
     world: World, engagement: Engagement, areas: list[ProblemArea]
 ) -> None:
-    page = _client(world.lea_lead).get(_url(engagement, "activity_detail")).content.decode()
+    page = signed_in(world.lea_lead).get(_url(engagement, "activity_detail")).content.decode()
     assert page.index("Suspensions") < page.index("Chronic absence") < page.index("Reading")
     assert "not ranked yet" in page
     assert "Keep this ranking" in page
@@ -76,7 +69,7 @@ def test_it_shows_the_consolidation_areas_unranked_at_first(
 def test_it_moves_an_area_up_and_ranks_them_all(
     world: World, engagement: Engagement, areas: list[ProblemArea]
 ) -> None:
-    client = _client(world.lea_member)
+    client = signed_in(world.lea_member)
     response = client.post(
         _url(engagement, "prioritization_move", areas[2].pk), {"version": 1, "direction": "up"}
     )
@@ -98,7 +91,7 @@ def test_it_moves_an_area_up_and_ranks_them_all(
 def test_it_moves_an_area_down(
     world: World, engagement: Engagement, areas: list[ProblemArea]
 ) -> None:
-    client = _client(world.lea_lead)
+    client = signed_in(world.lea_lead)
     client.post(
         _url(engagement, "prioritization_move", areas[0].pk), {"version": 1, "direction": "down"}
     )
@@ -109,7 +102,7 @@ def test_it_refuses_to_move_past_the_top(
     world: World, engagement: Engagement, areas: list[ProblemArea]
 ) -> None:
     page = (
-        _client(world.lea_lead)
+        signed_in(world.lea_lead)
         .post(
             _url(engagement, "prioritization_move", areas[0].pk),
             {"version": 1, "direction": "up"},
@@ -125,7 +118,7 @@ def test_it_refuses_a_crafted_direction(
     world: World, engagement: Engagement, areas: list[ProblemArea]
 ) -> None:
     page = (
-        _client(world.lea_lead)
+        signed_in(world.lea_lead)
         .post(
             _url(engagement, "prioritization_move", areas[0].pk),
             {"version": 1, "direction": "sideways"},
@@ -140,7 +133,7 @@ def test_it_refuses_a_crafted_direction(
 def test_it_marks_an_area_for_root_cause_exploration(
     world: World, engagement: Engagement, areas: list[ProblemArea]
 ) -> None:
-    client = _client(world.lea_lead)
+    client = signed_in(world.lea_lead)
     client.post(
         _url(engagement, "prioritization_explore", areas[1].pk), {"version": 1, "explore": "on"}
     )
@@ -158,7 +151,9 @@ def test_it_marks_an_area_for_root_cause_exploration(
 def test_it_keeps_the_ranking_as_shown(
     world: World, engagement: Engagement, areas: list[ProblemArea]
 ) -> None:
-    response = _client(world.lea_lead).post(_url(engagement, "prioritization_rank"), {"version": 1})
+    response = signed_in(world.lea_lead).post(
+        _url(engagement, "prioritization_rank"), {"version": 1}
+    )
     assert response.status_code == 302
     assert _order(engagement) == [("Suspensions", 1), ("Chronic absence", 2), ("Reading scores", 3)]
     event = AuditEvent.objects.get(verb="prioritization.rank")
@@ -168,7 +163,7 @@ def test_it_keeps_the_ranking_as_shown(
 def test_it_puts_a_new_area_at_the_bottom(
     world: World, engagement: Engagement, areas: list[ProblemArea]
 ) -> None:
-    client = _client(world.lea_lead)
+    client = signed_in(world.lea_lead)
     client.post(
         _url(engagement, "prioritization_move", areas[2].pk), {"version": 1, "direction": "up"}
     )
@@ -189,11 +184,11 @@ def test_it_puts_a_new_area_at_the_bottom(
 def test_it_refuses_a_stale_version(
     world: World, engagement: Engagement, areas: list[ProblemArea]
 ) -> None:
-    _client(world.lea_lead).post(
+    signed_in(world.lea_lead).post(
         _url(engagement, "prioritization_move", areas[1].pk), {"version": 1, "direction": "up"}
     )
     page = (
-        _client(world.lea_member)
+        signed_in(world.lea_member)
         .post(
             _url(engagement, "prioritization_move", areas[2].pk),
             {"version": 1, "direction": "up"},
@@ -222,7 +217,7 @@ def test_it_refuses_another_leas_area_in_the_service(
 def test_it_lists_what_the_checklist_needs(world: World, engagement: Engagement) -> None:
     record = _record(engagement)
     assert part.check(record=record) == [part.NO_PROBLEM_AREAS]
-    page = _client(world.lea_lead).get(_url(engagement, "activity_detail")).content.decode()
+    page = signed_in(world.lea_lead).get(_url(engagement, "activity_detail")).content.decode()
     assert "Consolidation has no problem areas yet" in page
 
 
@@ -247,7 +242,7 @@ def test_it_checks_ranks_and_exploration(
 def test_it_shows_reviewers_the_ranking_read_only(
     world: World, engagement: Engagement, areas: list[ProblemArea]
 ) -> None:
-    client = _client(world.selpa_reviewer)
+    client = signed_in(world.selpa_reviewer)
     page = client.get(_url(engagement, "activity_detail")).content.decode()
     assert "Suspensions" in page
     assert "Move down" not in page
@@ -262,13 +257,13 @@ def test_it_shows_reviewers_the_ranking_read_only(
 def test_it_requires_lea_member(
     world: World, engagement: Engagement, areas: list[ProblemArea]
 ) -> None:
-    client = _client(world.selpa_reviewer)
+    client = signed_in(world.selpa_reviewer)
     url = _url(engagement, "prioritization_explore", areas[0].pk)
     assert client.post(url, {"version": 1, "explore": "on"}).status_code == 403
 
 
 def test_it_checks_scope(world: World, engagement: Engagement, areas: list[ProblemArea]) -> None:
-    client = _client(world.foreign_lea_lead)
+    client = signed_in(world.foreign_lea_lead)
     move = {"version": 1, "direction": "down"}
     assert (
         client.post(_url(engagement, "prioritization_move", areas[0].pk), move).status_code == 404
@@ -280,7 +275,7 @@ def test_it_checks_scope(world: World, engagement: Engagement, areas: list[Probl
 def test_it_refuses_an_incomplete_or_stale_request(
     world: World, engagement: Engagement, areas: list[ProblemArea], name: str
 ) -> None:
-    client = _client(world.lea_lead)
+    client = signed_in(world.lea_lead)
     url = (
         _url(engagement, name, areas[0].pk)
         if name == "prioritization_explore"

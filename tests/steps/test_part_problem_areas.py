@@ -3,17 +3,17 @@
 from typing import Any
 
 import pytest
-from django.test import Client, RequestFactory
+from django.test import RequestFactory
 from django.urls import reverse
 
-from lea.models import AuditEvent, User
+from lea.models import AuditEvent
 from steps.forms import NUL_BYTE
 from steps.models import ActivityRecord, DataSource, Engagement, ProblemArea
 from steps.parts import problem_areas as part
 from steps.services import part_problem_areas as services
 from steps.services.part_root_causes import root_cause_add
 from steps.views.part_problem_areas import refused
-from tests.conftest import World
+from tests.conftest import World, signed_in
 from tests.steps.isolation_problem_areas import engagement_of, foreign_area
 
 pytestmark = pytest.mark.django_db
@@ -24,12 +24,6 @@ KEY = "consolidation"
 @pytest.fixture
 def engagement(world: World) -> Engagement:
     return engagement_of(world.lea)
-
-
-def _client(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def _record(engagement: Engagement, key: str = KEY) -> ActivityRecord:
@@ -76,7 +70,7 @@ def _post(version: int = 1, **fields: object) -> dict:
 
 def test_it_adds_a_problem_area_with_its_sources(world: World, engagement: Engagement) -> None:
     source = _source(engagement)
-    client = _client(world.lea_member)
+    client = signed_in(world.lea_member)
     response = client.post(
         _url(engagement, "problem_areas_add"),
         _post(relates_to_identification="on", sources=[source.pk]),
@@ -99,7 +93,7 @@ def test_it_edits_a_problem_area_and_records_old_and_new(
     world: World, engagement: Engagement
 ) -> None:
     area = _add(world, engagement)
-    client = _client(world.lea_lead)
+    client = signed_in(world.lea_lead)
     form_page = client.get(_url(engagement, "problem_areas_edit", area.pk))
     assert form_page.status_code == 200
     assert "8.1% suspended vs 3.2% statewide" in form_page.content.decode()
@@ -120,7 +114,7 @@ def test_it_edits_a_problem_area_and_records_old_and_new(
 
 def test_it_removes_a_problem_area(world: World, engagement: Engagement) -> None:
     area = _add(world, engagement)
-    response = _client(world.lea_lead).post(
+    response = signed_in(world.lea_lead).post(
         _url(engagement, "problem_areas_remove", area.pk), {"version": 2}
     )
     assert response.status_code == 302
@@ -141,7 +135,7 @@ def test_it_keeps_a_problem_area_a_root_cause_explains(
         problem_areas=[area],
     )
     page = (
-        _client(world.lea_lead)
+        signed_in(world.lea_lead)
         .post(_url(engagement, "problem_areas_remove", area.pk), {"version": 2}, follow=True)
         .content.decode()
     )
@@ -152,7 +146,7 @@ def test_it_keeps_a_problem_area_a_root_cause_explains(
 def test_it_refuses_a_stale_version(world: World, engagement: Engagement) -> None:
     _add(world, engagement)
     page = (
-        _client(world.lea_member)
+        signed_in(world.lea_member)
         .post(_url(engagement, "problem_areas_add"), _post(version=1), follow=True)
         .content.decode()
     )
@@ -161,7 +155,7 @@ def test_it_refuses_a_stale_version(world: World, engagement: Engagement) -> Non
 
 
 def test_it_rejects_a_nul_byte_and_keeps_the_rest(world: World, engagement: Engagement) -> None:
-    response = _client(world.lea_lead).post(
+    response = signed_in(world.lea_lead).post(
         _url(engagement, "problem_areas_add"),
         _post(description="Absence\x00", quantification="Kept as typed 22%"),
     )
@@ -174,7 +168,7 @@ def test_it_rejects_a_nul_byte_and_keeps_the_rest(world: World, engagement: Enga
 
 
 def test_it_rejects_a_huge_paste(world: World, engagement: Engagement) -> None:
-    response = _client(world.lea_lead).post(
+    response = signed_in(world.lea_lead).post(
         _url(engagement, "problem_areas_add"), _post(description="x" * 1_000_000)
     )
     assert response.status_code == 400
@@ -185,7 +179,7 @@ def test_it_rejects_a_huge_paste(world: World, engagement: Engagement) -> None:
 def test_it_requires_the_quantification_beside_the_field(
     world: World, engagement: Engagement
 ) -> None:
-    response = _client(world.lea_lead).post(
+    response = signed_in(world.lea_lead).post(
         _url(engagement, "problem_areas_add"), _post(quantification="")
     )
     assert response.status_code == 400
@@ -195,14 +189,14 @@ def test_it_requires_the_quantification_beside_the_field(
 
 def test_it_keeps_script_as_text(world: World, engagement: Engagement) -> None:
     _add(world, engagement, description="<script>alert(1)</script>")
-    page = _client(world.lea_lead).get(_url(engagement, "activity_detail")).content.decode()
+    page = signed_in(world.lea_lead).get(_url(engagement, "activity_detail")).content.decode()
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 
 
 def test_it_refuses_another_leas_data_source(world: World, engagement: Engagement) -> None:
     foreign = _source(engagement_of(world.foreign_lea), "Harbor View survey")
-    response = _client(world.lea_lead).post(
+    response = signed_in(world.lea_lead).post(
         _url(engagement, "problem_areas_add"), _post(sources=[foreign.pk])
     )
     assert response.status_code == 400
@@ -249,7 +243,7 @@ def test_it_lists_what_the_checklist_needs(world: World, engagement: Engagement)
 
 def test_it_shows_reviewers_the_list_read_only(world: World, engagement: Engagement) -> None:
     area = _add(world, engagement)
-    client = _client(world.selpa_reviewer)
+    client = signed_in(world.selpa_reviewer)
     page = client.get(_url(engagement, "activity_detail")).content.decode()
     assert "Suspensions of students with disabilities" in page
     assert "Add problem area" not in page
@@ -260,13 +254,13 @@ def test_it_shows_reviewers_the_list_read_only(world: World, engagement: Engagem
 
 
 def test_it_requires_lea_member(world: World, engagement: Engagement) -> None:
-    client = _client(world.selpa_reviewer)
+    client = signed_in(world.selpa_reviewer)
     assert client.post(_url(engagement, "problem_areas_add"), _post()).status_code == 403
 
 
 def test_it_checks_scope(world: World, engagement: Engagement) -> None:
     area = _add(world, engagement)
-    client = _client(world.foreign_lea_lead)
+    client = signed_in(world.foreign_lea_lead)
     assert client.post(_url(engagement, "problem_areas_add"), _post()).status_code == 404
     assert client.get(_url(engagement, "problem_areas_edit", area.pk)).status_code == 404
     assert client.post(_url(engagement, "problem_areas_remove", area.pk)).status_code == 404
@@ -276,7 +270,7 @@ def test_it_answers_404_for_an_activity_without_problem_areas(
     world: World, engagement: Engagement
 ) -> None:
     url = _url(engagement, "problem_areas_add", key="parent_input")
-    assert _client(world.lea_lead).post(url, _post()).status_code == 404
+    assert signed_in(world.lea_lead).post(url, _post()).status_code == 404
 
 
 def test_it_reads_the_part_in_a_fixed_number_of_queries(
@@ -298,7 +292,7 @@ def test_it_refuses_an_edit_once_the_activity_is_submitted(
 ) -> None:
     area = _add(world, engagement)
     ActivityRecord.objects.filter(pk=area.record_id).update(status=ActivityRecord.Status.SUBMITTED)
-    response = _client(world.lea_lead).post(
+    response = signed_in(world.lea_lead).post(
         _url(engagement, "problem_areas_edit", area.pk),
         _post(version=2, quantification="Typed while it was submitted"),
         follow=True,
@@ -310,7 +304,7 @@ def test_it_refuses_an_edit_once_the_activity_is_submitted(
 
 def test_it_shows_an_edit_error_beside_the_field(world: World, engagement: Engagement) -> None:
     area = _add(world, engagement)
-    response = _client(world.lea_lead).post(
+    response = signed_in(world.lea_lead).post(
         _url(engagement, "problem_areas_edit", area.pk), _post(version=2, description="")
     )
     assert response.status_code == 400
@@ -321,7 +315,7 @@ def test_it_shows_an_edit_error_beside_the_field(world: World, engagement: Engag
 def test_it_counts_a_garbled_version_as_stale(world: World, engagement: Engagement) -> None:
     area = _add(world, engagement)
     page = (
-        _client(world.lea_lead)
+        signed_in(world.lea_lead)
         .post(_url(engagement, "problem_areas_remove", area.pk), {"version": "abc"}, follow=True)
         .content.decode()
     )

@@ -4,17 +4,16 @@ problem areas, with their supporting data, checked against what Prioritization m
 from typing import Any
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
-from lea.models import AuditEvent, User
+from lea.models import AuditEvent
 from steps.forms import NUL_BYTE
 from steps.models import ActivityRecord, Engagement, ProblemArea, ProblemOfPractice, RootCause
 from steps.parts import root_causes as part
 from steps.services import part_root_causes as services
 from steps.services.part_prioritization import prioritization_explore, prioritization_rank
 from steps.services.part_problem_areas import problem_area_add
-from tests.conftest import World
+from tests.conftest import World, signed_in
 from tests.steps.isolation_problem_areas import engagement_of, foreign_area
 
 pytestmark = pytest.mark.django_db
@@ -44,12 +43,6 @@ def areas(world: World, engagement: Engagement) -> list[ProblemArea]:
         )
         consolidation.refresh_from_db()
     return made
-
-
-def _client(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def _record(engagement: Engagement, key: str = KEY) -> ActivityRecord:
@@ -87,7 +80,7 @@ def _post(version: int = 1, **fields: object) -> dict:
 def test_it_adds_a_root_cause_linked_to_problem_areas(
     world: World, engagement: Engagement, areas: list[ProblemArea]
 ) -> None:
-    client = _client(world.lea_member)
+    client = signed_in(world.lea_member)
     response = client.post(
         _url(engagement, "root_causes_add"), _post(problem_areas=[areas[0].pk, areas[1].pk])
     )
@@ -108,7 +101,7 @@ def test_it_allows_more_than_four_root_causes(
 ) -> None:
     for number in range(1, 6):
         _add(world, engagement, areas, statement=f"Cause {number}")
-    page = _client(world.lea_lead).get(_url(engagement, "activity_detail")).content.decode()
+    page = signed_in(world.lea_lead).get(_url(engagement, "activity_detail")).content.decode()
     assert "Cause 5" in page
     assert 'Remove<span class="visually-hidden"> root cause 5: Cause 5' in page
     assert RootCause.objects.filter(engagement=engagement).count() == 5
@@ -118,7 +111,7 @@ def test_it_edits_a_root_cause(
     world: World, engagement: Engagement, areas: list[ProblemArea]
 ) -> None:
     cause = _add(world, engagement, areas[:1])
-    client = _client(world.lea_lead)
+    client = signed_in(world.lea_lead)
     form_page = client.get(_url(engagement, "root_causes_edit", cause.pk)).content.decode()
     assert "No behavior plans in IEPs" in form_page
     assert "Save root cause" in form_page
@@ -137,7 +130,7 @@ def test_it_removes_a_root_cause(
     world: World, engagement: Engagement, areas: list[ProblemArea]
 ) -> None:
     cause = _add(world, engagement, areas)
-    response = _client(world.lea_lead).post(
+    response = signed_in(world.lea_lead).post(
         _url(engagement, "root_causes_remove", cause.pk), {"version": 2}
     )
     assert response.status_code == 302
@@ -157,7 +150,7 @@ def test_it_keeps_a_root_cause_the_plan_is_grounded_in(
     )
     problem.root_causes.add(cause)
     page = (
-        _client(world.lea_lead)
+        signed_in(world.lea_lead)
         .post(_url(engagement, "root_causes_remove", cause.pk), {"version": 2}, follow=True)
         .content.decode()
     )
@@ -169,7 +162,7 @@ def test_it_rejects_another_leas_problem_area_in_a_crafted_post(
     world: World, engagement: Engagement, areas: list[ProblemArea]
 ) -> None:
     foreign = foreign_area(world)
-    response = _client(world.lea_lead).post(
+    response = signed_in(world.lea_lead).post(
         _url(engagement, "root_causes_add"),
         _post(problem_areas=[areas[0].pk, foreign.pk], qualitative_support="Kept as typed"),
     )
@@ -194,7 +187,7 @@ def test_it_refuses_a_stale_version(
 ) -> None:
     _add(world, engagement, areas)
     page = (
-        _client(world.lea_member)
+        signed_in(world.lea_member)
         .post(_url(engagement, "root_causes_add"), _post(version=1), follow=True)
         .content.decode()
     )
@@ -205,7 +198,7 @@ def test_it_refuses_a_stale_version(
 def test_it_rejects_a_nul_byte_beside_the_field(
     world: World, engagement: Engagement, areas: list[ProblemArea]
 ) -> None:
-    response = _client(world.lea_lead).post(
+    response = signed_in(world.lea_lead).post(
         _url(engagement, "root_causes_add"), _post(quantitative_support="4\x000")
     )
     assert response.status_code == 400
@@ -216,7 +209,7 @@ def test_it_rejects_a_nul_byte_beside_the_field(
 def test_it_rejects_a_huge_paste(
     world: World, engagement: Engagement, areas: list[ProblemArea]
 ) -> None:
-    response = _client(world.lea_lead).post(
+    response = signed_in(world.lea_lead).post(
         _url(engagement, "root_causes_add"), _post(statement="x" * 1_000_000)
     )
     assert response.status_code == 400
@@ -230,7 +223,7 @@ def test_it_keeps_script_as_text(
     world: World, engagement: Engagement, areas: list[ProblemArea]
 ) -> None:
     _add(world, engagement, areas, statement="<script>alert(1)</script>")
-    page = _client(world.lea_lead).get(_url(engagement, "activity_detail")).content.decode()
+    page = signed_in(world.lea_lead).get(_url(engagement, "activity_detail")).content.decode()
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 
@@ -285,7 +278,7 @@ def test_it_shows_reviewers_the_root_causes_read_only(
     world: World, engagement: Engagement, areas: list[ProblemArea]
 ) -> None:
     cause = _add(world, engagement, areas)
-    client = _client(world.selpa_reviewer)
+    client = signed_in(world.selpa_reviewer)
     page = client.get(_url(engagement, "activity_detail")).content.decode()
     assert "No behavior plans in IEPs" in page
     assert "Add root cause" not in page
@@ -296,13 +289,13 @@ def test_it_shows_reviewers_the_root_causes_read_only(
 
 
 def test_it_requires_lea_member(world: World, engagement: Engagement) -> None:
-    client = _client(world.selpa_reviewer)
+    client = signed_in(world.selpa_reviewer)
     assert client.post(_url(engagement, "root_causes_add"), _post()).status_code == 403
 
 
 def test_it_checks_scope(world: World, engagement: Engagement, areas: list[ProblemArea]) -> None:
     cause = _add(world, engagement, areas)
-    client = _client(world.foreign_lea_lead)
+    client = signed_in(world.foreign_lea_lead)
     assert client.post(_url(engagement, "root_causes_add"), _post()).status_code == 404
     assert client.get(_url(engagement, "root_causes_edit", cause.pk)).status_code == 404
     assert client.post(_url(engagement, "root_causes_remove", cause.pk)).status_code == 404
@@ -331,7 +324,7 @@ def test_it_refuses_an_edit_once_the_activity_is_approved(
 ) -> None:
     cause = _add(world, engagement, areas)
     ActivityRecord.objects.filter(pk=cause.record_id).update(status=ActivityRecord.Status.APPROVED)
-    response = _client(world.lea_lead).post(
+    response = signed_in(world.lea_lead).post(
         _url(engagement, "root_causes_edit", cause.pk),
         _post(version=2, statement="Typed while it was approved"),
         follow=True,
@@ -345,7 +338,7 @@ def test_it_shows_an_edit_error_beside_the_field(
     world: World, engagement: Engagement, areas: list[ProblemArea]
 ) -> None:
     cause = _add(world, engagement, areas)
-    response = _client(world.lea_lead).post(
+    response = signed_in(world.lea_lead).post(
         _url(engagement, "root_causes_edit", cause.pk), _post(version=2, statement="")
     )
     assert response.status_code == 400

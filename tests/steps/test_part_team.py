@@ -4,7 +4,6 @@ from html import unescape
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -15,7 +14,7 @@ from steps.models import ActivityRecord, Engagement, TeamMember
 from steps.parts import team
 from steps.services import part_team
 from steps.views.part_team import ONLY_LEAD_INVITES
-from tests.conftest import World
+from tests.conftest import World, signed_in
 from tests.steps.engagements import start
 
 pytestmark = pytest.mark.django_db
@@ -30,12 +29,6 @@ QUERIES = 8
 @pytest.fixture
 def engagement(world: World, cohorts: dict[str, Cohort]) -> Engagement:
     return start(world.lea, cohorts["targeted"], level=3)
-
-
-def _client(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def _record(engagement: Engagement) -> ActivityRecord:
@@ -75,7 +68,7 @@ def _full_team(world: World, engagement: Engagement) -> None:
 
 
 def test_it_adds_a_member_and_records_it(world: World, engagement: Engagement) -> None:
-    client = _client(world.lea_lead)
+    client = signed_in(world.lea_lead)
     response = client.post(_url(engagement, "team_member_add"), _add_data(is_lead="on"))
     assert response.status_code == 302
     assert response["Location"].endswith("#team")
@@ -92,7 +85,7 @@ def test_it_adds_a_member_and_records_it(world: World, engagement: Engagement) -
 
 def test_it_edits_a_member(world: World, engagement: Engagement) -> None:
     member = _member(world, engagement)
-    client = _client(world.lea_lead)
+    client = signed_in(world.lea_lead)
     form = client.get(_url(engagement, "team_member_edit", member.pk))
     assert form.status_code == 200
     assert "Edit Pat Lee" in form.content.decode()
@@ -110,7 +103,7 @@ def test_it_edits_a_member(world: World, engagement: Engagement) -> None:
 
 def test_it_keeps_a_refused_edit_as_typed(world: World, engagement: Engagement) -> None:
     member = _member(world, engagement)
-    response = _client(world.lea_lead).post(
+    response = signed_in(world.lea_lead).post(
         _url(engagement, "team_member_edit", member.pk),
         {f"{team.EDIT}-name": "", f"{team.EDIT}-title": "Kept title", f"{team.EDIT}-version": 2},
     )
@@ -124,7 +117,7 @@ def test_it_keeps_a_refused_edit_as_typed(world: World, engagement: Engagement) 
 
 def test_it_removes_a_member(world: World, engagement: Engagement) -> None:
     member = _member(world, engagement)
-    response = _client(world.lea_lead).post(
+    response = signed_in(world.lea_lead).post(
         _url(engagement, "team_member_remove", member.pk), {"version": 2}, follow=True
     )
     assert "Pat Lee is no longer on the team." in response.content.decode()
@@ -134,7 +127,7 @@ def test_it_removes_a_member(world: World, engagement: Engagement) -> None:
 
 def test_it_refuses_a_remove_without_a_version(world: World, engagement: Engagement) -> None:
     member = _member(world, engagement)
-    response = _client(world.lea_lead).post(
+    response = signed_in(world.lea_lead).post(
         _url(engagement, "team_member_remove", member.pk), follow=True
     )
     # A missing version counts as stale, as on every one-button form.
@@ -153,7 +146,7 @@ def test_it_keeps_one_team_lead(world: World, engagement: Engagement) -> None:
 
 def test_it_shows_the_required_roles_as_a_checklist(world: World, engagement: Engagement) -> None:
     _member(world, engagement, role=ROLES.SUPERINTENDENT)
-    page = _client(world.lea_lead).get(_page(engagement)).content.decode()
+    page = signed_in(world.lea_lead).get(_page(engagement)).content.decode()
     assert (
         'Superintendent, equivalent or designee <span class="visually-hidden">(on the team)' in page
     )
@@ -173,7 +166,7 @@ def test_it_accepts_a_written_exception_for_missing_roles(
     world: World, engagement: Engagement
 ) -> None:
     _member(world, engagement, role=ROLES.SUPERINTENDENT, is_lead=True)
-    client = _client(world.lea_lead)
+    client = signed_in(world.lea_lead)
     client.post(_page(engagement), {"version": 2, "exception_explanation": "One-school district."})
     assert team.check(record=_record(engagement)) == []
 
@@ -185,7 +178,7 @@ def test_it_is_ready_with_the_five_roles_and_a_lead(world: World, engagement: En
 
 def test_it_invites_a_member_as_a_user(world: World, engagement: Engagement) -> None:
     member = _member(world, engagement, email="Pat@Example.org")
-    client = _client(world.lea_lead)
+    client = signed_in(world.lea_lead)
     response = client.post(_url(engagement, "team_member_invite", member.pk), follow=True)
     page = response.content.decode()
     assert "An invitation to join Riverbend Unified went to pat@example.org." in page
@@ -197,7 +190,7 @@ def test_it_invites_a_member_as_a_user(world: World, engagement: Engagement) -> 
 
 def test_it_says_a_member_already_has_an_account(world: World, engagement: Engagement) -> None:
     member = _member(world, engagement, email=world.lea_member.email.upper())
-    client = _client(world.lea_lead)
+    client = signed_in(world.lea_lead)
     assert "Has an account on the team" in client.get(_page(engagement)).content.decode()
     page = client.post(_url(engagement, "team_member_invite", member.pk), follow=True)
     expected = part_team.ALREADY_ON_TEAM.format(email=member.email, lea=world.lea.name)
@@ -207,7 +200,7 @@ def test_it_says_a_member_already_has_an_account(world: World, engagement: Engag
 
 def test_it_needs_an_email_to_invite(world: World, engagement: Engagement) -> None:
     member = _member(world, engagement)
-    page = _client(world.lea_lead).post(
+    page = signed_in(world.lea_lead).post(
         _url(engagement, "team_member_invite", member.pk), follow=True
     )
     assert part_team.NO_EMAIL.format(name="Pat Lee") in unescape(page.content.decode())
@@ -215,16 +208,16 @@ def test_it_needs_an_email_to_invite(world: World, engagement: Engagement) -> No
 
 def test_it_lets_only_the_lead_invite(world: World, engagement: Engagement) -> None:
     member = _member(world, engagement, email="pat@example.org")
-    response = _client(world.lea_member).post(_url(engagement, "team_member_invite", member.pk))
+    response = signed_in(world.lea_member).post(_url(engagement, "team_member_invite", member.pk))
     assert response.status_code == 403
     assert ONLY_LEAD_INVITES in unescape(response.content.decode())
-    page = _client(world.lea_member).get(_page(engagement)).content.decode()
+    page = signed_in(world.lea_member).get(_page(engagement)).content.decode()
     assert "Invite as a user" not in page
 
 
 def test_it_refuses_a_stale_version(world: World, engagement: Engagement) -> None:
     _member(world, engagement)
-    client = _client(world.lea_lead)
+    client = signed_in(world.lea_lead)
     response = client.post(_url(engagement, "team_member_add"), _add_data(version=1), follow=True)
     assert "Casey Lead saved this activity while you were editing it" in response.content.decode()
     assert TeamMember.objects.filter(engagement=engagement).count() == 1
@@ -232,7 +225,7 @@ def test_it_refuses_a_stale_version(world: World, engagement: Engagement) -> Non
 
 def test_it_refuses_a_stale_remove(world: World, engagement: Engagement) -> None:
     member = _member(world, engagement)
-    response = _client(world.lea_lead).post(
+    response = signed_in(world.lea_lead).post(
         _url(engagement, "team_member_remove", member.pk), {"version": 1}, follow=True
     )
     assert "saved this activity while you were editing it" in response.content.decode()
@@ -240,7 +233,7 @@ def test_it_refuses_a_stale_remove(world: World, engagement: Engagement) -> None
 
 
 def test_it_rejects_bad_input_beside_the_field(world: World, engagement: Engagement) -> None:
-    client = _client(world.lea_lead)
+    client = signed_in(world.lea_lead)
     cases = {
         "name": ("a\x00b", NUL_BYTE),
         "title": ("x" * 1_000_000, "Ensure this value has at most 150 characters"),
@@ -259,7 +252,7 @@ def test_it_rejects_bad_input_beside_the_field(world: World, engagement: Engagem
 
 def test_it_keeps_script_as_text(world: World, engagement: Engagement) -> None:
     _member(world, engagement, name="<script>alert(1)</script>")
-    page = _client(world.lea_lead).get(_page(engagement)).content.decode()
+    page = signed_in(world.lea_lead).get(_page(engagement)).content.decode()
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 
@@ -270,7 +263,7 @@ def test_it_refuses_writes_once_the_activity_is_submitted(
     ActivityRecord.objects.filter(pk=_record(engagement).pk).update(
         status=ActivityRecord.Status.SUBMITTED
     )
-    response = _client(world.lea_lead).post(
+    response = signed_in(world.lea_lead).post(
         _url(engagement, "team_member_add"), _add_data(), follow=True
     )
     assert "This activity is submitted: it cannot be edited now." in response.content.decode()
@@ -279,7 +272,7 @@ def test_it_refuses_writes_once_the_activity_is_submitted(
 
 def test_it_shows_reviewers_the_team_read_only(world: World, engagement: Engagement) -> None:
     member = _member(world, engagement)
-    client = _client(world.selpa_reviewer)
+    client = signed_in(world.selpa_reviewer)
     page = client.get(_page(engagement)).content.decode()
     assert "Pat Lee" in page
     assert "Add member" not in page
@@ -292,14 +285,14 @@ def test_it_shows_reviewers_the_team_read_only(world: World, engagement: Engagem
 
 
 def test_it_requires_lea_member(world: World, engagement: Engagement) -> None:
-    client = _client(world.selpa_reviewer)
+    client = signed_in(world.selpa_reviewer)
     assert client.post(_url(engagement, "team_member_add"), _add_data()).status_code == 403
     assert not TeamMember.objects.filter(engagement=engagement).exists()
 
 
 def test_it_checks_scope(world: World, engagement: Engagement) -> None:
     member = _member(world, engagement)
-    client = _client(world.foreign_lea_lead)
+    client = signed_in(world.foreign_lea_lead)
     assert client.post(_url(engagement, "team_member_add"), _add_data()).status_code == 404
     assert client.get(_url(engagement, "team_member_edit", member.pk)).status_code == 404
     assert client.post(_url(engagement, "team_member_remove", member.pk)).status_code == 404
@@ -308,14 +301,14 @@ def test_it_checks_scope(world: World, engagement: Engagement) -> None:
 
 def test_it_answers_404_on_an_activity_without_a_team(world: World, engagement: Engagement) -> None:
     url = reverse("team_member_add", args=[engagement.pk, "parent_input"])
-    assert _client(world.lea_lead).post(url, _add_data()).status_code == 404
+    assert signed_in(world.lea_lead).post(url, _add_data()).status_code == 404
 
 
 def test_it_refuses_a_stale_edit(world: World, engagement: Engagement) -> None:
     member = _member(world, engagement)
     _member(world, engagement, name="Second")
     data = {"name": "Renamed", "role": ROLES.OTHER, "version": 2}
-    response = _client(world.lea_lead).post(
+    response = signed_in(world.lea_lead).post(
         _url(engagement, "team_member_edit", member.pk),
         {f"{team.EDIT}-{key}": value for key, value in data.items()},
         follow=True,
@@ -348,7 +341,7 @@ def test_it_reads_the_team_in_a_fixed_number_of_queries(
 
 
 def test_it_leaves_the_team_to_the_lead(world: World, engagement: Engagement) -> None:
-    client = _client(world.lea_member)
+    client = signed_in(world.lea_member)
     assert client.post(_url(engagement, "team_member_add"), _add_data()).status_code == 403
     assert not TeamMember.objects.filter(engagement=engagement).exists()
     assert "Add member" not in client.get(_page(engagement)).content.decode()

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import pytest
 from django.core import mail
-from django.test import Client
 from django.urls import reverse
 
 from cim.models import ActivityDefinition, Cohort
 from steps import services
 from steps.models import ActivityRecord, Comment, Engagement, Submission, SubmissionVersion
 from tests.cim.catalog import load_2024
-from tests.conftest import World
+from tests.conftest import World, signed_in
 from tests.steps.engagements import start
 
 pytestmark = pytest.mark.django_db
@@ -36,12 +35,6 @@ def engagement(world: World) -> Engagement:
     return engagement
 
 
-def _client(user) -> Client:  # type: ignore[no-untyped-def]
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 def _submit(world: World, engagement: Engagement) -> Submission:
     version = services.submission_submit(
         actor=world.lea_lead, engagement=engagement, step=1,
@@ -58,7 +51,7 @@ def _submit_url(engagement: Engagement) -> str:
 def test_it_submits_with_the_typed_name_and_shows_the_version(
     world: World, engagement: Engagement, django_capture_on_commit_callbacks
 ) -> None:
-    client = _client(world.lea_lead)
+    client = signed_in(world.lea_lead)
     page = client.get(_submit_url(engagement)).content.decode()
     assert "Type your full name to confirm" in page
     assert "the California Department of Education" in page
@@ -86,7 +79,7 @@ def test_it_submits_with_the_typed_name_and_shows_the_version(
 def test_it_says_what_is_missing_instead_of_submitting(
     world: World, engagement: Engagement
 ) -> None:
-    client = _client(world.lea_lead)
+    client = signed_in(world.lea_lead)
     page = client.get(reverse("step_submit", args=[engagement.pk, 1])).content.decode()
 
     assert "Still to do before submitting" in page
@@ -99,7 +92,7 @@ def test_it_says_what_is_missing_instead_of_submitting(
 
 
 def test_it_asks_for_the_name(world: World, engagement: Engagement) -> None:
-    response = _client(world.lea_lead).post(_submit_url(engagement), {"confirmation_name": ""})
+    response = signed_in(world.lea_lead).post(_submit_url(engagement), {"confirmation_name": ""})
 
     assert response.status_code == 400
     assert "This field is required" in response.content.decode()
@@ -107,7 +100,7 @@ def test_it_asks_for_the_name(world: World, engagement: Engagement) -> None:
 
 
 def test_it_ignores_crafted_state_and_route_fields(world: World, engagement: Engagement) -> None:
-    _client(world.lea_lead).post(
+    signed_in(world.lea_lead).post(
         _submit_url(engagement),
         {"confirmation_name": "Pat Lead", "state": "approved", "routed_to": "SELPA",
          "current_version": "9", "decision": "approved"},
@@ -117,7 +110,7 @@ def test_it_ignores_crafted_state_and_route_fields(world: World, engagement: Eng
         "submitted", "CDE", 1,
     )  # fmt: skip
 
-    _client(world.cde_consultant).post(
+    signed_in(world.cde_consultant).post(
         reverse("submission_decide", args=[submission.pk]),
         {"version": 1, "decision": "returned", "summary": "Add the minutes.",
          "state": "approved", "routed_to": "SELPA", "reviewer": world.selpa_reviewer.pk},
@@ -130,7 +123,7 @@ def test_it_lets_the_reviewer_comment_ask_and_return_and_the_lea_see_and_reply(
     world: World, engagement: Engagement, django_capture_on_commit_callbacks
 ) -> None:
     submission = _submit(world, engagement)
-    reviewer = _client(world.cde_consultant)
+    reviewer = signed_in(world.cde_consultant)
     url = reverse("submission_detail", args=[submission.pk])
     assert "Your decision on version 1" in reviewer.get(url).content.decode()
 
@@ -161,7 +154,7 @@ def test_it_lets_the_reviewer_comment_ask_and_return_and_the_lea_see_and_reply(
     }
     assert "returned for revision" in mail.outbox[0].subject
 
-    lea = _client(world.lea_member)
+    lea = signed_in(world.lea_member)
     form = lea.get(reverse("activity_detail", args=[engagement.pk, PPR])).content.decode()
     assert "Returned for revision" in form
     assert "Name the meeting." in form
@@ -194,7 +187,7 @@ def test_it_shows_the_reviewer_what_changed_since_the_returned_version(
     _submit(world, engagement)
 
     page = (
-        _client(world.cde_consultant)
+        signed_in(world.cde_consultant)
         .get(reverse("submission_detail", args=[submission.pk]))
         .content.decode()
     )
@@ -202,7 +195,9 @@ def test_it_shows_the_reviewer_what_changed_since_the_returned_version(
     assert "Changed" in page
     assert "adopted at the September 12 meeting" in page
     assert "Board policy BP 6164.4 revised after the SRR." in page  # the "Before" text
-    old = _client(world.cde_consultant).get(reverse("submission_version", args=[submission.pk, 1]))
+    old = signed_in(world.cde_consultant).get(
+        reverse("submission_version", args=[submission.pk, 1])
+    )
     assert old.status_code == 200
     assert "Your decision" not in old.content.decode()
 
@@ -216,7 +211,7 @@ def test_it_refuses_a_stale_decision_and_shows_the_state(
         decision="returned", summary="Name the meeting.",
     )  # fmt: skip
 
-    response = _client(world.cde_consultant).post(
+    response = signed_in(world.cde_consultant).post(
         reverse("submission_decide", args=[submission.pk]),
         {"version": 1, "decision": "approved"},
     )
@@ -236,7 +231,7 @@ def test_it_checks_scope(world: World, engagement: Engagement, who: str) -> None
     )
     comment = Comment.objects.get()
     submission.engagement.lea.consultant_assignments.all().delete()  # the consultant leaves
-    client = _client(getattr(world, who))
+    client = signed_in(getattr(world, who))
 
     for url in (
         reverse("submission_detail", args=[submission.pk]),
@@ -260,7 +255,7 @@ def test_it_checks_scope(world: World, engagement: Engagement, who: str) -> None
 def test_it_requires_the_routed_reviewer_to_decide(world: World, engagement: Engagement) -> None:
     submission = _submit(world, engagement)
     # The LEA's own SELPA reviewer reads CDE-routed work but does not decide it.
-    reviewer = _client(world.selpa_reviewer)
+    reviewer = signed_in(world.selpa_reviewer)
     assert reviewer.get(reverse("submission_detail", args=[submission.pk])).status_code == 200
     response = reviewer.post(
         reverse("submission_decide", args=[submission.pk]), {"version": 1, "decision": "approved"}
@@ -271,12 +266,12 @@ def test_it_requires_the_routed_reviewer_to_decide(world: World, engagement: Eng
 
 
 def test_it_requires_lea_lead(world: World, engagement: Engagement) -> None:
-    assert _client(world.lea_member).get(_submit_url(engagement)).status_code == 200
-    response = _client(world.lea_member).post(
+    assert signed_in(world.lea_member).get(_submit_url(engagement)).status_code == 200
+    response = signed_in(world.lea_member).post(
         _submit_url(engagement), {"confirmation_name": "Sam Member"}
     )
     assert response.status_code == 403
-    assert _client(world.selpa_reviewer).get(_submit_url(engagement)).status_code == 403
+    assert signed_in(world.selpa_reviewer).get(_submit_url(engagement)).status_code == 403
     assert not SubmissionVersion.objects.exists()
 
 
@@ -329,7 +324,7 @@ def test_it_sends_work_for_a_selpa_without_reviewers_to_cde_admins(
     assert [m.to for m in mail.outbox] == [[world.cde_admin.email]]
     assert "nobody is there to review it" in mail.outbox[0].subject
     assert "no active reviewer" in mail.outbox[0].body
-    queue = _client(world.cde_admin).get(reverse("review_queue")).content.decode()
+    queue = signed_in(world.cde_admin).get(reverse("review_queue")).content.decode()
     assert reverse("submission_detail", args=[version.submission_id]) in queue
 
 
@@ -369,7 +364,7 @@ def test_it_lists_the_review_in_the_activity_history(world: World, engagement: E
     )  # fmt: skip
 
     page = (
-        _client(world.lea_lead)
+        signed_in(world.lea_lead)
         .get(reverse("activity_history", args=[engagement.pk, PPR]))
         .content.decode()
     )
@@ -380,7 +375,7 @@ def test_it_lists_the_review_in_the_activity_history(world: World, engagement: E
 def test_it_has_no_version_zero(world: World, engagement: Engagement) -> None:
     submission = _submit(world, engagement)
 
-    response = _client(world.lea_lead).get(reverse("submission_version", args=[submission.pk, 0]))
+    response = signed_in(world.lea_lead).get(reverse("submission_version", args=[submission.pk, 0]))
     assert response.status_code == 404
 
 
@@ -393,7 +388,7 @@ def test_it_reads_the_reviewer_notes_of_an_activity_in_constant_queries(
             actor=world.cde_consultant, submission=submission, version_number=1,
             body=f"Note {n}", activity_key=PPR, anchor="field:summary",
         )  # fmt: skip
-    client = _client(world.lea_lead)
+    client = signed_in(world.lea_lead)
     url = reverse("activity_detail", args=[engagement.pk, PPR])
     with django_assert_max_num_queries(25):
         page = client.get(url).content.decode()

@@ -1,15 +1,12 @@
 """The LEA workspace and the box forms: what is owed, drafts that never lose a word."""
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from cim.models import Cohort
-from lea.models import User
 from steps.checklist import record_checklist
 from steps.models import ActivityRecord, Engagement
-from tests.cim.catalog import load_2024
-from tests.conftest import World
+from tests.conftest import World, signed_in
 from tests.steps.engagements import start
 
 pytestmark = pytest.mark.django_db
@@ -18,19 +15,8 @@ PARENT_INPUT = "parent_input"
 
 
 @pytest.fixture
-def cohorts(db: None) -> dict[str, Cohort]:
-    return load_2024()
-
-
-@pytest.fixture
 def engagement(world: World, cohorts: dict[str, Cohort]) -> Engagement:
     return start(world.lea, cohorts["targeted"], level=3, unmet=("4A",))
-
-
-def _client(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def _url(engagement: Engagement, key: str = PARENT_INPUT, name: str = "activity_detail") -> str:
@@ -43,7 +29,7 @@ def _record(engagement: Engagement, key: str = PARENT_INPUT) -> ActivityRecord:
 
 def test_it_shows_the_timeline_with_what_is_owed(world: World, engagement: Engagement) -> None:
     page = (
-        _client(world.lea_lead)
+        signed_in(world.lea_lead)
         .get(reverse("engagement_workspace", args=[engagement.pk]))
         .content.decode()
     )
@@ -54,12 +40,12 @@ def test_it_shows_the_timeline_with_what_is_owed(world: World, engagement: Engag
 
 
 def test_it_links_the_workspace_from_the_home_page(world: World, engagement: Engagement) -> None:
-    page = _client(world.lea_member).get(reverse("home")).content.decode()
+    page = signed_in(world.lea_member).get(reverse("home")).content.decode()
     assert reverse("engagement_workspace", args=[engagement.pk]) in page
 
 
 def test_it_shows_the_boxes_prompts_as_help(world: World, engagement: Engagement) -> None:
-    page = _client(world.lea_lead).get(_url(engagement)).content.decode()
+    page = signed_in(world.lea_lead).get(_url(engagement)).content.decode()
     assert "Box 7: Parent Input" in page
     assert "Target group" in page
 
@@ -67,7 +53,7 @@ def test_it_shows_the_boxes_prompts_as_help(world: World, engagement: Engagement
 def test_it_saves_a_draft_and_records_who_changed_what(
     world: World, engagement: Engagement
 ) -> None:
-    client = _client(world.lea_member)
+    client = signed_in(world.lea_member)
     response = client.post(
         _url(engagement), {"version": 1, "target_group": "Parents of K-2 students"}
     )
@@ -84,7 +70,7 @@ def test_it_saves_a_draft_and_records_who_changed_what(
 def test_it_autosaves_and_answers_with_the_new_version(
     world: World, engagement: Engagement
 ) -> None:
-    response = _client(world.lea_lead).post(
+    response = signed_in(world.lea_lead).post(
         _url(engagement), {"version": 1, "trends": "Rising"}, headers={"HX-Request": "true"}
     )
     assert response.status_code == 200
@@ -94,8 +80,8 @@ def test_it_autosaves_and_answers_with_the_new_version(
 
 
 def test_it_refuses_a_stale_save_and_keeps_both_texts(world: World, engagement: Engagement) -> None:
-    _client(world.lea_lead).post(_url(engagement), {"version": 1, "trends": "Lead's text"})
-    response = _client(world.lea_member).post(
+    signed_in(world.lea_lead).post(_url(engagement), {"version": 1, "trends": "Lead's text"})
+    response = signed_in(world.lea_member).post(
         _url(engagement), {"version": 1, "trends": "Member's text"}
     )
     assert response.status_code == 409
@@ -107,17 +93,17 @@ def test_it_refuses_a_stale_save_and_keeps_both_texts(world: World, engagement: 
 
 
 def test_it_rejects_a_nul_byte_beside_the_field(world: World, engagement: Engagement) -> None:
-    response = _client(world.lea_lead).post(_url(engagement), {"version": 1, "trends": "a\x00b"})
+    response = signed_in(world.lea_lead).post(_url(engagement), {"version": 1, "trends": "a\x00b"})
     assert response.status_code == 400
     assert "NUL character" in response.content.decode()
     assert _record(engagement).version == 1
 
 
 def test_it_keeps_script_as_text(world: World, engagement: Engagement) -> None:
-    _client(world.lea_lead).post(
+    signed_in(world.lea_lead).post(
         _url(engagement), {"version": 1, "trends": "<script>alert(1)</script>"}
     )
-    page = _client(world.lea_lead).get(_url(engagement)).content.decode()
+    page = signed_in(world.lea_lead).get(_url(engagement)).content.decode()
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 
@@ -125,14 +111,16 @@ def test_it_keeps_script_as_text(world: World, engagement: Engagement) -> None:
 def test_it_lists_what_is_missing_on_demand(world: World, engagement: Engagement) -> None:
     problems = record_checklist(record=_record(engagement))
     assert "Box 7, Target group: not answered yet." in problems
-    page = _client(world.lea_lead).get(_url(engagement, name="activity_checklist")).content.decode()
+    page = (
+        signed_in(world.lea_lead).get(_url(engagement, name="activity_checklist")).content.decode()
+    )
     assert "Still to do before submitting" in page
 
 
 def test_it_sets_an_optional_activity_aside_and_takes_it_up(
     world: World, engagement: Engagement
 ) -> None:
-    client = _client(world.lea_lead)
+    client = signed_in(world.lea_lead)
     client.post(_url(engagement, "infrastructure_analysis", "activity_set_aside"), {"version": 1})
     assert _record(engagement, "infrastructure_analysis").status == ActivityRecord.Status.MARKED_NA
     client.post(_url(engagement, "infrastructure_analysis", "activity_set_aside"), {"take_up": "1"})
@@ -143,7 +131,7 @@ def test_it_sets_an_optional_activity_aside_and_takes_it_up(
 
 def test_it_refuses_to_set_aside_a_required_activity(world: World, engagement: Engagement) -> None:
     page = (
-        _client(world.lea_lead)
+        signed_in(world.lea_lead)
         .post(_url(engagement, name="activity_set_aside"), {"version": 1}, follow=True)
         .content.decode()
     )
@@ -151,18 +139,18 @@ def test_it_refuses_to_set_aside_a_required_activity(world: World, engagement: E
 
 
 def test_it_shows_reviewers_the_form_read_only(world: World, engagement: Engagement) -> None:
-    client = _client(world.selpa_reviewer)
+    client = signed_in(world.selpa_reviewer)
     page = client.get(_url(engagement)).content.decode()
     assert "Save draft" not in page
     assert client.post(_url(engagement), {"version": 1, "trends": "x"}).status_code == 403
 
 
 def test_it_requires_lea_member(world: World, engagement: Engagement) -> None:
-    assert _client(world.selpa_reviewer).post(_url(engagement), {"version": 1}).status_code == 403
+    assert signed_in(world.selpa_reviewer).post(_url(engagement), {"version": 1}).status_code == 403
 
 
 def test_it_checks_scope(world: World, engagement: Engagement) -> None:
-    client = _client(world.foreign_lea_lead)
+    client = signed_in(world.foreign_lea_lead)
     assert client.get(reverse("engagement_workspace", args=[engagement.pk])).status_code == 404
     assert client.get(_url(engagement)).status_code == 404
     assert client.post(_url(engagement), {"version": 1}).status_code == 404
@@ -189,7 +177,7 @@ def test_it_keeps_step_4_closed_until_the_plan_is_approved(
     world: World, engagement: Engagement
 ) -> None:
     page = (
-        _client(world.lea_lead)
+        signed_in(world.lea_lead)
         .get(reverse("engagement_workspace", args=[engagement.pk]))
         .content.decode()
     )
@@ -201,7 +189,9 @@ def test_it_offers_nothing_to_write_for_a_not_applicable_activity(
     world: World, engagement: Engagement
 ) -> None:
     page = (
-        _client(world.lea_lead).get(_url(engagement, "educational_partner_group")).content.decode()
+        signed_in(world.lea_lead)
+        .get(_url(engagement, "educational_partner_group"))
+        .content.decode()
     )
     assert "Box 2, Educational Partner Group: NA." in page
     assert "Save draft" not in page
@@ -222,7 +212,7 @@ def test_it_wants_one_answer_in_a_box_of_optional_prompts(
 
 
 def test_it_treats_a_garbled_version_as_stale(world: World, engagement: Engagement) -> None:
-    response = _client(world.lea_lead).post(
+    response = signed_in(world.lea_lead).post(
         _url(engagement, "infrastructure_analysis", "activity_set_aside"),
         {"version": "abc"},
         follow=True,
@@ -237,7 +227,7 @@ def test_it_treats_a_garbled_version_as_stale(world: World, engagement: Engageme
 def test_it_leaves_answers_a_partial_save_did_not_carry(
     world: World, engagement: Engagement
 ) -> None:
-    client = _client(world.lea_lead)
+    client = signed_in(world.lea_lead)
     client.post(_url(engagement), {"version": 1, "trends": "T", "target_group": "G"})
     client.post(_url(engagement), {"version": 2, "trends": "T2"})
     responses = _record(engagement).responses
@@ -248,7 +238,7 @@ def test_it_leaves_answers_a_partial_save_did_not_carry(
 def test_it_keeps_typed_text_when_a_part_save_is_stale(
     world: World, engagement: Engagement
 ) -> None:
-    client = _client(world.lea_member)
+    client = signed_in(world.lea_member)
     client.post(_url(engagement, "data_drill_down"), {"version": 1, "findings_summary": "first"})
     response = client.post(
         reverse("data_source_add", args=[engagement.pk, "data_drill_down"]),
@@ -264,7 +254,9 @@ def test_it_keeps_typed_text_when_a_part_save_is_stale(
 def test_it_lets_an_optional_activity_be_done_although_its_stepwell_box_is_na(
     world: World, engagement: Engagement
 ) -> None:
-    page = _client(world.lea_lead).get(_url(engagement, "infrastructure_analysis")).content.decode()
+    page = (
+        signed_in(world.lea_lead).get(_url(engagement, "infrastructure_analysis")).content.decode()
+    )
     assert "Box 8, Infrastructure Analysis: NA." in page
     assert "Save draft" in page
     assert "Summary" in page
@@ -275,7 +267,7 @@ def test_it_has_a_form_for_every_activity_of_the_catalogs(
     world: World, cohorts: dict[str, Cohort], tier: str, level: int
 ) -> None:
     engagement = start(world.lea2, cohorts[tier], level=level, unmet=("8",))
-    client = _client(world.selpa_reviewer)  # reads every LEA of the SELPA
+    client = signed_in(world.selpa_reviewer)  # reads every LEA of the SELPA
     for record in ActivityRecord.objects.filter(engagement=engagement).select_related("definition"):
         response = client.get(_url(engagement, record.definition.key))
         assert response.status_code == 200, record.definition.key
