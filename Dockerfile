@@ -9,7 +9,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 RUN apt-get update \
  && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
  && rm -rf /var/lib/apt/lists/* \
- && useradd --create-home --uid 1000 cim
+ && useradd --create-home --uid 1000 cim \
+ && mkdir -p /data/media && chown cim:cim /data/media
 
 WORKDIR /app
 COPY pyproject.toml README.md ./
@@ -17,6 +18,9 @@ COPY cim cim
 COPY lea lea
 COPY steps steps
 COPY reports reports
+# The package holds the project's templates and static files too (pyproject.toml).
+COPY templates templates
+COPY static static
 RUN pip install .
 COPY . .
 # collectstatic needs settings but no real secrets or services.

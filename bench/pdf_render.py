@@ -40,19 +40,20 @@ def _grow_plan(engagement: Engagement, actor: User) -> None:
     """The plan make_ready leaves (one strategy, activity and outcome), grown to a size
     an LEA's plan has: STRATEGIES strategies, each with ACTIVITIES activities and OUTCOMES
     outcomes of two benchmarks, through the plan's own services."""
+    from steps.merge import version_token
     from steps.models import ActivityRecord
     from steps.parts.plan import PLAN_ACTIVITIES, problems_of_practice_of, strategies_of
     from steps.services import part_plan
 
     record = ActivityRecord.objects.get(engagement=engagement, definition__key__in=PLAN_ACTIVITIES)
 
-    def version() -> int:
-        return ActivityRecord.objects.get(pk=record.pk).version
+    def version() -> str:
+        return version_token(ActivityRecord.objects.get(pk=record.pk))
 
     today = timezone.localdate()
     for number in range(2, STRATEGIES + 1):
         part_plan.strategy_add(
-            actor=actor, record=record, expected_version=version(),
+            actor=actor, record=record, version=version(),
             title=f"Strategy {number}: universal screening and tiered reading support",
             description="Grade-level teams review screening data every six weeks.",
             problems_of_practice=problems_of_practice_of(record),
@@ -60,7 +61,7 @@ def _grow_plan(engagement: Engagement, actor: User) -> None:
     for strategy in strategies_of(record).prefetch_related("activities", "outcomes"):
         for number in range(len(strategy.activities.all()), ACTIVITIES):
             part_plan.strategy_activity_add(
-                actor=actor, strategy=strategy, expected_version=version(),
+                actor=actor, strategy=strategy, version=version(),
                 description=f"Activity {number + 1}: coaching cycles for grade 3-5 teams, "
                 "with a shared planning protocol and monthly walkthroughs",
                 start_date=today, end_date=today + timedelta(days=120 * (number + 1)),
@@ -69,7 +70,7 @@ def _grow_plan(engagement: Engagement, actor: User) -> None:
             )  # fmt: skip
         for number in range(len(strategy.outcomes.all()), OUTCOMES):
             outcome = part_plan.outcome_add(
-                actor=actor, strategy=strategy, expected_version=version(),
+                actor=actor, strategy=strategy, version=version(),
                 measure=f"Outcome {number + 1}: students with IEPs meeting grade-level "
                 "reading benchmarks on the district screener",
                 baseline_value=Decimal(30 + number), baseline_date=today,
@@ -78,7 +79,7 @@ def _grow_plan(engagement: Engagement, actor: User) -> None:
             )  # fmt: skip
             for step in (1, 2):
                 part_plan.benchmark_add(
-                    actor=actor, outcome=outcome, expected_version=version(),
+                    actor=actor, outcome=outcome, version=version(),
                     value=Decimal(30 + number + 5 * step), date=today + timedelta(days=240 * step),
                 )  # fmt: skip
 

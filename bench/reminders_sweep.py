@@ -19,6 +19,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from lea.models import AuditVerb
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from django.conf import settings
@@ -77,7 +79,9 @@ def _teams() -> None:
         member = _person(f"member{n}@bench.example.org", lea, Role.LEA_MEMBER)
         records = ActivityRecord.objects.filter(engagement__lea=lea).order_by("pk")[:2]
         events += [
-            services.audit_event(actor=member, verb="activity.save", target=r, organization=lea)
+            services.audit_event(
+                actor=member, verb=AuditVerb.ACTIVITY_SAVE, target=r, organization=lea
+            )
             for r in records
         ]
     AuditEvent.objects.bulk_create(events)

@@ -139,7 +139,7 @@ def _submit(consultants: dict[int, User]) -> dict[str, User]:
         )
         record = services.record_save_answers(
             actor=lead, record=record, expected_version=record.version, answers={"summary": "Done."}
-        )
+        ).record
         version = services.submission_submit(
             actor=lead,
             engagement=engagement,

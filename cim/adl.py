@@ -5,6 +5,10 @@ machines, so this accepts what Excel produces: UTF-8 with or without BOM or
 Windows-1252, headers in any case and order, and codes whose leading zero Excel
 dropped. Every row is checked and every problem reported at once, as
 `row N, column: message` with N the spreadsheet row (the header is row 1).
+
+Before and while it is read, a file is held to the upload bounds of cim/uploads.py (size,
+rows, cells, cell length, what an XLSX unpacks to, time): a file past one is refused with
+that one reason, and nothing else is checked.
 """
 
 from __future__ import annotations
@@ -12,16 +16,16 @@ from __future__ import annotations
 import csv
 import io
 import re
-import zipfile
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
+from cim import uploads
 from cim.models import Cohort, Indicator, Tier
+from cim.uploads import FILE, Deadline, UploadLimits, UploadRefused
 
 REQUIRED_COLUMNS = (
     "cds_code", "lea_name", "selpa_code", "selpa_name", "county", "region",
@@ -29,10 +33,6 @@ REQUIRED_COLUMNS = (
 )  # fmt: skip
 OPTIONAL_COLUMNS = ("contact_name", "contact_email")
 COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
-MAX_BYTES = 20 * 1024 * 1024
-FILE = "file"  # the "column" of a problem with the whole file
-
-FILE_TOO_BIG = "The file is larger than 20 MB. Remove unused sheets or columns, or split it."
 FILE_EMPTY = "The file is empty: it needs a header row and one row per LEA."
 FILE_NOT_TABLE = (
     "This is not a CSV or Excel (.xlsx) file. In Excel, use Save As and choose "
@@ -71,6 +71,11 @@ SELPA_NAME_CONFLICT = 'SELPA {code} is called "{name}" in row {row}: use one nam
 COHORT_MISSING = (
     "There is no {tier} {year} cohort in the activity catalog yet: a CDE administrator "
     "loads it with `manage.py load_catalog`."
+)
+COHORT_MISSING_CONTINUING = (
+    "There is no {tier} {year} cohort in the activity catalog yet, and this LEA continues "
+    "in CIM from an earlier cohort: its Step 4 progress reports follow this year's {tier} "
+    "cohort. A CDE administrator loads it with `manage.py load_catalog`."
 )
 
 YES = {"yes", "y", "true", "1"}
@@ -131,26 +136,39 @@ class _Invalid(Exception):
 # --- Reading the table --------------------------------------------------------------------
 
 
-def read_adl(content: bytes, *, year: int) -> AdlFile:
+def read_adl(content: bytes, *, year: int, limits: UploadLimits | None = None) -> AdlFile:
     """Parse and check an ADL file against the indicators and cohorts in the database."""
     codes = set(Indicator.objects.values_list("code", flat=True))
-    result = parse_adl(content, indicator_codes=codes)
+    result = parse_adl(content, indicator_codes=codes, limits=limits)
     cohort_tiers = set(Cohort.objects.filter(year__year=year).values_list("tier", flat=True))
     for row in result.rows:
-        if row.new_to_cim and row.tier != Tier.UNIVERSAL and row.tier not in cohort_tiers:
-            message = COHORT_MISSING.format(tier=Tier(row.tier).label, year=year)
+        # A continuing LEA (new_to_cim = no) needs its tier's cohort as much as a new one:
+        # its Step 4 is owed this year. Without the cohort the row would load no work.
+        if row.tier != Tier.UNIVERSAL and row.tier not in cohort_tiers:
+            missing = COHORT_MISSING if row.new_to_cim else COHORT_MISSING_CONTINUING
+            message = missing.format(tier=Tier(row.tier).label, year=year)
             result.errors.append(AdlIssue(row.row, "tier", message))
+    if result.errors:
+        result.rows = []
     result.errors.sort(key=_issue_order)
     return result
 
 
-def parse_adl(content: bytes, *, indicator_codes: Collection[str]) -> AdlFile:
-    """Parse an ADL file without touching the database."""
+def parse_adl(
+    content: bytes, *, indicator_codes: Collection[str], limits: UploadLimits | None = None
+) -> AdlFile:
+    """Parse an ADL file without touching the database, within the upload bounds
+    (`limits`, by default the settings')."""
     result = AdlFile()
+    limits = limits or UploadLimits.from_settings()
+    deadline = Deadline(limits.parse_seconds)
     try:
-        table = list(_read_table(content))
+        table = list(_read_table(content, limits, deadline))
     except _FileProblem as problem:
         result.errors.append(AdlIssue(1, FILE, str(problem)))
+        return result
+    except UploadRefused as refused:
+        result.errors.append(AdlIssue(refused.row, refused.column, refused.message))
         return result
     columns = _read_header(table[0][1], result)
     if result.errors:
@@ -158,6 +176,10 @@ def parse_adl(content: bytes, *, indicator_codes: Collection[str]) -> AdlFile:
     seen: dict[str, int] = {}
     selpa_names: dict[str, tuple[str, int]] = {}
     for number, cells in table[1:]:
+        try:
+            deadline.check(number)
+        except UploadRefused as refused:
+            return AdlFile(errors=[AdlIssue(refused.row, refused.column, refused.message)])
         row = _read_row(number, cells, columns, indicator_codes, result)
         if row is not None:
             _check_against_earlier_rows(row, seen, selpa_names, result)
@@ -175,60 +197,71 @@ def _issue_order(issue: AdlIssue) -> tuple[int, int, str]:
     return (issue.row, position, issue.message)
 
 
-def _read_table(content: bytes) -> Iterator[tuple[int, list[str]]]:
-    """Yield (spreadsheet row number, cells) for every row that is not blank."""
+def _read_table(
+    content: bytes, limits: UploadLimits, deadline: Deadline
+) -> Iterator[tuple[int, list[str]]]:
+    """Yield (spreadsheet row number, cells) for every row that is not blank, refusing
+    the file at the first bound it passes."""
+    uploads.check_size(content, limits)
     if not content.strip():
         raise _FileProblem(FILE_EMPTY)
-    if len(content) > MAX_BYTES:
-        raise _FileProblem(FILE_TOO_BIG)
     if content.startswith(b"\xd0\xcf\x11\xe0"):
         raise _FileProblem(FILE_OLD_EXCEL)
-    rows = _xlsx_rows(content) if content.startswith(b"PK\x03\x04") else _csv_rows(content)
-    found = False
-    for number, cells in enumerate(rows, start=1):
+    if content.startswith(b"PK\x03\x04"):
+        rows = uploads.xlsx_rows(content, limits, deadline, broken=FILE_NOT_TABLE)
+    else:
+        rows = enumerate(_csv_rows(content, limits), start=1)
+    header: list[str] = []
+    filled = 0
+    for number, cells in rows:
+        deadline.check(number)
+        uploads.check_row(number, cells, limits, header=header)
         if any(cells):
-            found = True
+            filled += 1
+            if filled == 1:
+                header = [_column_name(cell) for cell in cells]
+            elif filled > limits.max_rows + 1:
+                raise UploadRefused(uploads.TOO_MANY_ROWS.format(limit=limits.max_rows), row=number)
             yield number, cells
-    if not found:
+    if not filled:
         raise _FileProblem(FILE_EMPTY)
 
 
-def _xlsx_rows(content: bytes) -> Iterator[list[str]]:
-    from openpyxl import load_workbook
-
+def table_rows(
+    content: bytes, limits: UploadLimits, deadline: Deadline, *, empty: str = FILE_EMPTY
+) -> Iterator[tuple[int, list[str]]]:
+    """(spreadsheet row number, cells) of every row that is not blank, read and bounded as
+    the ADL is: for other uploads of tables (the Data Drill Down's extract). A file that is
+    not a table, or is empty (`empty` says so in the upload's words), is refused with an
+    UploadRefused, like a file past a bound."""
     try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
-        raise _FileProblem(FILE_NOT_TABLE) from None
-    try:
-        sheet = workbook.worksheets[0]
-        for values in sheet.iter_rows(values_only=True):
-            yield [_cell_text(value) for value in values]
-    finally:
-        workbook.close()
+        yield from _read_table(content, limits, deadline)
+    except _FileProblem as problem:
+        message = empty if str(problem) == FILE_EMPTY else str(problem)
+        raise UploadRefused(message) from None
 
 
-def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return str(value).strip()
+def _column_name(header_cell: str) -> str:
+    key = _column_key(header_cell)
+    return key if key in COLUMNS else header_cell
 
 
-def _csv_rows(content: bytes) -> Iterator[list[str]]:
+def _csv_rows(content: bytes, limits: UploadLimits) -> Iterator[list[str]]:
     if b"\x00" in content:
         raise _FileProblem(FILE_NOT_TABLE)
     text = _decode(content)
     first_line = text.split("\n", 1)[0]
     # Excel in some regions saves "CSV" with semicolons or tabs between cells.
     delimiter = max(",;\t", key=first_line.count)
-    for cells in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
-        yield [cell.strip() for cell in cells]
+    # The csv module stops at a cell of 128 KB with an error that names no row or column.
+    # The whole text is already in memory and within the size bound, so let it read any
+    # cell and let check_row refuse a long one in words. (Process-wide, and only raised.)
+    csv.field_size_limit(max(csv.field_size_limit(), limits.max_bytes))
+    try:
+        for cells in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+            yield [cell.strip() for cell in cells]
+    except csv.Error:
+        raise _FileProblem(FILE_NOT_TABLE) from None
 
 
 def _decode(content: bytes) -> str:

@@ -24,9 +24,9 @@ from cim.models import (
     ReportingPeriod,
     StepwellBox,
 )
-from lea import services
+from lea import data_version, services
 from lea.admin import ReadOnlyAdmin
-from lea.models import User
+from lea.models import AuditVerb, User
 
 
 class AuditedAdmin(admin.ModelAdmin):
@@ -34,7 +34,8 @@ class AuditedAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Model, form: ModelForm, change: bool) -> None:
         super().save_model(request, obj, form, change)
-        self._audit(request, obj, "change" if change else "create", form.changed_data)
+        verb = AuditVerb.CATALOG_CHANGE if change else AuditVerb.CATALOG_CREATE
+        self._audit(request, obj, verb, form.changed_data)
 
     def save_formset(
         self, request: HttpRequest, form: ModelForm, formset: BaseInlineFormSet, change: bool
@@ -42,10 +43,15 @@ class AuditedAdmin(admin.ModelAdmin):
         super().save_formset(request, form, formset, change)
         for inline_form in formset.forms:
             if inline_form.has_changed() and inline_form.instance.pk:
-                self._audit(request, inline_form.instance, "change", inline_form.changed_data)
+                self._audit(
+                    request,
+                    inline_form.instance,
+                    AuditVerb.CATALOG_CHANGE,
+                    inline_form.changed_data,
+                )
 
     def delete_model(self, request: HttpRequest, obj: Model) -> None:
-        self._audit(request, obj, "delete", [])
+        self._audit(request, obj, AuditVerb.CATALOG_DELETE, [])
         super().delete_model(request, obj)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
@@ -55,14 +61,15 @@ class AuditedAdmin(admin.ModelAdmin):
             for obj in queryset:
                 self.delete_model(request, obj)
 
-    def _audit(self, request: HttpRequest, obj: Model, action: str, fields: list[str]) -> None:
+    def _audit(self, request: HttpRequest, obj: Model, verb: AuditVerb, fields: list[str]) -> None:
         actor: User = request.user  # type: ignore[assignment]
         services.audit(
             actor=actor,
-            verb=f"catalog.{obj._meta.model_name}.{action}",
+            verb=verb,
             target=obj,
             changes={"fields": sorted(fields)},
         )
+        data_version.changed()
 
 
 @admin.register(MonitoringYear)
@@ -100,13 +107,14 @@ class ReportingPeriodAdmin(AuditedAdmin):
 class ActivityRequirementInline(admin.TabularInline):
     model = ActivityRequirement
     extra = 0
-    fields = ("level", "requirement", "condition", "assistance", "approver", "note")
+    # help is shown to the LEA with the requirement; note is for catalog editors only.
+    fields = ("level", "requirement", "condition", "assistance", "approver", "help", "note")
 
 
 class StepwellBoxInline(admin.TabularInline):
     model = StepwellBox
     extra = 0
-    fields = ("number", "title", "na_levels", "na_reason", "inferred")
+    fields = ("number", "title", "levels", "na_levels", "na_reason", "inferred")
     show_change_link = True
 
 
@@ -122,7 +130,9 @@ class ActivityDefinitionAdmin(AuditedAdmin):
 
 @admin.register(StepwellBox)
 class StepwellBoxAdmin(AuditedAdmin):
-    list_display = ("number", "title", "cohort", "activity", "step", "na_levels", "inferred")
+    list_display = (
+        "number", "title", "cohort", "activity", "step", "levels", "na_levels", "inferred",
+    )  # fmt: skip
     list_filter = ("cohort", "step", "inferred")
     list_editable = ("inferred",)
     search_fields = ("title",)

@@ -3,7 +3,8 @@
 The catalog (data) says *which* condition applies to an activity at a level; this
 registry says what the condition means and how to decide it from a determination.
 A condition that the ADL cannot answer (it depends on later events, such as CDE's
-SRR findings in October) evaluates to None: "not known yet".
+SRR findings in October) evaluates to None, "not known yet", until someone records the
+fact on the determination.
 """
 
 from __future__ import annotations
@@ -31,6 +32,16 @@ def _indicator_8_unmet(determination: Determination) -> bool | None:
     return "8" in determination.unmet_codes
 
 
+def _selpa_requires_progress_reports(determination: Determination) -> bool | None:
+    """Recorded by the LEA's SELPA reviewer (or a CDE administrator) on the workspace."""
+    return determination.selpa_requires_progress_reports
+
+
+def _srr_final_finding_of_noncompliance(determination: Determination) -> bool | None:
+    """Recorded by CDE staff on the workspace once CDE issues its SRR findings."""
+    return determination.srr_final_finding_of_noncompliance
+
+
 CONDITIONS: dict[str, Condition] = {
     condition.key: condition
     for condition in (
@@ -42,12 +53,12 @@ CONDITIONS: dict[str, Condition] = {
         Condition(
             "selpa_requires_progress_reports",
             "the LEA's SELPA requires Step 4 progress reports",
-            _unknown_at_adl_time,
+            _selpa_requires_progress_reports,
         ),
         Condition(
             "srr_final_finding_of_noncompliance",
             "CDE issues a final Student Record Review finding of noncompliance",
-            _unknown_at_adl_time,
+            _srr_final_finding_of_noncompliance,
         ),
         Condition(
             "multiple_root_causes",

@@ -4,8 +4,9 @@ It keeps its data under var/pgdata and listens only on a Unix socket. `make run`
 `make test` and `manage.py` start it when no DATABASE_URL is set; settings only read
 where its socket is, so importing settings never starts a server.
 
-    python -m cim.embedded_db start   # start (idempotent) and create the database
+    python -m cim.embedded_db start     # start (idempotent) and create the database
     python -m cim.embedded_db stop
+    python -m cim.embedded_db running   # exit status 0 when it runs, 1 when not
 """
 
 import sys
@@ -49,6 +50,22 @@ def stop() -> None:
         pg_ctl(["-w", "stop"], pgdata=PGDATA, user=_server_user())
 
 
+def running() -> bool:
+    """Whether the server of var/pgdata runs (a postmaster.pid left by a crash does not count)."""
+    import os
+
+    pid_file = PGDATA / "postmaster.pid"
+    if not pid_file.exists():
+        return False
+    try:
+        os.kill(int(pid_file.read_text().splitlines()[0]), 0)
+    except (ValueError, IndexError, ProcessLookupError):
+        return False
+    except PermissionError:  # alive, owned by the embedded_postgres user
+        return True
+    return True
+
+
 def _server_user() -> str | None:
     import os
 
@@ -58,4 +75,6 @@ def _server_user() -> str | None:
 
 if __name__ == "__main__":
     command = sys.argv[1] if len(sys.argv) > 1 else "start"
+    if command == "running":
+        sys.exit(0 if running() else 1)
     {"start": start, "stop": stop}[command]()

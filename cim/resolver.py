@@ -59,8 +59,9 @@ def _resolve(
     else:
         requirement = Requirement(rule.requirement)
         reason = f"{requirement.label} for {where}."
-    if rule is not None and rule.note:
-        reason = f"{reason} {rule.note}"
+    # The rule's help is for the LEA; its note is for catalog editors and stays in the admin.
+    if rule is not None and rule.help:
+        reason = f"{reason} {rule.help}"
     return ResolvedActivity(
         definition=definition,
         requirement=requirement,
@@ -84,5 +85,5 @@ def _resolve_condition(key: str, determination: Determination) -> tuple[Requirem
         return Requirement.REQUIRED, f"Required because {condition.label}."
     return (
         Requirement.NOT_APPLICABLE,
-        f"Not required: it applies only if {condition.label}, and the ADL does not show that.",
+        f"Not required: it applies only if {condition.label}, and that is not the case.",
     )

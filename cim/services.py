@@ -12,6 +12,7 @@ from typing import Any
 from django.db import models, transaction
 from django.utils import timezone
 
+from cim.catalog_check import catalog_check
 from cim.models import (
     ActivityDefinition,
     ActivityRequirement,
@@ -22,7 +23,9 @@ from cim.models import (
     ReportingPeriod,
     StepwellBox,
 )
-from lea.models import Organization, User
+from lea import data_version
+from lea.access import require_system_or_adl_loader
+from lea.models import AuditVerb, Organization, User
 from lea.services import audit, audit_event, audit_many
 
 CATALOG_DIR = Path(__file__).resolve().parent / "catalog"
@@ -51,20 +54,31 @@ def catalog_data(*, year: int) -> dict[str, Any]:
     if not path.exists():
         raise FileNotFoundError(CATALOG_MISSING.format(year=year, path=path))
     data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    catalog_check(data=data, source=str(path))
     return data
 
 
 @transaction.atomic
 def catalog_load(
-    *, actor: User | None, data: dict[str, Any], overwrite: bool = False
+    *,
+    actor: User | None,
+    data: dict[str, Any],
+    overwrite: bool = False,
+    source: str = "the catalog",
 ) -> CatalogLoadResult:
     """Create the cohorts, activities, per-level rules, Stepwell boxes and Step 4 reporting
-    periods of a catalog.
+    periods of a catalog. A catalog with unknown keys, levels or conditions, or words that
+    cannot be shown to LEAs (cim/catalog_check.py), is refused before any write with a
+    CatalogError naming `source` and, per problem, the key and the reason.
+    actor=None is the system (manage.py load_catalog, tests, benches); a person must be a
+    CDE administrator.
 
     Rows that exist are left alone unless `overwrite`, because after the first load the
     CDE administrator owns them (e.g. confirms an inferred Intensive fact in the admin)
     and a routine re-run must not undo that.
     """
+    require_system_or_adl_loader(actor)
+    catalog_check(data=data, source=source)
     result = CatalogLoadResult()
     year = monitoring_year_get_or_create(year=data["year"])
     for cohort_data in data["cohorts"]:
@@ -72,10 +86,11 @@ def catalog_load(
     if result.changed:
         audit(
             actor=actor,
-            verb="catalog.load",
+            verb=AuditVerb.CATALOG_LOAD,
             target=year,
             changes={"created": dict(result.created), "updated": dict(result.updated)},
         )
+        data_version.changed()
     return result
 
 
@@ -83,6 +98,8 @@ def _load_cohort(
     year: MonitoringYear, data: dict[str, Any], *, overwrite: bool, result: CatalogLoadResult
 ) -> None:
     values = {key: data[key] for key in COHORT_FIELDS}
+    # Older catalog files name no mailbox: nothing is copied to one.
+    values["mailbox_copy"] = data.get("mailbox_copy", {})
     for key in ("srr_self_review_due", "step1_due", "step2_due", "step3_due", "step4_end"):
         values[key] = _date(data[key])
     cohort = _upsert(
@@ -106,7 +123,12 @@ def _load_cohort(
             result=result,
         )
     for box in data["stepwell_boxes"]:
-        box_values = {key: value for key, value in box.items() if key not in ("number", "activity")}
+        box_values = {
+            "prompt": "",
+            "note": "",
+            "levels": [],
+            **{key: value for key, value in box.items() if key not in ("number", "activity")},
+        }
         box_values["activity"] = activities[box["activity"]] if box["activity"] else None
         _upsert(
             StepwellBox,
@@ -133,7 +155,7 @@ def _load_activity(
         _upsert(
             ActivityRequirement,
             {"activity": activity, "level": int(level)},
-            rule,
+            {"help": "", **rule},
             overwrite=overwrite,
             result=result,
         )
@@ -224,7 +246,10 @@ def determination_save(
 
     Returns the determination and what changed as {field: [old, new]}; an empty dict for
     an unchanged determination, which is then not written at all (a reload is a no-op).
+    Only the ADL load writes one: actor=None is the system; a person must be a CDE
+    administrator.
     """
+    require_system_or_adl_loader(actor)
     determination = existing or Determination(lea=lea, year=year)
     changes = determination_changes(existing=existing, facts=facts)
     if not changes:
@@ -241,8 +266,9 @@ def determination_save(
         determination.save()
     if "unmet_indicators" in changes:
         determination.unmet_indicators.set(facts.unmet)
-    verb = "determination.change" if existing else "determination.create"
+    verb = AuditVerb.DETERMINATION_CHANGE if existing else AuditVerb.DETERMINATION_CREATE
     audit(actor=actor, verb=verb, target=determination, organization=lea, changes=changes)
+    data_version.changed()
     return determination, changes
 
 
@@ -254,7 +280,9 @@ def determinations_create(
     facts_by_lea: list[tuple[Organization, DeterminationFacts]],
 ) -> list[tuple[Determination, dict[str, list[Any]]]]:
     """determination_save for many LEAs without a determination this year, in a fixed number
-    of queries (the statewide ADL load). Returns each determination with its changes."""
+    of queries (the statewide ADL load). Returns each determination with its changes.
+    actor as for determination_save."""
+    require_system_or_adl_loader(actor)
     now = timezone.now()
     made = []
     for lea, facts in facts_by_lea:
@@ -277,10 +305,11 @@ def determinations_create(
     audit_many(
         [
             audit_event(
-                actor=actor, verb="determination.create", target=determination,
+                actor=actor, verb=AuditVerb.DETERMINATION_CREATE, target=determination,
                 organization=determination.lea, changes=changes,
             )
             for determination, changes in made
         ]
     )  # fmt: skip
+    data_version.changed()
     return made

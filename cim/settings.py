@@ -7,6 +7,7 @@ Every setting that can differ between deployments comes from one `env` object; a
 value raises ImproperlyConfigured at start-up, never at the first request.
 """
 
+import ipaddress
 from datetime import timedelta
 from pathlib import Path
 
@@ -64,6 +65,10 @@ INSTALLED_APPS = [
     "django_htmx",
     "guardian",
     "django_fsm",
+    # Second factor (lea/services_mfa.py): authenticator-app codes and recovery codes.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "lea",
     "cim",
     "steps",
@@ -71,17 +76,25 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /healthz answers before anything that reads the session (cim/middleware.py).
+    "cim.middleware.HealthzMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Tells which second-factor device (if any) verified this session.
+    "django_otp.middleware.OTPMiddleware",
+    # After authentication: it asks whether the person is signed in.
+    "lea.middleware.PrivateNoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "lea.middleware.IdleTimeoutMiddleware",
+    # After the idle timeout (an idle session ends before it is asked for a code).
+    "lea.middleware.SecondFactorMiddleware",
     # axes must come last so it sees the result of authentication.
     "axes.middleware.AxesMiddleware",
 ]
@@ -153,11 +166,14 @@ if REDIS_URL:
     CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
 else:
     # kombu's filesystem transport: a broker that is only a folder, for the embedded default.
+    # Every folder it uses sits under CELERY_BROKER_DIR, the exchange tables too: kombu's
+    # default control_folder is "control", relative to whatever directory the process runs in.
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_BROKER_DIR / "queue"),
         "data_folder_out": str(CELERY_BROKER_DIR / "queue"),
         "processed_folder": str(CELERY_BROKER_DIR / "processed"),
+        "control_folder": str(CELERY_BROKER_DIR / "control"),
         "store_processed": False,
     }
 CELERY_RESULT_BACKEND = None
@@ -171,6 +187,14 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 5 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 4 * 60
+# Long work (checking and loading an ADL file) has a queue of its own, so reminders, emails
+# and PDFs on the default "celery" queue never wait behind it. Every worker deployment must
+# consume both: docker-compose.yml runs a worker per queue, the Procfile one with -Q celery,bulk.
+# https://docs.celeryq.dev/en/stable/userguide/routing.html#automatic-routing
+CELERY_TASK_ROUTES = {
+    "steps.tasks.check_adl_upload": {"queue": "bulk"},
+    "steps.tasks.apply_adl_upload": {"queue": "bulk"},
+}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # The hour (California time, CELERY_TIMEZONE) of the daily reminder sweep.
 REMINDERS_HOUR = env.int("REMINDERS_HOUR", default=6)
@@ -183,20 +207,72 @@ CELERY_BEAT_SCHEDULE = {
         "task": "lea.tasks.purge_expired_sessions",
         "schedule": timedelta(hours=24),
     },
+    # An upload whose worker died without a trace (killed past the hard time limit) is
+    # marked failed, so no page shows "Checking" for ever.
+    "fail-stalled-adl-uploads": {
+        "task": "steps.tasks.fail_stalled_adl_uploads",
+        "schedule": timedelta(minutes=5),
+    },
     "send-reminders-daily": {
         "task": "reports.tasks_reminders.send_reminders_daily",
         "schedule": crontab(hour=REMINDERS_HOUR, minute=0),
+    },
+    # The access record keeps ACCESS_RECORD_RETENTION_DAYS; older rows go once a day, at
+    # night, away from the reminder sweep.
+    "purge-access-records-daily": {
+        "task": "lea.tasks.purge_access_records",
+        "schedule": crontab(hour=3, minute=30),
     },
 }
 # Task modules beyond each app's tasks.py (https://docs.celeryq.dev/en/stable/userguide/
 # configuration.html#imports): the reminders' tasks live beside the reports app's others.
 CELERY_IMPORTS = ("reports.tasks_reminders",)
+# How long /healthz waits for a Celery worker to answer its ping, in seconds.
+HEALTHZ_WORKER_TIMEOUT = env.float("HEALTHZ_WORKER_TIMEOUT", default=1.0)
+
+# --- Access record --------------------------------------------------------------------
+# Every read of an LEA's CIM records leaves a row (lea.AccessRecord: 34 CFR 300.614, FERPA),
+# kept this many days (7 years by default), then purged by the daily sweep above.
+ACCESS_RECORD_RETENTION_DAYS = env.int("ACCESS_RECORD_RETENTION_DAYS", default=2557)
+if ACCESS_RECORD_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured("ACCESS_RECORD_RETENTION_DAYS must be a positive whole number.")
+
+# --- Uploads --------------------------------------------------------------------------
+# Bounds on every uploaded table (cim/uploads.py), checked before and while it is parsed;
+# a file past one is refused with the reason. A statewide ADL is about 2,300 rows of 12
+# short cells, some 200 KB as XLSX.
+UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
+UPLOAD_MAX_ROWS = env.int("UPLOAD_MAX_ROWS", default=10_000)
+UPLOAD_MAX_COLUMNS = env.int("UPLOAD_MAX_COLUMNS", default=100)
+UPLOAD_MAX_CELL_CHARS = env.int("UPLOAD_MAX_CELL_CHARS", default=1_000)
+# XLSX only: what the zip may unpack to in all, and how many times a member may exceed its
+# compressed size (real sheets: 5 to 20; a zip bomb: a thousand).
+UPLOAD_MAX_UNZIPPED_BYTES = env.int("UPLOAD_MAX_UNZIPPED_BYTES", default=50 * 1024 * 1024)
+UPLOAD_MAX_ZIP_RATIO = env.int("UPLOAD_MAX_ZIP_RATIO", default=100)
+# Reading the rows stops after this long; well inside CELERY_TASK_SOFT_TIME_LIMIT.
+UPLOAD_PARSE_SECONDS = env.int("UPLOAD_PARSE_SECONDS", default=60)
+# The Data Drill Down's student-level extract (steps/drilldown.py) is one row per student
+# with an IEP: a large district has some 65,000, 15 short cells each. Its size, rows and
+# unpacked XLSX take these bounds; the other bounds above hold for it too.
+DRILLDOWN_MAX_BYTES = env.int("DRILLDOWN_MAX_BYTES", default=50 * 1024 * 1024)
+DRILLDOWN_MAX_ROWS = env.int("DRILLDOWN_MAX_ROWS", default=200_000)
+DRILLDOWN_MAX_UNZIPPED_BYTES = env.int("DRILLDOWN_MAX_UNZIPPED_BYTES", default=300 * 1024 * 1024)
+for _name in (
+    "UPLOAD_MAX_BYTES", "UPLOAD_MAX_ROWS", "UPLOAD_MAX_COLUMNS", "UPLOAD_MAX_CELL_CHARS",
+    "UPLOAD_MAX_UNZIPPED_BYTES", "UPLOAD_MAX_ZIP_RATIO", "UPLOAD_PARSE_SECONDS",
+    "DRILLDOWN_MAX_BYTES", "DRILLDOWN_MAX_ROWS", "DRILLDOWN_MAX_UNZIPPED_BYTES",
+):  # fmt: skip
+    if globals()[_name] < 1:
+        raise ImproperlyConfigured(f"{_name} must be a positive whole number.")
 
 # --- Email ----------------------------------------------------------------------------
 # EMAIL_URL as django-environ reads it, e.g. smtp+tls://user:pass@host:587, filemail:///dir
 # https://django-environ.readthedocs.io/en/latest/types.html#environ-env-email-url
 # turned into Django 6.1's MAILERS: https://docs.djangoproject.com/en/6.1/topics/email/
 _EMAIL = env.email_url("EMAIL_URL", default=f"filemail://{VAR_DIR / 'mail'}")
+if PRODUCTION and not env.str("EMAIL_URL", default=""):
+    # The default writes emails (invitation and password-reset links) to files on the server.
+    raise ImproperlyConfigured("EMAIL_URL must be set when DJANGO_ENV=production.")
 _EMAIL_OPTIONS = {
     "host": _EMAIL.get("EMAIL_HOST") or None,
     "port": _EMAIL.get("EMAIL_PORT") or None,
@@ -260,13 +336,47 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "lea.auth.axes_username"
 AXES_VERBOSE = False
+# --- Second factor --------------------------------------------------------------------
+# https://django-otp-official.readthedocs.io/en/stable/overview.html#settings
+# CDE staff and SELPA reviewers see many LEAs: they must set up an authenticator app
+# before any page. Off only for tests that do not test it (tests/conftest.py).
+MFA_REQUIRED_FOR_STAFF = env.bool("MFA_REQUIRED_FOR_STAFF", default=True)
+OTP_TOTP_ISSUER = "CIM Portal"
+# Each wrong code doubles the wait before the next try (1 s, 2 s, 4 s, ...).
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+
+# The client's address from the proxies named in TRUSTED_PROXIES (lea/client_ip.py).
+# https://django-axes.readthedocs.io/en/latest/4_configuration.html#configuring-reverse-proxies
+AXES_CLIENT_IP_CALLABLE = "lea.client_ip.client_ip"
+
+# --- Reverse proxy --------------------------------------------------------------------
+# Addresses or networks (e.g. 10.0.0.0/8) of the reverse proxies in front of the app, whose
+# X-Forwarded-For is believed; empty: the header is ignored and the peer is the client.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+try:
+    for _proxy in TRUSTED_PROXIES:
+        ipaddress.ip_network(_proxy, strict=False)
+except ValueError as _error:
+    raise ImproperlyConfigured(f"TRUSTED_PROXIES: {_error}") from None
+
+# Password-reset emails asked for per hour, from one client address and for one account.
+PASSWORD_RESET_LIMIT_PER_ADDRESS = env.int("PASSWORD_RESET_LIMIT_PER_ADDRESS", default=20)
+PASSWORD_RESET_LIMIT_PER_ACCOUNT = env.int("PASSWORD_RESET_LIMIT_PER_ACCOUNT", default=3)
 
 # --- Sessions -------------------------------------------------------------------------
 # Idle timeout: the session lives SESSION_IDLE_SECONDS after the last request; the page
 # warns SESSION_WARNING_SECONDS before that and lets the user stay.
 SESSION_IDLE_SECONDS = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
 SESSION_WARNING_SECONDS = env.int("SESSION_WARNING_SECONDS", default=2 * 60)
+# How often an open activity page says it is still open (steps/presence.py), so the others
+# editing it see who is there; such heartbeats never count as activity for the timeout.
+PRESENCE_HEARTBEAT_SECONDS = env.int("PRESENCE_HEARTBEAT_SECONDS", default=20)
 SESSION_COOKIE_AGE = SESSION_IDLE_SECONDS
+# Every signed-in request reads its session: from the cache (Redis in production), with
+# the database behind it for what the cache lost, instead of a query on every page.
+# https://docs.djangoproject.com/en/6.1/topics/http/sessions/#using-cached-sessions
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
@@ -346,3 +456,9 @@ LOGGING = {
         "weasyprint": {"level": "WARNING"},
     },
 }
+# The client's address on every log line that carries a request (lea/client_ip.py).
+LOGGING["filters"] = {"client_ip": {"()": "lea.client_ip.ClientIpLogFilter"}}
+LOGGING["handlers"]["console"]["filters"] = ["client_ip"]  # type: ignore[index]
+LOGGING["formatters"]["plain"]["format"] = (  # type: ignore[index]
+    "%(asctime)s %(levelname)s %(name)s [%(client_ip)s] %(message)s"
+)

@@ -23,7 +23,15 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from guardian.shortcuts import get_objects_for_user
 
-from lea.models import ROLES_BY_KIND, Invitation, Membership, Organization, Role, User
+from lea.models import (
+    ROLES_BY_KIND,
+    AccessRecord,
+    Invitation,
+    Membership,
+    Organization,
+    Role,
+    User,
+)
 
 if TYPE_CHECKING:
     # steps depends on lea, not the other way round: the models are looked up when called.
@@ -153,6 +161,16 @@ def can(user: AnyUser, action: Action, obj: Organization | User) -> bool:
     return False
 
 
+def can_change_organizations(user: AnyUser) -> bool:
+    """Create and edit organisations statewide: a CDE administrator."""
+    return _is_active(user) and user.has_perm("lea.change_organization")
+
+
+def can_create_users(user: AnyUser) -> bool:
+    """Create accounts directly, not by invitation: a CDE administrator."""
+    return _is_active(user) and user.has_perm("lea.add_user")
+
+
 def assignable_roles(user: AnyUser, organization: Organization) -> list[Role]:
     """Roles the user may give in the organisation: an LEA lead runs their LEA's team; a
     CDE administrator may give any role the organisation has."""
@@ -263,6 +281,28 @@ def get_adl_upload_for(user: AnyUser, upload_id: int) -> Any:
         raise Http404("No such upload.") from None
 
 
+ADL_LOAD_DENIED = "Only a CDE administrator loads the ADL and what it brings."
+
+
+def require_system_or_adl_loader(user: AnyUser | None) -> None:
+    """The actor check of the statewide load's writes (the ADL, determinations, the
+    catalog, engagements started or resolved from them): None is the system (a management
+    command, a worker, seed data); a person must be a CDE administrator."""
+    if user is not None and not can_load_adl(user):
+        raise PermissionDenied(ADL_LOAD_DENIED)
+
+
+def may_load_adl(upload: Any, user: Any) -> bool:
+    """Transition permission: a CDE administrator confirms a checked file."""
+    return can_load_adl(user)
+
+
+def by_system(obj: Any, user: Any) -> bool:
+    """Transition permission of the work only the system does (a worker, a sweep): no user
+    may run it, and the services that do pass no actor (None)."""
+    return user is None
+
+
 def adl_upload_for_worker(upload_id: int) -> Any:
     """For the upload tasks, which act for the administrator who uploaded the file."""
     upload_model = apps.get_model("steps", "AdlUpload")
@@ -271,6 +311,42 @@ def adl_upload_for_worker(upload_id: int) -> Any:
         .filter(pk=upload_id)
         .first()
     )
+
+
+# --- The access record: who has seen an LEA's records ---------------------------------------
+
+VIEW_ACCESS_RECORD = "lea.view_accessrecord"
+
+
+def access_record_leas_for(user: AnyUser) -> QuerySet[Organization]:
+    """LEAs whose access record (who read their CIM records) the user may read: every LEA
+    for a CDE administrator, the LEAs the user leads otherwise. Narrower than seeing the
+    LEA: its members, its SELPA's reviewers and CDE consultants see the LEA but not this,
+    and get the same 404 as for an LEA they cannot see at all."""
+    if not isinstance(user, User) or not user.is_active:
+        return Organization.objects.none()
+    leas = Organization.objects.filter(kind=Organization.Kind.LEA)
+    if user.has_perm(VIEW_ACCESS_RECORD):
+        return leas
+    leads = Membership.objects.filter(user=user, organization=OuterRef("pk"), role=Role.LEA_LEAD)
+    return leas.filter(Exists(leads))
+
+
+def get_access_record_lea_for(user: AnyUser, organization_id: int) -> Organization:
+    try:
+        return access_record_leas_for(user).get(pk=organization_id)
+    except Organization.DoesNotExist:
+        raise Http404("No such organisation.") from None
+
+
+def may_see_access_record(user: AnyUser, organization_id: int) -> bool:
+    """For a link to the LEA's access record on its pages."""
+    return access_record_leas_for(user).filter(pk=organization_id).exists()
+
+
+def access_records_of_lea(lea: Organization) -> QuerySet[AccessRecord]:
+    """The access record of an LEA already read through `get_access_record_lea_for`."""
+    return AccessRecord.objects.filter(organization=lea)
 
 
 # --- Engagements and their activities -------------------------------------------------------
@@ -303,14 +379,28 @@ def require_edit_engagement(user: AnyUser, engagement: Engagement) -> None:
         raise PermissionDenied("Only the LEA's CIM team edits its CIM work; you can read it.")
 
 
+def drilldown_view_for(user: AnyUser, engagement: Engagement) -> str | None:
+    """How a user who reads the engagement sees its Data Drill Down: "exact" for the
+    LEA's CIM team; "suppressed" for the others, once its Step 1 is submitted (the tables
+    leave the team with it); None (a 404) before then."""
+    if can_edit_engagement(user, engagement):
+        return "exact"
+    submitted = submissions_for(user).filter(engagement=engagement, step=1).exclude(state="draft")
+    return "suppressed" if submitted.exists() else None
+
+
 def get_record_in_engagement(engagement: Engagement, activity_key: str) -> Any:
     record_model = apps.get_model("steps", "ActivityRecord")
     try:
-        return record_model.objects.select_related("definition", "updated_by").get(
+        record = record_model.objects.select_related("definition", "updated_by").get(
             engagement=engagement, definition__key=activity_key
         )
     except ObjectDoesNotExist:
         raise Http404("No such activity.") from None
+    # The engagement as the caller read it (with its LEA, cohort and determination), so
+    # the page does not read it, its cohort and its determination again (issue 16).
+    record.engagement = engagement
+    return record
 
 
 def engagements_of_own_leas(user: AnyUser) -> QuerySet[Engagement]:
@@ -382,11 +472,51 @@ def is_reviewer_for(user: AnyUser, engagement: Engagement, approver: str) -> boo
     return False
 
 
+def _is_cde_admin(user: User) -> bool:
+    return Membership.objects.filter(
+        user=user, role=Role.CDE_ADMIN, organization__kind=Organization.Kind.CDE
+    ).exists()
+
+
+def may_record_selpa_requires_reports(user: AnyUser, engagement: Engagement) -> bool:
+    """Whether the LEA's SELPA requires Step 4 progress reports is the SELPA's choice: a
+    reviewer of the LEA's SELPA records it, or a CDE administrator on its behalf."""
+    if not isinstance(user, User) or not user.is_active:
+        return False
+    return is_reviewer_for(user, engagement, "SELPA") or _is_cde_admin(user)
+
+
+def may_record_srr_finding(user: AnyUser, engagement: Engagement) -> bool:
+    """CDE issues the SRR findings: a CDE administrator, or the LEA's assigned consultant,
+    records whether one is a final finding of noncompliance."""
+    if not isinstance(user, User) or not user.is_active:
+        return False
+    return is_reviewer_for(user, engagement, "CDE") or _is_cde_admin(user)
+
+
+def may_set_prior_plan(user: AnyUser, engagement: Engagement) -> bool:
+    """The link to the plan an LEA continuing from an earlier cohort wrote outside the
+    portal: its CIM team lead sets it, or CDE staff (its consultant, an administrator)."""
+    if not isinstance(user, User) or not user.is_active:
+        return False
+    return (
+        is_lea_lead(user, engagement)
+        or is_reviewer_for(user, engagement, "CDE")
+        or _is_cde_admin(user)
+    )
+
+
 # Permission callables of the state machines' transitions (django-fsm-2 calls them as
 # permission(instance, user)); the instance is a Submission or an ActivityRecord.
 
 
 # django-fsm-2 types them as (Model, any kind of user): hence the Any.
+
+
+def may_record_completed_elsewhere(record: Any, user: Any) -> bool:
+    """Steps 1-3 done in an earlier cohort outside the portal are recorded by the ADL
+    load only: the system (None) or the CDE administrator who loads the file."""
+    return user is None or can_load_adl(user)
 
 
 def may_edit_record(record: Any, user: Any) -> bool:
@@ -419,6 +549,24 @@ def may_decide_record(record: Any, user: Any) -> bool:
         .first()
     )
     return submission is not None and is_reviewer_for(user, record.engagement, submission.routed_to)
+
+
+def may_undo_decision(obj: Any, user: Any) -> bool:
+    """Only the reviewer who decided the current version takes the decision back, and only
+    while they still review the LEA's work."""
+    if not _is_active(user):
+        return False
+    submission = cast("Submission", obj)
+    decided_by_user = (
+        apps.get_model("steps", "Review")
+        .objects.filter(
+            version__submission=submission,
+            version__number=submission.current_version,
+            reviewer=user,
+        )
+        .exists()
+    )
+    return decided_by_user and may_review(submission, user)
 
 
 def reviewers_for(engagement: Engagement, approver: str | None) -> QuerySet[User]:
@@ -553,6 +701,24 @@ def leas_needing_consultant_for(user: AnyUser, *, year: int) -> QuerySet[Organiz
     whose consultant left comes back here rather than disappearing."""
     covered = _live_assignments().filter(lea=OuterRef("pk"), year__year=year)
     return leas_in_cim_for(user, year=year).filter(work_goes_to_cde(year=year), ~Exists(covered))
+
+
+def leas_needing_consultant_near(user: AnyUser, *, year: int) -> QuerySet[Organization]:
+    """For a CDE consultant: LEAs needing a consultant (as `leas_needing_consultant_for`)
+    in the regions of the LEAs assigned to them for the year, FMTA consultants being
+    assigned by region; for them to raise with a CDE administrator."""
+    if not isinstance(user, User) or not user.is_active:
+        return Organization.objects.none()
+    regions = _assignments_of(user).filter(year__year=year).values("lea__region")
+    engaged = _engagement_model().objects.filter(cohort__year__year=year).values("lea")
+    covered = _live_assignments().filter(lea=OuterRef("pk"), year__year=year)
+    return Organization.objects.filter(
+        work_goes_to_cde(year=year),
+        ~Exists(covered),
+        kind=Organization.Kind.LEA,
+        pk__in=engaged,
+        region__in=regions,
+    )
 
 
 def lea_in_cim_by_code_for(user: AnyUser, *, year: int, code: str) -> Organization | None:
@@ -719,14 +885,16 @@ def rendered_pdf_of_version(version: Any, *, with_content: bool = False) -> Any 
     return (rows if with_content else rows.defer("content")).first()
 
 
-def rendered_pdf_for_worker(rendered_pdf_id: int) -> Any | None:
-    """For the render task, which acts for the system rather than for a user."""
-    return (
-        apps.get_model("reports", "RenderedPdf")
-        .objects.defer("content")
-        .filter(pk=rendered_pdf_id)
-        .first()
-    )
+def may_request_pdf(rendered: Any, user: Any) -> bool:
+    """Anyone who may see the submission may ask for (or retry) the PDF of its version."""
+    return submissions_for(user).filter(pk=rendered.version.submission_id).exists()
+
+
+def rendered_pdf_for_worker(rendered_pdf_id: int, *, with_content: bool = False) -> Any | None:
+    """For the render and mailbox-copy tasks, which act for the system rather than for a
+    user; with its bytes only for the copy that attaches them."""
+    rows = apps.get_model("reports", "RenderedPdf").objects.filter(pk=rendered_pdf_id)
+    return (rows if with_content else rows.defer("content")).first()
 
 
 def comment_for_worker(comment_id: int) -> Any:

@@ -2,10 +2,8 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from lea.access import own_memberships
-from lea.models import Role
-
-REVIEWING_ROLES = (Role.SELPA_REVIEWER, Role.CDE_CONSULTANT, Role.CDE_ADMIN)
+from lea import selectors
+from lea.models import User
 
 
 def session_timeout(request: HttpRequest) -> dict[str, int]:
@@ -17,10 +15,11 @@ def session_timeout(request: HttpRequest) -> dict[str, int]:
 
 
 def navigation(request: HttpRequest) -> dict[str, object]:
-    """Whether the user reviews anyone's work (SELPA reviewer, CDE consultant or
-    administrator), for the Reviews link; looked up only when a template asks."""
-    return {
-        "reviews_anyone": SimpleLazyObject(
-            lambda: own_memberships(request.user).filter(role__in=REVIEWING_ROLES).exists()
-        )
-    }
+    """The menu: whether the user reviews anyone's work (SELPA reviewer, CDE consultant or
+    administrator), for the Reviews link, and the statewide links the user's permissions
+    open; one query (lea.selectors.menu_for), sent only when a template asks."""
+    user = request.user
+    if not isinstance(user, User):
+        return {"menu": selectors.menu_for(user=None), "reviews_anyone": False}
+    menu = SimpleLazyObject(lambda: selectors.menu_for(user=user))
+    return {"menu": menu, "reviews_anyone": SimpleLazyObject(lambda: menu["reviews_anyone"])}

@@ -1,9 +1,11 @@
 """A token that changes whenever audited data changes, for caches of pages built from it.
 
-Every write of the portal leaves an AuditEvent (lea.services.audit and audit_many), and
-those two functions call `changed()`: so a page cached under the current token is never
-older than the last audited change. A fresh random token, not a counter, so two writers
-that change it at once can never both land on the same value.
+Every service whose change shows on the cached pages (a status, a submission, an
+engagement, an organisation, a person) calls `changed()` beside the change's AuditEvent:
+so a page cached under the current token is never older than the last such change. A
+draft edit (answers, structured rows, a progress report's content) does not. A fresh
+random token, not a counter, so two writers that change it at once can never both land on
+the same value.
 
 The token changes twice per write: at once, so the writing transaction (and a test inside
 one) reads its own change; and again once the transaction commits, since a reader in

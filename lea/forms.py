@@ -69,3 +69,62 @@ class OrganizationFilterForm(forms.Form):
         required=False,
         choices=[("", "All kinds"), ("cde", "CDE"), ("selpa", "SELPA"), ("lea", "LEA")],
     )
+
+
+UNTIL_BEFORE_SINCE = "The last day comes on or after the first."
+
+
+class AccessRecordFilterForm(forms.Form):
+    """Filters of an LEA's access record: who, and from which day to which (both kept)."""
+
+    person = forms.TypedChoiceField(
+        label="Person",
+        required=False,
+        coerce=int,
+        empty_value=None,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    since = forms.DateField(
+        label="From (day)",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}),
+    )
+    until = forms.DateField(
+        label="To (day, included)",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}),
+    )
+
+    def __init__(self, *args: object, people: list[tuple[int, str]], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        person_field = self.fields["person"]
+        assert isinstance(person_field, forms.TypedChoiceField)  # noqa: S101 -- narrows the type
+        person_field.choices = [("", "Everyone"), *people]
+
+    def clean(self) -> dict[str, object]:
+        cleaned = super().clean() or {}
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and since > until:
+            self.add_error("until", UNTIL_BEFORE_SINCE)
+        for name in self.errors:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                widget.attrs |= {"aria-invalid": "true", "aria-describedby": f"id_{name}-error"}
+        return cleaned
+
+
+class SecondFactorCodeForm(forms.Form):
+    """A code from an authenticator app, or (when signing in) a recovery code."""
+
+    code = forms.CharField(
+        label="Code",
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "autocapitalize": "none", "spellcheck": "false"}
+        ),
+    )
+
+    def __init__(self, *args: object, label: str, help_text: str, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["code"].label = label
+        self.fields["code"].help_text = help_text

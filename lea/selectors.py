@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import csv
+import io
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from django.contrib.auth.models import Group, Permission
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from lea import access
-from lea.models import Invitation, Membership, Organization, Role, User
+from lea.models import AccessRecord, Invitation, Membership, Organization, Role, User
 
 
 @dataclass
@@ -129,3 +135,113 @@ def people_list(*, user: User, query: str = "") -> QuerySet[User]:
 
 def person_memberships(*, person: User) -> list[Membership]:
     return list(person.memberships.select_related("organization").order_by("organization__name"))
+
+
+# --- The access record: who has seen an LEA's records ---------------------------------------
+
+ACCESS_RECORD_COLUMNS = ("when", "name", "email", "what", "which", "page", "from")
+# Cells Excel would run as a formula (as in steps' status downloads): a name or a page
+# address is typed by people.
+_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _start_of(day: date) -> datetime:
+    """Midnight of a California day (TIME_ZONE), as an aware time."""
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def access_record_list(
+    *, lea: Organization, person_id: int | None, since: date | None, until: date | None
+) -> QuerySet[AccessRecord]:
+    """The LEA's access record, newest first, for one person and days (both included)."""
+    rows = access.access_records_of_lea(lea).select_related("user").order_by("-at", "-pk")
+    if person_id is not None:
+        rows = rows.filter(user_id=person_id)
+    if since is not None:
+        rows = rows.filter(at__gte=_start_of(since))
+    if until is not None:
+        rows = rows.filter(at__lt=_start_of(until + timedelta(days=1)))
+    return rows
+
+
+def access_record_people(*, lea: Organization) -> list[tuple[int, str]]:
+    """Everyone who appears in the LEA's access record, by name, for the person filter."""
+    readers = access.access_records_of_lea(lea).values("user_id")
+    people = User.objects.filter(pk__in=readers).order_by("full_name", "email")
+    return [
+        (pk, f"{full_name} ({email})" if full_name else email)
+        for pk, full_name, email in people.values_list("pk", "full_name", "email")
+    ]
+
+
+def _cell(value: str) -> str:
+    return f"'{value}" if value.startswith(_FORMULA_PREFIXES) else value
+
+
+def access_records_csv(rows: Iterable[AccessRecord]) -> str:
+    """The rows as CSV, California time, with the words of the page."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(ACCESS_RECORD_COLUMNS)
+    for row in rows:
+        at = timezone.localtime(row.at).isoformat(sep=" ", timespec="seconds")
+        cells = (
+            at,
+            row.user.full_name,
+            row.user.email,
+            row.get_kind_display(),
+            row.object_repr,
+            row.path,
+            row.client_address,
+        )
+        writer.writerow([_cell(cell) for cell in cells])
+    return buffer.getvalue()
+
+
+# What the menu of every signed-in page asks: whether the person reviews anyone's work
+# (SELPA reviewer, CDE consultant or administrator) and three statewide permissions.
+REVIEWING_ROLES = (Role.SELPA_REVIEWER, Role.CDE_CONSULTANT, Role.CDE_ADMIN)
+MENU_PERMISSIONS = {
+    "people": ("lea", "change_user"),
+    "consultants": ("steps", "add_consultantassignment"),
+    "adl_load": ("steps", "add_adlupload"),
+}
+
+
+def menu_for(*, user: User | None) -> dict[str, bool]:
+    """The menu's answers in one query; `perms.<app>.<codename>` in a template would cost
+    the two queries of ModelBackend's permission cache, and `reviews_anyone` a third, on
+    every page. Same answers as `user.has_perm` (the person's own and their groups'
+    permissions; all of them for an active superuser; none for an inactive account)."""
+    answers = dict.fromkeys(["reviews_anyone", *MENU_PERMISSIONS], False)
+    if user is None or not user.is_active:
+        return answers
+    # One UNION of two index lookups: the person's reviewing roles, and which of the
+    # menu's permissions they hold themselves or through a group. (EXISTS subqueries per
+    # answer took PostgreSQL longer to plan than the three queries took to run.)
+    own = User.user_permissions.through.objects.filter(user_id=user.pk)
+    through_groups = Group.permissions.through.objects.filter(group__user=user.pk)
+    menu = Q.create(
+        [Q(content_type__app_label=app, codename=code) for app, code in MENU_PERMISSIONS.values()],
+        connector=Q.OR,
+    )
+    held = (
+        Permission.objects.filter(menu)
+        .filter(
+            Q(pk__in=own.values("permission_id")) | Q(pk__in=through_groups.values("permission_id"))
+        )
+        .order_by()
+        .values_list("codename")
+    )
+    roles = (
+        access.own_memberships(user)
+        .filter(role__in=REVIEWING_ROLES)
+        .select_related(None)
+        .order_by()
+        .values_list("role")
+    )
+    found = {name for (name,) in held.union(roles).order_by()}
+    answers["reviews_anyone"] = bool(found & set(REVIEWING_ROLES))
+    for name, (_app, codename) in MENU_PERMISSIONS.items():
+        answers[name] = user.is_superuser or codename in found
+    return answers

@@ -9,17 +9,20 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Model
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from guardian.shortcuts import remove_perm
 
-from lea import data_version
+from lea import access, data_version
 from lea.models import (
     ROLES_BY_KIND,
     AuditEvent,
+    AuditVerb,
     Invitation,
     Membership,
     Organization,
@@ -28,6 +31,21 @@ from lea.models import (
     User,
     role_group_name,
 )
+
+ACTOR_REFUSED = "Your role does not allow this change."
+
+
+def _refuse_unless(allowed: bool) -> None:
+    """The actor check of a write service, made before anything is written."""
+    if not allowed:
+        raise PermissionDenied(ACTOR_REFUSED)
+
+
+def _may_change_organizations(actor: User | None) -> bool:
+    """None is the system (the ADL load, seed_demo, create_cde_admin); a person must be
+    a CDE administrator (statewide organisation rights)."""
+    return actor is None or access.can_change_organizations(actor)
+
 
 # Statewide (global) permissions that CDE roles hold through their CDE groups. The
 # add/change/delete ones open the Django admin; scoping uses view_ and manage_ only.
@@ -45,6 +63,8 @@ CDE_GLOBAL_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "lea.delete_membership",
         "lea.view_invitation",
         "lea.view_auditevent",
+        # Who has seen each LEA's records (lea.AccessRecord), for every LEA.
+        "lea.view_accessrecord",
         "steps.view_adlupload",
         "steps.add_adlupload",
         # The catalog: an administrator confirms inferred facts and corrects prompts.
@@ -81,49 +101,50 @@ ALREADY_MEMBER = "{email} already has the role {role} in {organization}."
 LAST_LEAD = (
     "{organization} needs at least one CIM team lead: invite another lead before removing this one."
 )
+UNKNOWN_VERB = "{verb!r} is not an audit verb: add it to lea.models.AuditVerb first."
 INVITATION_NOT_PENDING = "This invitation was already used or withdrawn."
 
 
 def audit(
     *,
     actor: User | None,
-    verb: str,
+    verb: AuditVerb,
     target: Model | None = None,
     organization: Organization | None = None,
     changes: dict[str, Any] | None = None,
-    changes_status: bool = True,
 ) -> AuditEvent:
     """Record an event; call it inside the transaction of the change it describes.
 
-    Every change retires the pages cached on the data (lea/data_version.py) unless
-    `changes_status` is False: only for a draft edit (answers, structured rows, a
-    progress report's content) that changes no status, submission, engagement,
-    organisation or person, the things those pages show. Drafts are most of the writes
-    (the forms save as the LEA types), so this keeps cached pages useful."""
+    Recording does not retire the pages cached on the data: a service whose change shows
+    on them (a status, a submission, an engagement, an organisation or a person) also
+    calls `data_version.changed()`. A draft edit (answers, structured rows, a progress
+    report's content) that changes none of those does not, so cached pages stay useful
+    while the forms save as the LEA types."""
     event = audit_event(
         actor=actor, verb=verb, target=target, organization=organization, changes=changes
     )
     event.save()
-    if changes_status:
-        data_version.changed()
     return event
 
 
 def audit_many(events: list[AuditEvent]) -> None:
-    """Record many events from `audit_event` in one insert, inside the change's transaction."""
+    """Record many events from `audit_event` in one insert, inside the change's transaction
+    (the cached pages are the caller's to retire, as with `audit`)."""
     AuditEvent.objects.bulk_create(events)
-    data_version.changed()
 
 
 def audit_event(
     *,
     actor: User | None,
-    verb: str,
+    verb: AuditVerb,
     target: Model | None = None,
     organization: Organization | None = None,
     changes: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """An unsaved event, for services that write many at once with `audit_many`."""
+    """An unsaved event, for services that write many at once with `audit_many`.
+    Refuses a verb outside the vocabulary (`AuditVerb`)."""
+    if verb not in AuditVerb.values:
+        raise ValueError(UNKNOWN_VERB.format(verb=verb))
     event = AuditEvent(
         actor=actor,
         verb=verb,
@@ -217,13 +238,22 @@ def organization_create(
     county: str = "",
     region: int | None = None,
 ) -> Organization:
+    """Create an organisation. actor=None is the system (the ADL load, create_cde_admin,
+    seed_demo); a person must be a CDE administrator."""
+    _refuse_unless(_may_change_organizations(actor))
     organization = Organization(
         kind=kind, name=name, code=code, selpa=selpa, county=county, region=region
     )
     organization.full_clean()
     organization.save()
     organization_grant_access(organization=organization)
-    audit(actor=actor, verb="organization.create", target=organization, organization=organization)
+    audit(
+        actor=actor,
+        verb=AuditVerb.ORGANIZATION_CREATE,
+        target=organization,
+        organization=organization,
+    )
+    data_version.changed()
     return organization
 
 
@@ -233,8 +263,10 @@ def organizations_create(*, actor: User | None, organizations: list[Organization
 
     For loads that read every existing code first (the ADL load): uniqueness and the
     SELPA foreign key are not queried per row here, and the database constraints still
-    refuse a duplicate.
+    refuse a duplicate. actor=None is the system (a management-command ADL load); a
+    person must be a CDE administrator.
     """
+    _refuse_unless(_may_change_organizations(actor))
     for organization in organizations:
         organization.full_clean(
             exclude=["selpa"], validate_unique=False, validate_constraints=False
@@ -244,19 +276,23 @@ def organizations_create(*, actor: User | None, organizations: list[Organization
     audit_many(
         [
             audit_event(
-                actor=actor, verb="organization.create", target=organization,
+                actor=actor, verb=AuditVerb.ORGANIZATION_CREATE, target=organization,
                 organization=organization,
             )
             for organization in organizations
         ]
     )  # fmt: skip
+    data_version.changed()
 
 
 @transaction.atomic
 def organization_move_to_selpa(
     *, actor: User | None, organization: Organization, selpa: Organization
 ) -> Organization:
-    """Move an LEA to another SELPA: the old SELPA's reviewers lose sight of it."""
+    """Move an LEA to another SELPA: the old SELPA's reviewers lose sight of it.
+    actor=None is the system (a management-command ADL load); a person must be a CDE
+    administrator."""
+    _refuse_unless(_may_change_organizations(actor))
     old_selpa = organization.selpa
     if old_selpa == selpa:
         return organization
@@ -270,11 +306,12 @@ def organization_move_to_selpa(
     organization_grant_access(organization=organization)
     audit(
         actor=actor,
-        verb="organization.move",
+        verb=AuditVerb.ORGANIZATION_MOVE,
         target=organization,
         organization=organization,
         changes={"selpa": [str(old_selpa), str(selpa)]},
     )
+    data_version.changed()
     return organization
 
 
@@ -293,6 +330,17 @@ def _sync_staff_flag(user: User) -> None:
 def membership_create(
     *, actor: User | None, user: User, organization: Organization, role: str
 ) -> Membership:
+    """Give a person a role. actor=None is the system (seed_demo); a person must manage
+    the organisation's members (its lead, or a CDE administrator)."""
+    _refuse_unless(actor is None or access.can(actor, "manage_members", organization))
+    return _membership_add(actor=actor, user=user, organization=organization, role=role)
+
+
+def _membership_add(
+    *, actor: User | None, user: User, organization: Organization, role: str
+) -> Membership:
+    """membership_create without its actor check: invitation_accept, whose actor is the
+    invitee, authorised by the invitation itself."""
     membership = Membership(user=user, organization=organization, role=role)
     membership.full_clean(validate_constraints=False)
     try:
@@ -308,18 +356,23 @@ def membership_create(
     _sync_staff_flag(user)
     audit(
         actor=actor,
-        verb="membership.create",
+        verb=AuditVerb.MEMBERSHIP_CREATE,
         target=membership,
         organization=organization,
         changes={"user": user.email, "role": role},
     )
+    data_version.changed()
     return membership
 
 
 @transaction.atomic
 def membership_remove(*, actor: User, membership: Membership) -> None:
     organization = membership.organization
+    _refuse_unless(access.can(actor, "manage_members", organization))
     if membership.role == Role.LEA_LEAD:
+        # Lock the organisation before counting its leads: two removals at once would
+        # otherwise each see the other lead still there, and both go through.
+        Organization.objects.select_for_update().get(pk=organization.pk)
         other_leads = organization.memberships.filter(role=Role.LEA_LEAD).exclude(pk=membership.pk)
         if not other_leads.exists():
             raise ValidationError(LAST_LEAD.format(organization=organization))
@@ -327,11 +380,12 @@ def membership_remove(*, actor: User, membership: Membership) -> None:
     user.groups.remove(_role_group(organization, membership.role))
     audit(
         actor=actor,
-        verb="membership.remove",
+        verb=AuditVerb.MEMBERSHIP_REMOVE,
         target=membership,
         organization=organization,
         changes={"user": user.email, "role": membership.role},
     )
+    data_version.changed()
     membership.delete()
     _sync_staff_flag(user)
 
@@ -355,6 +409,49 @@ def invitation_issue_link(*, invitation: Invitation) -> str:
     invitation.token_hash = token_hash
     invitation.save(update_fields=["token_hash"])
     return token
+
+
+@transaction.atomic
+def invitation_renew(*, invitation: Invitation, reminder: str) -> str | None:
+    """Keep a pending invitation usable from a reminder, never breaking a link that works.
+
+    - The link the person has still works: it stays the link (None is returned, the
+      reminder points to the email that carried it); if it has less than half its life
+      left, it works for INVITATION_VALID_FOR from now.
+    - It expired: the reminder carries a new link (its token is returned) that works for
+      INVITATION_VALID_FOR. The token is derived from `reminder` (a key naming the one
+      email, e.g. "digest:12") and the server's secret, so a retry of an email the mail
+      server took nothing of carries the same link, not one more that would replace it.
+    Locked: two reminders at once make one link at most.
+    """
+    locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if locked.accepted_at or locked.revoked_at:
+        return None
+    token = salted_hmac(
+        "lea.invitation_renew", f"{locked.pk}:{reminder}", algorithm="sha256"
+    ).hexdigest()
+    token_hash = Invitation.hash_token(token)
+    carries_link = locked.is_expired or locked.token_hash == token_hash
+    renewed = timezone.now() + settings.INVITATION_VALID_FOR
+    if locked.expires_at < renewed - settings.INVITATION_VALID_FOR / 2:
+        audit(
+            actor=None,
+            verb=AuditVerb.INVITATION_RENEW,
+            target=locked,
+            organization=locked.organization,
+            changes={
+                "expires_at": [locked.expires_at.isoformat(), renewed.isoformat()],
+                "why": "reminder",
+                "new_link": carries_link,
+            },
+        )
+        data_version.changed()
+        locked.expires_at = renewed
+        if carries_link:  # only an expired link is replaced: nobody can use it any more
+            locked.token_hash = token_hash
+        locked.save(update_fields=["expires_at", "token_hash"])
+    invitation.expires_at, invitation.token_hash = locked.expires_at, locked.token_hash
+    return token if carries_link else None
 
 
 @dataclass(frozen=True)
@@ -383,9 +480,19 @@ def invitation_create(
 
 
 @transaction.atomic
-def invitations_create(*, actor: User | None, invites: list[Invite]) -> list[Invitation]:
+def invitations_create(
+    *, actor: User | None, invites: list[Invite], send: bool = True
+) -> list[Invitation]:
     """invitation_create for many people in a fixed number of queries (the ADL load invites
-    every new LEA's CIM lead). A ValidationError for any of them writes none."""
+    every new LEA's CIM lead). A ValidationError for any of them writes none. `send=False`
+    emails nothing: the caller issues the link and hands it over itself. actor=None is the
+    system (a management-command ADL load, create_cde_admin); a person must manage the
+    members of every organisation invited to."""
+    if actor is not None:
+        organizations = {invite.organization.pk: invite.organization for invite in invites}
+        _refuse_unless(
+            all(access.can(actor, "manage_members", org) for org in organizations.values())
+        )
     invites = [
         replace(invite, email=User.objects.normalize_email(invite.email).strip().lower())
         for invite in invites
@@ -406,15 +513,17 @@ def invitations_create(*, actor: User | None, invites: list[Invite]) -> list[Inv
     audit_many(
         [
             audit_event(
-                actor=actor, verb="invitation.create", target=invitation,
+                actor=actor, verb=AuditVerb.INVITATION_CREATE, target=invitation,
                 organization=invitation.organization,
                 changes={"email": invitation.email, "role": invitation.role},
             )
             for invitation in invitations
         ]
     )  # fmt: skip
-    for invitation in invitations:
-        _send_invitation_on_commit(invitation)
+    data_version.changed()
+    if send:
+        for invitation in invitations:
+            _send_invitation_on_commit(invitation)
     return invitations
 
 
@@ -466,6 +575,7 @@ def _send_invitation_on_commit(invitation: Invitation) -> None:
 @transaction.atomic
 def invitation_resend(*, actor: User, invitation: Invitation) -> Invitation:
     """Send a fresh link (the old one stops working) with a new expiry date."""
+    _refuse_unless(access.can(actor, "manage_members", invitation.organization))
     if invitation.accepted_at or invitation.revoked_at:
         raise ValidationError(INVITATION_NOT_PENDING)
     return invitation_create(
@@ -477,19 +587,79 @@ def invitation_resend(*, actor: User, invitation: Invitation) -> Invitation:
     )
 
 
+CDE_NAME = "California Department of Education"
+NOT_AN_EMAIL = "“{email}” is not an email address."
+ALREADY_CDE_ADMIN = (
+    "{email} is already a CDE administrator. To get in, they use “Forgot your password?” "
+    "on the sign-in page."
+)
+ADMIN_INVITATION_PENDING = (
+    "{email} is already invited to be a CDE administrator (the link works until {expires}). "
+    "Run the command again with --resend for a fresh link; the earlier one then stops working."
+)
+
+
+@dataclass(frozen=True)
+class IssuedInvitation:
+    """An invitation with the one link that works for it (its token)."""
+
+    invitation: Invitation
+    token: str
+
+
+@transaction.atomic
+def cde_admin_invite(*, email: str, full_name: str = "", resend: bool = False) -> IssuedInvitation:
+    """The way into an empty database (manage.py create_cde_admin): invite a CDE
+    administrator, who sets their own password through the link returned. A system
+    action (no actor), audited; CDE is created if it does not exist yet. An address that
+    already administers is refused; one with a pending invitation gets a fresh link only
+    with `resend` (the earlier link stops working)."""
+    address = User.objects.normalize_email(email.strip()).lower()
+    try:
+        validate_email(address)
+    except ValidationError:
+        raise ValidationError(NOT_AN_EMAIL.format(email=email)) from None
+    cde = Organization.objects.filter(kind=Organization.Kind.CDE).first()
+    if cde is None:
+        cde = organization_create(actor=None, kind=Organization.Kind.CDE, name=CDE_NAME)
+    admins = Membership.objects.filter(organization=cde, role=Role.CDE_ADMIN)
+    if admins.filter(user__email__iexact=address).exists():
+        raise ValidationError(ALREADY_CDE_ADMIN.format(email=address))
+    pending = Invitation.objects.filter(
+        organization=cde,
+        role=Role.CDE_ADMIN,
+        email=address,
+        accepted_at__isnull=True,
+        revoked_at__isnull=True,
+        expires_at__gt=timezone.now(),
+    ).first()
+    if pending is not None and not resend:
+        expires = timezone.localtime(pending.expires_at)
+        raise ValidationError(
+            ADMIN_INVITATION_PENDING.format(email=address, expires=f"{expires:%B %d, %Y %H:%M}")
+        )
+    invite = Invite(organization=cde, email=address, role=Role.CDE_ADMIN, full_name=full_name)
+    [invitation] = invitations_create(actor=None, invites=[invite], send=False)
+    return IssuedInvitation(
+        invitation=invitation, token=invitation_issue_link(invitation=invitation)
+    )
+
+
 @transaction.atomic
 def invitation_revoke(*, actor: User, invitation: Invitation) -> None:
+    _refuse_unless(access.can(actor, "manage_members", invitation.organization))
     if invitation.accepted_at or invitation.revoked_at:
         raise ValidationError(INVITATION_NOT_PENDING)
     invitation.revoked_at = timezone.now()
     invitation.save(update_fields=["revoked_at"])
     audit(
         actor=actor,
-        verb="invitation.revoke",
+        verb=AuditVerb.INVITATION_REVOKE,
         target=invitation,
         organization=invitation.organization,
         changes={"email": invitation.email},
     )
+    data_version.changed()
 
 
 @transaction.atomic
@@ -514,15 +684,16 @@ def invitation_accept(*, invitation: Invitation, full_name: str, password: str |
     elif password is not None:
         raise ValidationError("An account with this email exists: log in to accept the invitation.")
     if not user.memberships.filter(organization=locked.organization, role=locked.role).exists():
-        membership_create(actor=user, user=user, organization=locked.organization, role=locked.role)
+        _membership_add(actor=user, user=user, organization=locked.organization, role=locked.role)
     locked.accepted_at = timezone.now()
     locked.save(update_fields=["accepted_at"])
     audit(
         actor=user,
-        verb="invitation.accept",
+        verb=AuditVerb.INVITATION_ACCEPT,
         target=locked,
         organization=locked.organization,
     )
+    data_version.changed()
     return user
 
 
@@ -531,6 +702,7 @@ def invitation_accept(*, invitation: Invitation, full_name: str, password: str |
 
 @transaction.atomic
 def user_set_active(*, actor: User, user: User, active: bool) -> User:
+    _refuse_unless(access.can(actor, "manage_people", user))
     if user == actor and not active:
         raise ValidationError("You cannot deactivate your own account.")
     if user.is_active == active:
@@ -539,23 +711,74 @@ def user_set_active(*, actor: User, user: User, active: bool) -> User:
     user.save(update_fields=["is_active"])
     audit(
         actor=actor,
-        verb="user.activate" if active else "user.deactivate",
+        verb=AuditVerb.USER_ACTIVATE if active else AuditVerb.USER_DEACTIVATE,
         target=user,
         changes={"is_active": [not active, active]},
     )
+    data_version.changed()
     return user
+
+
+# Who may work in the admin and who holds which grant follow from roles (memberships and
+# their groups, `_sync_staff_flag`): a form that set these by hand would open records
+# outside the role model with no audit row. A password changes only through its own form.
+PRIVILEGED_USER_FIELDS = frozenset({"is_superuser", "is_staff", "groups", "user_permissions"})
+PRIVILEGED_FIELDS_REFUSED = (
+    "Staff and superuser status, groups and permissions follow a person's roles: "
+    "add or remove a role instead."
+)
+
+
+@transaction.atomic
+def user_update(*, actor: User, user: User, changed: list[str]) -> User:
+    """Save edits made in the admin's person form. Privileged fields and the password are
+    refused; "Active" goes through `user_set_active`, like the People page."""
+    _refuse_unless(access.can(actor, "manage_people", user))
+    refused = sorted((PRIVILEGED_USER_FIELDS | {"password"}) & set(changed))
+    if refused:
+        raise PermissionDenied(f"{PRIVILEGED_FIELDS_REFUSED} ({', '.join(refused)})")
+    active = user.is_active
+    fields = [name for name in changed if name != "is_active"]
+    if fields:
+        user.full_clean()
+        user.save(update_fields=fields)
+        audit(actor=actor, verb=AuditVerb.USER_CHANGE, target=user, changes={"fields": fields})
+        data_version.changed()
+    if "is_active" in changed:
+        user.is_active = not active  # as stored: the form set it already
+        user_set_active(actor=actor, user=user, active=active)
+    return user
+
+
+def user_password_changed(*, actor: User | None, user: User, via: str) -> AuditEvent:
+    """Record a password change made by one of Django's password forms (their own change,
+    a reset link, the admin's password form). Call it inside the change's transaction.
+    The actor is the person themselves or one who administers them; None is the system
+    (a management command such as changepassword)."""
+    _refuse_unless(actor is None or actor == user or access.can(actor, "manage_people", user))
+    event = audit(
+        actor=actor,
+        verb=AuditVerb.USER_PASSWORD_CHANGE,
+        target=user,
+        changes={"via": via, "usable": user.has_usable_password()},
+    )
+    data_version.changed()
+    return event
 
 
 @transaction.atomic
 def user_create(*, actor: User | None, email: str, full_name: str, password: str) -> User:
     """Create an account directly (CDE operators and demo data); people normally join by
-    invitation."""
+    invitation. actor=None is the system (seed_demo); a person must be a CDE
+    administrator."""
+    _refuse_unless(actor is None or access.can_create_users(actor))
     user = User(email=User.objects.normalize_email(email).lower(), full_name=full_name)
     validate_password(password, user)
     user.set_password(password)
     user.full_clean()
     user.save()
-    audit(actor=actor, verb="user.create", target=user)
+    audit(actor=actor, verb=AuditVerb.USER_CREATE, target=user)
+    data_version.changed()
     return user
 
 
@@ -564,6 +787,7 @@ def organization_update(
     *, actor: User, organization: Organization, changed: list[str]
 ) -> Organization:
     """Save edits made in the admin form; a new SELPA also moves the reviewers' grants."""
+    _refuse_unless(access.can_change_organizations(actor))
     new_selpa = organization.selpa
     fields = [name for name in changed if name != "selpa"]
     if fields:
@@ -571,11 +795,12 @@ def organization_update(
         organization.save(update_fields=fields)
         audit(
             actor=actor,
-            verb="organization.change",
+            verb=AuditVerb.ORGANIZATION_CHANGE,
             target=organization,
             organization=organization,
             changes={"fields": fields},
         )
+        data_version.changed()
     if "selpa" in changed and new_selpa is not None:
         organization.selpa = Organization.objects.get(pk=organization.pk).selpa
         organization_move_to_selpa(actor=actor, organization=organization, selpa=new_selpa)
@@ -594,8 +819,10 @@ def organization_update_details(
     """Bring name, county and region in line with a source such as the ADL (None: keep).
 
     Returns the changed field names; writes nothing when nothing differs, so loading the
-    same data twice leaves no trace.
+    same data twice leaves no trace. actor=None is the system (a management-command ADL
+    load); a person must be a CDE administrator.
     """
+    _refuse_unless(_may_change_organizations(actor))
     wanted = {"name": name, "county": county, "region": region}
     changes = {
         field: [getattr(organization, field), value]
@@ -610,9 +837,10 @@ def organization_update_details(
     organization.save(update_fields=list(changes))
     audit(
         actor=actor,
-        verb="organization.change",
+        verb=AuditVerb.ORGANIZATION_CHANGE,
         target=organization,
         organization=organization,
         changes=changes,
     )
+    data_version.changed()
     return list(changes)

@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.core.management import call_command
 
-from lea import access, notifications, services
+from lea import access, notifications, services, services_access_records
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, retry_backoff_max=600, max_retries=8)
@@ -19,3 +19,9 @@ def send_invitation_email(invitation_id: int) -> None:
 @shared_task
 def purge_expired_sessions() -> None:
     call_command("clearsessions")
+
+
+@shared_task
+def purge_access_records() -> None:
+    """The daily retention sweep of the access record (ACCESS_RECORD_RETENTION_DAYS)."""
+    services_access_records.access_records_purge()

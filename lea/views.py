@@ -3,23 +3,31 @@ selector or service, render or redirect."""
 
 from typing import cast
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordChangeForm, PasswordResetForm, SetPasswordForm
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from lea import access, selectors, services
+from lea import access, selectors, services, services_mfa, throttle
+from lea.client_ip import client_ip
 from lea.forms import (
     AcceptInvitationForm,
+    AccessRecordFilterForm,
     InvitationForm,
     OrganizationFilterForm,
     PeopleSearchForm,
 )
-from lea.models import Invitation, User
+from lea.models import AccessRecord, Invitation, Organization, User
 
 PAGE_SIZE = 50
 
@@ -31,13 +39,6 @@ def _current_user(request: HttpRequest) -> User:
 
 def _first_error(error: ValidationError) -> str:
     return " ".join(error.messages)
-
-
-@login_required
-@require_GET
-def home(request: HttpRequest) -> HttpResponse:
-    overview = selectors.home_overview(user=_current_user(request))
-    return render(request, "lea/home.html", {"overview": overview})
 
 
 @login_required
@@ -62,6 +63,7 @@ def _members_page(
         "organization": organization,
         "people": selectors.organization_people(organization=organization),
         "can_manage": bool(roles),
+        "sees_access_record": access.may_see_access_record(user, organization.pk),
         "invitations": selectors.pending_invitations(user=user, organization=organization)
         if roles
         else [],
@@ -238,7 +240,12 @@ def person_detail(request: HttpRequest, user_id: int) -> HttpResponse:
     return render(
         request,
         "lea/person_detail.html",
-        {"person": person, "memberships": selectors.person_memberships(person=person)},
+        {
+            "person": person,
+            "memberships": selectors.person_memberships(person=person),
+            "has_second_factor": services_mfa.has_second_factor(person),
+            "second_factor_required": services_mfa.must_use_second_factor(person),
+        },
     )
 
 
@@ -265,5 +272,118 @@ def session_keepalive(request: HttpRequest) -> HttpResponse:
     return HttpResponse(status=204)
 
 
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's own page, with the change audited in the same transaction."""
+
+    @method_decorator(transaction.atomic)
+    def form_valid(self, form: PasswordChangeForm) -> HttpResponse:
+        response = super().form_valid(form)
+        services.user_password_changed(actor=form.user, user=form.user, via="self")
+        return response
+
+
+RESET_EMAILS_THROTTLED = (
+    "Too many password-reset emails were asked for, for this address or from this network. "
+    "No email was sent. Use the link in an email you already have, or try again in an hour."
+)
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's own page, throttled per client address and per account (the email typed,
+    whether or not an account has it, so the refusal tells nothing about accounts)."""
+
+    # The email's plain text is Django's default template name; this is its HTML part.
+    html_email_template_name = "registration/password_reset_email_body.html"
+
+    def form_valid(self, form: PasswordResetForm) -> HttpResponse:
+        allowed = throttle.allow(
+            scope="password_reset",
+            limits={
+                "address": (client_ip(self.request), settings.PASSWORD_RESET_LIMIT_PER_ADDRESS),
+                "account": (
+                    form.cleaned_data["email"].strip().lower(),
+                    settings.PASSWORD_RESET_LIMIT_PER_ACCOUNT,
+                ),
+            },
+            window_seconds=60 * 60,
+        )
+        if not allowed:
+            form.add_error(None, RESET_EMAILS_THROTTLED)
+            response = self.form_invalid(form)
+            response.status_code = 429
+            return response
+        return super().form_valid(form)
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's own page behind an emailed reset link, the change audited."""
+
+    @method_decorator(transaction.atomic)
+    def form_valid(self, form: SetPasswordForm) -> HttpResponse:
+        response = super().form_valid(form)
+        services.user_password_changed(actor=form.user, user=form.user, via="reset")
+        return response
+
+
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     return render(request, "csrf_failure.html", status=403)
+
+
+# --- Who has seen this LEA's records ---------------------------------------------------------
+
+
+def _access_record(
+    request: HttpRequest, organization_id: int
+) -> tuple[Organization, AccessRecordFilterForm, QuerySet[AccessRecord]]:
+    """The LEA (404 unless the user is a CDE administrator or leads it), the filters as
+    asked for, and the rows they leave; a filter that does not parse is shown and unused."""
+    lea = access.get_access_record_lea_for(request.user, organization_id)
+    people = selectors.access_record_people(lea=lea)
+    form = AccessRecordFilterForm(request.GET or None, people=people)
+    form.is_valid()  # a bound form keeps the filters that parsed in cleaned_data
+    filters = form.cleaned_data if form.is_bound else {}
+    rows = selectors.access_record_list(
+        lea=lea,
+        person_id=filters.get("person"),
+        since=filters.get("since"),
+        until=filters.get("until"),
+    )
+    return lea, form, rows
+
+
+@login_required
+@require_GET
+def organization_access_record(request: HttpRequest, organization_id: int) -> HttpResponse:
+    lea, form, rows = _access_record(request, organization_id)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "lea/access_record.html",
+        {
+            "organization": lea,
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "retention": _retention_words(settings.ACCESS_RECORD_RETENTION_DAYS),
+        },
+    )
+
+
+def _retention_words(days: int) -> str:
+    years = days / 365.25
+    return f"{round(years)} years" if abs(years - round(years)) < 0.01 else f"{days} days"
+
+
+@login_required
+@require_GET
+def organization_access_record_csv(request: HttpRequest, organization_id: int) -> HttpResponse:
+    lea, _, rows = _access_record(request, organization_id)
+    response = HttpResponse(
+        selectors.access_records_csv(rows.iterator(chunk_size=2000)),
+        content_type="text/csv; charset=utf-8",
+    )
+    filename = f"access-record-{lea.code or lea.pk}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

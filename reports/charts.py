@@ -20,11 +20,19 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.utils.html import escape
+from django.utils.text import Truncator
 
-WIDTH, HEIGHT = 640, 300
-LEFT, RIGHT, TOP, BOTTOM = 64, 24, 20, 80  # the plot area's margins; the legend is below
+WIDTH, HEIGHT = 640, 330
+# The plot area's margins: the value axis's title above it, the date axis's title and the
+# legend below.
+LEFT, RIGHT, TOP, BOTTOM = 64, 24, 40, 100
 PLANNED, MEASURED, AXIS, GRID, TEXT = "#5c636a", "#0a58ca", "#343a40", "#dee2e6", "#212529"
 FONT = 'font-family="DejaVu Sans, Arial, sans-serif"'
+# DejaVu Sans at 12px averages under 7.2px a character: room kept for a label, so two
+# labels never overlap (a longer estimate only spaces them more).
+CHAR_WIDTH, LINE_HEIGHT = 7.2, 14
+AXIS_TITLE_CHARS = 80
+DATE_AXIS_TITLE = "Date measured (month and year)"
 
 
 @dataclass(frozen=True)
@@ -73,20 +81,24 @@ def amount(value: Decimal) -> str:
 
 def chart_description(outcome: ChartOutcome, points: Sequence[ChartPoint]) -> str:
     """Every value of the chart in words (the <desc>, and the text beside a PDF's chart)."""
-    parts = [f"Baseline {amount(outcome.baseline_value)} on {outcome.baseline_date.isoformat()}."]
+    parts = [f"Baseline {amount(outcome.baseline_value)} on {_day(outcome.baseline_date)}."]
     if outcome.benchmarks:
-        marks = "; ".join(f"{amount(v)} by {d.isoformat()}" for d, v in outcome.benchmarks)
+        marks = "; ".join(f"{amount(v)} by {_day(d)}" for d, v in outcome.benchmarks)
         parts.append(f"Benchmarks: {marks}.")
-    parts.append(f"Target {amount(outcome.target_value)} by {outcome.target_date.isoformat()}.")
+    parts.append(f"Target {amount(outcome.target_value)} by {_day(outcome.target_date)}.")
     if points:
         measured = "; ".join(
-            f"{amount(p.value)} on {p.measured_on.isoformat()} ({_judgement(p.on_track)})"
-            for p in points
+            f"{amount(p.value)} on {_day(p.measured_on)} ({_judgement(p.on_track)})" for p in points
         )
         parts.append(f"Measured: {measured}.")
     else:
         parts.append("No value measured yet.")
     return " ".join(parts)
+
+
+def _day(day: date) -> str:
+    """December 6, 2024, as the pages print a date."""
+    return f"{day:%B} {day.day}, {day.year}"
 
 
 def _judgement(on_track: bool | None) -> str:
@@ -144,6 +156,7 @@ class _Plot:
         self.last = date.fromordinal(last + margin)
         self.ticks = _value_ticks(min(values), max(values))
         self.low, self.high = self.ticks[0], self.ticks[-1]
+        self.taken: list[tuple[float, float, float, float]] = []
 
     def x(self, day: date) -> float:
         span = self.last.toordinal() - self.first.toordinal()
@@ -184,6 +197,16 @@ class _Plot:
             f'<line x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{bottom}" stroke="{AXIS}" '
             'stroke-width="1.5"/>'
         )
+        # What the values count (the outcome's measure is its unit) and what the dates are.
+        measure = Truncator(self.outcome.measure).chars(AXIS_TITLE_CHARS)
+        parts.append(
+            f'<text x="{LEFT - 8}" y="{TOP - 24}" font-size="12" font-weight="bold" '
+            f'fill="{TEXT}" {FONT}>{escape("Value: " + measure)}</text>'
+        )
+        parts.append(
+            f'<text x="{right}" y="{bottom + 36}" text-anchor="end" font-size="12" '
+            f'font-weight="bold" fill="{TEXT}" {FONT}>{DATE_AXIS_TITLE}</text>'
+        )
         return parts
 
     def planned(self) -> list[str]:
@@ -197,13 +220,13 @@ class _Plot:
             'stroke-dasharray="6 4"/>'
         ]
         bx, by = self.x(o.baseline_date), self.y(o.baseline_value)
-        parts.append(_square(bx, by) + _label(bx, by, f"Baseline {amount(o.baseline_value)}"))
+        parts.append(_square(bx, by) + self.label(bx, by, f"Baseline {amount(o.baseline_value)}"))
         for day, value in o.benchmarks:
             x, y = self.x(day), self.y(value)
-            parts.append(_diamond(x, y) + _label(x, y, amount(value)))
+            parts.append(_diamond(x, y) + self.label(x, y, amount(value)))
         tx, ty = self.x(o.target_date), self.y(o.target_value)
         parts.append(
-            _triangle(tx, ty) + _label(tx, ty, f"Target {amount(o.target_value)}", anchor="end")
+            _triangle(tx, ty) + self.label(tx, ty, f"Target {amount(o.target_value)}", anchor="end")
         )
         return parts
 
@@ -215,8 +238,40 @@ class _Plot:
         for point in self.points:
             x, y = self.x(point.measured_on), self.y(point.value)
             parts.append(_circle(x, y, point.on_track))
-            parts.append(_label(x, y, amount(point.value), below=True, colour=MEASURED))
+            parts.append(self.label(x, y, amount(point.value), below=True, colour=MEASURED))
         return parts
+
+    def label(
+        self,
+        x: float,
+        y: float,
+        text: str,
+        *,
+        anchor: str = "start",
+        below: bool = False,
+        colour: str = TEXT,
+    ) -> str:
+        """A value beside its mark, inside the chart, where no earlier label is: on the
+        preferred side first, then the other, then a line further out each time."""
+        width = len(text) * CHAR_WIDTH
+        # A label that would run past the right edge goes to the mark's left, and back.
+        if anchor == "start" and x + 8 + width > WIDTH - 2:
+            anchor = "end"
+        elif anchor == "end" and x - 8 - width < 2:
+            anchor = "start"
+        left = x + 8 if anchor == "start" else x - 8 - width
+        first, second = (18, -8) if below else (-8, 18)
+        tries = [first, second]
+        tries += [
+            d + step * LINE_HEIGHT * (1 if d > 0 else -1) for step in (1, 2, 3) for d in tries[:2]
+        ]
+        for dy in tries:
+            baseline = min(max(y + dy, 14.0), HEIGHT - BOTTOM - 4)
+            box = (left, baseline - 11, left + width, baseline + 3)
+            if not any(_overlap(box, other) for other in self.taken):
+                break
+        self.taken.append(box)
+        return _label(x, baseline, text, anchor=anchor, colour=colour)
 
 
 def _value_ticks(low: Decimal, high: Decimal) -> list[Decimal]:
@@ -255,19 +310,17 @@ def _date_ticks(first: date, last: date) -> list[date]:
     return ticks
 
 
-def _label(
-    x: float,
-    y: float,
-    text: str,
-    *,
-    anchor: str = "start",
-    below: bool = False,
-    colour: str = TEXT,
-) -> str:
+def _overlap(
+    one: tuple[float, float, float, float], two: tuple[float, float, float, float]
+) -> bool:
+    return one[0] < two[2] and two[0] < one[2] and one[1] < two[3] and two[1] < one[3]
+
+
+def _label(x: float, baseline: float, text: str, *, anchor: str, colour: str) -> str:
+    """`text` on `baseline`, beside the mark at `x` (after it, or before it for "end")."""
     dx = -8 if anchor == "end" else 8
-    dy = 18 if below else -8
     return (
-        f'<text x="{round(x + dx, 1)}" y="{round(y + dy, 1)}" text-anchor="{anchor}" '
+        f'<text x="{round(x + dx, 1)}" y="{round(baseline, 1)}" text-anchor="{anchor}" '
         f'font-size="12" fill="{colour}" {FONT}>{escape(text)}</text>'
     )
 
@@ -302,7 +355,7 @@ def _circle(x: float, y: float, on_track: bool | None) -> str:
 
 def _legend() -> list[str]:
     """What each line and mark means, in words beside it."""
-    top = HEIGHT - BOTTOM + 40
+    top = HEIGHT - BOTTOM + 56
     rows = [
         (
             f'<line x1="{LEFT}" y1="{top}" x2="{LEFT + 28}" y2="{top}" stroke="{PLANNED}" '

@@ -12,6 +12,7 @@ from django import forms
 from reports.models import ActivityProgress
 from reports.services_progress import MAX_NARRATIVE, MAX_NOTE, NOT_A_NUMBER
 from steps.forms import _no_nul
+from steps.merge_forms import RowFormMixin
 
 
 def _text(label: str, *, rows: int, required: bool = False, limit: int = MAX_NOTE,
@@ -70,11 +71,11 @@ class StepFourForm(forms.Form):
         self.mark_invalid()
 
 
-class ReportForm(StepFourForm):
+class ReportForm(RowFormMixin, StepFourForm):
     """The report's draft: a status and a note per activity of the plan, the narratives,
-    and the version the person started from."""
+    and (steps/merge_forms.py) the report's version token and each field's base."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    form_id = "report-form"
     barriers = _text(
         "Barriers",
         rows=4,
@@ -101,16 +102,19 @@ class ReportForm(StepFourForm):
         self, *args: Any, rows: Iterable[ActivityProgress], intensive: bool, **kwargs: Any
     ) -> None:
         self.rows = list(rows)
-        super().__init__(*args, **kwargs)
+        # Every field exists before the merge mixin reads the posted bases and limits.
+        fields = dict(type(self).base_fields)
         if not intensive:
-            del self.fields["ta_provider_work"]
+            del fields["ta_provider_work"]
         for row in self.rows:
-            self.fields[f"status-{row.pk}"] = forms.ChoiceField(
+            fields[f"status-{row.pk}"] = forms.ChoiceField(
                 label="Status", choices=ActivityProgress.Status.choices
             )
-            self.fields[f"note-{row.pk}"] = _text(
+            fields[f"note-{row.pk}"] = _text(
                 "Note", rows=2, help_text="Evidence of implementation, or what changed."
             )
+        self.base_fields = fields  # type: ignore[misc]
+        super().__init__(*args, **kwargs)
         self.style()
 
     def style(self) -> None:
@@ -134,10 +138,10 @@ class ReportForm(StepFourForm):
 JUDGEMENTS = (("yes", "On track"), ("no", "Not on track"), ("", "Not judged yet"))
 
 
-class MeasurementForm(StepFourForm):
-    """A value of one outcome, measured on a day, with the team's judgement."""
+class MeasurementForm(RowFormMixin, StepFourForm):
+    """A value of one outcome, measured on a day, with the team's judgement (an add: it
+    carries the report's version token, no bases)."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput)
     # A text input (not type=number), so a wrong entry reaches the server, which then
     # explains it beside the field.
     value = forms.DecimalField(
@@ -162,8 +166,10 @@ class MeasurementForm(StepFourForm):
         return {"yes": True, "no": False}.get(self.cleaned_data["on_track"])
 
 
-class MeetingForm(StepFourForm):
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+class MeetingForm(RowFormMixin, StepFourForm):
+    """A team meeting; editing one, it carries the meeting's version token and bases."""
+
+    form_id = "meeting-form"
     met_on = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
     attendees = _text("Attendees", rows=3, required=True, help_text="One name (and role) per line.")
     notes = _text(

@@ -11,6 +11,7 @@ from django.utils import timezone
 from icalendar import Calendar, Event
 from icalendar.enums import TRANSP
 
+from cim.models import INFERRED_DATE
 from reports.selectors_calendar import Deadline
 from steps.models import Engagement
 
@@ -65,6 +66,8 @@ def deadlines_ics(
 
 def _description(deadline: Deadline, workspace: str) -> str:
     lines = [f"Status: {deadline.status}.", ""] if deadline.status else []
+    if deadline.inferred:
+        lines += [f"The {INFERRED_DATE}.", ""]
     if deadline.lines:
         lines += [*deadline.lines, ""]
     lines.append(f"Open the LEA's CIM workspace: {workspace}")

@@ -33,9 +33,13 @@ from weasyprint import HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from lea import access
 from reports import charts as chart_markup
 from reports.progress import SNAPSHOT_KEY, SnapshotChart, charts_in_snapshot
-from steps.models import SubmissionVersion
+from steps import drilldown_charts
+from steps.drilldown_page import snapshot_charts
+from steps.models import Review, SubmissionVersion
+from steps.workspace import STEP_NAMES
 
 logger = logging.getLogger(__name__)
 
@@ -130,14 +134,18 @@ def version_context(version: SubmissionVersion) -> dict[str, Any]:
         if activity.get("entries")
     ]
     activities, images = _with_charts(activities, version.snapshot)
+    activities = _with_drilldown_charts(activities, images)
+    review = next(iter(version.reviews.all()), None)
     return {
         "version": version,
         "submission": submission,
         "engagement": engagement,
         "lea": engagement.lea,
         "determination": engagement.determination,
-        "review": next(iter(version.reviews.all()), None),
+        "review": review,
+        "reviewed_by": reviewed_by(version, review),
         "activities": activities,
+        "heading": heading(version),
         "document_title": document_title(version),
         "generated_at": timezone.now(),
         "images": images,
@@ -190,10 +198,70 @@ def _with_charts(
 CHART_FONT = 'font-family="CIM Sans"'
 
 
-def document_title(version: SubmissionVersion) -> str:
+def _with_drilldown_charts(
+    activities: list[dict[str, Any]], images: dict[str, bytes]
+) -> list[dict[str, Any]]:
+    """The Data Drill Down's bar charts (each breakdown, with its target line) under the
+    entry of their measure, drawn from the snapshot's suppressed rows; their SVG added to
+    `images` by URL."""
+    placed = []
+    for activity in activities:
+        charts = snapshot_charts(activity)
+        if not charts:
+            placed.append(activity)
+            continue
+        entries = []
+        for item in activity["entries"]:
+            drawn = []
+            for title, svg, words in charts.get(item["anchor"], []):
+                url = f"{GENERATED}drilldown-{len(images) + 1}.svg"
+                images[url] = svg.replace(drilldown_charts.FONT, CHART_FONT).encode()
+                drawn.append({"chart": url, "chart_alt": words, "chart_caption": title})
+            entries.append({**item, "charts": drawn} if drawn else item)
+        placed.append({**activity, "entries": entries})
+    return placed
+
+
+PLAN_KEY = "plan_for_improvement"
+
+
+def heading(version: SubmissionVersion) -> str:
+    """What the document is, in the state's words: the plan's own name for the Step 3
+    that carries it, "Step 1: Gather and inquire" for another step, else the submission's
+    title (an activity, a progress report)."""
     submission = version.submission
-    lea = submission.engagement.lea
-    return f"{submission.title}, version {version.number}: {lea.name} (CDS {lea.code})"
+    for activity in version.snapshot.get("activities", []):
+        if activity.get("key") == PLAN_KEY and activity.get("entries"):
+            return str(activity["name"])
+    if submission.activity_id is None and not submission.label and submission.step in STEP_NAMES:
+        return f"Step {submission.step}: {STEP_NAMES[submission.step]}"
+    return submission.title
+
+
+def document_title(version: SubmissionVersion) -> str:
+    """The one title: the PDF's metadata, its running head and its cover say this."""
+    lea = version.submission.engagement.lea
+    return f"{heading(version)}, version {version.number}: {lea.name} (CDS {lea.code})"
+
+
+def reviewed_by(version: SubmissionVersion, review: Review | None) -> str:
+    """Who reviews the version, by name: whoever decided it; else the LEA's CDE
+    consultant (work routed to CDE) or the SELPA's reviewers."""
+    where = version.routed_to
+    lea = version.submission.engagement.lea
+    office = lea.selpa.name if where == "SELPA" and lea.selpa else "CDE"
+    if review is not None:
+        name = review.reviewer.display_name if review.reviewer else "a former user"
+        return f"{name}, {office}"
+    names = [
+        person.display_name
+        for person in access.reviewers_for(version.submission.engagement, where).order_by("pk")
+    ]
+    if names:
+        return f"{', '.join(names)}, {office}"
+    if where == "CDE":
+        return "CDE (no consultant is assigned to the LEA yet)"
+    return f"{office} (no reviewer in CIM Portal yet)"
 
 
 def render_version_pdf(version: SubmissionVersion) -> bytes:

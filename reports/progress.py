@@ -40,7 +40,7 @@ from steps.models import (
     Submission,
     SubmissionState,
 )
-from steps.parts import Entry, entry, item, labelled
+from steps.parts import Entry, entry, item, labelled, long_date
 from steps.submissions import NoteThread
 
 # The catalog's Step 4 activity: its resolved requirement says whether reports are due,
@@ -100,11 +100,15 @@ class Step4:
 
     plan_approved_on: date | None
     record: ActivityRecord | None
+    # Continuing from an earlier cohort: its plan lives outside the portal, and Step 4
+    # opened the day the ADL load started the engagement.
+    continuing_since: date | None = None
 
     @property
     def open(self) -> bool:
-        """The plan is approved: the LEA is in Monitoring Implementation."""
-        return self.plan_approved_on is not None
+        """The plan is approved (or was, outside the portal): the LEA is in Monitoring
+        Implementation."""
+        return self.plan_approved_on is not None or self.continuing_since is not None
 
     @property
     def reports_due(self) -> bool:
@@ -124,7 +128,14 @@ def step4(engagement: Engagement) -> Step4:
     approved_on = (
         local_day(approval.state_changed_at) if approval and approval.state_changed_at else None
     )
-    return Step4(plan_approved_on=approved_on, record=monitoring_record(engagement))
+    continuing_since = (
+        None if engagement.determination.new_to_cim else local_day(engagement.created_at)
+    )
+    return Step4(
+        plan_approved_on=approved_on,
+        record=monitoring_record(engagement),
+        continuing_since=continuing_since,
+    )
 
 
 def periods_of(engagement: Engagement) -> QuerySet[ReportingPeriod]:
@@ -249,6 +260,9 @@ class ActivityView:
     # The form's fields for this row, set by the page's view when it shows a form.
     status_field: Any = None
     note_field: Any = None
+    # Both texts beside a field two people changed (steps.merge.ConflictView), if any.
+    status_conflict: Any = None
+    note_conflict: Any = None
 
     @property
     def anchor(self) -> str:
@@ -262,6 +276,7 @@ class NarrativeView:
     text: str
     threads: list[NoteThread] = field(default_factory=list)
     form_field: Any = None
+    conflict: Any = None
 
 
 @dataclass
@@ -499,8 +514,8 @@ def _period_entry(report: ProgressReport) -> Entry:
     return entry(
         "period",
         "Reporting period",
-        f"{period.label}: {period.starts_on.isoformat()} to {period.ends_on.isoformat()}",
-        f"Due {report.due_on.isoformat()}",
+        f"{period.label}: {long_date(period.starts_on)} to {long_date(period.ends_on)}",
+        f"Due {long_date(report.due_on)}",
     )
 
 
@@ -514,7 +529,7 @@ def _strategy_entries(view: StrategyView) -> list[Entry]:
                 f"activity-{activity.pk}",
                 f"{label} · Activity {number}",
                 activity.description,
-                f"Timeline: {activity.start_date.isoformat()} to {activity.end_date.isoformat()}",
+                f"Timeline: {long_date(activity.start_date)} to {long_date(activity.end_date)}",
                 f"Status: {row.get_status_display()}",
                 labelled("Note", row.note),
             )
@@ -527,10 +542,10 @@ def _strategy_entries(view: StrategyView) -> list[Entry]:
 def _outcome_entry(view: OutcomeView) -> Entry:
     outcome = view.outcome
     benchmarks = "; ".join(
-        f"{amount(b.value)} by {b.date.isoformat()}" for b in outcome.benchmarks.all()
+        f"{amount(b.value)} by {long_date(b.date)}" for b in outcome.benchmarks.all()
     )
     measured = [
-        item("-", f"{amount(m.value)} on {m.measured_on.isoformat()}, {_judged(m.on_track)}"
+        item("-", f"{amount(m.value)} on {long_date(m.measured_on)}, {_judged(m.on_track)}"
              + (f": {m.note.strip()}" if m.note.strip() else ""))
         for m in view.measurements
     ]  # fmt: skip
@@ -538,9 +553,9 @@ def _outcome_entry(view: OutcomeView) -> Entry:
         view.anchor,
         view.label,
         outcome.measure,
-        f"Baseline: {amount(outcome.baseline_value)} on {outcome.baseline_date.isoformat()}",
+        f"Baseline: {amount(outcome.baseline_value)} on {long_date(outcome.baseline_date)}",
         labelled("Benchmarks", benchmarks),
-        f"Target: {amount(outcome.target_value)} by {outcome.target_date.isoformat()}",
+        f"Target: {amount(outcome.target_value)} by {long_date(outcome.target_date)}",
         "Measured this period:" if measured else "Measured this period: nothing",
         *measured,
     )
@@ -554,7 +569,8 @@ def _judged(on_track: bool | None) -> str:
 
 def _meetings_entry(page: ReportPage) -> Entry:
     lines = [
-        item("-", f"{m.met_on.isoformat()}: " + "; ".join(_lines(m.attendees))
+        # Attendees typed with a closing period must not make "..": the notes follow.
+        item("-", f"{long_date(m.met_on)}: " + "; ".join(_lines(m.attendees)).rstrip(".")
              + (f". {m.notes.strip()}" if m.notes.strip() else ""))
         for m in page.meetings
     ]  # fmt: skip

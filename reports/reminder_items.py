@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils.module_loading import import_string
 
@@ -87,10 +87,11 @@ _OWED = Q(requirement=ResolvedRequirement.REQUIRED, status__in=_OPEN) | Q(
 )
 
 
-def activity_records_due(due_dates: Collection[date]) -> list[DueItem]:
-    """Activity records due on the dates that the LEA still owes. A record whose step (or
-    whose own submission) waits for review or is approved is not owed: the LEA cannot
-    change it, e.g. a required activity added by an ADL reload after the step went in."""
+def owed_records(records: QuerySet[ActivityRecord]) -> QuerySet[ActivityRecord]:
+    """Of the records, those the LEA still owes. A record whose step (or whose own
+    submission) waits for review or is approved is not owed: the LEA cannot change it,
+    e.g. a required activity added by an ADL reload after the step went in. The homes
+    (reports/selectors_home.py) list the same work the reminders are about."""
     waiting = (SubmissionState.SUBMITTED, SubmissionState.APPROVED)
     step_closed = Submission.objects.filter(
         engagement=OuterRef("engagement"),
@@ -104,9 +105,13 @@ def activity_records_due(due_dates: Collection[date]) -> list[DueItem]:
     closed = Q(Exists(step_closed), definition__approved_alone=False) | Q(
         Exists(alone_closed), definition__approved_alone=True
     )
+    return records.filter(_OWED).exclude(closed)
+
+
+def activity_records_due(due_dates: Collection[date]) -> list[DueItem]:
+    """Activity records due on the dates that the LEA still owes (`owed_records`)."""
     rows = list(
-        ActivityRecord.objects.filter(_OWED, due_date__in=list(due_dates))
-        .exclude(closed)
+        owed_records(ActivityRecord.objects.filter(due_date__in=list(due_dates)))
         .values_list(
             "pk", "engagement_id", "engagement__lea_id", "engagement__lea__name",
             "engagement__lea__selpa_id", "engagement__cohort__year_id", "definition__name",

@@ -1,8 +1,9 @@
 """Sending a reminder digest: claimed once, sent once, and failures kept with their reason.
 
-A digest is claimed by a conditional UPDATE (queued → sending) that commits on its own
-before the mail server is contacted: of two workers, or a task and a retry of it, only one
-claims it. Then:
+A digest is claimed (queued → sending, the model's `claim` transition, saved by an UPDATE
+conditional on its status) in a transaction that commits on its own before the mail
+server is contacted: of two workers, or a task and a retry of it, only one claims it.
+Every move of its status is audited (digest.sending, digest.sent, ...). Then:
 
 - the server takes the email: sent;
 - the server could not be reached or answered "try later" (4xx) before taking it:
@@ -21,22 +22,24 @@ Call `digest_send` outside a transaction: the claim must commit before the email
 from __future__ import annotations
 
 import smtplib
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, mailers
 from django.db import transaction
-from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django_fsm import ConcurrentTransition, can_proceed
 
+from cim.models import INFERRED_DATE
 from lea import services as lea_services
-from lea.models import Invitation
+from lea.models import AuditVerb, Invitation
 from lea.notifications import absolute_url
 from lea.services import audit
 from reports.models import Digest, Reminder
+from steps.services.transitions import system_transition
 
 # (kind, heading in the email, words in the subject)
 SECTIONS = (
@@ -60,6 +63,13 @@ BROKEN = (
     "The connection broke while sending ({error}). The email may have arrived, so it is "
     "not sent again automatically."
 )
+# The verb of each status a send moves a digest to.
+MOVE_VERBS = {
+    Digest.Status.QUEUED: AuditVerb.DIGEST_QUEUED,
+    Digest.Status.SENDING: AuditVerb.DIGEST_SENDING,
+    Digest.Status.SENT: AuditVerb.DIGEST_SENT,
+    Digest.Status.FAILED: AuditVerb.DIGEST_FAILED,
+}
 GAVE_UP = "Not sent after {attempts} attempts. Last: {error}"
 NOT_PREPARED = "The email could not be prepared, nothing was sent: {error}"
 
@@ -79,12 +89,8 @@ class SendOutcome:
 def digest_send(*, digest_id: int, last_attempt: bool = False) -> SendOutcome:
     """Send one digest if nobody else has. Raises MailNotDelivered for the caller to retry
     (unless `last_attempt`: then the digest is marked failed)."""
-    now = timezone.now()
-    claimed = Digest.objects.filter(pk=digest_id, status=Digest.Status.QUEUED).update(
-        status=Digest.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
-    )
     digest = Digest.objects.select_related("user", "invitation__organization").get(pk=digest_id)
-    if not claimed:
+    if not _move(digest, digest.claim):
         return SendOutcome(digest.pk, digest.email, "skipped")
     try:
         message = _message(digest)
@@ -107,7 +113,7 @@ def digest_send(*, digest_id: int, last_attempt: bool = False) -> SendOutcome:
         return _finish(digest, Digest.Status.FAILED, BROKEN.format(error=error))
     finally:
         mailer.close()
-    return _finish(digest, Digest.Status.SENT, "", sent_at=timezone.now())
+    return _finish(digest, Digest.Status.SENT, "")
 
 
 def _answered(digest: Digest, code: int, text: bytes | str, last_attempt: bool) -> SendOutcome:
@@ -125,20 +131,47 @@ def _not_delivered(digest: Digest, error: str, last_attempt: bool) -> SendOutcom
     raise MailNotDelivered(error)
 
 
-def _finish(
-    digest: Digest, status: str, error: str, *, sent_at: datetime | None = None
-) -> SendOutcome:
-    Digest.objects.filter(pk=digest.pk, status=Digest.Status.SENDING).update(
-        status=status, error=error[:2000], sent_at=sent_at
-    )
+def _finish(digest: Digest, status: str, error: str) -> SendOutcome:
+    if status == Digest.Status.SENT:
+        _move(digest, digest.mark_sent)
+    elif status == Digest.Status.QUEUED:
+        _move(digest, digest.put_back, error=error)
+    else:
+        _move(digest, digest.mark_failed, error=error)
     return SendOutcome(digest.pk, digest.email, status, error)
+
+
+def _move(digest: Digest, transition: Callable[..., None], **arguments: Any) -> bool:
+    """Run a transition of the digest and save it, audited, in a transaction of its own;
+    False when another worker moved the digest first (or it has left the state)."""
+    before = digest.status
+    if not can_proceed(transition):
+        return False
+    try:
+        with transaction.atomic():
+            system_transition(transition, **arguments)
+            digest.save(update_fields=["status", "claimed_at", "attempts", "error", "sent_at"])
+            changes = {"status": [before, digest.status], "attempts": digest.attempts}
+            if "error" in arguments:
+                changes["error"] = digest.error
+            # No cached page shows a digest: the cached pages stay.
+            audit(actor=None, verb=MOVE_VERBS[digest.status], target=digest,
+                  changes=changes)  # fmt: skip
+    except ConcurrentTransition:
+        digest.refresh_from_db()
+        return False
+    return True
 
 
 # --- The email -----------------------------------------------------------------------------
 
 
 def _message(digest: Digest) -> EmailMultiAlternatives:
-    reminders = list(digest.reminders.order_by("due_date", "lea_name", "title", "pk"))
+    reminders = list(
+        digest.reminders.select_related(
+            "record__engagement__cohort", "report__period", "report__engagement__cohort"
+        ).order_by("due_date", "lea_name", "title", "pk")
+    )
     sections = [
         (heading, words, [_line(r) for r in reminders if r.kind == kind])
         for kind, heading, words in SECTIONS
@@ -149,13 +182,13 @@ def _message(digest: Digest) -> EmailMultiAlternatives:
         "name": _name(digest),
         "sections": sections,
         "invitation": digest.invitation if _is_open(digest.invitation) else None,
-        "accept_url": _accept_url(digest.invitation),
+        "accept_url": _accept_url(digest),
         "settings_url": absolute_url(reverse("reminder_settings")) if digest.user_id else "",
         "site_url": settings.SITE_URL,
+        "inferred_date": INFERRED_DATE,
     }
-    counts = [f"{len(lines)} {words}" for _, words, lines in sections]
     message = EmailMultiAlternatives(
-        subject=f"CIM Portal reminders: {', '.join(counts)}",
+        subject=_subject(reminders, sections),
         body=render_to_string("reports/email/reminder_digest.txt", context),
         to=[digest.email],
     )
@@ -163,6 +196,15 @@ def _message(digest: Digest) -> EmailMultiAlternatives:
         render_to_string("reports/email/reminder_digest.html", context), "text/html"
     )
     return message
+
+
+def _subject(reminders: list[Reminder], sections: list[Any]) -> str:
+    """Whose work and what it needs, e.g. "CIM work for Riverbend Unified: 1 overdue, 2
+    coming due"; a reviewer's digest over several LEAs counts them."""
+    leas = sorted({reminder.lea_name for reminder in reminders})
+    whose = leas[0] if len(leas) == 1 else f"{len(leas)} LEAs"
+    counts = ", ".join(f"{len(lines)} {words}" for _, words, lines in sections)
+    return f"CIM work for {whose}: {counts}"
 
 
 def _line(reminder: Reminder) -> dict[str, object]:
@@ -177,7 +219,16 @@ def _line(reminder: Reminder) -> dict[str, object]:
         "due_date": reminder.due_date,
         "when": when,
         "url": absolute_url(reminder.path),
+        "inferred": _inferred(reminder),
     }
+
+
+def _inferred(reminder: Reminder) -> bool:
+    """Whether the date is the catalog's inference: the cohort's, or the period's."""
+    if reminder.record is not None:
+        return reminder.record.engagement.cohort.inferred
+    report = reminder.report
+    return report is not None and (report.period.inferred or report.engagement.cohort.inferred)
 
 
 def _name(digest: Digest) -> str:
@@ -192,26 +243,11 @@ def _is_open(invitation: Invitation | None) -> bool:
     return invitation is not None and not invitation.accepted_at and not invitation.revoked_at
 
 
-def _accept_url(invitation: Invitation | None) -> str:
-    """A fresh link to the CIM contact's invitation (the older one stops working), renewed
-    for INVITATION_VALID_FOR if it expired or would expire before they can use it."""
+def _accept_url(digest: Digest) -> str:
+    """A link to the CIM contact's invitation only if the one they were sent no longer
+    works (see lea.services.invitation_renew): a reminder never breaks a working link."""
+    invitation = digest.invitation
     if invitation is None or not _is_open(invitation):
         return ""
-    return absolute_url(reverse("invitation_accept", args=[_fresh_token(invitation)]))
-
-
-@transaction.atomic
-def _fresh_token(invitation: Invitation) -> str:
-    renewed = timezone.now() + settings.INVITATION_VALID_FOR
-    if invitation.expires_at < renewed - settings.INVITATION_VALID_FOR / 2:
-        old = invitation.expires_at
-        invitation.expires_at = renewed
-        invitation.save(update_fields=["expires_at"])
-        audit(
-            actor=None,
-            verb="invitation.renew",
-            target=invitation,
-            organization=invitation.organization,
-            changes={"expires_at": [old.isoformat(), renewed.isoformat()], "why": "reminder"},
-        )
-    return lea_services.invitation_issue_link(invitation=invitation)
+    token = lea_services.invitation_renew(invitation=invitation, reminder=f"digest:{digest.pk}")
+    return absolute_url(reverse("invitation_accept", args=[token])) if token else ""

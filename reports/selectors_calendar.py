@@ -6,7 +6,8 @@ however many activities the engagement has."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -38,6 +39,8 @@ class Deadline:
     title: str
     status: str
     lines: list[str] = field(default_factory=list)
+    # The date is the catalog's inference (cim.Cohort / ReportingPeriod .inferred).
+    inferred: bool = False
 
 
 def owes(record: ActivityRecord) -> bool:
@@ -53,7 +56,8 @@ def owes(record: ActivityRecord) -> bool:
 def engagement_deadlines(*, engagement: Engagement, today: date | None = None) -> list[Deadline]:
     """The engagement's deadlines, by date: the cohort's SRR self-review, Steps 1-3 (each
     with its activities that are due with it), activities due on a day of their own, each
-    Step 4 progress report, and the end of Step 4."""
+    Step 4 progress report, and the end of Step 4. Steps done before the portal knew the
+    LEA (an LEA continuing from an earlier cohort) and their SRR self-review are left out."""
     today = today or timezone.localdate()
     cohort = engagement.cohort
     step_due = {1: cohort.step1_due, 2: cohort.step2_due, 3: cohort.step3_due}
@@ -70,8 +74,10 @@ def engagement_deadlines(*, engagement: Engagement, today: date | None = None) -
             engagement=engagement, step__in=step_due, activity__isnull=True
         )
     }
+    done_elsewhere = _steps_done_elsewhere(records, step_due)
+    records = [r for r in records if r.status != Status.COMPLETED_ELSEWHERE]
     deadlines = []
-    if cohort.srr_self_review_due:
+    if cohort.srr_self_review_due and done_elsewhere != set(step_due):
         deadlines.append(
             Deadline(
                 key="srr-self-review",
@@ -82,7 +88,7 @@ def engagement_deadlines(*, engagement: Engagement, today: date | None = None) -
             )
         )
     for number, due in step_due.items():
-        if due is None:
+        if due is None or number in done_elsewhere:
             continue
         own = [r for r in records if r.definition.step == number and not _on_own_day(r, due)]
         deadlines.append(_step_deadline(number, due, submissions.get(number), own, today))
@@ -99,8 +105,23 @@ def engagement_deadlines(*, engagement: Engagement, today: date | None = None) -
                 lines=["Implementation of the plan and its progress reports run until this day."],
             )
         )
+    # Every date so far is the cohort's; a reporting period may be inferred on its own.
+    deadlines = [replace(d, inferred=cohort.inferred) for d in deadlines]
     deadlines += _progress_report_deadlines(engagement, today)
     return sorted(deadlines, key=lambda d: (d.due, d.key))
+
+
+def _steps_done_elsewhere(records: list[ActivityRecord], steps: Iterable[int]) -> set[int]:
+    """The steps an LEA continuing from an earlier cohort did before the portal knew it:
+    every activity it owes in them is completed elsewhere. It owes none of their dates."""
+    owed: dict[int, set[str]] = {number: set() for number in steps}
+    for record in records:
+        owed.setdefault(record.definition.step, set()).add(record.status)
+    return {
+        number
+        for number, statuses in owed.items()
+        if number in STEP_NAMES and statuses == {Status.COMPLETED_ELSEWHERE}
+    }
 
 
 def _on_own_day(record: ActivityRecord, step_due: date | None) -> bool:
@@ -183,6 +204,7 @@ def _progress_report_deadlines(engagement: Engagement, today: date) -> list[Dead
                 due=due,
                 title=f"Progress report, {period.label} due",
                 status=words + _late(due, today, state),
+                inferred=period.inferred or engagement.cohort.inferred,
             )
         )
     return deadlines

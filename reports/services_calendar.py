@@ -10,8 +10,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from lea import access
-from lea.models import User
+from lea import access, data_version
+from lea.models import AuditVerb, User
 from lea.services import audit
 from reports.models import CalendarFeed
 from steps.models import Engagement
@@ -50,11 +50,12 @@ def calendar_feed_create(*, actor: User, engagement: Engagement) -> NewFeed:
     feed.save()
     audit(
         actor=actor,
-        verb="calendar_feed.rotate" if replaced else "calendar_feed.create",
+        verb=AuditVerb.CALENDAR_FEED_ROTATE if replaced else AuditVerb.CALENDAR_FEED_CREATE,
         target=feed,
         organization=engagement.lea,
         changes={"replaced": replaced} if replaced else {},
     )
+    data_version.changed()
     return NewFeed(feed=feed, token=token)
 
 
@@ -74,10 +75,11 @@ def calendar_feed_revoke(*, actor: User, feed: CalendarFeed) -> CalendarFeed:
     locked.save(update_fields=["revoked_at"])
     audit(
         actor=actor,
-        verb="calendar_feed.revoke",
+        verb=AuditVerb.CALENDAR_FEED_REVOKE,
         target=locked,
         organization=locked.engagement.lea,
     )
+    data_version.changed()
     return locked
 
 

@@ -15,14 +15,21 @@ is missing:
 Both also keep each open report's due date in line with its period, which a CDE
 administrator may move in the admin.
 
-Edits carry the report version the person started from (like steps' activity records): a
-save made on an older version is refused, and nothing of it is written.
+Edits merge with what others saved since the writer opened the page, the one way every
+structured row does (steps/services/parts_merge.py): the report is the holder whose version
+counts every change and whose audit trail says who changed what. A save of the report's
+content (narratives, each activity's status and note) writes the fields only the writer
+changed and keeps those only others changed; a field both changed differently refuses the
+save with both texts. A measured value's add never conflicts; its remove is refused when
+someone changed it since. A team meeting is its own holder (its version, its history) and
+merges the same way. A missing, foreign or future version token is refused, nothing
+written.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -30,12 +37,12 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import Exists, Model, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from cim.models import ReportingPeriod
-from lea import access
-from lea.models import User
+from lea import access, data_version
+from lea.models import AuditVerb, User
 from lea.services import audit, audit_event, audit_many
 from reports.models import ActivityProgress, OutcomeMeasurement, ProgressReport, TeamMeeting
 from reports.progress import (
@@ -50,6 +57,7 @@ from reports.progress import (
     reports_of,
     step4,
 )
+from steps.merge import version_token
 from steps.models import (
     ActivityRecord,
     Engagement,
@@ -60,16 +68,22 @@ from steps.models import (
     SubmissionState,
     SubmissionVersion,
 )
+from steps.services.parts_merge import (
+    ROW,
+    Holder,
+    RowSaved,
+    holder_open,
+    row_key,
+    row_remove,
+    row_save,
+    values_for,
+    words,
+)
 from steps.services.submissions import SUBMIT_DENIED, submission_freeze, submission_lock
 
 MAX_NOTE = 5_000
 MAX_NARRATIVE = 20_000
 EDIT_DENIED = "Only the LEA's CIM team edits its progress reports; you can read them."
-STALE = (
-    "{who} saved this report while you were editing it (now version {version}). Nothing of "
-    "yours was saved: your text is still in the form. Reload to see their changes, then "
-    "make yours again."
-)
 CLOSED = (
     "{what} is {state}: it cannot be changed now. If something must change, ask your "
     "reviewer to return it."
@@ -84,10 +98,6 @@ BAD_STATUS = "Choose one of the statuses offered."
 TOO_LONG = "Keep this under {limit:,} characters."
 FUTURE_MEETING = "Record a meeting once it has taken place: this date is still to come."
 ATTENDEES_REQUIRED = "Say who attended."
-MEETING_STALE = (
-    "Someone changed this meeting while you were editing it. Nothing of yours was saved; "
-    "reload to see their change."
-)
 MEETING_CLOSED = (
     "The meeting on {day} is part of {what}, which is {state}: ask your reviewer to return "
     "it before changing its meetings."
@@ -107,7 +117,29 @@ class _Candidate:
 
 def _candidates(engagement_ids: list[int] | None, today: date) -> list[_Candidate]:
     """Engagements whose plan is approved (on or before `today`) and whose Step 4 activity
-    is required."""
+    is required; and those continuing from an earlier cohort, whose Step 4 opens the day
+    the ADL load starts them (their plan was written and approved outside the portal)."""
+    return _approved_plans(engagement_ids, today) + _continuing(engagement_ids, today)
+
+
+def _continuing(engagement_ids: list[int] | None, today: date) -> list[_Candidate]:
+    continuing = ActivityRecord.objects.filter(
+        definition__key=MONITORING_KEY,
+        requirement=ResolvedRequirement.REQUIRED,
+        engagement__determination__new_to_cim=False,
+        engagement__created_at__date__lte=today,
+    )
+    if engagement_ids is not None:
+        continuing = continuing.filter(engagement_id__in=engagement_ids)
+    return [
+        _Candidate(engagement_id, cohort_id, local_day(moment))
+        for engagement_id, cohort_id, moment in continuing.values_list(
+            "engagement_id", "engagement__cohort_id", "engagement__created_at"
+        )
+    ]
+
+
+def _approved_plans(engagement_ids: list[int] | None, today: date) -> list[_Candidate]:
     required = ActivityRecord.objects.filter(
         engagement=OuterRef("engagement"),
         definition__key=MONITORING_KEY,
@@ -168,7 +200,7 @@ def _open(engagement_ids: list[int] | None, today: date) -> int:
             [
                 audit_event(
                     actor=None,
-                    verb="progress_report.open",
+                    verb=AuditVerb.PROGRESS_REPORT_OPEN,
                     target=engagement,
                     organization=engagement.lea,
                     changes={"periods": opened[engagement.pk]},
@@ -176,6 +208,7 @@ def _open(engagement_ids: list[int] | None, today: date) -> int:
                 for engagement in engagements
             ]
         )
+        data_version.changed()
     return len(missing)
 
 
@@ -234,13 +267,6 @@ def progress_reports_open(*, today: date) -> int:
 # --- Editing a report -----------------------------------------------------------------------
 
 
-class StaleReport(ValidationError):
-    def __init__(self, report: ProgressReport) -> None:
-        who = report.updated_by.display_name if report.updated_by else "Someone"
-        super().__init__(STALE.format(who=who, version=report.version))
-        self.report = report
-
-
 def _require_team(actor: User, engagement: Engagement) -> None:
     if not access.can_edit_engagement(actor, engagement):
         raise PermissionDenied(EDIT_DENIED)
@@ -254,7 +280,8 @@ def _require_open(report: ProgressReport) -> None:
         )
 
 
-def _lock(report: ProgressReport, expected_version: int | None) -> ProgressReport:
+def _lock(report: ProgressReport) -> ProgressReport:
+    """The report locked for this transaction, refused once submitted or approved."""
     locked = (
         ProgressReport.objects.select_for_update(of=("self",))
         .select_related(
@@ -263,8 +290,6 @@ def _lock(report: ProgressReport, expected_version: int | None) -> ProgressRepor
         .get(pk=report.pk)
     )
     _require_open(locked)
-    if expected_version is not None and locked.version != expected_version:
-        raise StaleReport(locked)
     return locked
 
 
@@ -287,66 +312,117 @@ def _clip(value: Any, limit: int = 200) -> Any:
     return value
 
 
+def report_holder(*, actor: User, report: ProgressReport) -> Holder:
+    """The progress report as the holder of its content and rows: locked (and refused
+    once submitted), its version bumped and an audit row per change."""
+
+    def lock() -> Model:
+        _require_team(actor, report.engagement)
+        return _lock(report)
+
+    def touch(locked: Model, verb: AuditVerb, changes: dict[str, Any]) -> Any:
+        assert isinstance(locked, ProgressReport)  # noqa: S101 -- narrows the type
+        before = locked.version
+        _bump(locked, actor)
+        # A draft's content: no cached page shows it, so they stay (no data_version).
+        audit(
+            actor=actor,
+            verb=verb,
+            target=locked,
+            organization=locked.engagement.lea,
+            changes={
+                **{name: _clip(value) for name, value in changes.items()},
+                "version": [before, locked.version],
+            },
+        )
+        return locked
+
+    return Holder(lock=lock, touch=touch, token=version_token)
+
+
+NARRATIVES = ("barriers", "plan_changes", "ta_provider_work")
+
+
+def report_values(
+    report: ProgressReport, rows: Iterable[ActivityProgress] | None = None
+) -> dict[str, Any]:
+    """The report's content as its form names it: the narratives, and per activity of the
+    plan its status (`status-<id>`) and note (`note-<id>`); `rows`, the report's activities
+    where the caller has read them already."""
+    values: dict[str, Any] = {name: getattr(report, name) for name in NARRATIVES}
+    for row in report.activities.all() if rows is None else rows:
+        values[f"status-{row.pk}"] = row.status
+        values[f"note-{row.pk}"] = row.note
+    return values
+
+
 @transaction.atomic
 def progress_report_save(
     *,
     actor: User,
     report: ProgressReport,
-    expected_version: int,
+    version: str,
     activities: Mapping[int, tuple[str, str]],
     barriers: str,
     plan_changes: str,
     ta_provider_work: str = "",
-) -> ProgressReport:
+    bases: Mapping[str, str] | None = None,
+) -> RowSaved:
     """Save a draft of the report: each activity's status and note (by ActivityProgress
-    id), and the narratives. The TA provider's work is kept only for Intensive LEAs."""
+    id), and the narratives, merged field by field with what others saved since. The TA
+    provider's work is kept only for Intensive LEAs."""
     _require_team(actor, report.engagement)
-    locked = _lock(report, expected_version)
-    rows = {row.pk: row for row in locked.activities.select_related("strategy_activity")}
+    rows = {row.pk: row for row in report.activities.select_related("strategy_activity")}
     if set(activities) - set(rows):
         raise ValidationError(FOREIGN_ACTIVITY)
-    changes: dict[str, Any] = {}
-    changed_rows = []
+    mine: dict[str, Any] = {}
     for pk, (status, note) in activities.items():
         if status not in ActivityProgress.Status.values:
             raise ValidationError({f"status-{pk}": BAD_STATUS})
-        row = rows[pk]
-        note = _text(note, field=f"note-{pk}", limit=MAX_NOTE)
-        if (row.status, row.note) != (status, note):
-            changes[f"activity “{_clip(str(row.strategy_activity), 60)}”"] = [
-                f"{row.get_status_display()}: {_clip(row.note, 60)}".rstrip(": "),
-                f"{ActivityProgress.Status(status).label}: {_clip(note, 60)}".rstrip(": "),
-            ]
-            row.status, row.note = status, note
-            changed_rows.append(row)
-    intensive = is_intensive(locked.engagement)
-    narratives = {
-        "barriers": barriers,
-        "plan_changes": plan_changes,
-        "ta_provider_work": ta_provider_work if intensive else locked.ta_provider_work,
-    }
-    fields = []
+        mine[f"status-{pk}"] = status
+        mine[f"note-{pk}"] = _text(note, field=f"note-{pk}", limit=MAX_NOTE)
+    narratives = {"barriers": barriers, "plan_changes": plan_changes}
+    if is_intensive(report.engagement):
+        narratives["ta_provider_work"] = ta_provider_work
     for name, value in narratives.items():
-        text = _text(value, field=name, limit=MAX_NARRATIVE)
-        if getattr(locked, name) != text:
-            changes[name] = [_clip(getattr(locked, name)), _clip(text)]
-            setattr(locked, name, text)
-            fields.append(name)
-    if not changes:
-        return locked
-    for row in changed_rows:
-        row.full_clean(exclude=["report", "strategy_activity"], validate_constraints=False)
-    ActivityProgress.objects.bulk_update(changed_rows, ["status", "note"])
-    _bump(locked, actor, *fields)
-    audit(
-        actor=actor,
-        verb="progress_report.save",
-        target=locked,
-        organization=locked.engagement.lea,
-        changes=changes,
-        changes_status=False,  # a draft's content: no cached page shows it
+        mine[name] = _text(value, field=name, limit=MAX_NARRATIVE)
+
+    def write(locked: ProgressReport, merged: dict[str, Any]) -> None:
+        changed = []
+        for row in locked.activities.all():
+            status, note = merged[f"status-{row.pk}"], merged[f"note-{row.pk}"]
+            if (row.status, row.note) != (status, note):
+                row.status, row.note = status, note
+                row.full_clean(exclude=["report", "strategy_activity"], validate_constraints=False)
+                changed.append(row)
+        ActivityProgress.objects.bulk_update(changed, ["status", "note"])
+        fields = [name for name in NARRATIVES if getattr(locked, name) != merged[name]]
+        for name in fields:
+            setattr(locked, name, merged[name])
+        if fields:
+            locked.save(update_fields=fields)
+
+    labels = {f"status-{pk}": row for pk, row in rows.items()}
+
+    def described(name: str, value: Any) -> Any:
+        # The history names an activity's status in words, not by its code.
+        if name in labels:
+            return ActivityProgress.Status(value).label
+        return words(value)
+
+    return row_save(
+        holder=report_holder(actor=actor, report=report),
+        version=version,
+        row=report,
+        what="report",
+        bases=bases,
+        mine=mine,
+        values_of=report_values,
+        write=write,
+        verb=AuditVerb.PROGRESS_REPORT_SAVE,
+        about=lambda _report: {},
+        described=described,
     )
-    return locked
 
 
 def parse_value(raw: str | Decimal) -> Decimal:
@@ -360,28 +436,48 @@ def parse_value(raw: str | Decimal) -> Decimal:
     return value
 
 
+@values_for(OutcomeMeasurement)
+def measurement_values(measurement: OutcomeMeasurement) -> dict[str, Any]:
+    """A measured value as its form names it (what a remove button's fingerprint is of)."""
+    return {
+        "value": f"{measurement.value:.2f}",
+        "measured_on": measurement.measured_on,
+        "on_track": measurement.on_track,
+        "note": measurement.note,
+    }
+
+
+def _measurement_about(measurement: OutcomeMeasurement) -> dict[str, Any]:
+    return {
+        "outcome": _clip(measurement.outcome.measure, 80),
+        "value": str(measurement.value),
+        "measured on": measurement.measured_on.isoformat(),
+    }
+
+
 @transaction.atomic
 def outcome_measurement_add(
     *,
     actor: User,
     report: ProgressReport,
-    expected_version: int,
+    version: str,
     outcome: Outcome,
     value: Decimal | str,
     measured_on: date,
     on_track: bool | None,
     note: str = "",
 ) -> OutcomeMeasurement:
-    """Add a value of one of the plan's outcomes, measured on a day, with the judgement."""
-    _require_team(actor, report.engagement)
-    locked = _lock(report, expected_version)
-    if outcome.strategy.engagement_id != locked.engagement_id:
+    """Add a value of one of the plan's outcomes, measured on a day, with the judgement.
+    An add never conflicts with others' saves; a bad version token is refused."""
+    holder = report_holder(actor=actor, report=report)
+    locked = holder_open(holder, version)
+    if outcome.strategy.engagement_id != report.engagement_id:
         raise ValidationError({"outcome": FOREIGN_OUTCOME})
     number = parse_value(value)
     if measured_on > timezone.localdate():
         raise ValidationError({"measured_on": FUTURE_MEASUREMENT})
     measurement = OutcomeMeasurement(
-        report=locked,
+        report=report,
         outcome=outcome,
         value=number,
         measured_on=measured_on,
@@ -390,45 +486,33 @@ def outcome_measurement_add(
     )
     measurement.full_clean()
     measurement.save()
-    _bump(locked, actor)
-    audit(
-        actor=actor,
-        verb="progress_report.add_measurement",
-        target=locked,
-        organization=locked.engagement.lea,
-        changes={
-            "outcome": _clip(outcome.measure, 80),
-            "value": str(number),
-            "measured on": measured_on.isoformat(),
-            "on track": on_track,
-        },
-        changes_status=False,  # a draft's content: no cached page shows it
+    holder.touch(
+        locked,
+        AuditVerb.PROGRESS_REPORT_ADD_MEASUREMENT,
+        {ROW: row_key(measurement), **_measurement_about(measurement), "on track": on_track},
     )
     return measurement
 
 
 @transaction.atomic
 def outcome_measurement_remove(
-    *, actor: User, measurement: OutcomeMeasurement, expected_version: int
-) -> ProgressReport:
-    _require_team(actor, measurement.report.engagement)
-    locked = _lock(measurement.report, expected_version)
-    what = {
-        "outcome": _clip(measurement.outcome.measure, 80),
-        "value": str(measurement.value),
-        "measured on": measurement.measured_on.isoformat(),
-    }
-    measurement.delete()
-    _bump(locked, actor)
-    audit(
-        actor=actor,
-        verb="progress_report.remove_measurement",
-        target=locked,
-        organization=locked.engagement.lea,
-        changes=what,
-        changes_status=False,  # a draft's content: no cached page shows it
+    *,
+    actor: User,
+    measurement: OutcomeMeasurement,
+    version: str,
+    base: str | None = None,
+) -> None:
+    """Remove a measured value, refused when someone changed it since the page was drawn."""
+    row_remove(
+        holder=report_holder(actor=actor, report=measurement.report),
+        version=version,
+        row=measurement,
+        what="measured value",
+        base=base,
+        values_of=measurement_values,
+        verb=AuditVerb.PROGRESS_REPORT_REMOVE_MEASUREMENT,
+        about=_measurement_about,
     )
-    return locked
 
 
 # --- Submitting a report --------------------------------------------------------------------
@@ -443,7 +527,10 @@ def progress_report_submit(
     the submission page, its diff, comments, decision and emails then apply. Refused (and
     nothing written) while something is missing, or if it waits for review or is approved.
     A second submit at once waits for the first, then is refused."""
-    locked = _lock(report, None)
+    # Refused before the lock too, so one who may not submit waits for nobody.
+    if not access.is_lea_lead(actor, report.engagement):
+        raise PermissionDenied(SUBMIT_DENIED)
+    locked = _lock(report)
     engagement = locked.engagement
     if not access.is_lea_lead(actor, engagement):
         raise PermissionDenied(SUBMIT_DENIED)
@@ -523,26 +610,54 @@ def team_meeting_add(
     meeting = TeamMeeting(engagement=engagement, created_by=actor, **values)
     meeting.full_clean()
     meeting.save()
+    # A draft's content: no cached page shows it, so they stay (no data_version).
     audit(
         actor=actor,
-        verb="team_meeting.add",
+        verb=AuditVerb.TEAM_MEETING_ADD,
         target=meeting,
         organization=engagement.lea,
         changes={"date": met_on.isoformat(), "attendees": _clip(meeting.attendees)},
-        changes_status=False,  # a draft's content: no cached page shows it
     )
     return meeting
 
 
-def _lock_meeting(meeting: TeamMeeting, expected_version: int) -> TeamMeeting:
-    locked = (
-        TeamMeeting.objects.select_for_update(of=("self",))
-        .select_related("engagement__lea")
-        .get(pk=meeting.pk)
-    )
-    if locked.version != expected_version:
-        raise ValidationError(MEETING_STALE)
-    return locked
+def meeting_holder(*, actor: User, meeting: TeamMeeting) -> Holder:
+    """A team meeting as the holder of its own fields: its version counts each change and
+    its history (audit rows on the meeting) says who changed what."""
+
+    def lock() -> Model:
+        _require_team(actor, meeting.engagement)
+        return (
+            TeamMeeting.objects.select_for_update(of=("self",))
+            .select_related("engagement__lea")
+            .get(pk=meeting.pk)
+        )
+
+    def touch(locked: Model, verb: AuditVerb, changes: dict[str, Any]) -> Any:
+        assert isinstance(locked, TeamMeeting)  # noqa: S101 -- narrows the type
+        before = locked.version
+        TeamMeeting.objects.filter(pk=locked.pk).update(version=before + 1)
+        locked.version = before + 1
+        # A draft's content: no cached page shows it, so they stay (no data_version).
+        audit(
+            actor=actor,
+            verb=verb,
+            target=locked,
+            organization=locked.engagement.lea,
+            changes={**changes, "version": [before, locked.version]},
+        )
+        return locked
+
+    return Holder(lock=lock, touch=touch, token=version_token)
+
+
+@values_for(TeamMeeting)
+def meeting_values(meeting: TeamMeeting) -> dict[str, Any]:
+    return {"met_on": meeting.met_on, "attendees": meeting.attendees, "notes": meeting.notes}
+
+
+def _meeting_about(meeting: TeamMeeting) -> dict[str, Any]:
+    return {"date": meeting.met_on.isoformat()}
 
 
 @transaction.atomic
@@ -550,49 +665,54 @@ def team_meeting_change(
     *,
     actor: User,
     meeting: TeamMeeting,
-    expected_version: int,
+    version: str,
     met_on: date,
     attendees: str,
     notes: str = "",
-) -> TeamMeeting:
+    bases: Mapping[str, str] | None = None,
+) -> RowSaved:
+    """Change a meeting, merged field by field with what others saved since."""
     _require_team(actor, meeting.engagement)
-    locked = _lock_meeting(meeting, expected_version)
     values = _meeting_values(met_on, attendees, notes)
-    _require_meeting_open(locked.engagement, locked.met_on, met_on)
-    changes = {
-        name: [_clip(str(getattr(locked, name))), _clip(str(value))]
-        for name, value in values.items()
-        if getattr(locked, name) != value
-    }
-    if not changes:
-        return locked
-    for name, value in values.items():
-        setattr(locked, name, value)
-    locked.version += 1
-    locked.full_clean()
-    locked.save(update_fields=[*values, "version", "updated_at"])
-    audit(
-        actor=actor,
-        verb="team_meeting.change",
-        target=locked,
-        organization=locked.engagement.lea,
-        changes=changes,
-        changes_status=False,  # a draft's content: no cached page shows it
+
+    def write(locked: TeamMeeting, merged: dict[str, Any]) -> None:
+        _require_meeting_open(locked.engagement, locked.met_on, merged["met_on"])
+        for name in values:
+            setattr(locked, name, merged[name])
+        locked.full_clean()
+        locked.save(update_fields=[*values, "updated_at"])
+
+    return row_save(
+        holder=meeting_holder(actor=actor, meeting=meeting),
+        version=version,
+        row=meeting,
+        what="meeting",
+        bases=bases,
+        mine=values,
+        values_of=meeting_values,
+        write=write,
+        verb=AuditVerb.TEAM_MEETING_CHANGE,
+        about=_meeting_about,
     )
-    return locked
+
+
+def _meeting_open(meeting: TeamMeeting) -> None:
+    _require_meeting_open(meeting.engagement, meeting.met_on)
 
 
 @transaction.atomic
-def team_meeting_remove(*, actor: User, meeting: TeamMeeting, expected_version: int) -> None:
-    _require_team(actor, meeting.engagement)
-    locked = _lock_meeting(meeting, expected_version)
-    _require_meeting_open(locked.engagement, locked.met_on)
-    audit(
-        actor=actor,
-        verb="team_meeting.remove",
-        target=locked,
-        organization=locked.engagement.lea,
-        changes={"date": locked.met_on.isoformat(), "attendees": _clip(locked.attendees)},
-        changes_status=False,  # a draft's content: no cached page shows it
+def team_meeting_remove(
+    *, actor: User, meeting: TeamMeeting, version: str, base: str | None = None
+) -> None:
+    """Remove a meeting, refused when someone changed it since the page was drawn."""
+    row_remove(
+        holder=meeting_holder(actor=actor, meeting=meeting),
+        version=version,
+        row=meeting,
+        what="meeting",
+        base=base,
+        values_of=meeting_values,
+        verb=AuditVerb.TEAM_MEETING_REMOVE,
+        about=lambda row: {**_meeting_about(row), "attendees": _clip(row.attendees)},
+        check=_meeting_open,
     )
-    locked.delete()

@@ -31,8 +31,8 @@ from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 
-from lea import access
-from lea.models import Role, User
+from lea import access, data_version
+from lea.models import AuditVerb, Role, User
 from lea.services import audit
 from reports.models import Digest, Reminder, ReminderSchedule
 from reports.reminder_items import DueItem, before_sweep, due_items
@@ -120,9 +120,10 @@ def reminders_sweep(*, today: date) -> SweepResult:
     )
     audit(
         actor=None,
-        verb="reminders.sweep",
+        verb=AuditVerb.REMINDERS_SWEEP,
         changes={"day": today.isoformat(), "items": result.items, "digests": len(digests)},
     )
+    data_version.changed()
     return result
 
 
@@ -300,10 +301,11 @@ def user_set_reminder_digests(*, actor: User, user: User, enabled: bool) -> User
     user.save(update_fields=["reminder_digests"])
     audit(
         actor=actor,
-        verb="user.reminder_digests",
+        verb=AuditVerb.USER_REMINDER_DIGESTS,
         target=user,
         changes={"reminder_digests": [not enabled, enabled]},
     )
+    data_version.changed()
     return user
 
 
@@ -319,7 +321,7 @@ def reminder_schedule_update(
     schedule.save()
     audit(
         actor=actor,
-        verb="reminders.schedule.change",
+        verb=AuditVerb.REMINDERS_SCHEDULE_CHANGE,
         target=schedule,
         changes={
             "fields": sorted(changed),
@@ -327,4 +329,5 @@ def reminder_schedule_update(
             "overdue_repeat_days": schedule.overdue_repeat_days,
         },
     )
+    data_version.changed()
     return schedule

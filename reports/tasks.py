@@ -12,7 +12,8 @@ from celery.utils.time import get_exponential_backoff_interval
 from django.db import InterfaceError, OperationalError
 
 from lea import access
-from reports import services_pdf
+from reports import services_mailbox, services_pdf
+from reports.models import RenderedPdf
 from reports.models.pdf import RENDER_SOFT_TIME_LIMIT, RENDER_TIME_LIMIT
 
 logger = logging.getLogger(__name__)
@@ -30,24 +31,13 @@ PDF_MAX_RETRIES = 5
     max_retries=PDF_MAX_RETRIES,
 )
 def render_pdf(self: Task, rendered_pdf_id: int) -> None:
-    """Render the PDF of a submitted version. Done already: nothing to do. Too slow: failed,
-    saying so. The database or disk failing: tried again with backoff, then failed."""
+    """Render the PDF of a submitted version. Done already, or another worker making it
+    now: nothing to do. Too slow: failed, saying so. The database or disk failing: tried
+    again with backoff, then failed."""
     try:
-        rendered = access.rendered_pdf_for_worker(rendered_pdf_id)
-        rendered = services_pdf.rendered_pdf_start(rendered=rendered) if rendered else None
-        if rendered is None:
-            return
-        try:
-            content = services_pdf.rendered_pdf_draw(rendered=rendered)
-        except SoftTimeLimitExceeded:
-            error = services_pdf.TOOK_TOO_LONG.format(seconds=RENDER_SOFT_TIME_LIMIT)
-            services_pdf.rendered_pdf_fail(rendered=rendered, error=error)
-            return
-        except Exception:
-            logger.exception("The PDF %s could not be drawn", rendered_pdf_id)
-            services_pdf.rendered_pdf_fail(rendered=rendered, error=services_pdf.RENDER_ERROR)
-            return
-        services_pdf.rendered_pdf_store(rendered=rendered, content=content)
+        with services_pdf.render_claim(rendered_pdf_id=rendered_pdf_id) as held:
+            if held:
+                _render(rendered_pdf_id)
     except STORAGE_ERRORS as error:
         retries = self.request.retries
         if retries >= PDF_MAX_RETRIES:
@@ -55,6 +45,60 @@ def render_pdf(self: Task, rendered_pdf_id: int) -> None:
             raise
         countdown = get_exponential_backoff_interval(10, retries, 600, full_jitter=True)
         raise self.retry(exc=error, countdown=countdown) from error
+
+
+def _render(rendered_pdf_id: int) -> None:
+    rendered = access.rendered_pdf_for_worker(rendered_pdf_id)
+    rendered = services_pdf.rendered_pdf_start(rendered=rendered) if rendered else None
+    if rendered is None:
+        return
+    try:
+        content = services_pdf.rendered_pdf_draw(rendered=rendered)
+    except SoftTimeLimitExceeded:
+        error = services_pdf.TOOK_TOO_LONG.format(seconds=RENDER_SOFT_TIME_LIMIT)
+        services_pdf.rendered_pdf_fail(rendered=rendered, error=error)
+        return
+    except Exception:
+        logger.exception("The PDF %s could not be drawn", rendered_pdf_id)
+        services_pdf.rendered_pdf_fail(rendered=rendered, error=services_pdf.RENDER_ERROR)
+        return
+    services_pdf.rendered_pdf_store(rendered=rendered, content=content)
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    soft_time_limit=RENDER_SOFT_TIME_LIMIT,
+    time_limit=RENDER_TIME_LIMIT,
+    max_retries=PDF_MAX_RETRIES,
+)
+def send_mailbox_copy(self: Task, version_id: int) -> None:
+    """A submitted version the catalog copies to the state mailbox (asked for on submit by
+    steps/services/submissions.py): its PDF is drawn here, within this task's time limits,
+    unless drawn already, then the copy is sent once. Another worker drawing it: tried
+    again later. The PDF failed: no copy, said in the log (the PDF's page offers a retry)."""
+    version = access.submission_version_for_worker(version_id)
+    if version is None:
+        return
+    rendered = services_mailbox.mailbox_copy_pdf(version=version)
+    if rendered.status != RenderedPdf.Status.DONE:
+        with services_pdf.render_claim(rendered_pdf_id=rendered.pk) as held:
+            if held:
+                _render(rendered.pk)
+        rendered = access.rendered_pdf_for_worker(rendered.pk) or rendered
+    if rendered.status in (RenderedPdf.Status.QUEUED, RenderedPdf.Status.RENDERING):
+        raise self.retry(countdown=RENDER_TIME_LIMIT)
+    if rendered.status == RenderedPdf.Status.FAILED:
+        logger.error("No mailbox copy of version %s: its PDF failed", version_id)
+        return
+    services_mailbox.mailbox_copy_send(rendered=rendered)
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, retry_backoff_max=600, max_retries=8)
+def email_mailbox_copy(rendered_pdf_id: int) -> None:
+    rendered = access.rendered_pdf_for_worker(rendered_pdf_id, with_content=True)
+    if rendered is not None:
+        services_mailbox.mailbox_copy_email(rendered=rendered).send()
 
 
 def _give_up(rendered_pdf_id: int, attempts: int) -> None:

@@ -27,7 +27,7 @@ def record_checklist(*, record: ActivityRecord) -> list[str]:
         answerable = [field for field in box.fields if field in spec.answer_fields]
         for field in answerable:
             if _missing(field, answers):
-                problems.append(f"{where}{field['label']}: not answered yet.")
+                problems.append(_not_answered(where, str(field["label"])))
         # A box of optional prompts (e.g. box 27: the plan link, or the details of an
         # emailed plan) still needs one of them, unless a structured part carries the box's
         # content (box 1: the team, where the explanation is only for a missing role).
@@ -39,6 +39,25 @@ def record_checklist(*, record: ActivityRecord) -> list[str]:
     for name in spec.parts:
         problems += parts.part(name).check(record=record)
     return problems
+
+
+def record_warnings(*, record: ActivityRecord) -> list[str]:
+    """What the state recommends and the activity lacks, in plain words: never a block."""
+    if record.status == ActivityRecord.Status.MARKED_NA:
+        return []
+    found = []
+    for name in activity_form(record=record).parts:
+        module = parts.part(name)
+        if hasattr(module, "warnings"):
+            found += module.warnings(record=record)
+    return found
+
+
+def _not_answered(where: str, label: str) -> str:
+    # Some labels are the guidance's own questions ("Did the LEA export ...?").
+    if label.endswith("?"):
+        return f"{where}{label} Not answered yet."
+    return f"{where}{label}: not answered yet."
 
 
 def _missing(field: dict[str, object], answers: dict[str, object]) -> bool:

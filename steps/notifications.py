@@ -19,6 +19,8 @@ SUBJECTS = {
     "unassigned": "{lea} submitted {what} for {route} review, but nobody is there to review it",
     "approved": "{what} of {lea} is approved",
     "returned": "{what} of {lea} is returned for revision",
+    "approval_withdrawn": "The approval of {what} of {lea} is withdrawn: it is under review again",
+    "return_withdrawn": "The return of {what} of {lea} is withdrawn: it is under review again",
     "question": "A question from your reviewer on {what} of {lea}",
     "reply": "{lea} replied to your comment on {what}",
 }
@@ -79,6 +81,8 @@ def send(
         "comment": comment,
         "url": absolute_url(reverse("submission_detail", args=[submission.pk])),
         "assign_url": absolute_url(reverse("consultant_assignments")),
+        # Where a CDE administrator gives the SELPA a reviewer (its members page).
+        "members_url": absolute_url(reverse("organization_members", args=[lea.selpa_id])),
     }
     subject = SUBJECTS[delivery.event].format(
         lea=lea.name, what=submission.title, number=version.number, route=version.routed_to

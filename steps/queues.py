@@ -12,21 +12,23 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Final
 
-from django.db.models import Case, DateField, Exists, F, OuterRef, QuerySet, When
+from django.db.models import Case, DateField, Exists, F, OuterRef, Q, QuerySet, When
 from django.db.models.expressions import OrderBy
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.utils import get_column_letter
 
 from cim.models import ActivityDefinition, Tier
 from lea import access
 from lea.access import AnyUser
 from steps.models import ActivityRecord, Engagement, ResolvedRequirement, Submission
 from steps.models import SubmissionState as State
-from steps.selectors import FORMULA_PREFIXES
+from steps.selectors import FORMULA_PREFIXES, STATUS_COLUMNS, StatusRow, status_rows
 from steps.submissions import holder
 
 # --- The review queue ------------------------------------------------------------------------
@@ -40,6 +42,7 @@ SORTS = {
     SORT_LEA: "LEA name",
 }
 ANY_STATE: Final = "any"
+NO_CONSULTANT: Final = "none"  # the consultant filter's "no consultant" (queue and grid)
 NO_CONSULTANT_NOTE = "no consultant assigned"
 
 
@@ -47,10 +50,21 @@ NO_CONSULTANT_NOTE = "no consultant assigned"
 class QueueFilters:
     state: str = State.SUBMITTED  # or ANY_STATE
     step: int | None = None
+    tier: str = ""
     level: int | None = None
+    region: int | None = None
+    selpa: int | None = None
+    consultant: str = ""  # a consultant's id, or NO_CONSULTANT: the LEA's, for the year
     lea_name: str = ""
     unassigned_only: bool = False
     sort: str = SORT_WAITING
+
+    @property
+    def narrowed(self) -> bool:
+        """Whether the queue shows less than the user's work in its state."""
+        return any(
+            (self.step, self.tier, self.level, self.region, self.selpa, self.consultant)
+        ) or bool(self.lea_name)
 
 
 @dataclass(frozen=True)
@@ -74,11 +88,12 @@ class QueueItem:
 
 def _due() -> Coalesce:
     """When the work is due: the activity's own date for one approved alone, else its
-    step's date in the cohort."""
+    step's date in the cohort; a Step 4 progress report's own date (its period's)."""
     step_due = Case(
         When(step=1, then=F("engagement__cohort__step1_due")),
         When(step=2, then=F("engagement__cohort__step2_due")),
         When(step=3, then=F("engagement__cohort__step3_due")),
+        When(step=4, then=F("progress_report__due_on")),
         output_field=DateField(),
     )
     return Coalesce(F("activity__due_date"), step_due, output_field=DateField())
@@ -98,10 +113,24 @@ def review_queue(*, user: AnyUser, filters: QueueFilters) -> QuerySet[Submission
         queue = queue.filter(state=filters.state)
     if filters.step:
         queue = queue.filter(step=filters.step)
+    if filters.tier:
+        queue = queue.filter(engagement__cohort__tier=filters.tier)
     if filters.level:
         queue = queue.filter(engagement__determination__level=filters.level)
+    if filters.region:
+        queue = queue.filter(engagement__lea__region=filters.region)
+    if filters.selpa:
+        queue = queue.filter(engagement__lea__selpa_id=filters.selpa)
     if filters.lea_name:
         queue = queue.filter(engagement__lea__name__icontains=filters.lea_name)
+    if filters.consultant:
+        covered = access.status_assignments_for(user).filter(
+            lea=OuterRef("engagement__lea"), year=OuterRef("engagement__cohort__year")
+        )
+        if filters.consultant == NO_CONSULTANT:
+            queue = queue.exclude(Exists(covered))
+        else:
+            queue = queue.filter(Exists(covered.filter(consultant=filters.consultant)))
     if filters.sort == SORT_DUE:
         queue = queue.annotate(due=_due())
     return queue.order_by(*_queue_order(filters.sort)).values_list("pk", flat=True)
@@ -167,7 +196,23 @@ def _queue_item(submission: Submission, covered: set[tuple[int, int]], now: date
 
 # --- The status grid -------------------------------------------------------------------------
 
-NO_CONSULTANT: Final = "none"
+
+GRID_SORT_LEA: Final = "lea"
+GRID_SORT_SELPA: Final = "selpa"
+GRID_SORT_REGION: Final = "region"
+GRID_SORT_LEVEL: Final = "level"
+GRID_SORTS: Final = {
+    GRID_SORT_LEA: "LEA name",
+    GRID_SORT_SELPA: "SELPA, then LEA name",
+    GRID_SORT_REGION: "Region, then LEA name",
+    GRID_SORT_LEVEL: "Level, highest first, then LEA name",
+}
+_GRID_ORDER: Final[dict[str, tuple[str | OrderBy, ...]]] = {
+    GRID_SORT_LEA: (),
+    GRID_SORT_SELPA: (F("lea__selpa__name").asc(nulls_last=True),),
+    GRID_SORT_REGION: (F("lea__region").asc(nulls_last=True),),
+    GRID_SORT_LEVEL: (F("determination__level").desc(nulls_last=True),),
+}
 
 
 @dataclass(frozen=True)
@@ -179,6 +224,9 @@ class GridFilters:
     selpa: int | None = None
     consultant: str = ""  # a consultant's id, or NO_CONSULTANT
     lea_name: str = ""
+    step: int | None = None  # only this step's activities, across and for `state`
+    state: str = ""  # a key of STATUS_CELLS: LEAs with an activity (of `step`) in it
+    sort: str = GRID_SORT_LEA
 
 
 @dataclass(frozen=True)
@@ -224,6 +272,7 @@ class GridRow:
     consultants: str
     holder: str
     cells: tuple[Cell, ...]
+    workspace_url: str = ""  # the LEA's workspace, when the user may read its work
 
     @property
     def html(self) -> SafeString:
@@ -235,8 +284,11 @@ class GridRow:
             where.append(f"Region {self.region}")
         consultant = f"<br>Consultant: {escape(self.consultants)}" if self.consultants else ""
         level = f" Level {self.level}" if self.level else ""
+        name: str = escape(self.lea_name)
+        if self.workspace_url:
+            name = f'<a href="{escape(self.workspace_url)}">{name}</a>'
         return mark_safe(  # noqa: S308 -- every value above is escaped, the cells by format_html
-            f'<tr><th scope="row">{escape(self.lea_name)}<br><span class="text-secondary">'
+            f'<tr><th scope="row">{name}<br><span class="text-secondary">'
             f"{' · '.join(where)}{consultant}</span></th>"
             f"<td>{escape(self.tier)}{level}</td><td>{escape(self.holder)}</td>"
             f"{''.join(cell.html for cell in self.cells)}</tr>"
@@ -252,11 +304,15 @@ CELLS: Final[dict[str, Cell]] = {
     ActivityRecord.Status.IN_PROGRESS: Cell("In progress", "table-warning"),
     ActivityRecord.Status.NOT_STARTED: Cell("Not started", ""),
     ActivityRecord.Status.MARKED_NA: Cell("Set aside", "table-secondary"),
+    ActivityRecord.Status.COMPLETED_ELSEWHERE: Cell("Completed outside the portal", "table-light"),
 }
+# An optional activity nobody started is a choice, not work owed: it reads apart from a
+# required one not started, in words (the colour is the same: none).
+OPTIONAL_NOT_STARTED: Final = Cell("Optional, not started", "text-secondary")
 NOT_REQUIRED_MEANING = "not required"
 NOT_REQUIRED: Final = Cell("—", "", NOT_REQUIRED_MEANING)
 LEGEND_HTML: Final = mark_safe(  # noqa: S308 -- built by format_html
-    "".join(cell.html for cell in (*CELLS.values(), NOT_REQUIRED))
+    "".join(cell.html for cell in (*CELLS.values(), OPTIONAL_NOT_STARTED, NOT_REQUIRED))
 )
 
 
@@ -298,11 +354,35 @@ def grid_engagements(*, user: AnyUser, filters: GridFilters) -> QuerySet[Engagem
             engagements = engagements.exclude(Exists(covered))
         else:
             engagements = engagements.filter(Exists(covered.filter(consultant=filters.consultant)))
-    return engagements.order_by("lea__name", "lea__code", "pk").values_list("pk", flat=True)
+    if filters.state:
+        # The engagements are scoped above; their records need no scope of their own.
+        records = ActivityRecord.objects.filter(_in_state(filters.state), engagement=OuterRef("pk"))
+        if filters.step:
+            records = records.filter(definition__step=filters.step)
+        engagements = engagements.filter(Exists(records))
+    order = _GRID_ORDER.get(filters.sort, ())
+    return engagements.order_by(*order, "lea__name", "lea__code", "pk").values_list("pk", flat=True)
 
 
-def grid_columns(*, year: int, tier: str = "") -> list[Column]:
-    """The activities of the year's cohorts (of one tier, if given), merged by key.
+def _in_state(key: str) -> Q:
+    """The activity records whose grid cell says the status of STATUS_CELLS `key`, as
+    `_cell` decides it: one that does not apply is "not required" whatever its status; an
+    optional one nobody started is "optional, not started"."""
+    if key == NOT_REQUIRED_KEY:
+        return Q(requirement=ResolvedRequirement.NOT_APPLICABLE)
+    applies = ~Q(requirement=ResolvedRequirement.NOT_APPLICABLE)
+    if key == OPTIONAL_KEY:
+        return applies & Q(
+            requirement=ResolvedRequirement.OPTIONAL, status=ActivityRecord.Status.NOT_STARTED
+        )
+    if key == NOT_STARTED:
+        return applies & ~Q(requirement=ResolvedRequirement.OPTIONAL) & Q(status=key)
+    return applies & Q(status=key)
+
+
+def grid_columns(*, year: int, tier: str = "", step: int | None = None) -> list[Column]:
+    """The activities of the year's cohorts (of one tier and one step, if given), merged
+    by key.
 
     Targeted and Intensive list different activities (Targeted adds the Policies and
     Procedures Review and the significant disproportionality indicators) in a different
@@ -313,6 +393,8 @@ def grid_columns(*, year: int, tier: str = "") -> list[Column]:
     definitions = ActivityDefinition.objects.filter(cohort__year__year=year)
     if tier:
         definitions = definitions.filter(cohort__tier=tier)
+    if step:
+        definitions = definitions.filter(step=step)
     by_cohort: dict[int, list[ActivityDefinition]] = defaultdict(list)
     for definition in definitions.only("cohort_id", "key", "name", "step", "position").order_by(
         "step", "position", "key"
@@ -355,8 +437,9 @@ def grid_rows(
     now: datetime | None = None,
 ) -> list[GridRow]:
     """The rows of a page of `grid_engagements` (or of all of them, for a download), in
-    its order. Four queries, however many rows: the engagements with their LEA, SELPA,
-    tier and level, then their activity records, submissions and consultants."""
+    its order. Five queries, however many rows: the engagements with their LEA, SELPA,
+    tier and level, then their activity records, submissions and consultants, and which
+    of them the user may read."""
     if not ids:
         return []
     # Plain dicts rather than engagements with their LEA, SELPA, cohort and determination:
@@ -370,6 +453,10 @@ def grid_rows(
     consultants = _consultants([engagement["lea_id"] for engagement in engagements], year)
     tiers = {tier.value: tier.label for tier in Tier}
     nobody = holder(None)
+    # Status is wider than content (a consultant sees every LEA's status): link the LEAs
+    # whose workspace the user may read. One reverse() for the page.
+    readable = set(access.engagements_for(user).filter(pk__in=ids).values_list("pk", flat=True))
+    workspace = reverse("engagement_workspace", args=[918273645])
     return [
         GridRow(
             engagement_id=engagement["pk"],
@@ -382,6 +469,9 @@ def grid_rows(
             consultants=", ".join(consultants.get(engagement["lea_id"], [])),
             holder=holders.get(engagement["pk"], nobody),
             cells=tuple(_cell(statuses.get((engagement["pk"], column.key))) for column in columns),
+            workspace_url=workspace.replace("918273645", str(engagement["pk"]))
+            if engagement["pk"] in readable
+            else "",
         )
         for engagement in engagements
     ]
@@ -408,6 +498,8 @@ def _cell(record: tuple[str, str] | None) -> Cell:
     status, requirement = record
     if requirement == ResolvedRequirement.NOT_APPLICABLE:
         return NOT_REQUIRED
+    if requirement == ResolvedRequirement.OPTIONAL and status == ActivityRecord.Status.NOT_STARTED:
+        return OPTIONAL_NOT_STARTED
     return CELLS.get(status, CELLS[ActivityRecord.Status.NOT_STARTED])
 
 
@@ -501,12 +593,32 @@ def grid_xlsx(rows: Sequence[GridRow], columns: Sequence[Column], *, title: str)
     no leading apostrophe, which Excel would show)."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31])
-    sheet.append([label for _, label in GRID_FIXED_COLUMNS] + [column.name for column in columns])
-    for row in rows:
-        sheet.append([_xlsx_cell(sheet, value) for value in _values(row)])
+    header = [label for _, label in GRID_FIXED_COLUMNS] + [column.name for column in columns]
+    values = [_values(row) for row in rows]
+    # The header stays in view while scrolling; each column is as wide as what it holds.
+    # (A write-only sheet takes both before its first row.)
+    sheet.freeze_panes = "A2"
+    for number, width in enumerate(_widths([header, *values]), start=1):
+        sheet.column_dimensions[get_column_letter(number)].width = width
+    sheet.append(header)
+    for row_values in values:
+        sheet.append([_xlsx_cell(sheet, value) for value in row_values])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+XLSX_WIDTH: Final = (10, 45)  # characters: the narrowest and the widest column
+
+
+def _widths(table: Sequence[Sequence[object]]) -> list[int]:
+    """Each column's width in characters: its longest text, within XLSX_WIDTH (longer text
+    is still all there, one click away)."""
+    narrowest, widest = XLSX_WIDTH
+    return [
+        min(widest, max(narrowest, *(len(str(value)) + 2 for value in column)))
+        for column in zip(*table, strict=True)
+    ]
 
 
 def _xlsx_cell(sheet: object, value: object) -> object:
@@ -515,3 +627,91 @@ def _xlsx_cell(sheet: object, value: object) -> object:
     cell = WriteOnlyCell(sheet, value=value)  # type: ignore[arg-type]
     cell.data_type = "s"  # openpyxl reads a leading "=" as a formula otherwise
     return cell
+
+
+# --- The CIM status page ---------------------------------------------------------------------
+
+STATUS_SORT_LEA: Final = "lea"
+STATUS_SORT_STEP: Final = "step"
+STATUS_SORT_STATE: Final = "state"
+STATUS_SORTS: Final = {
+    STATUS_SORT_LEA: "LEA name",
+    SORT_DUE: "Due soonest first",
+    STATUS_SORT_STEP: "Step, then LEA name",
+    STATUS_SORT_STATE: "Status, then LEA name",
+}
+NOT_STARTED: Final = str(ActivityRecord.Status.NOT_STARTED)
+# What a row's status cell says, by key: the grid's cells, an optional activity nobody
+# started, and one that does not apply to the LEA. The state filter offers these keys.
+OPTIONAL_KEY: Final = "optional_not_started"
+NOT_REQUIRED_KEY: Final = "not_required"
+STATUS_CELLS: Final[dict[str, Cell]] = {
+    **CELLS,
+    OPTIONAL_KEY: OPTIONAL_NOT_STARTED,
+    NOT_REQUIRED_KEY: Cell("Not required of this LEA", "text-secondary"),
+}
+_STATE_ORDER: Final = {key: n for n, key in enumerate(STATUS_CELLS)}
+
+
+@dataclass(frozen=True)
+class StatusFilters:
+    grid: GridFilters  # the year and the LEA filters the grid has
+    step: int | None = None
+    state: str = ""  # a key of STATUS_CELLS
+    sort: str = STATUS_SORT_LEA
+
+
+def status_key(row: StatusRow) -> str:
+    """The key of STATUS_CELLS that says the row's status."""
+    if row.requirement == ResolvedRequirement.NOT_APPLICABLE:
+        return NOT_REQUIRED_KEY
+    if row.requirement == ResolvedRequirement.OPTIONAL and row.status == NOT_STARTED:
+        return OPTIONAL_KEY
+    return row.status if row.status in CELLS else NOT_STARTED
+
+
+REQUIREMENT_WORDS: Final = dict(ResolvedRequirement.choices)
+
+
+def status_csv(rows: Sequence[StatusRow]) -> str:
+    """The rows as CSV with the header `cds_code,lea_name,...,review_by` (docs/exports.md):
+    the activity by name, its requirement and status in the page's words, not codes."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(STATUS_COLUMNS)
+    writer.writerows([_safe(value) for value in _status_values(row)] for row in rows)
+    return buffer.getvalue()
+
+
+def _status_values(row: StatusRow) -> list[object]:
+    in_words = {
+        "activity": row.activity_name or row.activity,
+        "requirement": str(REQUIREMENT_WORDS.get(row.requirement, row.requirement)),
+        "status": STATUS_CELLS[status_key(row)].text,
+    }
+    values = [in_words.get(name, getattr(row, name)) for name in STATUS_COLUMNS]
+    return ["" if value is None else value for value in values]
+
+
+def status_page_rows(*, user: AnyUser, filters: StatusFilters) -> list[StatusRow]:
+    """The rows of the CIM status page: the activities of the year's engagements the grid's
+    filters keep (one query for them, as a subquery), of the step and state asked for, in
+    the order asked for. Five queries, however many rows (steps/selectors.status_rows).
+
+    Step, state and order are applied to the rows in Python: a row's status is resolved
+    there for an activity the catalog gained after the load, which has no record yet."""
+    ids = grid_engagements(user=user, filters=filters.grid).order_by()
+    engagements = access.status_engagements_for(user).filter(pk__in=ids)
+    rows = status_rows(engagements=engagements, year=filters.grid.year)
+    if filters.step:
+        rows = [row for row in rows if row.step == filters.step]
+    if filters.state:
+        rows = [row for row in rows if status_key(row) == filters.state]
+    # Stable sorts on rows already by LEA name, step and catalog order.
+    if filters.sort == SORT_DUE:
+        rows.sort(key=lambda row: (not row.due_date, row.due_date))
+    elif filters.sort == STATUS_SORT_STEP:
+        rows.sort(key=lambda row: row.step)
+    elif filters.sort == STATUS_SORT_STATE:
+        rows.sort(key=lambda row: _STATE_ORDER[status_key(row)])
+    return rows

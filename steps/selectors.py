@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
-import io
-from dataclasses import astuple, dataclass, fields
+from dataclasses import dataclass, field, fields
 
 from django.db.models import Prefetch, QuerySet
 
@@ -15,7 +13,8 @@ from steps.models import ActivityRecord, Engagement
 
 @dataclass(frozen=True)
 class StatusRow:
-    """One activity of one engagement, as the status export lists it."""
+    """One activity of one engagement, as the status page and its export list it: the
+    requirement and status as codes, which steps/queues.py puts in words for both."""
 
     cds_code: str
     lea_name: str
@@ -27,9 +26,15 @@ class StatusRow:
     status: str
     due_date: str
     review_by: str
+    # Not a column: which engagement the row is of, for the page to link the LEA's name.
+    engagement_id: int = field(default=0, compare=False, metadata={"column": False})
+    # Not a column: the activity as the page and the CSV name it (`activity` is its key).
+    activity_name: str = field(default="", compare=False, metadata={"column": False})
 
 
-STATUS_COLUMNS = tuple(column.name for column in fields(StatusRow))
+STATUS_COLUMNS = tuple(
+    column.name for column in fields(StatusRow) if column.metadata.get("column", True)
+)
 # Cells Excel would run as a formula; an LEA name comes from an uploaded file.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -74,6 +79,8 @@ def _engagement_rows(engagement: Engagement) -> list[StatusRow]:
             level=engagement.determination.level,
             step=definition.step,
             activity=definition.key,
+            engagement_id=engagement.pk,
+            activity_name=definition.name,
             **_state(records.get(definition.pk) or resolved[definition.pk]),
         )
         for definition in definitions
@@ -99,18 +106,3 @@ def _state(source: ActivityRecord | ResolvedActivity) -> dict[str, str]:
         # Empty only where the catalog names no approver: activities that do not apply.
         "review_by": source.approver,
     }
-
-
-def status_csv(rows: list[StatusRow]) -> str:
-    """The rows as CSV with the header `cds_code,lea_name,...,review_by`."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(STATUS_COLUMNS)
-    writer.writerows([_cell(value) for value in astuple(row)] for row in rows)
-    return buffer.getvalue()
-
-
-def _cell(value: object) -> object:
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return f"'{value}"
-    return "" if value is None else value

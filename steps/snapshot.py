@@ -13,24 +13,28 @@ structured part (see `steps/parts/__init__.py`).
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from steps import parts
+from steps.drilldown_page import DRILLDOWN_ACTIVITY, drilldown_snapshot
 from steps.forms import CHOICE_LABELS
 from steps.models import ActivityRecord
-from steps.parts import Entry, entry
+from steps.parts import Entry, entry, long_date
 from steps.workspace import PART_OF_FIELD, activity_form
 
 
 def activity_snapshot(*, record: ActivityRecord) -> dict[str, Any]:
     """The activity as it stands now: {"key", "name", "step", "requirement", "status",
-    "entries": [{"anchor", "label", "text"}, ...]}. Entries follow the form's boxes: each
-    answer, and each structured part where its box comes (parts beyond the boxes, such as
-    the plan, last). An activity set aside has no entries: it is not part of the
-    submission. A fixed number of queries, however many rows the parts hold."""
+    "entries": [{"anchor", "label", "text"}, ...]}, and for the Data Drill Down with an
+    upload, "drilldown": the data of its charts (steps/drilldown_page.py). Entries follow
+    the form's boxes: each answer, and each structured part where its box comes (parts
+    beyond the boxes, such as the plan, last), then the Data Drill Down's tables. An
+    activity set aside has no entries: it is not part of the submission. A fixed number
+    of queries, however many rows the parts hold."""
     definition = record.definition
     set_aside = record.status == ActivityRecord.Status.MARKED_NA
-    return {
+    frozen: dict[str, Any] = {
         "key": definition.key,
         "name": definition.name,
         "step": definition.step,
@@ -39,6 +43,13 @@ def activity_snapshot(*, record: ActivityRecord) -> dict[str, Any]:
         "status": str(record.status),
         "entries": [] if set_aside else _entries(record),
     }
+    if definition.key == DRILLDOWN_ACTIVITY and not set_aside:
+        # The uploaded tables, suppressed, after the boxes; their charts' data for the PDF.
+        entries, charts = drilldown_snapshot(record.engagement)
+        frozen["entries"] += entries
+        if charts:
+            frozen["drilldown"] = charts
+    return frozen
 
 
 def _entries(record: ActivityRecord) -> list[Entry]:
@@ -68,8 +79,8 @@ def _entries(record: ActivityRecord) -> list[Entry]:
 
 
 def _answer_text(field: dict[str, Any], value: Any) -> str:
-    """The answer as the form shows it: "Yes"/"No", a choice's label; dates are stored as
-    ISO strings already."""
+    """The answer as the form shows it: "Yes"/"No", a choice's label, a date (stored as an
+    ISO string) as the pages print one."""
     if value is None:
         return ""
     kind = field.get("type", "text")
@@ -77,6 +88,11 @@ def _answer_text(field: dict[str, Any], value: Any) -> str:
         return "Yes" if value in ("yes", True) else "No"
     if kind == "choice":
         return CHOICE_LABELS.get(str(value), str(value))
+    if kind == "date" and value:
+        try:
+            return long_date(date.fromisoformat(str(value)))
+        except ValueError:
+            return str(value)
     return str(value)
 
 

@@ -11,7 +11,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from cim.models import ActivityDefinition
-from steps.checklist import record_checklist
+from lea import access
+from steps.checklist import record_checklist, record_warnings
 from steps.models import (
     ActivityRecord,
     Comment,
@@ -43,6 +44,8 @@ class Readiness:
     records: list[ActivityRecord]
     left_out: list[ActivityRecord] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    # What the state recommends and the work lacks: shown, never blocking.
+    warnings: list[str] = field(default_factory=list)
     routed_to: str = ""
 
     @property
@@ -98,6 +101,9 @@ def readiness(
                 if record.requirement == ResolvedRequirement.REQUIRED
                 else OPTIONAL_UNFINISHED.format(activity=name, problem=problem)
             )
+        result.warnings += [
+            f"{record.definition.name}: {warning}" for warning in record_warnings(record=record)
+        ]
         if not record.approver:
             result.problems.append(NO_ROUTE.format(activity=record.definition.name))
     approvers = sorted({r.approver for r in result.records if r.approver})
@@ -122,6 +128,62 @@ def closing_submission(record: ActivityRecord) -> Submission | None:
         .select_related("activity")
         .first()
     )
+
+
+# Why the LEA counts as working on decided work again (a decision is undone only before).
+RESUMED_CHANGED = "{activity} was changed at the LEA after the decision"
+RESUMED_REPLIED = "the LEA replied to a note after the decision"
+RESUMED_SUBMITTED = "the LEA submitted work after the decision"
+RESUMED_UNKNOWN = "it was recorded before decisions could be undone"
+
+
+def lea_resumed(*, review: Review) -> str:
+    """Why the LEA is working on the decided work again, or "" while it is not: since the
+    decision someone changed one of the activities it moved (answers, structured rows, set
+    aside or taken up), replied to a reviewer's note on the submission, or submitted any
+    work of the engagement (this one again, a later step, a progress report)."""
+    if not review.activity_versions:
+        return RESUMED_UNKNOWN
+    submission = review.version.submission
+    records = ActivityRecord.objects.filter(
+        engagement_id=submission.engagement_id, pk__in=[int(pk) for pk in review.activity_versions]
+    ).select_related("definition")
+    for record in records:
+        if record.version != review.activity_versions[str(record.pk)]:
+            return RESUMED_CHANGED.format(activity=record.definition.name)
+    replied = Comment.objects.filter(
+        version__submission=submission,
+        kind=Comment.Kind.REPLY,
+        created_at__gt=review.decided_at,
+    )
+    if replied.exists():
+        return RESUMED_REPLIED
+    submitted = SubmissionVersion.objects.filter(
+        submission__engagement_id=submission.engagement_id, submitted_at__gt=review.decided_at
+    )
+    if submitted.exists():
+        return RESUMED_SUBMITTED
+    return ""
+
+
+@dataclass
+class Undo:
+    """The decision on the current version, for the reviewer who made it: `refused` says
+    why it can no longer be undone ("" while it can)."""
+
+    review: Review
+    refused: str
+
+
+def undo_for(*, submission: Submission, user: Any) -> Undo | None:
+    """The decision the user may take back on the submission's current version, if any."""
+    decided = (SubmissionState.APPROVED, SubmissionState.RETURNED)
+    if submission.state not in decided or not access.may_undo_decision(submission, user):
+        return None
+    review = Review.objects.select_related("version__submission").get(
+        version__submission=submission, version__number=submission.current_version
+    )
+    return Undo(review=review, refused=lea_resumed(review=review))
 
 
 def submission_of(

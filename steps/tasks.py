@@ -6,6 +6,8 @@ from lea import access
 from steps import notifications, services
 
 
+# The ADL tasks run on the "bulk" queue (CELERY_TASK_ROUTES). They are never retried: a
+# second delivery of one (after its worker died) marks the upload failed instead.
 @shared_task
 def check_adl_upload(upload_id: int) -> None:
     upload = access.adl_upload_for_worker(upload_id)
@@ -18,6 +20,12 @@ def apply_adl_upload(upload_id: int) -> None:
     upload = access.adl_upload_for_worker(upload_id)
     if upload is not None:
         services.adl_upload_apply(upload=upload)
+
+
+@shared_task
+def fail_stalled_adl_uploads() -> int:
+    """Beat, every few minutes: an upload whose worker was killed says so."""
+    return services.adl_uploads_fail_stalled()
 
 
 @shared_task

@@ -2,12 +2,53 @@ from django.urls import path
 
 from steps.parts import part_url_modules
 from steps.views import adl as views
-from steps.views import assignments, queues, submissions, work
+from steps.views import assignments, drilldown, facts, queues, submissions, work
 
 urlpatterns = [
     path(
         "engagements/<int:engagement_id>/", work.engagement_workspace, name="engagement_workspace"
     ),
+    path(
+        "engagements/<int:engagement_id>/facts/selpa-progress-reports/",
+        facts.determination_selpa_reports,
+        name="determination_selpa_reports",
+    ),
+    path(
+        "engagements/<int:engagement_id>/facts/srr-finding/",
+        facts.determination_srr_finding,
+        name="determination_srr_finding",
+    ),
+    path(
+        "engagements/<int:engagement_id>/prior-plan/",
+        facts.engagement_prior_plan,
+        name="engagement_prior_plan",
+    ),
+    path(
+        "engagements/<int:engagement_id>/drill-down/",
+        drilldown.drilldown_detail,
+        name="drilldown_detail",
+    ),
+    path(
+        "engagements/<int:engagement_id>/drill-down/upload/",
+        drilldown.drilldown_upload_view,
+        name="drilldown_upload",
+    ),
+    path(
+        "engagements/<int:engagement_id>/drill-down/tables.csv",
+        drilldown.drilldown_csv,
+        name="drilldown_csv",
+    ),
+    path(
+        "engagements/<int:engagement_id>/drill-down/cite/",
+        drilldown.drilldown_cite_view,
+        name="drilldown_cite",
+    ),
+    path(
+        "engagements/<int:engagement_id>/drill-down/citations/<int:citation_id>/remove/",
+        drilldown.drilldown_citation_remove_view,
+        name="drilldown_citation_remove",
+    ),
+    path("drill-down/template.csv", drilldown.drilldown_template, name="drilldown_template"),
     path(
         "engagements/<int:engagement_id>/activities/<slug:activity_key>/",
         work.activity_detail,
@@ -28,7 +69,11 @@ urlpatterns = [
         work.activity_checklist,
         name="activity_checklist",
     ),
-    path("status/", views.cim_status, name="cim_status"),
+    path(
+        "engagements/<int:engagement_id>/activities/<slug:activity_key>/presence/",
+        work.activity_presence,
+        name="activity_presence",
+    ),
     path("status.csv", views.cim_status_csv, name="cim_status_csv"),
     path("adl/", views.adl_upload, name="adl_upload"),
     path("adl/template.csv", views.adl_template, name="adl_template"),

@@ -9,8 +9,12 @@ from typing import Any
 
 from django.utils import timezone
 
-from cim.models import StepwellBox
+from cim.models import INFERRED_DATE, StepwellBox
+from lea import access
+from lea.access import AnyUser
 from lea.models import AuditEvent
+from steps.forms import CHOICE_LABELS
+from steps.merge import MERGE_AUDIT_KEYS
 from steps.models import (
     ActivityRecord,
     Engagement,
@@ -42,7 +46,18 @@ PART_OF_FIELD = {
 # Parts an activity has beyond its boxes' fields (the PFI form is not a Stepwell box).
 EXTRA_PARTS = {"plan_for_improvement": ["plan"]}
 # An activity whose catalog entry has no box fields still gets one box to write in.
-FALLBACK_FIELD = {"name": "summary", "type": "text", "note": "what the LEA did and found"}
+FALLBACK_FIELD = {
+    "name": "summary",
+    "type": "text",
+    "label": "Summary",
+    "help": "What the LEA did and found.",
+}
+FALLBACK_PROMPT = (
+    "The guidance gives no Stepwell prompt for this activity: summarize what the LEA did and found."
+)
+# What an LEA reads on a box (or field) whose wording no CDE document states.
+INFERRED_WORDS = "inferred from the Targeted guidance; to be confirmed by CDE"
+INFERRED_WORDING = f"Wording {INFERRED_WORDS}."
 
 
 @dataclass
@@ -95,6 +110,12 @@ class BoxView:
     rules: list[str]
     na_reason: str = ""
     inferred: bool = False
+    # The guidance's own prompt for the box (shown as the box's description).
+    prompt: str = ""
+
+    @property
+    def inferred_note(self) -> str:
+        return INFERRED_WORDING if self.inferred else ""
 
 
 @dataclass
@@ -106,6 +127,48 @@ class ActivityForm:
     @property
     def answer_fields(self) -> list[dict[str, Any]]:
         return [f for box in self.boxes for f in box.fields if f["name"] not in PART_OF_FIELD]
+
+
+@dataclass
+class AboutTheWork:
+    """What the LEA's tier and level mean, in the catalog's words, and what of it is
+    inferred rather than stated by the state's guidance."""
+
+    placement: str
+    criteria: str
+    stepwell: bool
+    inferred: bool
+    deadlines_note: str
+    contact_email: str
+    inferred_words: str = INFERRED_WORDS
+    inferred_date: str = INFERRED_DATE
+
+
+def about_the_work(*, engagement: Engagement) -> AboutTheWork:
+    cohort = engagement.cohort
+    level = engagement.determination.level
+    placement = cohort.get_tier_display() + (f" Level {level}" if level else "")
+    criteria = str(cohort.level_criteria.get(str(level), "")) if level else ""
+    return AboutTheWork(
+        placement=placement,
+        criteria=criteria,
+        stepwell=level in cohort.stepwell_levels,
+        inferred=cohort.inferred,
+        deadlines_note=cohort.deadlines_note,
+        contact_email=cohort.contact_email,
+    )
+
+
+def other_years(*, user: AnyUser, engagement: Engagement) -> list[Engagement]:
+    """The LEA's other engagements the person may read, newest year first: an LEA keeps
+    its earlier years' work when its tier or level changes from one year to the next."""
+    return list(
+        access.engagements_for(user)
+        .filter(lea_id=engagement.lea_id)
+        .exclude(pk=engagement.pk)
+        .select_related("cohort__year")
+        .order_by("-cohort__year__year", "cohort__name")
+    )
 
 
 def workspace(*, engagement: Engagement) -> list[StepView]:
@@ -130,7 +193,10 @@ def workspace(*, engagement: Engagement) -> list[StepView]:
     for number, step in steps.items():
         step.submission = submissions.get((number, None))
     plan = steps[3].submission
-    steps[4].plan_approved = plan is not None and plan.state == SubmissionState.APPROVED
+    # An LEA continuing from an earlier cohort had its plan approved outside the portal.
+    steps[4].plan_approved = (plan is not None and plan.state == SubmissionState.APPROVED) or (
+        not engagement.determination.new_to_cim
+    )
     return list(steps.values())
 
 
@@ -146,7 +212,9 @@ def activity_form(*, record: ActivityRecord) -> ActivityForm:
         cohort=engagement.cohort, activity=record.definition
     ).order_by("number")
     form = ActivityForm(record=record)
-    for box in boxes:
+    # A box the guidance asks of other levels only (Targeted 2024 boxes 27-28: Level 3's
+    # Stepwell confirmation) is not shown, checked or frozen into a submission.
+    for box in (box for box in boxes if box.asks(level)):
         na = level in box.na_levels
         form.boxes.append(
             BoxView(
@@ -156,6 +224,7 @@ def activity_form(*, record: ActivityRecord) -> ActivityForm:
                 rules=list(box.rules),
                 na_reason=box.na_reason if na else "",
                 inferred=box.inferred,
+                prompt=box.prompt,
             )
         )
     # An optional activity whose Stepwell box is NA (e.g. Infrastructure Analysis at
@@ -163,7 +232,15 @@ def activity_form(*, record: ActivityRecord) -> ActivityForm:
     not_applicable = record.requirement == ResolvedRequirement.NOT_APPLICABLE
     has_content = any(box.fields for box in form.boxes) or EXTRA_PARTS.get(record.definition.key)
     if not has_content and not not_applicable:
-        form.boxes.append(BoxView(None, record.definition.name, [_field(FALLBACK_FIELD)], []))
+        form.boxes.append(
+            BoxView(
+                None,
+                record.definition.name,
+                [_field(FALLBACK_FIELD)],
+                [],
+                prompt=FALLBACK_PROMPT,
+            )
+        )
     parts = [PART_OF_FIELD[f["name"]] for box in form.boxes for f in box.fields
              if f["name"] in PART_OF_FIELD]  # fmt: skip
     form.parts = list(dict.fromkeys([*parts, *EXTRA_PARTS.get(record.definition.key, [])]))
@@ -171,18 +248,28 @@ def activity_form(*, record: ActivityRecord) -> ActivityForm:
 
 
 def _field(spec: dict[str, Any]) -> dict[str, Any]:
-    label = spec.get("label") or spec["name"].replace("_", " ").capitalize()
-    return {**spec, "label": label, "required": spec.get("required", True)}
+    """A box field as the LEA sees it: the catalog's label and help in the guidance's words.
+
+    The catalog's `note` is for catalog editors and is dropped here. steps/forms.py shows
+    a field's "note" as its help text, so the LEA's help travels under that key too.
+    """
+    help_text = str(spec.get("help") or "")
+    if spec.get("inferred"):
+        help_text = f"{help_text} ({INFERRED_WORDING})".strip()
+    shown = {key: value for key, value in spec.items() if key not in ("note", "help")}
+    return {
+        **shown,
+        "label": field_label(spec),
+        "help": help_text,
+        "note": help_text,
+        "required": spec.get("required", True),
+    }
 
 
-VERB_LABELS = {
-    "activity.save": "Saved answers",
-    "activity.set_aside": "Left out (optional)",
-    "activity.take_up": "Taken up again",
-    "activity.submit": "Submitted for review",
-    "activity.return": "Returned for revision",
-    "activity.approve": "Approved",
-}
+def field_label(spec: dict[str, Any]) -> str:
+    """The catalog's label (the loader refuses a field without one); a name made readable
+    only for a field an administrator left without a label."""
+    return str(spec.get("label") or spec["name"].replace("_", " ").capitalize())
 
 
 @dataclass
@@ -203,21 +290,66 @@ def record_history(*, record: ActivityRecord) -> list[HistoryRow]:
         .select_related("actor")
         .order_by("-at")[:200]
     )
+    words = _history_words(record)
     return [
         HistoryRow(
             event=event,
-            what=VERB_LABELS.get(
-                event.verb, event.verb.split(".")[-1].replace("_", " ").capitalize()
-            ),
-            details=[_detail(name, value) for name, value in event.changes.items()],
+            what=event.get_verb_display(),
+            # The version pair and the row key are for the merge, not for people.
+            details=[
+                _detail(name, value, words)
+                for name, value in event.changes.items()
+                if name not in MERGE_AUDIT_KEYS
+            ],
         )
         for event in events
     ]
 
 
-def _detail(name: str, value: Any) -> str:
-    label = name.replace("_", " ")
+@dataclass
+class HistoryWords:
+    """What the history prints for a change's name and for its coded values."""
+
+    labels: dict[str, str]
+    values: dict[str, dict[str, str]]
+
+
+# Coded values a record's history may hold, in the words the pages use for them.
+RECORD_VALUE_WORDS: dict[str, dict[str, str]] = {
+    "status": dict(ActivityRecord.Status.choices),
+    "requirement": dict(ResolvedRequirement.choices),
+    "state": dict(SubmissionState.choices),
+}
+RECORD_LABELS = {
+    "requirement": "Requirement",
+    "requirement_reason": "Why",
+    "due_date": "Due date",
+    "status": "Status",
+}
+
+
+def _history_words(record: ActivityRecord) -> HistoryWords:
+    """The labels of the activity's box fields (every box of the activity, NA or not: the
+    history may hold answers from before a level change) and of the record's own fields."""
+    labels = {**RECORD_LABELS, FALLBACK_FIELD["name"]: FALLBACK_FIELD["label"]}
+    values = dict(RECORD_VALUE_WORDS)
+    box_fields = StepwellBox.objects.filter(
+        cohort_id=record.engagement.cohort_id, activity_id=record.definition_id
+    ).values_list("fields", flat=True)
+    for fields in box_fields:
+        for spec in fields:
+            labels.setdefault(spec["name"], field_label(spec))
+            if spec.get("type") == "choice":
+                values[spec["name"]] = {str(c): CHOICE_LABELS.get(str(c), str(c))
+                                        for c in spec.get("choices", [])}  # fmt: skip
+    return HistoryWords(labels, values)
+
+
+def _detail(name: str, value: Any, words: HistoryWords) -> str:
+    # A structured part's change names are already words ("area", "title").
+    label = words.labels.get(name) or name.replace("_", " ")
+    coded = words.values.get(name, {})
     if isinstance(value, list) and len(value) == 2:
-        old, new = (v if v not in (None, "") else "(empty)" for v in value)
+        old, new = (coded.get(str(v), v) if v not in (None, "") else "(empty)" for v in value)
         return f"{label}: {old} → {new}"
-    return f"{label}: {value}"
+    return f"{label}: {coded.get(str(value), value)}"

@@ -1,9 +1,17 @@
-"""The test world: one person per role at home, plus a foreign SELPA and LEA, always."""
+"""The test world: one person per role at home, plus a foreign SELPA and LEA, always.
+
+Built once per test module and shared by its tests, each in a savepoint of the module's
+transaction with its own copy of the objects (tests/module_data.py). A module builds more
+shared data with a module-scoped fixture on `module_world` and a function-scoped one that
+returns `own_copy(...)` of it (tests/steps/test_grid.py).
+"""
 
 from __future__ import annotations
 
+import copy
 import os
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +22,8 @@ from cim.models import Cohort
 from lea.models import Organization, Role, User
 from tests.cim.catalog import load_2024
 from tests.lea import factories
+from tests.module_data import ModuleTransaction, OwnCopy, decide_sharing, shares_module_data
+from tests.network_guard import outbound_network_blocked
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -83,10 +93,139 @@ def build_world() -> World:
     )
 
 
+# The test whose fixtures are being set up (pytest_runtest_setup), and its module's
+# transaction while there is one (tests/module_data.py).
+_item_being_set_up: list[pytest.Item] = []
+_module_transactions: list[ModuleTransaction[World]] = []
+
+
+@pytest.fixture(scope="module")
+def _module_transaction(
+    django_db_setup: None, django_db_blocker: Any
+) -> Iterator[ModuleTransaction[World]]:
+    shared = ModuleTransaction(django_db_blocker, build_world)
+    if _item_being_set_up and shares_module_data(_item_being_set_up[0]):
+        shared.begin()
+    _module_transactions.append(shared)
+    yield shared
+    _module_transactions.remove(shared)
+    shared.roll_back()
+
+
+@pytest.fixture(scope="module")
+def module_world(_module_transaction: ModuleTransaction[World]) -> World:
+    """The module's shared world, for module-scoped fixtures that build more on it (a copy:
+    what they leave on its objects in memory stays out of the copies the tests get from
+    `world`). A test uses `world`."""
+    return copy.deepcopy(_module_transaction.world())
+
+
+@pytest.fixture
+def own_copy(settings: Any) -> OwnCopy:
+    """This test's own copy of objects the module shares (as Django's setUpTestData gives
+    each test): what one test changes on them in memory (a cached permission, a field set
+    and not saved) is never seen by the next. One memo for the test, so an object shared by
+    two fixtures is still one object in the test. The test gets cache keys of its own too:
+    the module's objects keep their ids from test to test, and a page cached under them by
+    an earlier test (from rows since rolled back) must not be served to this one."""
+    caches = copy.deepcopy(settings.CACHES)
+    caches["default"]["KEY_PREFIX"] = f"{caches['default']['KEY_PREFIX']}-{uuid.uuid4().hex[:8]}"
+    settings.CACHES = caches
+    memo: dict[int, Any] = {}
+
+    def copied[T](shared: T) -> T:
+        return copy.deepcopy(shared, memo)
+
+    return copied
+
+
 @pytest.fixture
 def cohorts(db: None) -> dict[str, Cohort]:
     """The shipped Targeted 2024 and Intensive 2024 cohorts, keyed by tier."""
     return load_2024()
+
+
+@pytest.fixture
+def no_catalog(db: None) -> None:
+    """A database before the first catalog load, for this test only (its transaction
+    takes the catalog back when it ends)."""
+    from cim.models import MonitoringYear
+
+    Cohort.objects.all().delete()
+    MonitoringYear.objects.all().delete()
+
+
+_catalog_database: list[Any] = []
+
+# Where each test database keeps a copy of itself as the session set it up.
+_SESSION_START = "session_start"
+_copied_tables: list[str] = []
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
+    """The shipped catalog, committed once in each test database: most tests read it, and
+    loading it costs about two seconds. Its load leaves no audit row, so each test starts
+    from an empty audit trail as before. A test that empties the database (a transactional
+    one) has it put back after it, from a copy of every table taken here: see
+    pytest_runtest_teardown."""
+    from lea.models import AuditEvent
+
+    with django_db_blocker.unblock():
+        load_2024()
+        AuditEvent.objects.all().delete()
+        _copy_the_database()
+    _catalog_database.append(django_db_blocker)
+
+
+def _copy_the_database() -> None:
+    from django.db import connection
+
+    tables = connection.introspection.django_table_names(only_existing=True, include_views=False)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP SCHEMA IF EXISTS {_SESSION_START} CASCADE")
+        cursor.execute(f"CREATE SCHEMA {_SESSION_START}")
+        for table in sorted(tables):
+            name = connection.ops.quote_name(table)
+            cursor.execute(f"SELECT EXISTS (SELECT FROM {name})")  # noqa: S608 -- a model's table
+            if cursor.fetchone()[0]:
+                cursor.execute(f"CREATE TABLE {_SESSION_START}.{name} AS TABLE {name}")
+                _copied_tables.append(table)
+
+
+def _put_back_the_catalog(django_db_blocker: Any) -> None:
+    """Every row the session started with (what the migrations made, the catalog), in one
+    transaction (the foreign keys are checked at its end), rows still there kept: a few
+    milliseconds, where loading the catalog again took seconds."""
+    from django.db import connection, transaction
+
+    with django_db_blocker.unblock():
+        if Cohort.objects.filter(year__year=2024).count() == 2:
+            return
+        with transaction.atomic(), connection.cursor() as cursor:
+            for table in _copied_tables:
+                name = connection.ops.quote_name(table)
+                cursor.execute(
+                    f"INSERT INTO {name} SELECT * FROM {_SESSION_START}.{name} "  # noqa: S608 -- a model's table
+                    "ON CONFLICT DO NOTHING"
+                )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    result = yield
+    # After the last test the test database is gone already (nextitem is None).
+    if _catalog_database and nextitem is not None and _is_transactional(item):
+        _put_back_the_catalog(_catalog_database[0])
+    return result
+
+
+def _is_transactional(item: pytest.Item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    if marker is not None and marker.kwargs.get("transaction"):
+        return True
+    fixtures = getattr(item, "fixturenames", ())
+    return "transactional_db" in fixtures or "live_server" in fixtures
 
 
 def signed_in(user: User) -> Client:
@@ -97,8 +236,60 @@ def signed_in(user: User) -> Client:
 
 
 @pytest.fixture
-def world(db: None) -> World:
+def world(
+    _module_transaction: ModuleTransaction[World], db: None, request: pytest.FixtureRequest
+) -> World:
+    """This test's copy of the module's world; a world of its own for a test that does not
+    share its module's data (tests/module_data.py)."""
+    if shares_module_data(request.node):
+        own: OwnCopy = request.getfixturevalue("own_copy")
+        return own(_module_transaction.world())
     return build_world()
+
+
+def _uses_database(item: pytest.Item) -> bool:
+    fixtures = getattr(item, "fixturenames", ())
+    return item.get_closest_marker("django_db") is not None or "_django_db_helper" in fixtures
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Iterator[None]:
+    """A test that uses the database and does not share its module's data runs after the
+    module's transaction is rolled back: it sees the database as a test of its own would."""
+    _item_being_set_up[:] = [item]
+    if _uses_database(item) and not shares_module_data(item):
+        for shared in _module_transactions:
+            shared.roll_back()
+    try:
+        return (yield)
+    finally:
+        _item_being_set_up.clear()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """After pytest-django's order (tests in a transaction, transactional tests, tests
+    without the database), a module's tests that share its data come first among its
+    tests of their kind, so that its transaction is opened once and is not rolled back by
+    a test in between that must not see it."""
+    decide_sharing(items, _is_transactional)
+    first_of_module: dict[tuple[bool, bool, str], int] = {}
+
+    def position(indexed: tuple[int, pytest.Item]) -> tuple[int, int, int]:
+        index, item = indexed
+        kind = (_is_transactional(item), _uses_database(item), str(item.path))
+        first = first_of_module.setdefault(kind, index)
+        return first, 0 if shares_module_data(item) else 1, index
+
+    items[:] = [item for _, item in sorted(enumerate(items), key=position)]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_outbound_network() -> Iterator[None]:
+    """Every test: a connect to anything but loopback or a Unix socket fails at once
+    (tests/network_guard.py)."""
+    with outbound_network_blocked():
+        yield
 
 
 @pytest.fixture(autouse=True)
@@ -113,8 +304,10 @@ def _celery_eager(request: pytest.FixtureRequest) -> None:
 
 @pytest.fixture(autouse=True)
 def _test_settings(settings: Any) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.SITE_URL = "http://testserver"
+    # Two-step verification is required of CDE staff and SELPA reviewers outside tests;
+    # the tests of it (tests/lea/test_mfa.py, tests/browser/test_mfa.py) turn it on.
+    settings.MFA_REQUIRED_FOR_STAFF = False
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -128,3 +321,7 @@ def pytest_configure(config: pytest.Config) -> None:
     prefix = f"test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{uuid.uuid4().hex[:8]}"
     os.environ["CACHE_KEY_PREFIX"] = prefix
     settings.CACHES["default"]["KEY_PREFIX"] = prefix
+    # A fast hasher for every password the tests make, those of a module's shared world
+    # (made before any test's settings) too: the default hasher takes a good part of a
+    # second per password by design.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -11,34 +11,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from pytest_django import DjangoDbBlocker
 
 from lea import services
 from lea.models import Invitation, Role, User
 from steps.models import AdlUpload
 from tests.cim.catalog import load_2024
-from tests.conftest import World, build_world
+from tests.conftest import World
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(scope="module")
-def _module_world(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator[World]:
-    """The world and the 2024 catalog, made once for the hundreds of tests here inside a
-    transaction rolled back after the last one; each test's own is a savepoint in it."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        built = build_world()
-        load_2024()
-        yield built
-        transaction.set_rollback(True)
-
-
-@pytest.fixture
-def world(_module_world: World, db: None) -> World:
-    return _module_world
 
 
 # Pages that carry no tenant object in their URL: what they show is scoped by the
@@ -60,6 +42,7 @@ NO_TENANT_OBJECT = {
     "people_list",
     "adl_upload",  # CDE administrators only: 403 for everyone else
     "adl_template",
+    "drilldown_template",  # the same blank template for everyone
     "cim_status",  # scoped by status_engagements_for(user); tested in tests/steps
     "cim_status_csv",
     "review_queue",  # scoped by access.review_queue_for(user); tested in tests/steps
@@ -68,6 +51,11 @@ NO_TENANT_OBJECT = {
     "status_grid_xlsx",
     "calendar_feed_ics",  # a secret token, tested in tests/reports/test_calendar.py
     "reminder_settings",  # the user's own account
+    "second_factor_enrol",  # the user's own account
+    "second_factor_recovery_codes",
+    "second_factor_renew_recovery_codes",
+    "second_factor_turn_off",
+    "second_factor_verify",
     "consultant_assignments",  # CDE administrators only: 403 for everyone else
     "consultant_unassign",  # 403 to every non-administrator before the id is looked up
 }
@@ -104,7 +92,6 @@ def _adl_upload(world: World) -> Kwargs:
 
 
 def _foreign_engagement(world: World) -> Kwargs:
-    from tests.cim.catalog import load_2024
     from tests.steps.engagements import start
 
     engagement = start(world.foreign_lea, load_2024()["targeted"], level=3)
@@ -169,17 +156,29 @@ FOREIGN_OBJECTS: dict[str, list[Callable[[World], Any]]] = {
         },
         lambda w: _home_org_foreign_child(w, "membership_id"),
     ],
+    "organization_access_record": [lambda w: {"organization_id": w.foreign_lea.pk}],
+    "organization_access_record_csv": [lambda w: {"organization_id": w.foreign_lea.pk}],
     "person_detail": [lambda w: {"user_id": w.foreign_lea_lead.pk}],
     "person_set_active": [lambda w: {"user_id": w.foreign_lea_lead.pk}],
+    "person_second_factor_reset": [lambda w: {"user_id": w.foreign_lea_lead.pk}],
     # Statewide uploads belong to CDE: every tenant role is an outsider to them.
     "adl_upload_detail": [_adl_upload],
     "adl_upload_apply": [_adl_upload],
     "adl_upload_errors": [_adl_upload],
     "engagement_workspace": [_foreign_engagement],
+    "determination_selpa_reports": [_foreign_engagement],
+    "determination_srr_finding": [_foreign_engagement],
+    "engagement_prior_plan": [_foreign_engagement],
+    "drilldown_detail": [_foreign_engagement],
+    "drilldown_upload": [_foreign_engagement],
+    "drilldown_cite": [_foreign_engagement],
+    "drilldown_csv": [_foreign_engagement],
+    "drilldown_citation_remove": [lambda w: {**_foreign_engagement(w), "citation_id": 1}],
     "activity_detail": [_foreign_activity],
     "activity_set_aside": [_foreign_activity],
     "activity_history": [_foreign_activity],
     "activity_checklist": [_foreign_activity],
+    "activity_presence": [_foreign_activity],
     "step_submit": [lambda w: {**_foreign_engagement(w), "step": 1}],
     "activity_submit": [
         lambda w: {**_foreign_engagement(w), "activity_key": "policies_procedures_review"}
@@ -187,6 +186,7 @@ FOREIGN_OBJECTS: dict[str, list[Callable[[World], Any]]] = {
     "submission_detail": [_only("submission_id")],
     "submission_version": [_only("submission_id", "number")],
     "submission_decide": [_only("submission_id")],
+    "submission_undo": [_only("submission_id")],
     "submission_comment": [_only("submission_id")],
     "submission_reply": [_only("submission_id", "comment_id")],
     "engagement_calendar": [_foreign_engagement],

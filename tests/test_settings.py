@@ -58,3 +58,16 @@ def test_it_sends_hardening_headers(client, db: None) -> None:
     assert "script-src 'self'" in csp
     assert response["X-Frame-Options"] == "DENY"
     assert response["Referrer-Policy"] == "strict-origin-when-cross-origin"
+
+
+def test_it_refuses_to_start_in_production_without_an_email_url() -> None:
+    env = {key: value for key, value in PRODUCTION.items() if key != "EMAIL_URL"}
+    result = _manage("check", **env)
+    assert result.returncode != 0
+    assert "EMAIL_URL must be set when DJANGO_ENV=production" in result.stderr
+
+
+def test_it_refuses_a_trusted_proxy_that_is_no_address() -> None:
+    result = _manage("check", **PRODUCTION, TRUSTED_PROXIES="10.0.0.0/8,proxy.example.org")
+    assert result.returncode != 0
+    assert "TRUSTED_PROXIES" in result.stderr

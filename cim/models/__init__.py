@@ -10,6 +10,7 @@ from cim.models.catalog import (
     StepwellBox,
 )
 from cim.models.framework import (
+    INFERRED_DATE,
     Cohort,
     Determination,
     Indicator,
@@ -20,6 +21,7 @@ from cim.models.framework import (
 )
 
 __all__ = [
+    "INFERRED_DATE",
     "ActivityDefinition",
     "ActivityRequirement",
     "Approver",

@@ -84,7 +84,18 @@ class ActivityRequirement(models.Model):
     approver = models.CharField(
         max_length=8, choices=Approver.choices, blank=True, help_text="Who approves the work."
     )
-    note = models.CharField(max_length=300, blank=True)
+    help = models.CharField(
+        max_length=240,
+        blank=True,
+        help_text="Shown to the LEA after the requirement, in the guidance's words "
+        '(e.g. "The Consolidation activity is highly recommended for Targeted Level 1 and 2 '
+        'LEAs.").',
+    )
+    note = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="For catalog editors only (sources, discrepancies); never shown to LEAs.",
+    )
 
     class Meta:
         ordering = ("activity", "level")
@@ -127,8 +138,15 @@ class StepwellBox(models.Model):
     number = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
     title = models.CharField(max_length=200)
     step = models.PositiveSmallIntegerField(validators=STEP_VALIDATORS)
+    prompt = models.TextField(
+        blank=True,
+        help_text="The guidance's own bracketed prompt for the box, shown above its fields.",
+    )
     fields = models.JSONField(
-        default=list, blank=True, help_text="Prompt fields: [{name, type, note, ...}]."
+        default=list,
+        blank=True,
+        help_text="Prompt fields: [{name, type, label, help, note, ...}]. `label` and `help` "
+        "are shown to the LEA in the guidance's words; `note` is for catalog editors only.",
     )
     rules = models.JSONField(default=list, blank=True, help_text="Rules the content must meet.")
     condition = models.CharField(
@@ -136,6 +154,13 @@ class StepwellBox(models.Model):
         choices=condition_choices,
         blank=True,
         help_text="Filled only when this condition holds (e.g. more than one root cause).",
+    )
+    levels = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_levels],
+        help_text="Levels asked this box, e.g. [3] for a box the guidance asks of Level 3 "
+        "only; empty: every level.",
     )
     na_levels = models.JSONField(
         default=list,
@@ -146,9 +171,14 @@ class StepwellBox(models.Model):
     na_reason = models.CharField(max_length=300, blank=True)
     inferred = models.BooleanField(
         default=False,
-        help_text="Not stated by a CDE document: our inference, to be confirmed by CDE.",
+        help_text="Not stated by a CDE document: our inference, to be confirmed by CDE. "
+        "LEAs see that the box's wording is inferred and awaits CDE confirmation.",
     )
     source = models.CharField(max_length=200, blank=True)
+    note = models.TextField(
+        blank=True,
+        help_text="For catalog editors only (sources, discrepancies); never shown to LEAs.",
+    )
 
     class Meta:
         ordering = ("cohort", "number")
@@ -161,6 +191,10 @@ class StepwellBox(models.Model):
 
     def __str__(self) -> str:
         return f"{self.cohort}: box {self.number} {self.title}"
+
+    def asks(self, level: int | None) -> bool:
+        """Whether the guidance asks this box of an LEA at `level` (NA boxes included)."""
+        return not self.levels or level in self.levels
 
     def clean(self) -> None:
         super().clean()

@@ -16,6 +16,23 @@ def validate_levels(value: object) -> None:
         raise ValidationError("List levels as numbers 1 to 3, e.g. [3] or [1, 2, 3].")
 
 
+MAILBOX_COPY_SHAPE = 'Name the steps and levels copied, e.g. {"steps": [3, 4], "levels": [3]}.'
+
+
+def validate_mailbox_copy(value: object) -> None:
+    """{"steps": [...], "levels": [...]}: the steps (1-4) and levels (1-3) copied."""
+    if value == {}:
+        return
+    if (
+        not isinstance(value, dict)
+        or set(value) != {"steps", "levels"}
+        or not isinstance(value["steps"], list)
+        or any(step not in (1, 2, 3, 4) for step in value["steps"])
+    ):
+        raise ValidationError(MAILBOX_COPY_SHAPE)
+    validate_levels(value["levels"])
+
+
 class Tier(models.TextChoices):
     UNIVERSAL = "universal", "Universal"
     TARGETED = "targeted", "Targeted"
@@ -68,6 +85,13 @@ class Cohort(models.Model):
     step4_end = models.DateField("Step 4 ends", null=True, blank=True)
     deadlines_note = models.TextField(blank=True)
     contact_email = models.EmailField(blank=True)
+    mailbox_copy = models.JSONField(
+        default=dict,
+        blank=True,
+        validators=[validate_mailbox_copy],
+        help_text="Which submissions also go, as a copy with their PDF, to the contact email "
+        '(the state mailbox): {"steps": [3, 4], "levels": [3]}; empty: none.',
+    )
     inferred = models.BooleanField(
         default=False,
         help_text="Not stated by a CDE document: our inference, to be confirmed by CDE.",
@@ -86,12 +110,22 @@ class Cohort(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def copies_to_mailbox(self, *, step: int, level: int | None) -> bool:
+        """Whether a submission of `step` by an LEA at `level` also goes, as a copy with its
+        PDF, to the cohort's contact email (the catalog's `mailbox_copy`)."""
+        rule = self.mailbox_copy or {}
+        return bool(
+            self.contact_email and step in rule.get("steps", []) and level in rule.get("levels", [])
+        )
+
     def clean(self) -> None:
         super().clean()
         if self.tier == Tier.UNIVERSAL:
             raise ValidationError({"tier": "Universal LEAs are not in a CIM cohort."})
 
 
+# Beside a due date of an inferred cohort or reporting period, wherever it shows.
+INFERRED_DATE = "date inferred, to be confirmed by CDE"
 EN_DASH = "\u2013"
 MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 PERIOD_OVERLAP = "These dates overlap reporting period {number} of {cohort} ({starts} to {ends})."
@@ -221,6 +255,22 @@ class Determination(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     loaded_at = models.DateTimeField(null=True, blank=True)
+    # Facts the ADL cannot give, recorded later by people (None: not recorded yet). They
+    # decide the catalog's conditions of the same names (cim/conditions.py).
+    selpa_requires_progress_reports = models.BooleanField(
+        "SELPA requires progress reports", null=True, blank=True
+    )
+    selpa_requires_progress_reports_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    selpa_requires_progress_reports_at = models.DateTimeField(null=True, blank=True)
+    srr_final_finding_of_noncompliance = models.BooleanField(
+        "SRR final finding of noncompliance", null=True, blank=True
+    )
+    srr_final_finding_of_noncompliance_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    srr_final_finding_of_noncompliance_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ("-year__year", "lea__name")

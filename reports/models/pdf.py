@@ -4,9 +4,13 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import cast
 
 from django.db import models
 from django.utils import timezone
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from lea import access
 
 # The task's limits (reports/tasks.py). A render still "rendering" well past the hard
 # limit lost its worker: the page shows it as too slow and offers a retry.
@@ -18,8 +22,14 @@ STUCK_AFTER = timedelta(seconds=RENDER_TIME_LIMIT + 60)
 UNCLAIMED_AFTER = timedelta(minutes=10)
 
 
-class RenderedPdf(models.Model):
-    """A PDF of one submitted version: queued → rendering → done, or failed (retryable)."""
+def _failed_or_stuck(rendered: models.Model) -> bool:
+    rendered = cast("RenderedPdf", rendered)
+    return rendered.status == RenderedPdf.Status.FAILED or rendered.is_stuck
+
+
+class RenderedPdf(ConcurrentTransitionMixin, models.Model):
+    """A PDF of one submitted version: queued → rendering → done, or failed (retryable).
+    Its status moves only through the transitions below, called by reports/services_pdf.py."""
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Waiting for a worker"
@@ -30,7 +40,7 @@ class RenderedPdf(models.Model):
     version = models.OneToOneField(
         "steps.SubmissionVersion", on_delete=models.CASCADE, related_name="rendered_pdf"
     )
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    status = FSMField(max_length=10, choices=Status.choices, default=Status.QUEUED, protected=True)
     content = models.BinaryField(blank=True, default=b"", editable=False)
     size = models.PositiveIntegerField(default=0)
     # Why it failed, in words the person who asked for it can act on.
@@ -42,6 +52,9 @@ class RenderedPdf(models.Model):
     requested_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # When the PDF went, as a copy, to the cohort's state mailbox (reports/services_mailbox.py):
+    # set once, so a task delivered again sends no second copy.
+    mailbox_copy_sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ("-requested_at",)
@@ -50,6 +63,50 @@ class RenderedPdf(models.Model):
 
     def __str__(self) -> str:
         return f"PDF of {self.version} ({self.get_status_display().lower()})"
+
+    # Asked for again: after a failure, or when no worker finished it (see is_stuck).
+    @transition(
+        field=status,
+        source=[Status.FAILED, Status.QUEUED, Status.RENDERING],
+        target=Status.QUEUED,
+        conditions=[_failed_or_stuck],
+        permission=access.may_request_pdf,
+    )
+    def ask_again(self) -> None:
+        self.error = ""
+        self.requested_at = timezone.now()
+        self.started_at = self.finished_at = None
+
+    # From rendering too: a render whose worker died (nobody holds its render lock,
+    # reports/services_pdf.py) is taken over by the task delivered again.
+    @transition(
+        field=status,
+        source=[Status.QUEUED, Status.RENDERING],
+        target=Status.RENDERING,
+        permission=access.by_system,
+    )
+    def begin_render(self) -> None:
+        self.started_at = timezone.now()
+        self.attempts += 1
+
+    @transition(
+        field=status, source=Status.RENDERING, target=Status.DONE, permission=access.by_system
+    )
+    def finish(self, *, content: bytes) -> None:
+        self.content = content
+        self.size = len(content)
+        self.error = ""
+        self.finished_at = timezone.now()
+
+    @transition(
+        field=status,
+        source=[Status.QUEUED, Status.RENDERING, Status.FAILED],
+        target=Status.FAILED,
+        permission=access.by_system,
+    )
+    def fail(self, *, error: str) -> None:
+        self.error = error
+        self.finished_at = timezone.now()
 
     @property
     def is_working(self) -> bool:

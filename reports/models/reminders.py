@@ -3,8 +3,9 @@
 A reminder is recorded before it is sent, and a unique constraint makes a second sweep
 (the same day, another worker, a retry after a crash) find it already there. A digest is
 one email to one address on one day; its status moves queued → sending → sent (or
-failed) through conditional UPDATEs in reports/services_reminders.py, so only one worker
-ever sends it.
+failed) through the protected transitions below, run by reports/reminders_delivery.py;
+each saves with a conditional UPDATE on the status it left (ConcurrentTransitionMixin),
+so only one worker ever claims it.
 """
 
 from __future__ import annotations
@@ -13,6 +14,10 @@ from typing import ClassVar
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from lea import access
 
 DEFAULT_OFFSETS = "30, 14, 7, 1"
 MAX_OFFSET = 366
@@ -74,7 +79,7 @@ class ReminderSchedule(models.Model):
         return parse_offsets(self.offsets)
 
 
-class Digest(models.Model):
+class Digest(ConcurrentTransitionMixin, models.Model):
     """One email to one address on one day, listing every reminder of that day for it."""
 
     class Status(models.TextChoices):
@@ -94,8 +99,8 @@ class Digest(models.Model):
     invitation = models.ForeignKey(
         "lea.Invitation", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    # Moves only through reports/services_reminders.py (conditional UPDATEs).
-    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    # Moves only through the transitions below (reports/reminders_delivery.py runs them).
+    status = FSMField(max_length=8, choices=Status.choices, default=Status.QUEUED, protected=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     error = models.TextField(blank=True, help_text="Why the last attempt did not send it.")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -111,6 +116,33 @@ class Digest(models.Model):
 
     def __str__(self) -> str:
         return f"Reminders for {self.email} on {self.day:%Y-%m-%d}"
+
+    @transition(
+        field=status, source=Status.QUEUED, target=Status.SENDING, permission=access.by_system
+    )
+    def claim(self) -> None:
+        self.claimed_at = timezone.now()
+        self.attempts += 1
+
+    @transition(
+        field=status, source=Status.SENDING, target=Status.SENT, permission=access.by_system
+    )
+    def mark_sent(self) -> None:
+        self.error = ""
+        self.sent_at = timezone.now()
+
+    @transition(
+        field=status, source=Status.SENDING, target=Status.FAILED, permission=access.by_system
+    )
+    def mark_failed(self, *, error: str) -> None:
+        self.error = error[:2000]
+
+    # The mail server took nothing: queued again, for the task's retry.
+    @transition(
+        field=status, source=Status.SENDING, target=Status.QUEUED, permission=access.by_system
+    )
+    def put_back(self, *, error: str) -> None:
+        self.error = error[:2000]
 
 
 class Reminder(models.Model):

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django import template
+from django.utils.safestring import mark_safe
 
 from reports.charts import amount as _amount
+from reports.progress import charts_in_snapshot
 
 register = template.Library()
 
@@ -21,3 +24,14 @@ def amount(value: Decimal | None) -> str:
 def one_line(text: str | None) -> str:
     """Lines typed one per line ("Casey Lead\nSam Member") as "Casey Lead; Sam Member"."""
     return "; ".join(line.strip() for line in (text or "").splitlines() if line.strip())
+
+
+@register.filter
+def outcome_charts(snapshot: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """A submitted progress report's outcome charts, drawn from its snapshot as the PDF
+    draws them: what was submitted, whatever changed since. None for Steps 1-3."""
+    return [
+        # Every text in the markup is escaped by outcome_chart_svg.
+        {"anchor": chart.anchor, "label": chart.label, "svg": mark_safe(chart.svg)}  # noqa: S308
+        for chart in charts_in_snapshot(snapshot or {})
+    ]

@@ -14,8 +14,11 @@ from django.urls import path, reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
+from cim.models import INFERRED_DATE
 from lea import access
 from lea.auth import current_user
+from lea.models import User
+from lea.services_access_records import Kind, record_read
 from reports import ics
 from reports import services_calendar as services
 from reports.selectors_calendar import engagement_deadlines
@@ -47,6 +50,7 @@ def _page(
             # webcal:// opens the calendar app with a subscription (Apple, Outlook).
             "webcal_url": "webcal" + url[url.index(":") :] if url else "",
             "deadlines": engagement_deadlines(engagement=engagement),
+            "inferred_date": INFERRED_DATE,
         },
     )
 
@@ -55,7 +59,22 @@ def _page(
 @require_GET
 def engagement_calendar(request: HttpRequest, engagement_id: int) -> HttpResponse:
     engagement = access.get_engagement_for(request.user, engagement_id)
+    _record_calendar_read(request, engagement)
     return _page(request, engagement)
+
+
+def _record_calendar_read(
+    request: HttpRequest, engagement: Engagement, actor: User | None = None
+) -> None:
+    """The deadlines and the state of each piece of the LEA's work: a read of its records."""
+    record_read(
+        request,
+        kind=Kind.CALENDAR,
+        lea_id=engagement.lea_id,
+        object_id=engagement.pk,
+        description=engagement.cohort.name,
+        actor=actor,
+    )
 
 
 @never_cache  # the page carries the secret URL, shown this once
@@ -88,6 +107,8 @@ def calendar_feed_ics(request: HttpRequest, token: str) -> HttpResponse:
     if feed is None:
         raise Http404("No such calendar feed.")
     engagement = feed.engagement
+    # The feed's owner reads it, through their calendar app.
+    _record_calendar_read(request, engagement, actor=feed.user)
     body = ics.deadlines_ics(
         engagement=engagement, deadlines=engagement_deadlines(engagement=engagement)
     )

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from lea import access
 from lea.models import User
+from lea.services_access_records import Kind, record_read
 from reports import services_pdf
 from reports.models import RenderedPdf
 from reports.models.pdf import UNCLAIMED_AFTER
@@ -70,10 +71,17 @@ def pdf_request(request: HttpRequest, submission_id: int, number: int) -> HttpRe
 @login_required
 @require_GET
 def pdf_download(request: HttpRequest, submission_id: int, number: int) -> HttpResponse:
-    _, version = _version(request, submission_id, number)
+    submission, version = _version(request, submission_id, number)
     rendered = access.rendered_pdf_of_version(version, with_content=True)
     if rendered is None or rendered.status != RenderedPdf.Status.DONE:
         raise Http404(NO_PDF_YET)
+    record_read(
+        request,
+        kind=Kind.PDF,
+        lea_id=submission.engagement.lea_id,
+        object_id=version.pk,
+        description=f"{submission.title}, version {version.number}",
+    )
     response = HttpResponse(bytes(rendered.content), content_type="application/pdf")
     response["Content-Disposition"] = content_disposition_header(
         as_attachment=True, filename=pdf_filename(version)

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -24,15 +23,18 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from lea import access
 from lea.auth import current_user
+from lea.services_access_records import Kind, record_read
 from reports import progress
 from reports import services_progress as services
 from reports.forms_progress import MeasurementForm, MeetingForm, ReportForm
-from reports.models import ProgressReport
+from reports.models import OutcomeMeasurement, ProgressReport, TeamMeeting
 from steps.forms import SubmitForm
+from steps.merge import fingerprints, version_token
 from steps.models import Engagement
+from steps.services.parts_merge import already_removed, removed_by
 from steps.services.submissions import SUBMIT_DENIED
 from steps.submissions import holder
-from steps.views.work import posted_version
+from steps.views.parts_common import save_row
 
 
 def _report_in_scope(
@@ -102,30 +104,45 @@ def _step4_page(
 @require_GET
 def progress_reports(request: HttpRequest, engagement_id: int) -> HttpResponse:
     engagement = access.get_engagement_for(request.user, engagement_id)
+    record_read(
+        request,
+        kind=Kind.PROGRESS_REPORTS,
+        lea_id=engagement.lea_id,
+        object_id=engagement.pk,
+        description=engagement.cohort.name,
+    )
     return _step4_page(request, engagement)
+
+
+def _record_report_read(request: HttpRequest, report: ProgressReport, kind: Kind) -> None:
+    record_read(
+        request,
+        kind=kind,
+        lea_id=report.engagement.lea_id,
+        object_id=report.pk,
+        description=report.title,
+    )
 
 
 # --- A report's page ----------------------------------------------------------------------
 
 
-def _report_initial(page: progress.ReportPage) -> dict[str, Any]:
-    report = page.report
-    initial: dict[str, Any] = {
-        "version": report.version,
-        "barriers": report.barriers,
-        "plan_changes": report.plan_changes,
-        "ta_provider_work": report.ta_provider_work,
-    }
-    for row in page.activities:
-        initial[f"status-{row.pk}"] = row.status
-        initial[f"note-{row.pk}"] = row.note
-    return initial
+def _report_form(page: progress.ReportPage) -> ReportForm:
+    """The report's form as drawn now: its content, the version token, and each field's
+    base, so a save merges with what others save meanwhile."""
+    values = services.report_values(page.report, page.activities)
+    return ReportForm(
+        initial={**values, "version": version_token(page.report)},
+        bases=fingerprints(values),
+        rows=page.activities,
+        intensive=page.intensive,
+    )
 
 
 def _measurement_form(report: ProgressReport, outcome_id: int) -> MeasurementForm:
     return MeasurementForm(
         prefix=f"m-{outcome_id}",
-        initial={"version": report.version, "measured_on": timezone.localdate()},
+        initial={"version": version_token(report), "measured_on": timezone.localdate()},
     )
 
 
@@ -135,7 +152,6 @@ def _report_page(
     *,
     form: ReportForm | None = None,
     measurement: tuple[int, MeasurementForm] | None = None,
-    stale: ValidationError | None = None,
     status: int = 200,
 ) -> HttpResponse:
     page = progress.progress_report_page(report=report)
@@ -143,9 +159,7 @@ def _report_page(
     can_edit = access.can_edit_engagement(request.user, engagement)
     editable = can_edit and progress.report_is_open(report)
     if form is None:
-        form = ReportForm(
-            initial=_report_initial(page), rows=page.activities, intensive=page.intensive
-        )
+        form = _report_form(page)
     if editable:
         for outcome in page.outcomes:
             outcome.form = _measurement_form(report, outcome.outcome.pk)
@@ -155,10 +169,15 @@ def _report_page(
         for row_view in strategy.rows:
             row_view.status_field = form.status_field(row_view.row)
             row_view.note_field = form.note_field(row_view.row)
+            # Both texts beside a field two people changed (steps/merge_forms.py).
+            row_view.status_conflict = form.conflicts.get(f"status-{row_view.row.pk}")
+            row_view.note_conflict = form.conflicts.get(f"note-{row_view.row.pk}")
     narratives = page.narrative_views
     for narrative in narratives:
         narrative.form_field = form[narrative.name]
+        narrative.conflict = form.conflicts.get(narrative.name)
     record = progress.monitoring_record(engagement)
+    _record_report_read(request, report, Kind.PROGRESS_REPORT)
     return render(
         request,
         "reports/progress_report.html",
@@ -173,7 +192,6 @@ def _report_page(
             "is_lead": access.is_lea_lead(request.user, engagement),
             "holder": holder(report.submission),
             "problems": progress.readiness(page, routed_to=record.approver if record else ""),
-            "stale": stale,
         },
         status=status,
     )
@@ -188,25 +206,23 @@ def progress_report(request: HttpRequest, engagement_id: int, report_id: int) ->
     access.require_edit_engagement(request.user, engagement)
     rows = progress.progress_report_page(report=report).activities
     form = ReportForm(request.POST, rows=rows, intensive=progress.is_intensive(engagement))
-    if not form.is_valid():
-        return _report_page(request, report, form=form, status=400)
-    try:
-        services.progress_report_save(
+    return save_row(
+        request,
+        form,
+        lambda form: services.progress_report_save(
             actor=current_user(request),
             report=report,
-            expected_version=form.cleaned_data["version"],
-            activities=form.activities(),
+            version=form.version(),
+            bases=form.posted_bases(),
+            activities=form.activities(),  # type: ignore[attr-defined]
             barriers=form.cleaned_data["barriers"],
             plan_changes=form.cleaned_data["plan_changes"],
             ta_provider_work=form.cleaned_data.get("ta_provider_work", ""),
-        )
-    except services.StaleReport as error:
-        return _report_page(request, report, form=form, stale=error, status=409)
-    except ValidationError as error:
-        form.add_error(None, error)
-        return _report_page(request, report, form=form, status=400)
-    messages.success(request, "Draft saved.")
-    return redirect(_report_url(report))
+        ),
+        done="Draft saved.",
+        show=lambda status: _report_page(request, report, form=form, status=status),
+        back=lambda: redirect(_report_url(report)),
+    )
 
 
 @login_required
@@ -218,28 +234,25 @@ def progress_measurement_add(
     outcome = access.get_outcome_in_engagement(engagement, outcome_id)
     access.require_edit_engagement(request.user, engagement)
     form = MeasurementForm(request.POST, prefix=f"m-{outcome.pk}")
-    if form.is_valid():
-        try:
-            services.outcome_measurement_add(
-                actor=current_user(request),
-                report=report,
-                expected_version=form.cleaned_data["version"],
-                outcome=outcome,
-                value=form.cleaned_data["value"],
-                measured_on=form.cleaned_data["measured_on"],
-                on_track=form.judgement(),
-                note=form.cleaned_data["note"],
-            )
-        except services.StaleReport as error:
-            return _report_page(
-                request, report, measurement=(outcome.pk, form), stale=error, status=409
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, "Measured value added.")
-            return redirect(_report_url(report, f"outcome-{outcome.pk}"))
-    return _report_page(request, report, measurement=(outcome.pk, form), status=400)
+    return save_row(
+        request,
+        form,
+        lambda form: services.outcome_measurement_add(
+            actor=current_user(request),
+            report=report,
+            version=form.version(),
+            outcome=outcome,
+            value=form.cleaned_data["value"],
+            measured_on=form.cleaned_data["measured_on"],
+            on_track=form.judgement(),  # type: ignore[attr-defined]
+            note=form.cleaned_data["note"],
+        ),
+        done="Measured value added.",
+        show=lambda status: _report_page(
+            request, report, measurement=(outcome.pk, form), status=status
+        ),
+        back=lambda: redirect(_report_url(report, f"outcome-{outcome.pk}")),
+    )
 
 
 @login_required
@@ -248,6 +261,12 @@ def progress_measurement_remove(
     request: HttpRequest, engagement_id: int, report_id: int, measurement_id: int
 ) -> HttpResponse:
     engagement, report = _report_in_scope(request, engagement_id, report_id)
+    key = f"{OutcomeMeasurement._meta.model_name}:{measurement_id}"
+    if not report.measurements.filter(pk=measurement_id).exists() and removed_by(report, key):
+        # Two people removed the same value: the second is told, not shown an error page.
+        access.require_edit_engagement(request.user, engagement)
+        messages.info(request, already_removed(report, key, "measured value"))
+        return redirect(_report_url(report))
     measurement = access.get_measurement_in_report(report, measurement_id)
     access.require_edit_engagement(request.user, engagement)
     measurement.report = report
@@ -255,7 +274,8 @@ def progress_measurement_remove(
         services.outcome_measurement_remove(
             actor=current_user(request),
             measurement=measurement,
-            expected_version=posted_version(request),
+            version=str(request.POST.get("version", "")),
+            base=str(request.POST.get("base", "")),
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
@@ -299,6 +319,7 @@ def progress_report_submit(
             return redirect("submission_detail", submission_id=submission.pk)
     page = progress.progress_report_page(report=report)
     where = progress.step4(engagement)
+    _record_report_read(request, report, Kind.SUBMISSION_CHECKLIST)
     return render(
         request,
         "reports/progress_report_submit.html",
@@ -347,40 +368,70 @@ def _day(day: date) -> str:
     return f"{day:%B} {day.day}, {day.year}"
 
 
+def _meeting_or_gone(
+    request: HttpRequest, engagement: Engagement, meeting_id: int
+) -> TeamMeeting | HttpResponse:
+    """The meeting, for someone who may edit the engagement (403 otherwise); or, when this
+    LEA's history says someone removed it, the team's page saying who (a meeting is the
+    holder of its own history, so once removed only its id and the LEA's audit rows name
+    it); any other id is not found (404), before any role check."""
+    if engagement.team_meetings.filter(pk=meeting_id).exists():
+        meeting = access.get_team_meeting_in_engagement(engagement, meeting_id)
+        access.require_edit_engagement(request.user, engagement)
+        meeting.engagement = engagement
+        return meeting
+    gone = TeamMeeting(pk=meeting_id)
+    key = f"{TeamMeeting._meta.model_name}:{meeting_id}"
+    if not removed_by(gone, key, organization=engagement.lea):
+        raise Http404("No such meeting.")
+    access.require_edit_engagement(request.user, engagement)
+    messages.info(request, already_removed(gone, key, "meeting", organization=engagement.lea))
+    return redirect(reverse("progress_reports", args=[engagement.pk]) + "#meetings")
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def team_meeting_edit(request: HttpRequest, engagement_id: int, meeting_id: int) -> HttpResponse:
     engagement = access.get_engagement_for(request.user, engagement_id)
-    meeting = access.get_team_meeting_in_engagement(engagement, meeting_id)
-    access.require_edit_engagement(request.user, engagement)
-    meeting.engagement = engagement
-    initial = {
-        "version": meeting.version,
-        "met_on": meeting.met_on,
-        "attendees": meeting.attendees,
-        "notes": meeting.notes,
-    }
-    form = MeetingForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.team_meeting_change(
-                actor=current_user(request),
-                meeting=meeting,
-                expected_version=form.cleaned_data["version"] or 0,
-                met_on=form.cleaned_data["met_on"],
-                attendees=form.cleaned_data["attendees"],
-                notes=form.cleaned_data["notes"],
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, "Meeting saved.")
-            return redirect(reverse("progress_reports", args=[engagement.pk]) + "#meetings")
-    return render(
+    meeting = _meeting_or_gone(request, engagement, meeting_id)
+    if isinstance(meeting, HttpResponse):
+        return meeting
+
+    def show(status: int) -> HttpResponse:
+        return render(
+            request,
+            "reports/team_meeting_edit.html",
+            {"engagement": engagement, "meeting": meeting, "form": form},
+            status=status,
+        )
+
+    if request.method == "GET":
+        values = services.meeting_values(meeting)
+        form = MeetingForm(
+            initial={**values, "version": version_token(meeting)}, bases=fingerprints(values)
+        )
+        record_read(
+            request,
+            kind=Kind.TEAM_MEETING,
+            lea_id=engagement.lea_id,
+            object_id=meeting.pk,
+            description=str(meeting),
+        )
+        return show(200)
+    form = MeetingForm(request.POST)
+    return save_row(
         request,
-        "reports/team_meeting_edit.html",
-        {"engagement": engagement, "meeting": meeting, "form": form},
-        status=400 if form.errors else 200,
+        form,
+        lambda form: services.team_meeting_change(
+            actor=current_user(request),
+            meeting=meeting,
+            version=form.version(),
+            bases=form.posted_bases(),
+            **form.values(),
+        ),
+        done="Meeting saved.",
+        show=show,
+        back=lambda: redirect(reverse("progress_reports", args=[engagement.pk]) + "#meetings"),
     )
 
 
@@ -388,12 +439,15 @@ def team_meeting_edit(request: HttpRequest, engagement_id: int, meeting_id: int)
 @require_POST
 def team_meeting_remove(request: HttpRequest, engagement_id: int, meeting_id: int) -> HttpResponse:
     engagement = access.get_engagement_for(request.user, engagement_id)
-    meeting = access.get_team_meeting_in_engagement(engagement, meeting_id)
-    access.require_edit_engagement(request.user, engagement)
-    meeting.engagement = engagement
+    meeting = _meeting_or_gone(request, engagement, meeting_id)
+    if isinstance(meeting, HttpResponse):
+        return meeting
     try:
         services.team_meeting_remove(
-            actor=current_user(request), meeting=meeting, expected_version=posted_version(request)
+            actor=current_user(request),
+            meeting=meeting,
+            version=str(request.POST.get("version", "")),
+            base=str(request.POST.get("base", "")),
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))

@@ -10,12 +10,17 @@
     if (form) { dirty.add(form); }
   });
   document.addEventListener("submit", function (event) {
-    dirty.delete(event.target);
+    // A form that saves in place (autosave.js) is clean only once the save succeeds.
+    if (!event.defaultPrevented) { dirty.delete(event.target); }
   });
   document.addEventListener("htmx:afterRequest", function (event) {
     var form = event.detail.elt.closest && event.detail.elt.closest("form[data-warn-unsaved]");
     var saved = event.detail.successful && !event.detail.xhr.responseText.includes("Not saved");
     if (form && saved) { dirty.delete(form); }
+  });
+  // The answers' autosave (autosave.js) says when everything typed is saved.
+  document.addEventListener("cim:saved", function (event) {
+    dirty.delete(event.target);
   });
   window.addEventListener("beforeunload", function (event) {
     if (dirty.size) {

@@ -10,6 +10,7 @@ from steps.models.content import (
     StrategyActivity,
     TeamMember,
 )
+from steps.models.drilldown import DrillDown, DrillDownCitation
 from steps.models.engagement import ActivityRecord, Engagement, ResolvedRequirement
 from steps.models.review import (
     Comment,
@@ -28,6 +29,8 @@ __all__ = [
     "Comment",
     "ConsultantAssignment",
     "DataSource",
+    "DrillDown",
+    "DrillDownCitation",
     "Engagement",
     "Finding",
     "Outcome",

@@ -24,6 +24,9 @@ class Engagement(models.Model):
     determination = models.ForeignKey(
         Determination, on_delete=models.PROTECT, related_name="engagements"
     )
+    # Where an LEA continuing from an earlier cohort keeps the plan it wrote outside the
+    # portal (its Steps 1-3 are not here): set by its CIM team lead or CDE staff.
+    prior_plan_url = models.URLField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -54,6 +57,7 @@ class ActivityRecord(FSMModelMixin, models.Model):
         RETURNED = "returned", "Returned for revision"
         APPROVED = "approved", "Approved"
         MARKED_NA = "marked_na", "Marked not applicable"
+        COMPLETED_ELSEWHERE = "completed_elsewhere", "Completed outside the portal"
 
     engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="records")
     definition = models.ForeignKey(
@@ -65,7 +69,7 @@ class ActivityRecord(FSMModelMixin, models.Model):
     approver = models.CharField(max_length=8, choices=Approver.choices, blank=True)
     # Moves only through the transitions below (services call them), never by assignment.
     status = FSMField(
-        max_length=16, choices=Status.choices, default=Status.NOT_STARTED, protected=True
+        max_length=20, choices=Status.choices, default=Status.NOT_STARTED, protected=True
     )
     due_date = models.DateField(null=True, blank=True)
     # The free-text and yes/no answers of the activity's Stepwell boxes, by field name.
@@ -95,6 +99,15 @@ class ActivityRecord(FSMModelMixin, models.Model):
         permission=access.may_edit_record,
     )  # fmt: skip
     def start(self) -> None:
+        pass
+
+    # An LEA continuing from an earlier cohort did Steps 1-3 before the portal knew it:
+    # the ADL load records them done there, once, and nothing moves them on.
+    @transition(
+        field=status, source=Status.NOT_STARTED, target=Status.COMPLETED_ELSEWHERE,
+        permission=access.may_record_completed_elsewhere,
+    )  # fmt: skip
+    def complete_elsewhere(self) -> None:
         pass
 
     @transition(
@@ -134,4 +147,11 @@ class ActivityRecord(FSMModelMixin, models.Model):
         permission=access.may_decide_record,
     )  # fmt: skip
     def approve(self) -> None:
+        pass
+
+    @transition(
+        field=status, source=[Status.APPROVED, Status.RETURNED], target=Status.SUBMITTED,
+        permission=access.may_decide_record,
+    )  # fmt: skip
+    def undo_decision(self) -> None:
         pass

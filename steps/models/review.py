@@ -126,6 +126,15 @@ class Submission(ConcurrentTransitionMixin, models.Model):
     def approve(self) -> None:
         pass
 
+    @transition(
+        field=state,
+        source=[SubmissionState.APPROVED, SubmissionState.RETURNED],
+        target=SubmissionState.SUBMITTED,
+        permission=access.may_undo_decision,
+    )
+    def undo_decision(self) -> None:
+        pass
+
 
 class SubmissionVersion(models.Model):
     """One numbered, immutable submission: a snapshot of every box and structured part."""
@@ -166,6 +175,9 @@ class Review(models.Model):
     decision = models.CharField(max_length=10, choices=Decision.choices)
     summary = models.TextField(blank=True)
     decided_at = models.DateTimeField()
+    # The version of each activity the decision moved ({record id: version}): once one
+    # has changed, the LEA is working on it again and the decision can no longer be undone.
+    activity_versions = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ("decided_at", "pk")

@@ -2,12 +2,31 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from lea import access
+
+# Shown for a check or load whose worker stopped without a word: killed at the hard time
+# limit, out of memory, or the machine went down.
+STOPPED = (
+    "The server stopped working on this file before it finished (it ran out of time or "
+    "memory), and nothing was loaded. A file this hard to read is usually much larger than "
+    "an ADL: check it for extra rows, columns or sheets, save it again from Excel, and "
+    "upload it again."
+)
+# After the hard time limit the worker has been killed; a minute more covers the clocks.
+STALL_GRACE = timedelta(minutes=1)
 
 
-class AdlUpload(models.Model):
+class AdlUpload(ConcurrentTransitionMixin, models.Model):
     """One ADL file a CDE administrator uploaded: checked in the background, then applied
-    on confirmation. Kept as history (who, when, file, counts, errors)."""
+    on confirmation. Kept as history (who, when, file, counts, errors). Its status moves
+    only through the transitions below, called by steps/services/adl_upload.py."""
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Waiting to be checked"
@@ -24,7 +43,7 @@ class AdlUpload(models.Model):
     file_name = models.CharField(max_length=255)
     size = models.PositiveIntegerField()
     year = models.PositiveSmallIntegerField()
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
+    status = FSMField(max_length=12, choices=Status.choices, default=Status.QUEUED, protected=True)
     uploaded_by = models.ForeignKey(
         "lea.User", on_delete=models.PROTECT, related_name="adl_uploads"
     )
@@ -38,6 +57,11 @@ class AdlUpload(models.Model):
     warnings = models.JSONField(default=list, blank=True)
     plan = models.JSONField(default=list, blank=True)
     counts = models.JSONField(default=dict, blank=True)
+    # When a worker began the current step (checking, or applying): a task delivered again
+    # for a step already begun finds it set and does not run the file a second time.
+    started_at = models.DateTimeField(null=True, blank=True)
+    # Why the upload failed, in the uploader's words.
+    failure = models.TextField(blank=True)
 
     class Meta:
         ordering = ("-uploaded_at",)
@@ -45,6 +69,80 @@ class AdlUpload(models.Model):
     def __str__(self) -> str:
         return f"{self.file_name} ({self.year}), uploaded {self.uploaded_at:%Y-%m-%d %H:%M}"
 
+    # The worker's steps: begun once (started_at set), then ended by what the file held.
+    @transition(
+        field=status, source=Status.QUEUED, target=Status.CHECKING, permission=access.by_system
+    )
+    def begin_check(self) -> None:
+        self.started_at = timezone.now()
+
+    @transition(
+        field=status, source=Status.CHECKING, target=Status.CHECKED, permission=access.by_system
+    )
+    def find_ready(self) -> None:
+        pass
+
+    # From applying too: the database can have changed between the check and the confirmation.
+    @transition(
+        field=status,
+        source=[Status.CHECKING, Status.APPLYING],
+        target=Status.INVALID,
+        permission=access.by_system,
+    )
+    def find_errors(self) -> None:
+        pass
+
+    @transition(
+        field=status, source=Status.CHECKED, target=Status.APPLYING, permission=access.may_load_adl
+    )
+    def confirm(self) -> None:
+        self.started_at = None  # the apply step is still to begin
+
+    # Applying stays applying: the worker only marks the step begun.
+    @transition(
+        field=status, source=Status.APPLYING, target=Status.APPLYING, permission=access.by_system
+    )
+    def begin_apply(self) -> None:
+        self.started_at = timezone.now()
+
+    @transition(
+        field=status, source=Status.APPLYING, target=Status.APPLIED, permission=access.by_system
+    )
+    def finish_apply(self) -> None:
+        self.applied_at = timezone.now()
+
+    @transition(
+        field=status,
+        source=[Status.CHECKING, Status.APPLYING],
+        target=Status.FAILED,
+        permission=access.by_system,
+    )
+    def fail(self, *, message: str) -> None:
+        self.failure = message
+
     @property
     def is_working(self) -> bool:
-        return self.status in {self.Status.QUEUED, self.Status.CHECKING, self.Status.APPLYING}
+        busy = {self.Status.QUEUED, self.Status.CHECKING, self.Status.APPLYING}
+        return self.status in busy and not self.is_stalled
+
+    @property
+    def is_stalled(self) -> bool:
+        """Begun longer ago than a worker may run: the worker is gone, and the sweep
+        (steps.tasks.fail_stalled_adl_uploads) will mark it failed."""
+        if self.started_at is None or self.status not in {
+            self.Status.CHECKING,
+            self.Status.APPLYING,
+        }:
+            return False
+        limit = timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT) + STALL_GRACE
+        return timezone.now() - self.started_at > limit
+
+    @property
+    def status_label(self) -> str:
+        if self.is_stalled:
+            return str(self.Status.FAILED.label)
+        return self.get_status_display()
+
+    @property
+    def failure_message(self) -> str:
+        return STOPPED if self.is_stalled else self.failure

@@ -4,6 +4,8 @@ Each part is a module `steps/parts/<name>.py` that defines:
 - `TEMPLATE`: the template included in the activity page;
 - `context(*, record, user) -> dict`: what that template needs (reads through selectors);
 - `check(*, record) -> list[str]`: the part's submission checklist, in plain words;
+- optionally `warnings(*, record) -> list[str]`: what the state recommends but does not
+  require (e.g. a team lead), shown beside the checklist, never blocking a submission;
 - `snapshot(*, record) -> list[Entry]`: the part's content as a reviewer reads it, frozen
   into a submission (see `steps/snapshot.py`). Each entry is `{"anchor", "label", "text"}`:
   the anchor is `<name>` or `<name>:<stable key>` (a row's pk, or a fixed word), unique
@@ -20,6 +22,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 from collections.abc import Iterable
+from datetime import date
 from types import ModuleType
 
 PART_NAMES = (
@@ -66,6 +69,11 @@ def entry(anchor: str, label: str, *lines: str) -> Entry:
 def or_empty(entries: list[Entry], anchor: str, label: str) -> list[Entry]:
     """A part with no rows yet is still one (empty) entry a reviewer can comment on."""
     return entries or [entry(anchor, label)]
+
+
+def long_date(day: date) -> str:
+    """A date as the pages show it (`date:"F j, Y"`): December 6, 2024."""
+    return f"{day:%B} {day.day}, {day.year}"
 
 
 def labelled(label: str, value: str) -> str:

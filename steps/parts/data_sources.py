@@ -11,9 +11,11 @@ from django.shortcuts import get_object_or_404
 
 from lea.models import User
 from steps.forms import _no_nul
+from steps.merge import fingerprints, version_token
+from steps.merge_forms import RowFormMixin
 from steps.models import ActivityRecord, DataSource, Engagement
 from steps.parts import Entry, entry, labelled, or_empty
-from steps.services.part_data_sources import NOTES_MAX
+from steps.services.part_data_sources import NOTES_MAX, source_values
 
 TEMPLATE = "steps/parts/data_sources.html"
 
@@ -26,10 +28,10 @@ ADD = "source"
 EDIT = "edit-source"
 
 
-class DataSourceForm(forms.ModelForm):
-    """One source as typed; the version is the activity's, to refuse a stale save."""
+class DataSourceForm(RowFormMixin, forms.ModelForm):
+    """One source as typed, with the activity's version token and each field's base."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    form_id = "data-source-edit"
     notes = forms.CharField(
         required=False,
         max_length=NOTES_MAX,
@@ -46,8 +48,15 @@ class DataSourceForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["name"].validators.append(_no_nul)
 
-    def source_fields(self) -> dict[str, Any]:
-        return {name: self.cleaned_data[name] for name in self._meta.fields or ()}
+
+def edit_form(record: ActivityRecord, source: DataSource) -> DataSourceForm:
+    """The source's edit form as drawn now: its values, their bases, the version token."""
+    values = source_values(source)
+    return DataSourceForm(
+        initial={**values, "version": version_token(record)},
+        bases=fingerprints(values),
+        prefix=EDIT,
+    )
 
 
 def data_sources_of(engagement: Engagement) -> QuerySet[DataSource]:
@@ -71,7 +80,8 @@ def context(
     the source being edited, to show what was typed and the errors beside the fields."""
     return {
         "sources": list(data_sources_of(record.engagement)),
-        "add_form": add_form or DataSourceForm(initial={"version": record.version}, prefix=ADD),
+        "add_form": add_form
+        or DataSourceForm(initial={"version": version_token(record)}, prefix=ADD),
         "edit_form": edit_form,
         "editing": editing,
     }

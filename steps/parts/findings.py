@@ -11,9 +11,11 @@ from django.shortcuts import get_object_or_404
 
 from lea.models import User
 from steps.forms import _no_nul
+from steps.merge import fingerprints, version_token
+from steps.merge_forms import RowFormMixin
 from steps.models import ActivityRecord, Engagement, Finding
 from steps.parts import Entry, entry, labelled, or_empty
-from steps.services.part_findings import SUPPORTING_DATA_MAX
+from steps.services.part_findings import SUPPORTING_DATA_MAX, finding_values
 
 TEMPLATE = "steps/parts/findings.html"
 
@@ -28,10 +30,10 @@ BOXES = {
 }
 
 
-class FindingForm(forms.ModelForm):
-    """One area as typed; the version is the activity's, to refuse a stale save."""
+class FindingForm(RowFormMixin, forms.ModelForm):
+    """One area as typed, with the activity's version token and each field's base."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    form_id = "finding-edit"
     supporting_data = forms.CharField(
         label="Supporting data",
         max_length=SUPPORTING_DATA_MAX,
@@ -48,8 +50,15 @@ class FindingForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["area"].validators.append(_no_nul)
 
-    def finding_fields(self) -> dict[str, Any]:
-        return {name: self.cleaned_data[name] for name in self._meta.fields or ()}
+
+def edit_form(record: ActivityRecord, finding: Finding) -> FindingForm:
+    """The finding's edit form as drawn now: its values, their bases, the version token."""
+    values = finding_values(finding)
+    return FindingForm(
+        initial={**values, "version": version_token(record)},
+        bases=fingerprints(values),
+        prefix=EDIT,
+    )
 
 
 def findings_of(engagement: Engagement) -> QuerySet[Finding]:
@@ -86,7 +95,7 @@ def context(
                 "title": BOXES[kind][1],
                 "findings": [finding for finding in found if finding.kind == kind],
                 "add_form": add_forms.get(kind)
-                or FindingForm(initial={"version": record.version}, prefix=kind.value),
+                or FindingForm(initial={"version": version_token(record)}, prefix=kind.value),
             }
             for kind in KINDS
         ],

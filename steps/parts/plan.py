@@ -18,6 +18,8 @@ from django.db.models import QuerySet
 
 from lea.models import User
 from steps.forms import _no_nul
+from steps.merge import fingerprints, version_token
+from steps.merge_forms import RowFormMixin
 from steps.models import (
     ActivityRecord,
     Benchmark,
@@ -29,8 +31,8 @@ from steps.models import (
     Strategy,
     StrategyActivity,
 )
-from steps.parts import Entry, entry, labelled, listing, or_empty
-from steps.services.part_plan import FOREIGN_PROBLEM, FOREIGN_ROOT_CAUSE
+from steps.parts import Entry, entry, labelled, listing, long_date, or_empty
+from steps.services.part_plan import FOREIGN_PROBLEM, FOREIGN_ROOT_CAUSE, amount
 from steps.workspace import EXTRA_PARTS
 
 TEMPLATE = "steps/parts/plan.html"
@@ -116,6 +118,7 @@ def plan_trace(*, record: ActivityRecord) -> PlanTrace:
     strategies = strategies_of(record).prefetch_related(
         "outcomes__benchmarks",
         "problems_of_practice__root_causes__problem_areas__sources",
+        "problems_of_practice__root_causes__problem_areas__citations__drill_down",
     )
     engagement = record.engagement_id
     return PlanTrace(
@@ -148,10 +151,17 @@ def _text(
     return text
 
 
+class AmountField(forms.DecimalField):
+    """A number, cleaned to the one spelling the plan's rows compare by (part_plan.amount)."""
+
+    def clean(self, value: Any) -> Any:
+        return amount(super().clean(value))
+
+
 def _number(label: str, what: str) -> forms.DecimalField:
     # A text input (not type=number) so the browser lets a wrong entry reach the server,
     # which then explains it beside the field.
-    return forms.DecimalField(
+    return AmountField(
         label=label,
         max_digits=12,
         decimal_places=2,
@@ -164,13 +174,14 @@ def _date(label: str) -> forms.DateField:
     return forms.DateField(label=label, widget=forms.DateInput(attrs={"type": "date"}))
 
 
-class PlanForm(forms.Form):
-    """Every plan form carries the activity version the person started from."""
-
-    version = forms.IntegerField(widget=forms.HiddenInput)
+class PlanForm(RowFormMixin, forms.Form):
+    """Every plan form carries the activity's version token the person started from and,
+    editing a row, each field's base (steps/merge_forms.py), so saves merge."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # The conflict panel finds the field through the <form> element's id.
+        self.form_id = f"plan-{self.prefix or 'form'}"
         for bound in self.visible_fields():
             widget = bound.field.widget
             css = (
@@ -193,9 +204,6 @@ class PlanForm(forms.Form):
                 if bound.help_text:
                     described.insert(0, f"{bound.auto_id}_helptext")
                 attrs["aria-describedby"] = " ".join(described)
-
-    def values(self) -> dict[str, Any]:
-        return {name: value for name, value in self.cleaned_data.items() if name != "version"}
 
 
 class ProblemOfPracticeForm(PlanForm):
@@ -294,7 +302,22 @@ def _form(
     """The form typed into (kept with its errors) or an empty one at the current version."""
     if prefix in bound:
         return bound[prefix]
-    return cls(prefix=prefix, initial={"version": record.version}, **kwargs)
+    return cls(prefix=prefix, initial={"version": version_token(record)}, **kwargs)
+
+
+def edit_form(
+    cls: type[PlanForm],
+    record: ActivityRecord,
+    values: dict[str, Any],
+    data: Any = None,
+    **kwargs: Any,
+) -> Any:
+    """A row's edit form: drawn with the row's values as its bases, or bound to a post
+    (whose bases come from the post)."""
+    if data is not None:
+        return cls(data, prefix="edit", **kwargs)
+    initial = {**values, "version": version_token(record)}
+    return cls(prefix="edit", initial=initial, bases=fingerprints(values), **kwargs)
 
 
 def context(
@@ -455,7 +478,7 @@ def _activity_entry(activity: StrategyActivity, label: str) -> Entry:
         f"plan:activity-{activity.pk}",
         label,
         activity.description,
-        f"Timeline: {activity.start_date.isoformat()} to {activity.end_date.isoformat()}",
+        f"Timeline: {long_date(activity.start_date)} to {long_date(activity.end_date)}",
         labelled("Persons responsible", activity.persons_responsible),
         labelled("Resources", activity.resources),
     )
@@ -463,16 +486,16 @@ def _activity_entry(activity: StrategyActivity, label: str) -> Entry:
 
 def _outcome_entry(outcome: Outcome, label: str) -> Entry:
     benchmarks = (
-        f"{_amount(benchmark.value)} by {benchmark.date.isoformat()}"
+        f"{_amount(benchmark.value)} by {long_date(benchmark.date)}"
         for benchmark in outcome.benchmarks.all()
     )
     return entry(
         f"plan:outcome-{outcome.pk}",
         label,
         outcome.measure,
-        f"Baseline: {_amount(outcome.baseline_value)} on {outcome.baseline_date.isoformat()}",
+        f"Baseline: {_amount(outcome.baseline_value)} on {long_date(outcome.baseline_date)}",
         listing("Benchmarks", benchmarks),
-        f"Target: {_amount(outcome.target_value)} by {outcome.target_date.isoformat()}",
+        f"Target: {_amount(outcome.target_value)} by {long_date(outcome.target_date)}",
         labelled("Data source", outcome.data_source),
         labelled("Monitoring frequency", outcome.monitoring_frequency),
     )

@@ -52,17 +52,17 @@ def ranked_areas(engagement: Engagement) -> list[RankedArea]:
 
 
 class MoveForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = forms.CharField(widget=forms.HiddenInput, required=False)
     direction = forms.ChoiceField(choices=[("up", "Move up"), ("down", "Move down")])
 
 
 class ExploreForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = forms.CharField(widget=forms.HiddenInput, required=False)
     explore = forms.BooleanField(required=False)
 
 
 class RankForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = forms.CharField(widget=forms.HiddenInput, required=False)
 
 
 def context(*, record: ActivityRecord, user: object) -> dict[str, Any]:

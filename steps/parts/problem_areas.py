@@ -10,7 +10,10 @@ from django import forms
 from django.core.validators import ProhibitNullCharactersValidator
 from django.db.models import QuerySet
 
+from steps.drilldown_page import cited_breakdowns
 from steps.forms import _no_nul
+from steps.merge import fingerprints, version_token
+from steps.merge_forms import RowFormMixin
 from steps.models import ActivityRecord, DataSource, Engagement, ProblemArea
 from steps.parts import Entry, entry, labelled, listing, or_empty
 
@@ -51,7 +54,7 @@ def problem_areas_of(engagement: Engagement) -> QuerySet[ProblemArea]:
     return (
         ProblemArea.objects.filter(engagement=engagement)
         .order_by("position", "pk")
-        .prefetch_related("sources")
+        .prefetch_related("sources", "citations__drill_down")
     )
 
 
@@ -60,11 +63,19 @@ def data_sources_of(engagement: Engagement) -> QuerySet[DataSource]:
     return DataSource.objects.filter(engagement=engagement).order_by("position", "pk")
 
 
+def _cited(area: ProblemArea) -> str:
+    """The breakdowns the area cites, each with its numbers as they leave the team."""
+    cited = cited_breakdowns(area.citations.all())
+    if not cited:
+        return ""
+    return listing("Cited from the Data Drill Down", ("\n".join(c.lines) for c in cited))
+
+
 # --- Forms ---------------------------------------------------------------------------------
 
 
-class ProblemAreaForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput)
+class ProblemAreaForm(RowFormMixin, forms.Form):
+    form_id = "problem_areas-edit"
     description = text_field(
         "Problem area", help_text="What the problem is, for which students, where."
     )
@@ -96,15 +107,16 @@ class ProblemAreaForm(forms.Form):
 def form_for(
     engagement: Engagement, record: ActivityRecord, area: ProblemArea | None = None
 ) -> ProblemAreaForm:
-    initial: dict[str, Any] = {"version": record.version}
-    if area is not None:
-        initial |= {
-            "description": area.description,
-            "quantification": area.quantification,
-            "relates_to_identification": area.relates_to_identification,
-            "sources": list(area.sources.all()),
-        }
-    return ProblemAreaForm(initial=initial, sources=data_sources_of(engagement))
+    initial: dict[str, Any] = {"version": version_token(record)}
+    if area is None:
+        return ProblemAreaForm(initial=initial, sources=data_sources_of(engagement))
+    # The service module imports this one (for the limit): import its reader late.
+    from steps.services.part_problem_areas import area_values
+
+    values = area_values(area)
+    return ProblemAreaForm(
+        initial=initial | values, bases=fingerprints(values), sources=data_sources_of(engagement)
+    )
 
 
 # --- The part ------------------------------------------------------------------------------
@@ -145,6 +157,7 @@ def snapshot(*, record: ActivityRecord) -> list[Entry]:
                 "Relates to the LEA's identification: "
                 + ("Yes" if area.relates_to_identification else "No"),
                 listing("Data sources", (source.name for source in area.sources.all())),
+                _cited(area),
             )
             for number, area in enumerate(problem_areas_of(record.engagement), start=1)
         ],

@@ -1,6 +1,7 @@
 """Root Cause Analysis, boxes 19-22 and as many more as the LEA finds: each root cause
-with its supporting data, pointing at the Consolidation problem areas it explains
-(chosen from this engagement's, never retyped)."""
+with its qualitative and quantitative supporting data, pointing at the problem areas it
+explains (chosen from this engagement's, never retyped). An LEA that skipped the optional
+Consolidation adds its problem areas here, where it needs them."""
 
 from __future__ import annotations
 
@@ -9,17 +10,23 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 
+from steps.merge import fingerprints, version_token
+from steps.merge_forms import RowFormMixin
 from steps.models import ActivityRecord, Engagement, ProblemArea, RootCause
 from steps.parts import Entry, entry, labelled, listing, or_empty
 from steps.parts.prioritization import ranking_of
-from steps.parts.problem_areas import text_field
+from steps.parts.problem_areas import ProblemAreaForm, data_sources_of, text_field
 
 TEMPLATE = "steps/parts/root_causes.html"
 
 NO_ROOT_CAUSES = "Box 19: add at least one root cause with its supporting data."
 UNEXPLAINED = "These problem areas have no root cause yet: {areas}."
-NO_SUPPORT = "Root cause “{cause}” needs supporting data (qualitative, quantitative or both)."
+# File 002, boxes 19-22: each root cause with "a summary of the qualitative and
+# quantitative data supporting" it, and the problem area(s) it is designed to address.
+NO_SUPPORT = "Root cause “{cause}” needs its {missing} supporting data."
 UNLINKED = "Root cause “{cause}” does not say which problem area it explains."
+# The form that adds a problem area on this page shares it with the root cause forms.
+AREA_PREFIX = "new-area"
 
 
 def root_causes_of(engagement: Engagement) -> QuerySet[RootCause]:
@@ -35,15 +42,18 @@ def problem_areas_to_explain(engagement: Engagement) -> QuerySet[ProblemArea]:
     return ranking_of(engagement)
 
 
-class RootCauseForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput)
+class RootCauseForm(RowFormMixin, forms.Form):
+    form_id = "root_causes-edit"
     statement = text_field("Root cause", help_text="Why the problem areas exist.")
     problem_areas = forms.ModelMultipleChoiceField(
         label="Problem areas it explains",
         queryset=ProblemArea.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
-        help_text="From Consolidation, highest priority first.",
+        help_text=(
+            "Written in Consolidation, or below under “Add a problem area”; "
+            "the highest priority first."
+        ),
     )
     qualitative_support = text_field(
         "Qualitative supporting data",
@@ -68,15 +78,24 @@ class RootCauseForm(forms.Form):
 def form_for(
     engagement: Engagement, record: ActivityRecord, cause: RootCause | None = None
 ) -> RootCauseForm:
-    initial: dict[str, Any] = {"version": record.version}
-    if cause is not None:
-        initial |= {
-            "statement": cause.statement,
-            "problem_areas": list(cause.problem_areas.all()),
-            "qualitative_support": cause.qualitative_support,
-            "quantitative_support": cause.quantitative_support,
-        }
-    return RootCauseForm(initial=initial, problem_areas=problem_areas_to_explain(engagement))
+    initial: dict[str, Any] = {"version": version_token(record)}
+    areas = problem_areas_to_explain(engagement)
+    if cause is None:
+        return RootCauseForm(initial=initial, problem_areas=areas)
+    # The service module imports this part's neighbours: import its reader late.
+    from steps.services.part_root_causes import cause_values
+
+    values = cause_values(cause)
+    return RootCauseForm(initial=initial | values, bases=fingerprints(values), problem_areas=areas)
+
+
+def area_form_for(engagement: Engagement, record: ActivityRecord) -> ProblemAreaForm:
+    """A problem area written right here, for an LEA that has none to point at."""
+    return ProblemAreaForm(
+        initial={"version": version_token(record)},
+        sources=data_sources_of(engagement),
+        prefix=AREA_PREFIX,
+    )
 
 
 def context(*, record: ActivityRecord, user: object) -> dict[str, Any]:
@@ -84,6 +103,7 @@ def context(*, record: ActivityRecord, user: object) -> dict[str, Any]:
     return {
         "causes": list(root_causes_of(engagement)),
         "form": form_for(engagement, record),
+        "area_form": area_form_for(engagement, record),
         "editing": None,
     }
 
@@ -106,10 +126,14 @@ def check(*, record: ActivityRecord) -> list[str]:
     if unexplained:
         problems.append(UNEXPLAINED.format(areas=", ".join(f"“{a}”" for a in unexplained)))
     for cause in causes:
-        if areas and not cause.problem_areas.all():
+        if not cause.problem_areas.all():
             problems.append(UNLINKED.format(cause=cause))
-        if not (cause.qualitative_support.strip() or cause.quantitative_support.strip()):
-            problems.append(NO_SUPPORT.format(cause=cause))
+        given = (
+            ("qualitative", cause.qualitative_support),
+            ("quantitative", cause.quantitative_support),
+        )
+        if missing := [kind for kind, text in given if not text.strip()]:
+            problems.append(NO_SUPPORT.format(cause=cause, missing=" and ".join(missing)))
     return problems
 
 

@@ -14,14 +14,23 @@ from django.shortcuts import get_object_or_404
 from lea import access
 from lea.models import Role, User
 from steps.forms import _no_nul
+from steps.merge import fingerprints, version_token
+from steps.merge_forms import RowFormMixin
 from steps.models import ActivityRecord, Engagement, TeamMember
 from steps.parts import Entry, entry, or_empty
+from steps.services.part_team import member_values
 
 TEMPLATE = "steps/parts/team.html"
 
 MISSING_ROLE = "Box 1: nobody on the team is in the role “{role}”. Add one, or explain why."
-NO_LEAD = "Box 1: no team lead is designated yet."
+# The state recommends a lead (file 002, box 1): a warning, never a block on submitting.
+NO_LEAD = (
+    "Box 1: no CIM team lead is appointed yet. The state recommends appointing one, "
+    "before, during or after team creation."
+)
 NO_MEMBERS = "Box 1: the CIM team has no members yet."
+# Box 1 asks the name, title, role and email address of each member.
+MEMBER_INCOMPLETE = "Box 1: {name}: {missing} not given yet."
 # The box answer that explains a missing required role (saved by the answers form).
 EXCEPTION_FIELD = "exception_explanation"
 # Form prefixes keep field ids unique on a page that also carries the box answers form.
@@ -29,10 +38,11 @@ ADD = "member"
 EDIT = "edit-member"
 
 
-class TeamMemberForm(forms.ModelForm):
-    """One member as typed; the version is the activity's, to refuse a stale save."""
+class TeamMemberForm(RowFormMixin, forms.ModelForm):
+    """One member as typed, with the activity's version token and each field's base
+    (steps/merge_forms.py), so a save merges with others' instead of overwriting them."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    form_id = "team-edit"
 
     class Meta:
         model = TeamMember
@@ -46,8 +56,15 @@ class TeamMemberForm(forms.ModelForm):
         for name in ("name", "title"):
             self.fields[name].validators.append(_no_nul)
 
-    def member_fields(self) -> dict[str, Any]:
-        return {name: self.cleaned_data[name] for name in self._meta.fields or ()}
+
+def edit_form(record: ActivityRecord, member: TeamMember) -> TeamMemberForm:
+    """The member's edit form as drawn now: its values, their bases, the version token."""
+    values = member_values(member)
+    return TeamMemberForm(
+        initial={**values, "version": version_token(record)},
+        bases=fingerprints(values),
+        prefix=EDIT,
+    )
 
 
 @dataclass(frozen=True)
@@ -137,9 +154,11 @@ def context(
         "can_invite": manages_members,
         # The lead manages the team's composition; members and reviewers read it.
         "can_manage": manages_members and access.can_edit_engagement(user, engagement),
-        "add_form": add_form or TeamMemberForm(initial={"version": record.version}, prefix=ADD),
+        "add_form": add_form
+        or TeamMemberForm(initial={"version": version_token(record)}, prefix=ADD),
         "edit_form": edit_form,
         "editing": editing,
+        "no_lead": NO_LEAD if members and not any(m.is_lead for m in members) else "",
     }
 
 
@@ -155,9 +174,20 @@ def check(*, record: ActivityRecord) -> list[str]:
             for role in role_checks(members)
             if not role.covered
         ]
-    if not any(member.is_lead for member in members):
-        problems.append(NO_LEAD)
+    # The form requires a name and a role; a draft may leave the title and email empty.
+    for member in members:
+        given = (("title", member.title), ("email address", member.email))
+        if missing := [label for label, value in given if not value.strip()]:
+            problems.append(
+                MEMBER_INCOMPLETE.format(name=member.name, missing=" and ".join(missing))
+            )
     return problems
+
+
+def warnings(*, record: ActivityRecord) -> list[str]:
+    """What the state recommends but does not require: shown, never blocking."""
+    leads = list(team_members_of(record.engagement).values_list("is_lead", flat=True))
+    return [NO_LEAD] if leads and not any(leads) else []
 
 
 def snapshot(*, record: ActivityRecord) -> list[Entry]:

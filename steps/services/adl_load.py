@@ -13,25 +13,29 @@ from cim import services as cim_services
 from cim.adl import AdlIssue, AdlRow, read_adl
 from cim.models import ActivityDefinition, Cohort, Determination, Indicator, MonitoringYear, Tier
 from cim.resolver import resolve_activities
+from lea import access, data_version
 from lea import services as lea_services
-from lea.models import Invitation, Membership, Organization, Role, User
+from lea.models import AuditVerb, Invitation, Membership, Organization, Role, User
 from steps.models import Engagement
 from steps.services.engagements import (
     EngagementStart,
     engagement_is_stale,
+    engagement_move,
     engagement_resolve,
     engagements_start,
     required_summary,
 )
 
-ENGAGED_OTHER_TIER = (
-    "{lea} is already in the {cohort} cohort. Changing its tier here would leave that "
-    "work behind: a CDE administrator changes it in the admin first."
-)
 ENGAGED_NOT_NEW = (
     "{lea} already started CIM in the {cohort} cohort from an earlier load of this "
     "year's ADL: a CDE administrator withdraws that first if it is not new to CIM."
 )
+ENGAGED_NOW_NEW = (
+    "{lea} already continues in the {cohort} cohort from an earlier one (its Steps 1-3 "
+    "completed outside the portal): a CDE administrator withdraws that first if it is new "
+    "to CIM."
+)
+NOT_INVITED = "no CIM work this year: {email} not invited as CIM team lead"
 SELPA_CHANGED = "This LEA moves from {old} to {new}: check that this is intended."
 
 
@@ -87,7 +91,10 @@ class _State:
 def adl_apply(
     *, actor: User | None, year: int, content: bytes, file_name: str = "", dry_run: bool = False
 ) -> AdlLoadResult:
-    """Check an ADL file and, when it has no errors, load it (or plan it, for a dry run)."""
+    """Check an ADL file and, when it has no errors, load it (or plan it, for a dry run).
+    actor=None is the system (manage.py import_adl without --actor, seed data, benches);
+    a person must be a CDE administrator (access.can_load_adl)."""
+    access.require_system_or_adl_loader(actor)
     adl = read_adl(content, year=year)
     if not adl.is_valid:
         return AdlLoadResult(dry_run=dry_run, errors=adl.errors, warnings=adl.warnings)
@@ -103,7 +110,9 @@ def determination_load(
     *, actor: User | None, year: int, rows: list[AdlRow], file_name: str = "", dry_run: bool
 ) -> AdlLoadResult:
     """Apply checked ADL rows in one transaction; a dry run does the same and rolls back,
-    so its plan is exactly what applying would do."""
+    so its plan is exactly what applying would do. actor=None is the system, as for
+    adl_apply; a person must be a CDE administrator."""
+    access.require_system_or_adl_loader(actor)
     result = AdlLoadResult(dry_run=dry_run)
     state = _read_state(year=year, rows=rows)
     result.errors = _conflicts(rows, state)
@@ -123,10 +132,11 @@ def determination_load(
     if result.counts:
         lea_services.audit(
             actor=actor,
-            verb="adl.load",
+            verb=AuditVerb.ADL_LOAD,
             target=state.year,
             changes={"file": file_name, "rows": len(rows), **result.counts},
         )
+        data_version.changed()
     if dry_run:
         transaction.set_rollback(True)
     return result
@@ -143,7 +153,7 @@ def _read_state(*, year: int, rows: list[AdlRow]) -> _State:
     )
     engagements = (
         Engagement.objects.filter(cohort__year=monitoring_year, lea_id__in=lea_ids)
-        .select_related("cohort", "lea")
+        .select_related("cohort", "lea", "determination")
         .prefetch_related("records")
     )
     leads = Membership.objects.filter(organization_id__in=lea_ids, role=Role.LEA_LEAD)
@@ -174,7 +184,9 @@ def _read_state(*, year: int, rows: list[AdlRow]) -> _State:
 
 
 def _conflicts(rows: list[AdlRow], state: _State) -> list[AdlIssue]:
-    """Rows that would strand work an LEA already has: refused, never silently undone."""
+    """Rows that would strand work an LEA already has: refused, never silently undone. (A
+    row that puts an engaged LEA in another tier moves its engagement, work and all:
+    _load_engagements.)"""
     errors = []
     for row in rows:
         lea = state.leas.get(row.cds_code)
@@ -182,10 +194,9 @@ def _conflicts(rows: list[AdlRow], state: _State) -> list[AdlIssue]:
         if engagement is None:
             continue
         context = {"lea": engagement.lea.name, "cohort": engagement.cohort.name}
-        if engagement.cohort.tier != row.tier:
-            errors.append(AdlIssue(row.row, "tier", ENGAGED_OTHER_TIER.format(**context)))
-        elif not row.new_to_cim:
-            errors.append(AdlIssue(row.row, "new_to_cim", ENGAGED_NOT_NEW.format(**context)))
+        if row.new_to_cim != engagement.determination.new_to_cim:
+            message = ENGAGED_NOT_NEW if engagement.determination.new_to_cim else ENGAGED_NOW_NEW
+            errors.append(AdlIssue(row.row, "new_to_cim", message.format(**context)))
     return errors
 
 
@@ -364,11 +375,15 @@ def _load_contacts(
 ) -> None:
     """Invite each LEA's CIM contact once: not when they already lead it or were invited
     before (pending, expired, withdrawn or accepted), so a reload of the same file, or
-    one that only adds a contact, invites exactly the new people."""
+    one that only adds a contact, invites exactly the new people. An LEA whose tier has
+    no cohort this year (Universal) has no CIM work: its contact is not invited."""
     invites = []
     for row, plan in rows:
         lea = state.leas[row.cds_code]
         if not row.contact_email or (lea.pk, row.contact_email) in state.leads:
+            continue
+        if row.tier not in state.cohorts:
+            plan.note(NOT_INVITED.format(email=row.contact_email), action=plan.action)
             continue
         invites.append(
             lea_services.Invite(
@@ -393,10 +408,12 @@ def _load_engagements(
     actor: User | None,
     result: AdlLoadResult,
 ) -> None:
-    """One engagement per LEA new to CIM whose tier has a cohort this year (Universal has
-    none), with every catalog activity resolved for that LEA."""
+    """One engagement per LEA whose tier has a cohort this year (Universal has none), with
+    every catalog activity resolved for that LEA. An LEA not new to CIM continues from an
+    earlier cohort: its Steps 1-3 are recorded completed outside the portal and its Step 4
+    opens at once (steps/services/engagements.py)."""
     plans = {plan.cds_code: plan for plan in result.plan}
-    wanted = [row for row in rows if row.new_to_cim and row.tier in state.cohorts]
+    wanted = [row for row in rows if row.tier in state.cohorts]
     # Read again so every determination carries its (possibly just changed) indicators.
     fresh = Determination.objects.filter(
         pk__in=[determinations[row.cds_code].pk for row in wanted]
@@ -415,7 +432,17 @@ def _load_engagements(
             )
             result.counts["engagements created"] += 1
             result.counts["activity records created"] += len(activities)
-            plan.note(f"starts {cohort.name} with {required_summary(activities)}")
+            continues = "" if row.new_to_cim else ", Steps 1-3 completed outside the portal"
+            plan.note(f"starts {cohort.name} with {required_summary(activities)}{continues}")
+            continue
+        if engagement.cohort_id != cohort.pk:
+            # A corrected ADL puts the LEA in another tier after it started: the
+            # engagement moves to that tier's cohort and keeps everything it holds.
+            notes = engagement_move(
+                actor=actor, engagement=engagement, cohort=cohort, activities=activities
+            )
+            result.counts["engagements moved to another tier"] += 1
+            plan.note("; ".join(notes))
             continue
         if not engagement_is_stale(engagement=engagement, activities=activities):
             continue

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from cim.models import MonitoringYear
-from lea import access
-from lea.models import Organization, User
+from lea import access, data_version
+from lea.models import AuditVerb, Organization, User
 from lea.services import audit, audit_event, audit_many
 from steps.models import ConsultantAssignment, Engagement
 
@@ -16,6 +16,12 @@ NO_LEAS = "Choose at least one LEA or a region."
 NO_LEAS_IN_REGION = "No LEA in region {region} is in CIM in {year}."
 NO_CDE_LEAS_IN_REGION = "No LEA in region {region} has CIM work going to CDE in {year}."
 NO_SUCH_YEAR = "There is no monitoring year {year}."
+ASSIGN_DENIED = "Only a CDE administrator assigns consultants."
+
+
+def _refuse_unless_assigner(actor: User) -> None:
+    if not access.can_assign_consultants(actor):
+        raise PermissionDenied(ASSIGN_DENIED)
 
 
 @transaction.atomic
@@ -23,7 +29,9 @@ def consultant_assign(
     *, actor: User, consultant: User, year: MonitoringYear, leas: list[Organization]
 ) -> int:
     """Assign the consultant to each LEA for the year; an assignment already there stays.
-    Returns how many assignments are new."""
+    Returns how many assignments are new. A CDE administrator assigns (seed_demo passes
+    its administrator too)."""
+    _refuse_unless_assigner(actor)
     if not access.consultants().filter(pk=consultant.pk).exists():
         raise ValidationError(NOT_A_CONSULTANT.format(name=consultant.display_name))
     if not leas:
@@ -46,7 +54,7 @@ def consultant_assign(
         [
             audit_event(
                 actor=actor,
-                verb="consultant.assign",
+                verb=AuditVerb.CONSULTANT_ASSIGN,
                 target=lea,
                 organization=lea,
                 changes={"consultant": consultant.email, "year": year.year},
@@ -54,6 +62,7 @@ def consultant_assign(
             for lea in new
         ]
     )
+    data_version.changed()
     return len(new)
 
 
@@ -86,11 +95,13 @@ def monitoring_year_get(*, year: int) -> MonitoringYear:
 
 @transaction.atomic
 def consultant_unassign(*, actor: User, assignment: ConsultantAssignment) -> None:
+    _refuse_unless_assigner(actor)
     audit(
         actor=actor,
-        verb="consultant.unassign",
+        verb=AuditVerb.CONSULTANT_UNASSIGN,
         target=assignment.lea,
         organization=assignment.lea,
         changes={"consultant": assignment.consultant.email, "year": assignment.year.year},
     )
+    data_version.changed()
     assignment.delete()

@@ -3,12 +3,26 @@ Drill Down activity, with its history row, in the same transaction."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 
-from lea.models import User
+from lea.models import AuditVerb, User
 from steps.models import ActivityRecord, DataSource
+from steps.services.parts_merge import (
+    ROW,
+    RowSaved,
+    holder_open,
+    record_holder,
+    row_key,
+    row_remove,
+    row_save,
+    values_for,
+    words,
+)
 from steps.services.records import record_touch
 
 # Notes say what a source shows; longer text is a stray paste.
@@ -23,15 +37,34 @@ def _checked(source: DataSource) -> None:
         raise ValidationError({"notes": TOO_LONG.format(limit=NOTES_MAX)})
 
 
-def _described(source: DataSource) -> dict[str, str]:
-    """The source's fields as a person reads them, for the history."""
+@values_for(DataSource)
+def source_values(source: DataSource) -> dict[str, Any]:
+    """The source's values as the form names them."""
     return {
         "name": source.name,
-        "education": source.get_education_display(),
-        "kind": source.get_kind_display(),
-        "area": source.get_area_display(),
+        "education": source.education,
+        "kind": source.kind,
+        "area": source.area,
         "notes": source.notes,
     }
+
+
+def _said(name: str, value: Any) -> Any:
+    choices = {"education": DataSource.Education, "kind": DataSource.Kind, "area": DataSource.Area}
+    if name in choices and value in choices[name].values:
+        return choices[name](value).label
+    return words(value)
+
+
+def _write(source: DataSource, values: dict[str, Any]) -> None:
+    for name, value in values.items():
+        setattr(source, name, value)
+    _checked(source)
+    source.save(update_fields=list(values))
+
+
+def _about(source: DataSource) -> dict[str, Any]:
+    return {"source": source.name}
 
 
 @transaction.atomic
@@ -39,14 +72,14 @@ def data_source_add(
     *,
     actor: User,
     record: ActivityRecord,
-    expected_version: int,
+    version: str,
     name: str,
     education: str,
     kind: str,
     area: str,
     notes: str,
 ) -> DataSource:
-    """List a data source the Data Drill Down used."""
+    """List a data source the Data Drill Down used (an addition never conflicts)."""
     source = DataSource(
         engagement=record.engagement,
         record=record,
@@ -57,20 +90,19 @@ def data_source_add(
         notes=notes,
     )
     _checked(source)
-    described = _described(source)
-    locked = record_touch(
-        actor=actor,
-        record=record,
-        expected_version=expected_version,
-        verb="data_sources.add_source",
-        changes={
-            "source": source.name,
-            "tags": f"{described['education']}, {described['kind']}, {described['area']}",
-        },
-    )
-    last = DataSource.objects.filter(engagement=locked.engagement).aggregate(Max("position"))
+    locked = holder_open(record_holder(actor=actor, record=record), version)
+    last = DataSource.objects.filter(engagement_id=record.engagement_id).aggregate(Max("position"))
     source.position = (last["position__max"] or 0) + 1
     source.save()
+    tags = ", ".join(
+        _said(field, source_values(source)[field]) for field in ("education", "kind", "area")
+    )
+    record_touch(
+        actor=actor,
+        record=locked,  # type: ignore[arg-type]
+        verb=AuditVerb.DATA_SOURCES_ADD_SOURCE,
+        changes={ROW: row_key(source), **_about(source), "tags": tags},
+    )
     return source
 
 
@@ -79,29 +111,24 @@ def data_source_edit(
     *,
     actor: User,
     source: DataSource,
-    expected_version: int,
-    name: str,
-    education: str,
-    kind: str,
-    area: str,
-    notes: str,
-) -> DataSource:
-    """Change a data source's name, tags or notes."""
-    before = _described(source)
-    source.name, source.education, source.kind = name, education, kind
-    source.area, source.notes = area, notes
-    _checked(source)
-    after = _described(source)
-    changed = {key: [before[key], after[key]] for key in after if before[key] != after[key]}
-    record_touch(
-        actor=actor,
-        record=source.record,
-        expected_version=expected_version,
-        verb="data_sources.edit_source",
-        changes={"source": source.name, **changed},
+    version: str,
+    bases: Mapping[str, str] | None = None,
+    **values: Any,
+) -> RowSaved:
+    """Change a data source's name, tags or notes, merged with others' saves since."""
+    return row_save(
+        holder=record_holder(actor=actor, record=source.record),
+        version=version,
+        row=source,
+        what="data source",
+        bases=bases,
+        mine=values,
+        values_of=source_values,
+        write=_write,
+        verb=AuditVerb.DATA_SOURCES_EDIT_SOURCE,
+        about=_about,
+        described=_said,
     )
-    source.save(update_fields=["name", "education", "kind", "area", "notes"])
-    return source
 
 
 STILL_CITED = (
@@ -110,17 +137,25 @@ STILL_CITED = (
 )
 
 
-@transaction.atomic
-def data_source_remove(*, actor: User, source: DataSource, expected_version: int) -> None:
-    """Take a source off the list; refused while a problem area cites it."""
+def _not_cited(source: DataSource) -> None:
     cited_by = [str(area) for area in source.problem_areas.all()]
     if cited_by:
         raise ValidationError(STILL_CITED.format(source=source.name, areas="; ".join(cited_by)))
-    record_touch(
-        actor=actor,
-        record=source.record,
-        expected_version=expected_version,
-        verb="data_sources.remove_source",
-        changes={"source": source.name},
+
+
+@transaction.atomic
+def data_source_remove(
+    *, actor: User, source: DataSource, version: str, base: str | None = None
+) -> None:
+    """Take a source off the list; refused while a problem area cites it."""
+    row_remove(
+        holder=record_holder(actor=actor, record=source.record),
+        version=version,
+        row=source,
+        what="data source",
+        base=base,
+        values_of=source_values,
+        verb=AuditVerb.DATA_SOURCES_REMOVE_SOURCE,
+        about=_about,
+        check=_not_cited,
     )
-    source.delete()

@@ -4,12 +4,25 @@ transaction."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 
-from lea.models import User
+from lea.models import AuditVerb, User
 from steps.models import ActivityRecord, Finding
+from steps.services.parts_merge import (
+    ROW,
+    RowSaved,
+    holder_open,
+    record_holder,
+    row_key,
+    row_remove,
+    row_save,
+    values_for,
+)
 from steps.services.records import record_touch
 
 # Supporting data is a summary with numbers; longer text is a stray paste.
@@ -28,12 +41,29 @@ def _what(finding: Finding) -> str:
     return finding.get_kind_display().lower()
 
 
+@values_for(Finding)
+def finding_values(finding: Finding) -> dict[str, Any]:
+    """The finding's values as the form names them (its kind stays)."""
+    return {"area": finding.area, "supporting_data": finding.supporting_data}
+
+
+def _write(finding: Finding, values: dict[str, Any]) -> None:
+    for name, value in values.items():
+        setattr(finding, name, value)
+    _checked(finding)
+    finding.save(update_fields=list(values))
+
+
+def _about(finding: Finding) -> dict[str, Any]:
+    return {_what(finding): finding.area}
+
+
 @transaction.atomic
 def finding_add(
     *,
     actor: User,
     record: ActivityRecord,
-    expected_version: int,
+    version: str,
     kind: str,
     area: str,
     supporting_data: str,
@@ -47,18 +77,18 @@ def finding_add(
         supporting_data=supporting_data,
     )
     _checked(finding)
-    locked = record_touch(
-        actor=actor,
-        record=record,
-        expected_version=expected_version,
-        verb="findings.add_finding",
-        changes={_what(finding): finding.area, "supporting data": finding.supporting_data},
-    )
-    last = Finding.objects.filter(engagement=locked.engagement, kind=kind).aggregate(
+    locked = holder_open(record_holder(actor=actor, record=record), version)
+    last = Finding.objects.filter(engagement_id=record.engagement_id, kind=kind).aggregate(
         Max("position")
     )
     finding.position = (last["position__max"] or 0) + 1
     finding.save()
+    record_touch(
+        actor=actor,
+        record=locked,  # type: ignore[arg-type]
+        verb=AuditVerb.FINDINGS_ADD_FINDING,
+        changes={ROW: row_key(finding), **_about(finding), "supporting data": supporting_data},
+    )
     return finding
 
 
@@ -67,35 +97,35 @@ def finding_edit(
     *,
     actor: User,
     finding: Finding,
-    expected_version: int,
-    area: str,
-    supporting_data: str,
-) -> Finding:
-    """Change an area's wording or its supporting data (its kind stays)."""
-    before = {"area": finding.area, "supporting data": finding.supporting_data}
-    finding.area, finding.supporting_data = area, supporting_data
-    _checked(finding)
-    after = {"area": finding.area, "supporting data": finding.supporting_data}
-    changed = {key: [before[key], after[key]] for key in after if before[key] != after[key]}
-    record_touch(
-        actor=actor,
-        record=finding.record,
-        expected_version=expected_version,
-        verb="findings.edit_finding",
-        changes={_what(finding): finding.area, **changed},
+    version: str,
+    bases: Mapping[str, str] | None = None,
+    **values: Any,
+) -> RowSaved:
+    """Change an area's wording or its supporting data, merged with others' saves since."""
+    return row_save(
+        holder=record_holder(actor=actor, record=finding.record),
+        version=version,
+        row=finding,
+        what=_what(finding),
+        bases=bases,
+        mine=values,
+        values_of=finding_values,
+        write=_write,
+        verb=AuditVerb.FINDINGS_EDIT_FINDING,
+        about=_about,
     )
-    finding.save(update_fields=["area", "supporting_data"])
-    return finding
 
 
 @transaction.atomic
-def finding_remove(*, actor: User, finding: Finding, expected_version: int) -> None:
+def finding_remove(*, actor: User, finding: Finding, version: str, base: str | None = None) -> None:
     """Take an area of strength or weakness off the list."""
-    record_touch(
-        actor=actor,
-        record=finding.record,
-        expected_version=expected_version,
-        verb="findings.remove_finding",
-        changes={_what(finding): finding.area},
+    row_remove(
+        holder=record_holder(actor=actor, record=finding.record),
+        version=version,
+        row=finding,
+        what=_what(finding),
+        base=base,
+        values_of=finding_values,
+        verb=AuditVerb.FINDINGS_REMOVE_FINDING,
+        about=_about,
     )
-    finding.delete()

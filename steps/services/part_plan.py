@@ -1,13 +1,17 @@
 """Writes to the Plan for Improvement: problems of practice, high-leverage strategies, and
 each strategy's activities, measurable outcomes and benchmarks.
 
-Every write bumps the plan activity's version through `record_touch` first, so a stale
-form is refused before anything changes, and the audit row lands in the same transaction.
+Every row merges with what others saved since the writer opened the page, row by row and
+field by field (steps/services/parts_merge.py): an add never conflicts; a change writes
+the fields only the writer changed and keeps those only others changed; a field both
+changed differently refuses the row with both texts; a remove of a row someone changed
+since is refused. Each write counts as a new version of the plan activity, with its audit
+row, in the same transaction.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -16,7 +20,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Model
 
-from lea.models import User
+from lea.access import can_edit_engagement
+from lea.models import AuditVerb, User
 from steps.models import (
     ActivityRecord,
     Benchmark,
@@ -26,7 +31,18 @@ from steps.models import (
     Strategy,
     StrategyActivity,
 )
-from steps.services.records import record_touch
+from steps.services.parts_merge import (
+    ROW,
+    RowSaved,
+    holder_open,
+    record_holder,
+    row_key,
+    row_remove,
+    row_save,
+    values_for,
+    words,
+)
+from steps.services.records import NOT_YOURS, record_touch
 
 FOREIGN_ROOT_CAUSE = "Choose root causes from this LEA's Root Cause Analysis."
 FOREIGN_PROBLEM = "Choose problems of practice from this plan."
@@ -36,23 +52,15 @@ BENCHMARK_OUTSIDE = (
 )
 
 
-def _clip(text: str) -> str:
-    # The history shows a change at a glance; the row itself keeps the full text.
-    return text if len(text) <= 200 else text[:200] + "…"
+def amount(value: Decimal | str | None) -> str:
+    """A baseline, target or benchmark value in one spelling (two decimal places, as
+    stored), so what a form posts and what is saved compare as the same value."""
+    return "" if value is None or value == "" else f"{Decimal(value):.2f}"
 
 
 def _save(row: Model) -> None:
     row.full_clean()
     row.save()
-
-
-def _changed(about: dict[str, str], pairs: dict[str, list[str]]) -> dict[str, Any]:
-    """The history of a change: which row it concerns, then only the fields that differ."""
-    return {**about, **{name: pair for name, pair in pairs.items() if pair[0] != pair[1]}}
-
-
-def _names(rows: Iterable[Model]) -> str:
-    return "; ".join(str(row) for row in rows) or "(none)"
 
 
 def _same_engagement(
@@ -65,7 +73,90 @@ def _same_engagement(
     return rows
 
 
+def _refuse_outsider(actor: User, record: ActivityRecord) -> None:
+    """An add saves its row before counting it in the plan's version: refuse one who may
+    not edit before that row is written."""
+    if not can_edit_engagement(actor, record.engagement):
+        raise ValidationError(NOT_YOURS)
+
+
+def _added(
+    *, actor: User, record: ActivityRecord, version: str, verb: AuditVerb, row: Model, about: dict
+) -> None:
+    """Count an added row in the plan's version (the row is saved already, in the same
+    transaction): an add never conflicts, but a bad version token is refused."""
+    locked = holder_open(record_holder(actor=actor, record=record), version)
+    record_touch(actor=actor, record=locked, verb=verb, changes={ROW: row_key(row), **about})  # type: ignore[arg-type]
+
+
+def _update[RowT: Model](
+    *,
+    actor: User,
+    record: ActivityRecord,
+    version: str,
+    row: RowT,
+    what: str,
+    bases: Mapping[str, str] | None,
+    mine: Mapping[str, Any],
+    values_of: Callable[[RowT], dict[str, Any]],
+    write: Callable[[RowT, dict[str, Any]], None],
+    verb: AuditVerb,
+    about: Callable[[RowT], dict[str, Any]],
+) -> RowSaved:
+    return row_save(
+        holder=record_holder(actor=actor, record=record),
+        version=version,
+        row=row,
+        what=what,
+        bases=bases,
+        mine=mine,
+        values_of=values_of,
+        write=write,
+        verb=verb,
+        about=about,
+    )
+
+
+def _remove[RowT: Model](
+    *,
+    actor: User,
+    record: ActivityRecord,
+    version: str,
+    row: RowT,
+    what: str,
+    base: str | None,
+    values_of: Callable[[RowT], dict[str, Any]],
+    verb: AuditVerb,
+    about: Callable[[RowT], dict[str, Any]],
+) -> None:
+    row_remove(
+        holder=record_holder(actor=actor, record=record),
+        version=version,
+        row=row,
+        what=what,
+        base=base,
+        values_of=values_of,
+        verb=verb,
+        about=about,
+    )
+
+
+def _assign(row: Model, merged: Mapping[str, Any], names: Iterable[str]) -> None:
+    for name in names:
+        setattr(row, name, merged[name])
+
+
 # --- Problems of practice ---------------------------------------------------------------
+
+
+@values_for(ProblemOfPractice)
+def problem_values(problem: ProblemOfPractice) -> dict[str, Any]:
+    """A problem of practice's values as its form names them."""
+    return {"statement": problem.statement, "root_causes": list(problem.root_causes.all())}
+
+
+def _problem_about(problem: ProblemOfPractice) -> dict[str, Any]:
+    return {"problem of practice": words(problem.statement, 200)}
 
 
 @transaction.atomic
@@ -73,23 +164,21 @@ def problem_of_practice_add(
     *,
     actor: User,
     record: ActivityRecord,
-    expected_version: int,
+    version: str,
     statement: str,
     root_causes: Iterable[RootCause],
 ) -> ProblemOfPractice:
+    _refuse_outsider(actor, record)
     causes = _same_engagement(root_causes, record.engagement_id, "root_causes", FOREIGN_ROOT_CAUSE)
-    record_touch(
-        actor=actor,
-        record=record,
-        expected_version=expected_version,
-        verb="plan.add_problem_of_practice",
-        changes={"problem of practice": statement, "root causes": _names(causes)},
-    )
     problem = ProblemOfPractice(
         engagement_id=record.engagement_id, record=record, statement=statement
     )
     _save(problem)
     problem.root_causes.set(causes)
+    _added(
+        actor=actor, record=record, version=version, verb=AuditVerb.PLAN_ADD_PROBLEM_OF_PRACTICE,
+        row=problem, about={**_problem_about(problem), "root causes": words(causes)},
+    )  # fmt: skip
     return problem
 
 
@@ -98,45 +187,51 @@ def problem_of_practice_update(
     *,
     actor: User,
     problem: ProblemOfPractice,
-    expected_version: int,
-    statement: str,
-    root_causes: Iterable[RootCause],
-) -> ProblemOfPractice:
-    causes = _same_engagement(root_causes, problem.engagement_id, "root_causes", FOREIGN_ROOT_CAUSE)
-    record_touch(
-        actor=actor,
-        record=problem.record,
-        expected_version=expected_version,
-        verb="plan.change_problem_of_practice",
-        changes=_changed(
-            {"problem of practice": _clip(problem.statement)},
-            {
-                "statement": [_clip(problem.statement), _clip(statement)],
-                "root causes": [_names(problem.root_causes.all()), _names(causes)],
-            },
-        ),
+    version: str,
+    bases: Mapping[str, str] | None = None,
+    **values: Any,
+) -> RowSaved:
+    values["root_causes"] = _same_engagement(
+        values.get("root_causes", ()), problem.engagement_id, "root_causes", FOREIGN_ROOT_CAUSE
     )
-    problem.statement = statement
-    _save(problem)
-    problem.root_causes.set(causes)
-    return problem
+
+    def write(row: ProblemOfPractice, merged: dict[str, Any]) -> None:
+        row.statement = merged["statement"]
+        _save(row)
+        row.root_causes.set(merged["root_causes"])
+
+    return _update(
+        actor=actor, record=problem.record, version=version, row=problem,
+        what="problem of practice", bases=bases, mine=values, values_of=problem_values,
+        write=write, verb=AuditVerb.PLAN_CHANGE_PROBLEM_OF_PRACTICE, about=_problem_about,
+    )  # fmt: skip
 
 
 @transaction.atomic
 def problem_of_practice_remove(
-    *, actor: User, problem: ProblemOfPractice, expected_version: int
+    *, actor: User, problem: ProblemOfPractice, version: str, base: str | None = None
 ) -> None:
-    record_touch(
-        actor=actor,
-        record=problem.record,
-        expected_version=expected_version,
-        verb="plan.remove_problem_of_practice",
-        changes={"problem of practice": problem.statement},
-    )
-    problem.delete()
+    _remove(
+        actor=actor, record=problem.record, version=version, row=problem,
+        what="problem of practice", base=base, values_of=problem_values,
+        verb=AuditVerb.PLAN_REMOVE_PROBLEM_OF_PRACTICE, about=_problem_about,
+    )  # fmt: skip
 
 
 # --- Strategies ---------------------------------------------------------------------------
+
+
+@values_for(Strategy)
+def strategy_values(strategy: Strategy) -> dict[str, Any]:
+    return {
+        "title": strategy.title,
+        "description": strategy.description,
+        "problems_of_practice": list(strategy.problems_of_practice.all()),
+    }
+
+
+def _strategy_about(strategy: Strategy) -> dict[str, Any]:
+    return {"strategy": words(strategy.title, 200)}
 
 
 @transaction.atomic
@@ -144,26 +239,24 @@ def strategy_add(
     *,
     actor: User,
     record: ActivityRecord,
-    expected_version: int,
+    version: str,
     title: str,
     description: str,
     problems_of_practice: Iterable[ProblemOfPractice],
 ) -> Strategy:
+    _refuse_outsider(actor, record)
     problems = _same_engagement(
         problems_of_practice, record.engagement_id, "problems_of_practice", FOREIGN_PROBLEM
-    )
-    record_touch(
-        actor=actor,
-        record=record,
-        expected_version=expected_version,
-        verb="plan.add_strategy",
-        changes={"strategy": title, "problems of practice": _names(problems)},
     )
     strategy = Strategy(
         engagement_id=record.engagement_id, record=record, title=title, description=description
     )
     _save(strategy)
     strategy.problems_of_practice.set(problems)
+    _added(
+        actor=actor, record=record, version=version, verb=AuditVerb.PLAN_ADD_STRATEGY, row=strategy,
+        about={**_strategy_about(strategy), "problems of practice": words(problems)},
+    )  # fmt: skip
     return strategy
 
 
@@ -172,63 +265,64 @@ def strategy_update(
     *,
     actor: User,
     strategy: Strategy,
-    expected_version: int,
-    title: str,
-    description: str,
-    problems_of_practice: Iterable[ProblemOfPractice],
-) -> Strategy:
-    problems = _same_engagement(
-        problems_of_practice, strategy.engagement_id, "problems_of_practice", FOREIGN_PROBLEM
+    version: str,
+    bases: Mapping[str, str] | None = None,
+    **values: Any,
+) -> RowSaved:
+    values["problems_of_practice"] = _same_engagement(
+        values.get("problems_of_practice", ()),
+        strategy.engagement_id,
+        "problems_of_practice",
+        FOREIGN_PROBLEM,
     )
-    record_touch(
-        actor=actor,
-        record=strategy.record,
-        expected_version=expected_version,
-        verb="plan.change_strategy",
-        changes=_changed(
-            {"strategy": strategy.title},
-            {
-                "title": [strategy.title, title],
-                "description": [_clip(strategy.description), _clip(description)],
-                "problems of practice": [
-                    _names(strategy.problems_of_practice.all()),
-                    _names(problems),
-                ],
-            },
-        ),
-    )
-    strategy.title, strategy.description = title, description
-    _save(strategy)
-    strategy.problems_of_practice.set(problems)
-    return strategy
+
+    def write(row: Strategy, merged: dict[str, Any]) -> None:
+        _assign(row, merged, ["title", "description"])
+        _save(row)
+        row.problems_of_practice.set(merged["problems_of_practice"])
+
+    return _update(
+        actor=actor, record=strategy.record, version=version, row=strategy, what="strategy",
+        bases=bases, mine=values, values_of=strategy_values, write=write,
+        verb=AuditVerb.PLAN_CHANGE_STRATEGY, about=_strategy_about,
+    )  # fmt: skip
+
+
+def _strategy_removal(strategy: Strategy) -> dict[str, Any]:
+    # Its activities, outcomes and benchmarks go with it: say so in the history.
+    return {
+        **_strategy_about(strategy),
+        "also removed": f"{strategy.activities.count()} activities, "
+        f"{strategy.outcomes.count()} outcomes",
+    }
 
 
 @transaction.atomic
-def strategy_remove(*, actor: User, strategy: Strategy, expected_version: int) -> None:
-    # Its activities, outcomes and benchmarks go with it: say so in the history.
-    record_touch(
-        actor=actor,
-        record=strategy.record,
-        expected_version=expected_version,
-        verb="plan.remove_strategy",
-        changes={
-            "strategy": strategy.title,
-            "also removed": f"{strategy.activities.count()} activities, "
-            f"{strategy.outcomes.count()} outcomes",
-        },
-    )
-    strategy.delete()
+def strategy_remove(
+    *, actor: User, strategy: Strategy, version: str, base: str | None = None
+) -> None:
+    _remove(
+        actor=actor, record=strategy.record, version=version, row=strategy, what="strategy",
+        base=base, values_of=strategy_values, verb=AuditVerb.PLAN_REMOVE_STRATEGY,
+        about=_strategy_removal,
+    )  # fmt: skip
 
 
 # --- Strategy activities ---------------------------------------------------------------------
 
+ACTIVITY_FIELDS = ("description", "start_date", "end_date", "persons_responsible", "resources")
 
-def _activity_words(
-    description: str, start_date: date, end_date: date, persons_responsible: str
-) -> str:
-    return (
-        f"{description[:120]} ({start_date:%Y-%m-%d} to {end_date:%Y-%m-%d}, {persons_responsible})"
-    )
+
+@values_for(StrategyActivity)
+def activity_values(activity: StrategyActivity) -> dict[str, Any]:
+    return {name: getattr(activity, name) for name in ACTIVITY_FIELDS}
+
+
+def _activity_about(activity: StrategyActivity) -> dict[str, Any]:
+    return {
+        "strategy": words(activity.strategy.title, 200),
+        "activity": words(activity.description, 120),
+    }
 
 
 @transaction.atomic
@@ -236,23 +330,14 @@ def strategy_activity_add(
     *,
     actor: User,
     strategy: Strategy,
-    expected_version: int,
+    version: str,
     description: str,
     start_date: date,
     end_date: date,
     persons_responsible: str,
     resources: str,
 ) -> StrategyActivity:
-    record_touch(
-        actor=actor,
-        record=strategy.record,
-        expected_version=expected_version,
-        verb="plan.add_activity",
-        changes={
-            "strategy": strategy.title,
-            "activity": _activity_words(description, start_date, end_date, persons_responsible),
-        },
-    )
+    _refuse_outsider(actor, strategy.record)
     activity = StrategyActivity(
         strategy=strategy,
         description=description,
@@ -262,6 +347,15 @@ def strategy_activity_add(
         resources=resources,
     )
     _save(activity)
+    _added(
+        actor=actor, record=strategy.record, version=version, verb=AuditVerb.PLAN_ADD_ACTIVITY,
+        row=activity,
+        about={
+            **_activity_about(activity),
+            "timeline": f"{start_date:%Y-%m-%d} to {end_date:%Y-%m-%d}",
+            "persons responsible": persons_responsible,
+        },
+    )  # fmt: skip
     return activity
 
 
@@ -270,51 +364,56 @@ def strategy_activity_update(
     *,
     actor: User,
     activity: StrategyActivity,
-    expected_version: int,
-    description: str,
-    start_date: date,
-    end_date: date,
-    persons_responsible: str,
-    resources: str,
-) -> StrategyActivity:
-    before = _activity_words(
-        activity.description, activity.start_date, activity.end_date, activity.persons_responsible
-    )
-    after = _activity_words(description, start_date, end_date, persons_responsible)
-    record_touch(
-        actor=actor,
-        record=activity.strategy.record,
-        expected_version=expected_version,
-        verb="plan.change_activity",
-        changes=_changed(
-            {"strategy": activity.strategy.title},
-            {
-                "activity": [before, after],
-                "resources": [_clip(activity.resources), _clip(resources)],
-            },
-        ),
-    )
-    activity.description, activity.persons_responsible = description, persons_responsible
-    activity.start_date, activity.end_date, activity.resources = start_date, end_date, resources
-    _save(activity)
-    return activity
+    version: str,
+    bases: Mapping[str, str] | None = None,
+    **values: Any,
+) -> RowSaved:
+    def write(row: StrategyActivity, merged: dict[str, Any]) -> None:
+        _assign(row, merged, ACTIVITY_FIELDS)
+        _save(row)
+
+    return _update(
+        actor=actor, record=activity.strategy.record, version=version, row=activity,
+        what="activity", bases=bases, mine=values, values_of=activity_values, write=write,
+        verb=AuditVerb.PLAN_CHANGE_ACTIVITY, about=_activity_about,
+    )  # fmt: skip
 
 
 @transaction.atomic
 def strategy_activity_remove(
-    *, actor: User, activity: StrategyActivity, expected_version: int
+    *, actor: User, activity: StrategyActivity, version: str, base: str | None = None
 ) -> None:
-    record_touch(
-        actor=actor,
-        record=activity.strategy.record,
-        expected_version=expected_version,
-        verb="plan.remove_activity",
-        changes={"strategy": activity.strategy.title, "activity": activity.description},
-    )
-    activity.delete()
+    _remove(
+        actor=actor, record=activity.strategy.record, version=version, row=activity,
+        what="activity", base=base, values_of=activity_values, verb=AuditVerb.PLAN_REMOVE_ACTIVITY,
+        about=_activity_about,
+    )  # fmt: skip
 
 
 # --- Outcomes and benchmarks -----------------------------------------------------------------
+
+OUTCOME_FIELDS = (
+    "measure",
+    "baseline_value",
+    "baseline_date",
+    "target_value",
+    "target_date",
+    "data_source",
+    "monitoring_frequency",
+)
+
+
+@values_for(Outcome)
+def outcome_values(outcome: Outcome) -> dict[str, Any]:
+    values = {name: getattr(outcome, name) for name in OUTCOME_FIELDS}
+    return values | {
+        "baseline_value": amount(outcome.baseline_value),
+        "target_value": amount(outcome.target_value),
+    }
+
+
+def _outcome_about(outcome: Outcome) -> dict[str, Any]:
+    return {"strategy": words(outcome.strategy.title, 200), "outcome": words(outcome.measure, 120)}
 
 
 def _outcome_words(outcome: Outcome) -> str:
@@ -330,7 +429,7 @@ def outcome_add(
     *,
     actor: User,
     strategy: Strategy,
-    expected_version: int,
+    version: str,
     measure: str,
     baseline_value: Decimal,
     baseline_date: date,
@@ -339,6 +438,7 @@ def outcome_add(
     data_source: str,
     monitoring_frequency: str,
 ) -> Outcome:
+    _refuse_outsider(actor, strategy.record)
     outcome = Outcome(
         strategy=strategy,
         measure=measure,
@@ -349,14 +449,11 @@ def outcome_add(
         data_source=data_source,
         monitoring_frequency=monitoring_frequency,
     )
-    record_touch(
-        actor=actor,
-        record=strategy.record,
-        expected_version=expected_version,
-        verb="plan.add_outcome",
-        changes={"strategy": strategy.title, "outcome": _outcome_words(outcome)},
-    )
     _save(outcome)
+    _added(
+        actor=actor, record=strategy.record, version=version, verb=AuditVerb.PLAN_ADD_OUTCOME,
+        row=outcome, about={"strategy": strategy.title, "outcome": _outcome_words(outcome)},
+    )  # fmt: skip
     return outcome
 
 
@@ -365,90 +462,85 @@ def outcome_update(
     *,
     actor: User,
     outcome: Outcome,
-    expected_version: int,
-    measure: str,
-    baseline_value: Decimal,
-    baseline_date: date,
-    target_value: Decimal,
-    target_date: date,
-    data_source: str,
-    monitoring_frequency: str,
-) -> Outcome:
-    before = _outcome_words(outcome)
-    outcome.measure, outcome.data_source = measure, data_source
-    outcome.baseline_value, outcome.baseline_date = baseline_value, baseline_date
-    outcome.target_value, outcome.target_date = target_value, target_date
-    outcome.monitoring_frequency = monitoring_frequency
-    record_touch(
-        actor=actor,
-        record=outcome.strategy.record,
-        expected_version=expected_version,
-        verb="plan.change_outcome",
-        changes={"strategy": outcome.strategy.title, "outcome": [before, _outcome_words(outcome)]},
-    )
-    # Moving the dates must not strand a benchmark outside the new baseline-target span.
-    for benchmark in outcome.benchmarks.all():
-        if not baseline_date < benchmark.date <= target_date:
-            field = "target_date" if benchmark.date > target_date else "baseline_date"
-            raise ValidationError({field: BENCHMARK_OUTSIDE.format(benchmark=benchmark)})
-    _save(outcome)
-    return outcome
+    version: str,
+    bases: Mapping[str, str] | None = None,
+    **values: Any,
+) -> RowSaved:
+    def write(row: Outcome, merged: dict[str, Any]) -> None:
+        # Moving the dates must not strand a benchmark outside the new baseline-target span.
+        for benchmark in row.benchmarks.all():
+            if not merged["baseline_date"] < benchmark.date <= merged["target_date"]:
+                late = benchmark.date > merged["target_date"]
+                field = "target_date" if late else "baseline_date"
+                raise ValidationError({field: BENCHMARK_OUTSIDE.format(benchmark=benchmark)})
+        _assign(row, merged, OUTCOME_FIELDS)
+        _save(row)
+
+    return _update(
+        actor=actor, record=outcome.strategy.record, version=version, row=outcome,
+        what="measurable outcome", bases=bases, mine=values, values_of=outcome_values,
+        write=write, verb=AuditVerb.PLAN_CHANGE_OUTCOME, about=_outcome_about,
+    )  # fmt: skip
 
 
 @transaction.atomic
-def outcome_remove(*, actor: User, outcome: Outcome, expected_version: int) -> None:
-    record_touch(
-        actor=actor,
-        record=outcome.strategy.record,
-        expected_version=expected_version,
-        verb="plan.remove_outcome",
-        changes={"strategy": outcome.strategy.title, "outcome": _outcome_words(outcome)},
-    )
-    outcome.delete()
+def outcome_remove(*, actor: User, outcome: Outcome, version: str, base: str | None = None) -> None:
+    _remove(
+        actor=actor, record=outcome.strategy.record, version=version, row=outcome,
+        what="measurable outcome", base=base, values_of=outcome_values,
+        verb=AuditVerb.PLAN_REMOVE_OUTCOME, about=_outcome_about,
+    )  # fmt: skip
+
+
+@values_for(Benchmark)
+def benchmark_values(benchmark: Benchmark) -> dict[str, Any]:
+    return {"value": amount(benchmark.value), "date": benchmark.date}
+
+
+def _benchmark_about(benchmark: Benchmark) -> dict[str, Any]:
+    return {"outcome": words(benchmark.outcome.measure, 200), "benchmark": str(benchmark)}
 
 
 @transaction.atomic
 def benchmark_add(
-    *, actor: User, outcome: Outcome, expected_version: int, value: Decimal, date: date
+    *, actor: User, outcome: Outcome, version: str, value: Decimal, date: date
 ) -> Benchmark:
+    _refuse_outsider(actor, outcome.strategy.record)
     benchmark = Benchmark(outcome=outcome, value=value, date=date)
-    record_touch(
-        actor=actor,
-        record=outcome.strategy.record,
-        expected_version=expected_version,
-        verb="plan.add_benchmark",
-        changes={"outcome": _clip(outcome.measure), "benchmark": str(benchmark)},
-    )
     _save(benchmark)
+    _added(
+        actor=actor, record=outcome.strategy.record, version=version,
+        verb=AuditVerb.PLAN_ADD_BENCHMARK, row=benchmark, about=_benchmark_about(benchmark),
+    )  # fmt: skip
     return benchmark
 
 
 @transaction.atomic
 def benchmark_update(
-    *, actor: User, benchmark: Benchmark, expected_version: int, value: Decimal, date: date
-) -> Benchmark:
-    outcome = benchmark.outcome
-    before = str(benchmark)
-    benchmark.value, benchmark.date = value, date
-    record_touch(
-        actor=actor,
-        record=outcome.strategy.record,
-        expected_version=expected_version,
-        verb="plan.change_benchmark",
-        changes={"outcome": _clip(outcome.measure), "benchmark": [before, str(benchmark)]},
-    )
-    _save(benchmark)
-    return benchmark
+    *,
+    actor: User,
+    benchmark: Benchmark,
+    version: str,
+    bases: Mapping[str, str] | None = None,
+    **values: Any,
+) -> RowSaved:
+    def write(row: Benchmark, merged: dict[str, Any]) -> None:
+        _assign(row, merged, ["value", "date"])
+        _save(row)
+
+    return _update(
+        actor=actor, record=benchmark.outcome.strategy.record, version=version, row=benchmark,
+        what="benchmark", bases=bases, mine=values, values_of=benchmark_values, write=write,
+        verb=AuditVerb.PLAN_CHANGE_BENCHMARK, about=_benchmark_about,
+    )  # fmt: skip
 
 
 @transaction.atomic
-def benchmark_remove(*, actor: User, benchmark: Benchmark, expected_version: int) -> None:
-    outcome = benchmark.outcome
-    record_touch(
-        actor=actor,
-        record=outcome.strategy.record,
-        expected_version=expected_version,
-        verb="plan.remove_benchmark",
-        changes={"outcome": _clip(outcome.measure), "benchmark": str(benchmark)},
-    )
-    benchmark.delete()
+def benchmark_remove(
+    *, actor: User, benchmark: Benchmark, version: str, base: str | None = None
+) -> None:
+    _remove(
+        actor=actor, record=benchmark.outcome.strategy.record, version=version, row=benchmark,
+        what="benchmark", base=base, values_of=benchmark_values,
+        verb=AuditVerb.PLAN_REMOVE_BENCHMARK, about=_benchmark_about,
+    )  # fmt: skip

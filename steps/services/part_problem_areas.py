@@ -3,15 +3,27 @@ consolidation record and leaves an audit row, in the same transaction."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 
-from lea.models import User
+from lea.models import AuditVerb, User
 from steps.models import ActivityRecord, DataSource, ProblemArea
 from steps.parts.problem_areas import TEXT_LIMIT
+from steps.services.parts_merge import (
+    ROW,
+    RowSaved,
+    holder_open,
+    record_holder,
+    row_key,
+    row_remove,
+    row_save,
+    values_for,
+    words,
+)
 from steps.services.records import record_touch
 
 FOREIGN_ROW = "That problem area belongs to another activity."
@@ -42,12 +54,19 @@ def _check_row(record: ActivityRecord, area: ProblemArea) -> None:
         raise ValidationError(FOREIGN_ROW)
 
 
-def _yes_no(flag: bool) -> str:
-    return "yes" if flag else "no"
+@values_for(ProblemArea)
+def area_values(area: ProblemArea) -> dict[str, Any]:
+    """The problem area's values as the form names them."""
+    return {
+        "description": area.description,
+        "quantification": area.quantification,
+        "relates_to_identification": area.relates_to_identification,
+        "sources": list(area.sources.all()),
+    }
 
 
-def _sources_words(sources: list[DataSource]) -> str:
-    return ", ".join(source.name for source in sources) or "(none)"
+def _about(area: ProblemArea) -> dict[str, Any]:
+    return {"problem_area": words(area.description)}
 
 
 @transaction.atomic
@@ -55,7 +74,7 @@ def problem_area_add(
     *,
     actor: User,
     record: ActivityRecord,
-    expected_version: int,
+    version: str,
     description: str,
     quantification: str,
     relates_to_identification: bool,
@@ -64,13 +83,7 @@ def problem_area_add(
     """Add a problem area at the end of Consolidation's list, unranked."""
     _check_texts(description=description, quantification=quantification)
     chosen = _check_sources(record, sources)
-    record_touch(
-        actor=actor,
-        record=record,
-        expected_version=expected_version,
-        verb="problem_areas.add",
-        changes={"problem_area": description, "quantification": quantification},
-    )
+    locked = holder_open(record_holder(actor=actor, record=record), version)
     last = ProblemArea.objects.filter(engagement_id=record.engagement_id).aggregate(
         last=Max("position")
     )["last"]
@@ -85,6 +98,12 @@ def problem_area_add(
     area.full_clean()
     area.save()
     area.sources.set(chosen)
+    record_touch(
+        actor=actor,
+        record=locked,  # type: ignore[arg-type]
+        verb=AuditVerb.PROBLEM_AREAS_ADD,
+        changes={ROW: row_key(area), **_about(area), "quantification": quantification},
+    )
     return area
 
 
@@ -93,68 +112,66 @@ def problem_area_update(
     *,
     actor: User,
     record: ActivityRecord,
-    expected_version: int,
+    version: str,
     problem_area: ProblemArea,
-    description: str,
-    quantification: str,
-    relates_to_identification: bool,
-    sources: Iterable[DataSource] = (),
-) -> ProblemArea:
-    """Change a problem area's words, flag or sources; its rank and links stay."""
+    bases: Mapping[str, str] | None = None,
+    **values: Any,
+) -> RowSaved:
+    """Change a problem area's words, flag or sources, merged with others' saves since;
+    its rank and links stay."""
     _check_row(record, problem_area)
-    _check_texts(description=description, quantification=quantification)
-    chosen = _check_sources(record, sources)
-    before = {
-        "description": problem_area.description,
-        "quantification": problem_area.quantification,
-        "relates_to_identification": _yes_no(problem_area.relates_to_identification),
-        "sources": _sources_words(list(problem_area.sources.all())),
-    }
-    after = {
-        "description": description,
-        "quantification": quantification,
-        "relates_to_identification": _yes_no(relates_to_identification),
-        "sources": _sources_words(chosen),
-    }
-    changed = {name: [before[name], after[name]] for name in before if before[name] != after[name]}
-    record_touch(
-        actor=actor,
-        record=record,
-        expected_version=expected_version,
-        verb="problem_areas.edit",
-        changes={"problem_area": problem_area.description, **_shortened(changed)},
+    _check_texts(
+        description=values.get("description", ""), quantification=values.get("quantification", "")
     )
-    problem_area.description = description
-    problem_area.quantification = quantification
-    problem_area.relates_to_identification = relates_to_identification
-    problem_area.full_clean()
-    problem_area.save(update_fields=["description", "quantification", "relates_to_identification"])
-    problem_area.sources.set(chosen)
-    return problem_area
+    values["sources"] = _check_sources(record, values.get("sources", ()))
+
+    def write(area: ProblemArea, merged: dict[str, Any]) -> None:
+        area.description = merged["description"]
+        area.quantification = merged["quantification"]
+        area.relates_to_identification = merged["relates_to_identification"]
+        area.full_clean()
+        area.save(update_fields=["description", "quantification", "relates_to_identification"])
+        area.sources.set(merged["sources"])
+
+    return row_save(
+        holder=record_holder(actor=actor, record=record),
+        version=version,
+        row=problem_area,
+        what="problem area",
+        bases=bases,
+        mine=values,
+        values_of=area_values,
+        write=write,
+        verb=AuditVerb.PROBLEM_AREAS_EDIT,
+        about=_about,
+    )
+
+
+def _not_explained(area: ProblemArea) -> None:
+    cause = area.root_causes.first()
+    if cause is not None:
+        raise ValidationError(EXPLAINED.format(cause=cause))
 
 
 @transaction.atomic
 def problem_area_remove(
-    *, actor: User, record: ActivityRecord, expected_version: int, problem_area: ProblemArea
+    *,
+    actor: User,
+    record: ActivityRecord,
+    version: str,
+    problem_area: ProblemArea,
+    base: str | None = None,
 ) -> None:
     """Remove a problem area no root cause explains yet."""
     _check_row(record, problem_area)
-    cause = problem_area.root_causes.first()
-    if cause is not None:
-        raise ValidationError(EXPLAINED.format(cause=cause))
-    record_touch(
-        actor=actor,
-        record=record,
-        expected_version=expected_version,
-        verb="problem_areas.remove",
-        changes={"problem_area": problem_area.description},
+    row_remove(
+        holder=record_holder(actor=actor, record=record),
+        version=version,
+        row=problem_area,
+        what="problem area",
+        base=base,
+        values_of=area_values,
+        verb=AuditVerb.PROBLEM_AREAS_REMOVE,
+        about=_about,
+        check=_not_explained,
     )
-    problem_area.delete()
-
-
-def _shortened(changed: dict[str, list[str]], limit: int = 300) -> dict[str, list[str]]:
-    # record_touch shortens plain strings only; an old → new pair is a list.
-    return {
-        name: [v[:limit] + "…" if len(v) > limit else v for v in pair]
-        for name, pair in changed.items()
-    }

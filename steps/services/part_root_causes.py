@@ -3,15 +3,27 @@ the root cause analysis record and leaves an audit row, in the same transaction.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 
-from lea.models import User
+from lea.models import AuditVerb, User
 from steps.models import ActivityRecord, ProblemArea, RootCause
 from steps.parts.problem_areas import TEXT_LIMIT
+from steps.services.parts_merge import (
+    ROW,
+    RowSaved,
+    holder_open,
+    record_holder,
+    row_key,
+    row_remove,
+    row_save,
+    values_for,
+    words,
+)
 from steps.services.records import record_touch
 
 FOREIGN_ROW = "That root cause belongs to another activity."
@@ -46,12 +58,27 @@ def _areas_words(areas: Iterable[ProblemArea]) -> str:
     return "; ".join(str(area) for area in areas) or "(none)"
 
 
+@values_for(RootCause)
+def cause_values(cause: RootCause) -> dict[str, Any]:
+    """The root cause's values as the form names them."""
+    return {
+        "statement": cause.statement,
+        "problem_areas": list(cause.problem_areas.all()),
+        "qualitative_support": cause.qualitative_support,
+        "quantitative_support": cause.quantitative_support,
+    }
+
+
+def _about(cause: RootCause) -> dict[str, Any]:
+    return {"root_cause": words(cause.statement)}
+
+
 @transaction.atomic
 def root_cause_add(
     *,
     actor: User,
     record: ActivityRecord,
-    expected_version: int,
+    version: str,
     statement: str,
     problem_areas: Iterable[ProblemArea],
     qualitative_support: str = "",
@@ -64,13 +91,7 @@ def root_cause_add(
         quantitative_support=quantitative_support,
     )
     chosen = _check_areas(record, problem_areas)
-    record_touch(
-        actor=actor,
-        record=record,
-        expected_version=expected_version,
-        verb="root_causes.add",
-        changes={"root_cause": statement, "problem_areas": _areas_words(chosen)},
-    )
+    locked = holder_open(record_holder(actor=actor, record=record), version)
     last = RootCause.objects.filter(engagement_id=record.engagement_id).aggregate(
         last=Max("position")
     )["last"]
@@ -85,6 +106,12 @@ def root_cause_add(
     cause.full_clean()
     cause.save()
     cause.problem_areas.set(chosen)
+    record_touch(
+        actor=actor,
+        record=locked,  # type: ignore[arg-type]
+        verb=AuditVerb.ROOT_CAUSES_ADD,
+        changes={ROW: row_key(cause), **_about(cause), "problem_areas": _areas_words(chosen)},
+    )
     return cause
 
 
@@ -93,75 +120,66 @@ def root_cause_update(
     *,
     actor: User,
     record: ActivityRecord,
-    expected_version: int,
+    version: str,
     root_cause: RootCause,
-    statement: str,
-    problem_areas: Iterable[ProblemArea],
-    qualitative_support: str = "",
-    quantitative_support: str = "",
-) -> RootCause:
-    """Change a root cause's words, support or the problem areas it explains."""
+    bases: Mapping[str, str] | None = None,
+    **values: Any,
+) -> RowSaved:
+    """Change a root cause's words, support or the problem areas it explains, merged with
+    others' saves since."""
     _check_row(record, root_cause)
-    _check_texts(
-        statement=statement,
-        qualitative_support=qualitative_support,
-        quantitative_support=quantitative_support,
+    _check_texts(**{name: values.get(name, "") for name in TEXTS})
+    values["problem_areas"] = _check_areas(record, values.get("problem_areas", ()))
+
+    def write(cause: RootCause, merged: dict[str, Any]) -> None:
+        for name in TEXTS:
+            setattr(cause, name, merged[name])
+        cause.full_clean()
+        cause.save(update_fields=list(TEXTS))
+        cause.problem_areas.set(merged["problem_areas"])
+
+    return row_save(
+        holder=record_holder(actor=actor, record=record),
+        version=version,
+        row=root_cause,
+        what="root cause",
+        bases=bases,
+        mine=values,
+        values_of=cause_values,
+        write=write,
+        verb=AuditVerb.ROOT_CAUSES_EDIT,
+        about=_about,
     )
-    chosen = _check_areas(record, problem_areas)
-    before = {
-        "statement": root_cause.statement,
-        "problem_areas": _areas_words(root_cause.problem_areas.all()),
-        "qualitative_support": root_cause.qualitative_support,
-        "quantitative_support": root_cause.quantitative_support,
-    }
-    after = {
-        "statement": statement,
-        "problem_areas": _areas_words(chosen),
-        "qualitative_support": qualitative_support,
-        "quantitative_support": quantitative_support,
-    }
-    record_touch(
-        actor=actor,
-        record=record,
-        expected_version=expected_version,
-        verb="root_causes.edit",
-        changes={
-            "root_cause": root_cause.statement,
-            **{
-                name: [_short(before[name]), _short(after[name])]
-                for name in before
-                if before[name] != after[name]
-            },
-        },
-    )
-    root_cause.statement = statement
-    root_cause.qualitative_support = qualitative_support
-    root_cause.quantitative_support = quantitative_support
-    root_cause.full_clean()
-    root_cause.save(update_fields=["statement", "qualitative_support", "quantitative_support"])
-    root_cause.problem_areas.set(chosen)
-    return root_cause
+
+
+TEXTS = ("statement", "qualitative_support", "quantitative_support")
+
+
+def _not_addressed(cause: RootCause) -> None:
+    problem = cause.problems_of_practice.first()
+    if problem is not None:
+        raise ValidationError(ADDRESSED.format(problem=problem))
 
 
 @transaction.atomic
 def root_cause_remove(
-    *, actor: User, record: ActivityRecord, expected_version: int, root_cause: RootCause
+    *,
+    actor: User,
+    record: ActivityRecord,
+    version: str,
+    root_cause: RootCause,
+    base: str | None = None,
 ) -> None:
     """Remove a root cause no problem of practice is grounded in yet."""
     _check_row(record, root_cause)
-    problem = root_cause.problems_of_practice.first()
-    if problem is not None:
-        raise ValidationError(ADDRESSED.format(problem=problem))
-    record_touch(
-        actor=actor,
-        record=record,
-        expected_version=expected_version,
-        verb="root_causes.remove",
-        changes={"root_cause": root_cause.statement},
+    row_remove(
+        holder=record_holder(actor=actor, record=record),
+        version=version,
+        row=root_cause,
+        what="root cause",
+        base=base,
+        values_of=cause_values,
+        verb=AuditVerb.ROOT_CAUSES_REMOVE,
+        about=_about,
+        check=_not_addressed,
     )
-    root_cause.delete()
-
-
-def _short(value: str, limit: int = 300) -> str:
-    # record_touch shortens plain strings only; an old → new pair is a list.
-    return value[:limit] + "…" if len(value) > limit else value

@@ -3,28 +3,50 @@ activity, with its history row, in the same transaction."""
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
+from collections.abc import Mapping
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
 
+from lea import access
 from lea import services as lea_services
-from lea.models import Invitation, Membership, Role, User
+from lea.models import AuditVerb, Invitation, Membership, Role, User
 from steps.models import ActivityRecord, TeamMember
+from steps.services.parts_merge import (
+    ROW,
+    RowSaved,
+    holder_open,
+    record_holder,
+    row_key,
+    row_remove,
+    row_save,
+    values_for,
+    words,
+)
 from steps.services.records import record_touch
 
 NO_EMAIL = "Add {name}'s email address before inviting them."
 ALREADY_ON_TEAM = "{email} already has an account on {lea}'s CIM team."
 
 
-def _described(member: TeamMember) -> dict[str, str]:
-    """The member's fields as a person reads them, for the history."""
+@values_for(TeamMember)
+def member_values(member: TeamMember) -> dict[str, Any]:
+    """The member's values as the form names them."""
     return {
         "name": member.name,
         "title": member.title,
-        "role": member.get_role_display(),
+        "role": member.role,
         "email": member.email,
-        "team lead": "yes" if member.is_lead else "no",
+        "is_lead": member.is_lead,
     }
+
+
+def _said(name: str, value: Any) -> Any:
+    if name == "role":
+        return TeamMember.Role(value).label if value in TeamMember.Role.values else value
+    return words(value)
 
 
 def _keep_one_lead(member: TeamMember) -> None:
@@ -35,19 +57,31 @@ def _keep_one_lead(member: TeamMember) -> None:
         ).update(is_lead=False)
 
 
+def _write(member: TeamMember, values: dict[str, Any]) -> None:
+    for name, value in values.items():
+        setattr(member, name, value)
+    member.full_clean()
+    member.save(update_fields=list(values))
+    _keep_one_lead(member)
+
+
+def _about(member: TeamMember) -> dict[str, Any]:
+    return {"member": str(member)}
+
+
 @transaction.atomic
 def team_member_add(
     *,
     actor: User,
     record: ActivityRecord,
-    expected_version: int,
+    version: str,
     name: str,
     title: str,
     role: str,
     email: str,
     is_lead: bool,
 ) -> TeamMember:
-    """Add a member to the CIM team."""
+    """Add a member to the CIM team (an addition never conflicts with others' saves)."""
     member = TeamMember(
         engagement=record.engagement,
         record=record,
@@ -58,17 +92,18 @@ def team_member_add(
         is_lead=is_lead,
     )
     member.full_clean()
-    locked = record_touch(
-        actor=actor,
-        record=record,
-        expected_version=expected_version,
-        verb="team.add_member",
-        changes={"member": str(member)} | ({"team lead": "yes"} if is_lead else {}),
-    )
-    last = TeamMember.objects.filter(engagement=locked.engagement).aggregate(Max("position"))
+    locked = holder_open(record_holder(actor=actor, record=record), version)
+    last = TeamMember.objects.filter(engagement_id=record.engagement_id).aggregate(Max("position"))
     member.position = (last["position__max"] or 0) + 1
     member.save()
     _keep_one_lead(member)
+    record_touch(
+        actor=actor,
+        record=locked,  # type: ignore[arg-type]
+        verb=AuditVerb.TEAM_ADD_MEMBER,
+        changes={ROW: row_key(member), **_about(member)}
+        | ({"team lead": "yes"} if is_lead else {}),
+    )
     return member
 
 
@@ -77,50 +112,51 @@ def team_member_edit(
     *,
     actor: User,
     member: TeamMember,
-    expected_version: int,
-    name: str,
-    title: str,
-    role: str,
-    email: str,
-    is_lead: bool,
-) -> TeamMember:
-    """Change a member's details."""
-    before = _described(member)
-    member.name, member.title, member.role = name, title, role
-    member.email, member.is_lead = email, is_lead
-    member.full_clean()
-    after = _described(member)
-    changed = {key: [before[key], after[key]] for key in after if before[key] != after[key]}
-    record_touch(
-        actor=actor,
-        record=member.record,
-        expected_version=expected_version,
-        verb="team.edit_member",
-        changes={"member": str(member), **changed},
+    version: str,
+    bases: Mapping[str, str] | None = None,
+    **values: Any,
+) -> RowSaved:
+    """Change a member's details, merged with what others saved since (parts_merge)."""
+    return row_save(
+        holder=record_holder(actor=actor, record=member.record),
+        version=version,
+        row=member,
+        what="team member",
+        bases=bases,
+        mine=values,
+        values_of=member_values,
+        write=_write,
+        verb=AuditVerb.TEAM_EDIT_MEMBER,
+        about=_about,
+        described=_said,
     )
-    member.save(update_fields=["name", "title", "role", "email", "is_lead"])
-    _keep_one_lead(member)
-    return member
 
 
 @transaction.atomic
-def team_member_remove(*, actor: User, member: TeamMember, expected_version: int) -> None:
+def team_member_remove(
+    *, actor: User, member: TeamMember, version: str, base: str | None = None
+) -> None:
     """Take a member off the CIM team (their account, if any, is not touched)."""
-    record_touch(
-        actor=actor,
-        record=member.record,
-        expected_version=expected_version,
-        verb="team.remove_member",
-        changes={"member": str(member)},
+    row_remove(
+        holder=record_holder(actor=actor, record=member.record),
+        version=version,
+        row=member,
+        what="team member",
+        base=base,
+        values_of=member_values,
+        verb=AuditVerb.TEAM_REMOVE_MEMBER,
+        about=_about,
     )
-    member.delete()
 
 
 @transaction.atomic
 def team_member_invite(*, actor: User, member: TeamMember) -> Invitation:
     """Invite a member to the LEA as an LEA CIM team member, so they can work in the app.
-    The caller has checked that the actor manages the LEA's members."""
+    The actor must manage the LEA's members (its lead, or a CDE administrator): refused
+    here, before anything is written, as invitation_create would."""
     lea = member.engagement.lea
+    if not access.can(actor, "manage_members", lea):
+        raise PermissionDenied(access.MANAGE_MEMBERS_DENIED)
     if not member.email:
         raise ValidationError(NO_EMAIL.format(name=member.name))
     # Someone who already leads or works on the LEA's CIM team needs no second role.

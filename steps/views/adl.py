@@ -18,11 +18,11 @@ from cim import selectors as cim_selectors
 from cim.adl import adl_template_csv
 from lea import access
 from lea.models import User
-from steps import selectors, services
+from lea.services_access_records import Kind, record_export
+from steps import queues, selectors, services
 from steps.forms import AdlUploadForm
 
 ADMINS_ONLY = "Only CDE administrators load the ADL cohort list."
-STATUS_PAGE_SIZE = 100
 
 
 def _cde_admin(request: HttpRequest) -> User:
@@ -124,17 +124,13 @@ def _status(request: HttpRequest) -> tuple[int | None, list[int], list[selectors
 
 @login_required
 @require_GET
-def cim_status(request: HttpRequest) -> HttpResponse:
-    """Every activity owed in the user's scope for a year, with a CSV download."""
-    year, years, rows = _status(request)
-    page = Paginator(rows, STATUS_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "steps/cim_status.html", {"page": page, "year": year, "years": years})
-
-
-@login_required
-@require_GET
 def cim_status_csv(request: HttpRequest) -> HttpResponse:
     year, _, rows = _status(request)
-    response = HttpResponse(selectors.status_csv(rows), content_type="text/csv; charset=utf-8")
+    if year is not None:
+        # Each LEA in the file has a row in its own access record (lea.AccessRecord).
+        engagements = access.status_engagements_for(request.user)
+        leas = engagements.filter(cohort__year__year=year).values_list("lea_id", flat=True)
+        record_export(request, kind=Kind.STATUS_EXPORT, lea_ids=list(leas))
+    response = HttpResponse(queues.status_csv(rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="cim-status-{year or "none"}.csv"'
     return response

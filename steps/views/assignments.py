@@ -171,13 +171,15 @@ def _year(requested: str, years: list[int]) -> int | None:
 def _with_determination(
     user: User, leas: QuerySet[Organization], year: int
 ) -> QuerySet[Organization]:
-    """The LEAs with their tier and level of the year, and their SELPA, in three joins."""
+    """The LEAs with their tier and level of the year, their engagement (for the link to
+    its workspace) and their SELPA, in three joins."""
     determination = access.engagements_for(user).filter(lea=OuterRef("pk"), cohort__year__year=year)
     return (
         leas.select_related("selpa")
         .annotate(
             tier=Subquery(determination.values("determination__tier")[:1]),
             level=Subquery(determination.values("determination__level")[:1]),
+            engagement_id=Subquery(determination.values("pk")[:1]),
         )
         .order_by("name", "code")
     )
@@ -188,7 +190,15 @@ def _assignments(user: User, year: int, filters: AssignmentFilterForm) -> QueryS
         access.consultant_assignments_for(user)
         .filter(year__year=year)
         .select_related("consultant", "lea", "lea__selpa", "assigned_by")
-        .annotate(still_consultant=Exists(access.consultants().filter(pk=OuterRef("consultant"))))
+        .annotate(
+            still_consultant=Exists(access.consultants().filter(pk=OuterRef("consultant"))),
+            # The LEA's engagement of the year, when the user may read it: its name links there.
+            engagement_id=Subquery(
+                access.engagements_for(user)
+                .filter(lea=OuterRef("lea"), cohort__year=OuterRef("year"))
+                .values("pk")[:1]
+            ),
+        )
         .order_by("lea__name", "consultant__full_name", "pk")
     )
     if filters.is_valid():

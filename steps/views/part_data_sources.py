@@ -4,14 +4,13 @@ the activity page again with what was typed and the errors beside the fields."""
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
 from django.views.decorators.http import require_http_methods, require_POST
 
 from lea import access
+from steps.models import DataSource
 from steps.parts import data_sources
 from steps.services import part_data_sources as services
 from steps.views import parts_common as common
@@ -26,22 +25,19 @@ def data_source_add(request: HttpRequest, engagement_id: int, activity_key: str)
     record = common.record_with_part(engagement, activity_key, NAME)
     access.require_edit_engagement(request.user, engagement)
     form = data_sources.DataSourceForm(request.POST, prefix=data_sources.ADD)
-    if form.is_valid():
-        try:
-            source = services.data_source_add(
-                actor=common.current_user(request),
-                record=record,
-                expected_version=form.cleaned_data["version"],
-                **form.source_fields(),
-            )
-        except ValidationError as error:
-            # Someone saved first, or the activity is locked: say so, keep the text.
-            messages.error(request, " ".join(error.messages))
-            return common.page_with(request, record, data_sources, 409, add_form=form)
-        else:
-            messages.success(request, f"“{source.name}” is on the list of data sources.")
-            return common.back(record, NAME)
-    return common.page_with(request, record, data_sources, 400, add_form=form)
+    return common.save_row(
+        request,
+        form,
+        lambda form: services.data_source_add(
+            actor=common.current_user(request),
+            record=record,
+            version=form.version(),
+            **form.values(),
+        ),
+        done=lambda source: f"“{source.name}” is on the list of data sources.",  # type: ignore[attr-defined]
+        show=lambda status: common.page_with(request, record, data_sources, status, add_form=form),
+        back=lambda: common.back(record, NAME),
+    )
 
 
 @login_required
@@ -54,29 +50,25 @@ def data_source_edit(
     source = data_sources.get_source_in_engagement(engagement, source_id)
     access.require_edit_engagement(request.user, engagement)
     if request.method == "GET":
-        form = data_sources.DataSourceForm(
-            instance=source, initial={"version": record.version}, prefix=data_sources.EDIT
-        )
+        form = data_sources.edit_form(record, source)
         return common.page_with(request, record, data_sources, 200, edit_form=form, editing=source)
     form = data_sources.DataSourceForm(request.POST, prefix=data_sources.EDIT)
-    if form.is_valid():
-        try:
-            services.data_source_edit(
-                actor=common.current_user(request),
-                source=source,
-                expected_version=form.cleaned_data["version"],
-                **form.source_fields(),
-            )
-        except ValidationError as error:
-            # Someone saved first, or the activity is locked: say so, keep the text.
-            messages.error(request, " ".join(error.messages))
-            return common.page_with(
-                request, record, data_sources, 409, edit_form=form, editing=source
-            )
-        else:
-            messages.success(request, f"“{source.name}” is saved.")
-            return common.back(record, NAME)
-    return common.page_with(request, record, data_sources, 400, edit_form=form, editing=source)
+    return common.save_row(
+        request,
+        form,
+        lambda form: services.data_source_edit(
+            actor=common.current_user(request),
+            source=source,
+            version=form.version(),
+            bases=form.posted_bases(),
+            **form.values(),
+        ),
+        done=lambda saved: f"“{saved.row.name}” is saved.",  # type: ignore[attr-defined]
+        show=lambda status: common.page_with(
+            request, record, data_sources, status, edit_form=form, editing=source
+        ),
+        back=lambda: common.back(record, NAME),
+    )
 
 
 @login_required
@@ -86,14 +78,18 @@ def data_source_remove(
 ) -> HttpResponse:
     engagement = access.get_engagement_for(request.user, engagement_id)
     record = common.record_with_part(engagement, activity_key, NAME)
-    source = data_sources.get_source_in_engagement(engagement, source_id)
+    source = common.row_or_gone(
+        data_sources.data_sources_of(engagement), source_id, record, DataSource, "data source"
+    )
     access.require_edit_engagement(request.user, engagement)
+    if isinstance(source, str):
+        return common.gone(request, record, NAME, source)
     return common.remove_row(
         request,
         record,
         NAME,
-        lambda version: services.data_source_remove(
-            actor=common.current_user(request), source=source, expected_version=version
+        lambda version, base: services.data_source_remove(
+            actor=common.current_user(request), source=source, version=version, base=base
         ),
         f"“{source.name}” is no longer on the list.",
     )

@@ -4,14 +4,13 @@ the activity page again with what was typed and the errors beside the fields."""
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import path
 from django.views.decorators.http import require_http_methods, require_POST
 
 from lea import access
+from steps.models import Finding
 from steps.parts import findings
 from steps.services import part_findings as services
 from steps.views import parts_common as common
@@ -31,23 +30,24 @@ def finding_add(
         raise Http404("No such kind of finding.")
     access.require_edit_engagement(request.user, engagement)
     form = findings.FindingForm(request.POST, prefix=known.value)
-    if form.is_valid():
-        try:
-            finding = services.finding_add(
-                actor=common.current_user(request),
-                record=record,
-                expected_version=form.cleaned_data["version"],
-                kind=known,
-                **form.finding_fields(),
-            )
-        except ValidationError as error:
-            # Someone saved first, or the activity is locked: say so, keep the text.
-            messages.error(request, " ".join(error.messages))
-            return common.page_with(request, record, findings, 409, add_forms={known: form})
-        else:
-            messages.success(request, f"“{finding.area}” is listed as an {known.label.lower()}.")
-            return common.back(record, NAME)
-    return common.page_with(request, record, findings, 400, add_forms={known: form})
+    return common.save_row(
+        request,
+        form,
+        lambda form: services.finding_add(
+            actor=common.current_user(request),
+            record=record,
+            version=form.version(),
+            kind=known,
+            **form.values(),
+        ),
+        done=lambda finding: (
+            f"“{finding.area}” is listed as an {known.label.lower()}."  # type: ignore[attr-defined]
+        ),
+        show=lambda status: common.page_with(
+            request, record, findings, status, add_forms={known: form}
+        ),
+        back=lambda: common.back(record, NAME),
+    )
 
 
 @login_required
@@ -60,27 +60,25 @@ def finding_edit(
     finding = findings.get_finding_in_engagement(engagement, finding_id)
     access.require_edit_engagement(request.user, engagement)
     if request.method == "GET":
-        form = findings.FindingForm(
-            instance=finding, initial={"version": record.version}, prefix=findings.EDIT
-        )
+        form = findings.edit_form(record, finding)
         return common.page_with(request, record, findings, 200, edit_form=form, editing=finding)
     form = findings.FindingForm(request.POST, prefix=findings.EDIT)
-    if form.is_valid():
-        try:
-            services.finding_edit(
-                actor=common.current_user(request),
-                finding=finding,
-                expected_version=form.cleaned_data["version"],
-                **form.finding_fields(),
-            )
-        except ValidationError as error:
-            # Someone saved first, or the activity is locked: say so, keep the text.
-            messages.error(request, " ".join(error.messages))
-            return common.page_with(request, record, findings, 409, edit_form=form, editing=finding)
-        else:
-            messages.success(request, f"“{finding.area}” is saved.")
-            return common.back(record, NAME)
-    return common.page_with(request, record, findings, 400, edit_form=form, editing=finding)
+    return common.save_row(
+        request,
+        form,
+        lambda form: services.finding_edit(
+            actor=common.current_user(request),
+            finding=finding,
+            version=form.version(),
+            bases=form.posted_bases(),
+            **form.values(),
+        ),
+        done=lambda saved: f"“{saved.row.area}” is saved.",  # type: ignore[attr-defined]
+        show=lambda status: common.page_with(
+            request, record, findings, status, edit_form=form, editing=finding
+        ),
+        back=lambda: common.back(record, NAME),
+    )
 
 
 @login_required
@@ -90,14 +88,18 @@ def finding_remove(
 ) -> HttpResponse:
     engagement = access.get_engagement_for(request.user, engagement_id)
     record = common.record_with_part(engagement, activity_key, NAME)
-    finding = findings.get_finding_in_engagement(engagement, finding_id)
+    finding = common.row_or_gone(
+        findings.findings_of(engagement), finding_id, record, Finding, "finding"
+    )
     access.require_edit_engagement(request.user, engagement)
+    if isinstance(finding, str):
+        return common.gone(request, record, NAME, finding)
     return common.remove_row(
         request,
         record,
         NAME,
-        lambda version: services.finding_remove(
-            actor=common.current_user(request), finding=finding, expected_version=version
+        lambda version, base: services.finding_remove(
+            actor=common.current_user(request), finding=finding, version=version, base=base
         ),
         f"“{finding.area}” is no longer listed.",
     )

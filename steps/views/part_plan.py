@@ -9,87 +9,73 @@ another LEA is a 404 for everyone, never a 403 that would confirm it exists.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
-from django.forms.models import model_to_dict
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import path
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from lea import access
-from steps.forms import AnswersForm
 from steps.models import ActivityRecord
 from steps.parts import plan
 from steps.services import part_plan
-from steps.services.records import StaleEdit
-from steps.views.parts_common import back, current_user, part_record, remove_row
-from steps.views.work import activity_page_context
+from steps.services.parts_merge import ROW_VALUES
+from steps.views.parts_common import (
+    back,
+    current_user,
+    gone,
+    part_record,
+    remove_row,
+    render_part,
+    row_or_gone,
+    save_row,
+)
+from steps.views.work import record_activity_read
 
-Write = Callable[[int, dict[str, Any]], object]
 NAME = "plan"
+# A form's save: the service call with the form's values.
+Save = Callable[[plan.PlanForm], object]
 
 
 def _row(rows: QuerySet[Any], pk: int) -> Any:
     return get_object_or_404(rows, pk=pk)
 
 
-def _render(
+def _show(
     request: HttpRequest,
     record: ActivityRecord,
-    *,
+    form: plan.PlanForm,
+    editing: dict[str, Any] | None,
     status: int,
-    form: plan.PlanForm | None = None,
-    editing: dict[str, Any] | None = None,
-    stale: StaleEdit | None = None,
 ) -> HttpResponse:
-    """The activity page again, with the form as typed (and its errors) in its place."""
-    context = activity_page_context(request, record)
-    bound = {str(form.prefix): form} if form is not None and editing is None else {}
-    for block in context["part_blocks"]:  # type: ignore[attr-defined]
-        if block["template"] == plan.TEMPLATE:
-            block["context"] = plan.context(
-                record=record, user=request.user, bound=bound, editing=editing
-            )
-    answers = AnswersForm(
-        initial={**record.responses, "version": record.version},
-        specs=context["spec"].answer_fields,  # type: ignore[attr-defined]
-    )
-    return render(
-        request, "steps/activity.html", {**context, "form": answers, "stale": stale}, status=status
-    )
+    """The activity page again, with the form as typed (its errors, or both texts beside a
+    field both people changed) in its place."""
+    bound = {str(form.prefix): form} if editing is None else {}
+    context = plan.context(record=record, user=request.user, bound=bound, editing=editing)
+    return render_part(request, record, NAME, context, status=status)
 
 
 def _submit(
     request: HttpRequest,
     record: ActivityRecord,
     form: plan.PlanForm,
-    write: Write,
+    save: Save,
     done: str,
     editing: dict[str, Any] | None = None,
 ) -> HttpResponse:
-    if form.is_valid():
-        try:
-            write(form.cleaned_data["version"], form.values())
-        except StaleEdit as stale:
-            # Re-render rather than redirect, so what the person typed is still there.
-            return _render(request, record, status=409, form=form, editing=editing, stale=stale)
-        except ValidationError as error:
-            if not hasattr(error, "error_dict"):
-                # Not about a field (the activity was submitted meanwhile): no form is shown
-                # on a locked activity, so say it at the top of the page.
-                messages.error(request, " ".join(error.messages))
-                return back(record, NAME)
-            for name, errors in error.error_dict.items():
-                form.add_error(name if name in form.fields else None, errors)
-        else:
-            messages.success(request, done)
-            return back(record, NAME)
-    return _render(request, record, status=400, form=form, editing=editing)
+    """Every plan form's save goes through the one row save (parts_common.save_row)."""
+    return save_row(
+        request,
+        form,
+        save,  # type: ignore[arg-type]
+        done=done,
+        show=lambda status: _show(request, record, form, editing, status),
+        back=lambda: back(record, NAME),
+    )
 
 
 def _edit(
@@ -97,21 +83,60 @@ def _edit(
     record: ActivityRecord,
     row: Model,
     form_class: type[plan.PlanForm],
-    write: Write,
+    update: Callable[..., object],
     *,
     heading: str,
     done: str,
     **form_kwargs: Any,
 ) -> HttpResponse:
-    """A row's edit form, shown on the activity page above the plan."""
-    names = [name for name in form_class.base_fields if name != "version"]
-    initial = {**model_to_dict(row, fields=names), "version": record.version}
+    """A row's edit form, shown on the activity page above the plan; its save merges with
+    what others saved since (by the bases the form carries)."""
     data = request.POST if request.method == "POST" else None
-    form = form_class(data, prefix="edit", initial=initial, **form_kwargs)
+    values = ROW_VALUES[type(row)](row)
+    form = plan.edit_form(form_class, record, values, data, **form_kwargs)
     editing = {"form": form, "heading": heading, "action": request.path}
     if data is None:
-        return _render(request, record, status=200, editing=editing)
-    return _submit(request, record, form, write, done, editing=editing)
+        return render_part(
+            request,
+            record,
+            NAME,
+            plan.context(record=record, user=request.user, editing=editing),
+            status=200,
+        )
+
+    def save(form: plan.PlanForm) -> object:
+        return update(
+            actor=current_user(request),
+            version=form.version(),
+            bases=form.posted_bases(),
+            **form.values(),
+        )
+
+    return _submit(request, record, form, save, done, editing=editing)
+
+
+def _remove(
+    request: HttpRequest,
+    record: ActivityRecord,
+    rows: QuerySet[Any],
+    pk: int,
+    what: str,
+    remove: Callable[..., object],
+    done: str,
+) -> HttpResponse:
+    """A one-button remove through the one row remove: refused when someone changed the
+    row since the page was drawn; a second remove says it is already gone."""
+    row = row_or_gone(rows, pk, record, rows.model, what)
+    access.require_edit_engagement(request.user, record.engagement)
+    if isinstance(row, str):
+        return gone(request, record, NAME, row)
+    return remove_row(
+        request,
+        record,
+        NAME,
+        lambda version, base: remove(row, actor=current_user(request), version=version, base=base),
+        done,
+    )
 
 
 # --- Problems of practice ------------------------------------------------------------------
@@ -126,12 +151,12 @@ def problem_add(request: HttpRequest, engagement_id: int, activity_key: str) -> 
         request.POST, prefix="problem", root_causes=plan.root_causes_of(engagement)
     )
 
-    def write(version: int, values: dict[str, Any]) -> object:
+    def save(form: plan.PlanForm) -> object:
         return part_plan.problem_of_practice_add(
-            actor=current_user(request), record=record, expected_version=version, **values
+            actor=current_user(request), record=record, version=form.version(), **form.values()
         )
 
-    return _submit(request, record, form, write, "Problem of practice added.")
+    return _submit(request, record, form, save, "Problem of practice added.")
 
 
 @login_required
@@ -142,18 +167,12 @@ def problem_edit(
     engagement, record = part_record(request, engagement_id, activity_key, NAME)
     problem = _row(plan.problems_of_practice_of(record), problem_id)
     access.require_edit_engagement(request.user, engagement)
-
-    def write(version: int, values: dict[str, Any]) -> object:
-        return part_plan.problem_of_practice_update(
-            actor=current_user(request), problem=problem, expected_version=version, **values
-        )
-
     return _edit(
         request,
         record,
         problem,
         plan.ProblemOfPracticeForm,
-        write,
+        partial(part_plan.problem_of_practice_update, problem=problem),
         heading="Change the problem of practice",
         done="Problem of practice saved.",
         root_causes=plan.root_causes_of(engagement),
@@ -165,18 +184,14 @@ def problem_edit(
 def problem_remove(
     request: HttpRequest, engagement_id: int, activity_key: str, problem_id: int
 ) -> HttpResponse:
-    engagement, record = part_record(request, engagement_id, activity_key, NAME)
-    problem = _row(plan.problems_of_practice_of(record), problem_id)
-    access.require_edit_engagement(request.user, engagement)
-    return remove_row(
+    _engagement, record = part_record(request, engagement_id, activity_key, NAME)
+    return _remove(
         request,
         record,
-        NAME,
-        lambda version: part_plan.problem_of_practice_remove(
-            actor=current_user(request),
-            problem=problem,
-            expected_version=version,
-        ),
+        plan.problems_of_practice_of(record),
+        problem_id,
+        "problem of practice",
+        lambda row, **kw: part_plan.problem_of_practice_remove(problem=row, **kw),
         "Problem of practice removed.",
     )
 
@@ -193,12 +208,12 @@ def strategy_add(request: HttpRequest, engagement_id: int, activity_key: str) ->
         request.POST, prefix="strategy", problems_of_practice=plan.problems_of_practice_of(record)
     )
 
-    def write(version: int, values: dict[str, Any]) -> object:
+    def save(form: plan.PlanForm) -> object:
         return part_plan.strategy_add(
-            actor=current_user(request), record=record, expected_version=version, **values
+            actor=current_user(request), record=record, version=form.version(), **form.values()
         )
 
-    return _submit(request, record, form, write, "Strategy added.")
+    return _submit(request, record, form, save, "Strategy added.")
 
 
 @login_required
@@ -209,18 +224,12 @@ def strategy_edit(
     engagement, record = part_record(request, engagement_id, activity_key, NAME)
     strategy = _row(plan.strategies_of(record), strategy_id)
     access.require_edit_engagement(request.user, engagement)
-
-    def write(version: int, values: dict[str, Any]) -> object:
-        return part_plan.strategy_update(
-            actor=current_user(request), strategy=strategy, expected_version=version, **values
-        )
-
     return _edit(
         request,
         record,
         strategy,
         plan.StrategyForm,
-        write,
+        partial(part_plan.strategy_update, strategy=strategy),
         heading="Change the strategy",
         done="Strategy saved.",
         problems_of_practice=plan.problems_of_practice_of(record),
@@ -232,18 +241,14 @@ def strategy_edit(
 def strategy_remove(
     request: HttpRequest, engagement_id: int, activity_key: str, strategy_id: int
 ) -> HttpResponse:
-    engagement, record = part_record(request, engagement_id, activity_key, NAME)
-    strategy = _row(plan.strategies_of(record), strategy_id)
-    access.require_edit_engagement(request.user, engagement)
-    return remove_row(
+    _engagement, record = part_record(request, engagement_id, activity_key, NAME)
+    return _remove(
         request,
         record,
-        NAME,
-        lambda version: part_plan.strategy_remove(
-            actor=current_user(request),
-            strategy=strategy,
-            expected_version=version,
-        ),
+        plan.strategies_of(record),
+        strategy_id,
+        "strategy",
+        lambda row, **kw: part_plan.strategy_remove(strategy=row, **kw),
         "Strategy removed, with its activities and outcomes.",
     )
 
@@ -261,12 +266,12 @@ def activity_add(
     access.require_edit_engagement(request.user, engagement)
     form = plan.StrategyActivityForm(request.POST, prefix=f"activity-{strategy.pk}")
 
-    def write(version: int, values: dict[str, Any]) -> object:
+    def save(form: plan.PlanForm) -> object:
         return part_plan.strategy_activity_add(
-            actor=current_user(request), strategy=strategy, expected_version=version, **values
+            actor=current_user(request), strategy=strategy, version=form.version(), **form.values()
         )
 
-    return _submit(request, record, form, write, "Activity added.")
+    return _submit(request, record, form, save, "Activity added.")
 
 
 @login_required
@@ -277,18 +282,12 @@ def activity_edit(
     engagement, record = part_record(request, engagement_id, activity_key, NAME)
     activity = _row(plan.strategy_activities_of(record), activity_id)
     access.require_edit_engagement(request.user, engagement)
-
-    def write(version: int, values: dict[str, Any]) -> object:
-        return part_plan.strategy_activity_update(
-            actor=current_user(request), activity=activity, expected_version=version, **values
-        )
-
     return _edit(
         request,
         record,
         activity,
         plan.StrategyActivityForm,
-        write,
+        partial(part_plan.strategy_activity_update, activity=activity),
         heading=f"Change an activity of “{activity.strategy}”",
         done="Activity saved.",
     )
@@ -299,18 +298,14 @@ def activity_edit(
 def activity_remove(
     request: HttpRequest, engagement_id: int, activity_key: str, activity_id: int
 ) -> HttpResponse:
-    engagement, record = part_record(request, engagement_id, activity_key, NAME)
-    activity = _row(plan.strategy_activities_of(record), activity_id)
-    access.require_edit_engagement(request.user, engagement)
-    return remove_row(
+    _engagement, record = part_record(request, engagement_id, activity_key, NAME)
+    return _remove(
         request,
         record,
-        NAME,
-        lambda version: part_plan.strategy_activity_remove(
-            actor=current_user(request),
-            activity=activity,
-            expected_version=version,
-        ),
+        plan.strategy_activities_of(record),
+        activity_id,
+        "activity",
+        lambda row, **kw: part_plan.strategy_activity_remove(activity=row, **kw),
         "Activity removed.",
     )
 
@@ -328,12 +323,12 @@ def outcome_add(
     access.require_edit_engagement(request.user, engagement)
     form = plan.OutcomeForm(request.POST, prefix=f"outcome-{strategy.pk}")
 
-    def write(version: int, values: dict[str, Any]) -> object:
+    def save(form: plan.PlanForm) -> object:
         return part_plan.outcome_add(
-            actor=current_user(request), strategy=strategy, expected_version=version, **values
+            actor=current_user(request), strategy=strategy, version=form.version(), **form.values()
         )
 
-    return _submit(request, record, form, write, "Measurable outcome added.")
+    return _submit(request, record, form, save, "Measurable outcome added.")
 
 
 @login_required
@@ -344,18 +339,12 @@ def outcome_edit(
     engagement, record = part_record(request, engagement_id, activity_key, NAME)
     outcome = _row(plan.outcomes_of(record), outcome_id)
     access.require_edit_engagement(request.user, engagement)
-
-    def write(version: int, values: dict[str, Any]) -> object:
-        return part_plan.outcome_update(
-            actor=current_user(request), outcome=outcome, expected_version=version, **values
-        )
-
     return _edit(
         request,
         record,
         outcome,
         plan.OutcomeForm,
-        write,
+        partial(part_plan.outcome_update, outcome=outcome),
         heading=f"Change an outcome of “{outcome.strategy}”",
         done="Measurable outcome saved.",
     )
@@ -366,18 +355,14 @@ def outcome_edit(
 def outcome_remove(
     request: HttpRequest, engagement_id: int, activity_key: str, outcome_id: int
 ) -> HttpResponse:
-    engagement, record = part_record(request, engagement_id, activity_key, NAME)
-    outcome = _row(plan.outcomes_of(record), outcome_id)
-    access.require_edit_engagement(request.user, engagement)
-    return remove_row(
+    _engagement, record = part_record(request, engagement_id, activity_key, NAME)
+    return _remove(
         request,
         record,
-        NAME,
-        lambda version: part_plan.outcome_remove(
-            actor=current_user(request),
-            outcome=outcome,
-            expected_version=version,
-        ),
+        plan.outcomes_of(record),
+        outcome_id,
+        "measurable outcome",
+        lambda row, **kw: part_plan.outcome_remove(outcome=row, **kw),
         "Measurable outcome removed, with its benchmarks.",
     )
 
@@ -395,12 +380,12 @@ def benchmark_add(
     access.require_edit_engagement(request.user, engagement)
     form = plan.BenchmarkForm(request.POST, prefix=f"benchmark-{outcome.pk}")
 
-    def write(version: int, values: dict[str, Any]) -> object:
+    def save(form: plan.PlanForm) -> object:
         return part_plan.benchmark_add(
-            actor=current_user(request), outcome=outcome, expected_version=version, **values
+            actor=current_user(request), outcome=outcome, version=form.version(), **form.values()
         )
 
-    return _submit(request, record, form, write, "Benchmark added.")
+    return _submit(request, record, form, save, "Benchmark added.")
 
 
 @login_required
@@ -411,18 +396,12 @@ def benchmark_edit(
     engagement, record = part_record(request, engagement_id, activity_key, NAME)
     benchmark = _row(plan.benchmarks_of(record), benchmark_id)
     access.require_edit_engagement(request.user, engagement)
-
-    def write(version: int, values: dict[str, Any]) -> object:
-        return part_plan.benchmark_update(
-            actor=current_user(request), benchmark=benchmark, expected_version=version, **values
-        )
-
     return _edit(
         request,
         record,
         benchmark,
         plan.BenchmarkForm,
-        write,
+        partial(part_plan.benchmark_update, benchmark=benchmark),
         heading=f"Change a benchmark of “{benchmark.outcome}”",
         done="Benchmark saved.",
     )
@@ -433,18 +412,14 @@ def benchmark_edit(
 def benchmark_remove(
     request: HttpRequest, engagement_id: int, activity_key: str, benchmark_id: int
 ) -> HttpResponse:
-    engagement, record = part_record(request, engagement_id, activity_key, NAME)
-    benchmark = _row(plan.benchmarks_of(record), benchmark_id)
-    access.require_edit_engagement(request.user, engagement)
-    return remove_row(
+    _engagement, record = part_record(request, engagement_id, activity_key, NAME)
+    return _remove(
         request,
         record,
-        NAME,
-        lambda version: part_plan.benchmark_remove(
-            actor=current_user(request),
-            benchmark=benchmark,
-            expected_version=version,
-        ),
+        plan.benchmarks_of(record),
+        benchmark_id,
+        "benchmark",
+        lambda row, **kw: part_plan.benchmark_remove(benchmark=row, **kw),
         "Benchmark removed.",
     )
 
@@ -456,6 +431,7 @@ def benchmark_remove(
 @require_GET
 def plan_trace(request: HttpRequest, engagement_id: int, activity_key: str) -> HttpResponse:
     engagement, record = part_record(request, engagement_id, activity_key, NAME)
+    record_activity_read(request, engagement, record)
     return render(
         request,
         "steps/plan_trace.html",

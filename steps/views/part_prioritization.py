@@ -44,7 +44,7 @@ def prioritization_move(
         rank = services.prioritization_move(
             actor=current_user(request),
             record=record,
-            expected_version=form.cleaned_data["version"],
+            version=form.cleaned_data["version"],
             problem_area=area,
             direction=form.cleaned_data["direction"],
         )
@@ -72,7 +72,7 @@ def prioritization_explore(
         services.prioritization_explore(
             actor=current_user(request),
             record=record,
-            expected_version=form.cleaned_data["version"],
+            version=form.cleaned_data["version"],
             problem_area=area,
             explore=explore,
         )
@@ -101,7 +101,7 @@ def prioritization_rank(
         services.prioritization_rank(
             actor=current_user(request),
             record=record,
-            expected_version=form.cleaned_data["version"],
+            version=form.cleaned_data["version"],
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))

@@ -4,25 +4,26 @@ back to the activity (or re-renders it with the errors beside the fields)."""
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path
 from django.views.decorators.http import require_http_methods, require_POST
 
 from lea import access
+from steps.models import ProblemArea
 from steps.parts import problem_areas as part
 from steps.services import part_problem_areas as services
 from steps.views.parts_common import (
     PREFIX,
     back,
     current_user,
+    gone,
     part_record,
-    refused,
     remove_row,
     render_part,
+    row_or_gone,
+    save_row,
 )
 
 NAME = "problem_areas"
@@ -34,24 +35,16 @@ def problem_areas_add(request: HttpRequest, engagement_id: int, activity_key: st
     engagement, record = part_record(request, engagement_id, activity_key, NAME)
     access.require_edit_engagement(request.user, engagement)
     form = part.ProblemAreaForm(request.POST, sources=part.data_sources_of(engagement))
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            area = services.problem_area_add(
-                actor=current_user(request),
-                record=record,
-                expected_version=data["version"],
-                description=data["description"],
-                quantification=data["quantification"],
-                relates_to_identification=data["relates_to_identification"],
-                sources=data["sources"],
-            )
-        except ValidationError as error:
-            refused(request, form, error)
-        else:
-            messages.success(request, f"Problem area “{area}” added.")
-            return back(record, NAME)
-    return render_part(request, record, NAME, {"form": form})
+    return save_row(
+        request,
+        form,
+        lambda form: services.problem_area_add(
+            actor=current_user(request), record=record, version=form.version(), **form.values()
+        ),
+        done=lambda area: f"Problem area “{area}” added.",
+        show=lambda status: render_part(request, record, NAME, {"form": form}, status=status),
+        back=lambda: back(record, NAME),
+    )
 
 
 @login_required
@@ -66,25 +59,23 @@ def problem_areas_edit(
         form = part.form_for(engagement, record, area)
         return render_part(request, record, NAME, {"edit_form": form, "editing": area}, status=200)
     form = part.ProblemAreaForm(request.POST, sources=part.data_sources_of(engagement))
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.problem_area_update(
-                actor=current_user(request),
-                record=record,
-                expected_version=data["version"],
-                problem_area=area,
-                description=data["description"],
-                quantification=data["quantification"],
-                relates_to_identification=data["relates_to_identification"],
-                sources=data["sources"],
-            )
-        except ValidationError as error:
-            refused(request, form, error)
-        else:
-            messages.success(request, f"Problem area “{area}” saved.")
-            return back(record, NAME)
-    return render_part(request, record, NAME, {"edit_form": form, "editing": area})
+    return save_row(
+        request,
+        form,
+        lambda form: services.problem_area_update(
+            actor=current_user(request),
+            record=record,
+            version=form.version(),
+            problem_area=area,
+            bases=form.posted_bases(),
+            **form.values(),
+        ),
+        done=lambda saved: f"Problem area “{saved.row}” saved.",  # type: ignore[attr-defined]
+        show=lambda status: render_part(
+            request, record, NAME, {"edit_form": form, "editing": area}, status=status
+        ),
+        back=lambda: back(record, NAME),
+    )
 
 
 @login_required
@@ -93,14 +84,22 @@ def problem_areas_remove(
     request: HttpRequest, engagement_id: int, activity_key: str, area_id: int
 ) -> HttpResponse:
     engagement, record = part_record(request, engagement_id, activity_key, NAME)
-    area = get_object_or_404(part.problem_areas_of(engagement), pk=area_id)
+    area = row_or_gone(
+        part.problem_areas_of(engagement), area_id, record, ProblemArea, "problem area"
+    )
     access.require_edit_engagement(request.user, engagement)
+    if isinstance(area, str):
+        return gone(request, record, NAME, area)
     return remove_row(
         request,
         record,
         NAME,
-        lambda version: services.problem_area_remove(
-            actor=current_user(request), record=record, expected_version=version, problem_area=area
+        lambda version, base: services.problem_area_remove(
+            actor=current_user(request),
+            record=record,
+            version=version,
+            problem_area=area,
+            base=base,
         ),
         f"Problem area “{area}” removed.",
     )

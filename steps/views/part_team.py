@@ -12,6 +12,7 @@ from django.urls import path
 from django.views.decorators.http import require_http_methods, require_POST
 
 from lea import access
+from steps.models import Engagement, TeamMember
 from steps.parts import team
 from steps.services import part_team as services
 from steps.views import parts_common as common
@@ -20,31 +21,32 @@ NAME = "team"
 ONLY_LEAD_INVITES = "Only the LEA's CIM team lead invites people to the LEA."
 
 
+def _may_manage(request: HttpRequest, engagement: Engagement) -> None:
+    access.require_edit_engagement(request.user, engagement)
+    # Members write the other activities; the lead manages who is on the team.
+    access.require(request.user, "manage_members", engagement.lea)
+
+
 @login_required
 @require_POST
 def team_member_add(request: HttpRequest, engagement_id: int, activity_key: str) -> HttpResponse:
     engagement = access.get_engagement_for(request.user, engagement_id)
     record = common.record_with_part(engagement, activity_key, NAME)
-    access.require_edit_engagement(request.user, engagement)
-    # Members write the other activities; the lead manages who is on the team.
-    access.require(request.user, "manage_members", engagement.lea)
+    _may_manage(request, engagement)
     form = team.TeamMemberForm(request.POST, prefix=team.ADD)
-    if form.is_valid():
-        try:
-            member = services.team_member_add(
-                actor=common.current_user(request),
-                record=record,
-                expected_version=form.cleaned_data["version"],
-                **form.member_fields(),
-            )
-        except ValidationError as error:
-            # Someone saved first, or the activity is locked: say so, keep the text.
-            messages.error(request, " ".join(error.messages))
-            return common.page_with(request, record, team, 409, add_form=form)
-        else:
-            messages.success(request, f"{member.name} is on the team.")
-            return common.back(record, NAME)
-    return common.page_with(request, record, team, 400, add_form=form)
+    return common.save_row(
+        request,
+        form,
+        lambda form: services.team_member_add(
+            actor=common.current_user(request),
+            record=record,
+            version=form.version(),
+            **form.values(),
+        ),
+        done=lambda member: f"{member.name} is on the team.",  # type: ignore[attr-defined]
+        show=lambda status: common.page_with(request, record, team, status, add_form=form),
+        back=lambda: common.back(record, NAME),
+    )
 
 
 @login_required
@@ -55,31 +57,27 @@ def team_member_edit(
     engagement = access.get_engagement_for(request.user, engagement_id)
     record = common.record_with_part(engagement, activity_key, NAME)
     member = team.get_member_in_engagement(engagement, member_id)
-    access.require_edit_engagement(request.user, engagement)
-    # Members write the other activities; the lead manages who is on the team.
-    access.require(request.user, "manage_members", engagement.lea)
+    _may_manage(request, engagement)
     if request.method == "GET":
-        form = team.TeamMemberForm(
-            instance=member, initial={"version": record.version}, prefix=team.EDIT
-        )
+        form = team.edit_form(record, member)
         return common.page_with(request, record, team, 200, edit_form=form, editing=member)
     form = team.TeamMemberForm(request.POST, prefix=team.EDIT)
-    if form.is_valid():
-        try:
-            services.team_member_edit(
-                actor=common.current_user(request),
-                member=member,
-                expected_version=form.cleaned_data["version"],
-                **form.member_fields(),
-            )
-        except ValidationError as error:
-            # Someone saved first, or the activity is locked: say so, keep the text.
-            messages.error(request, " ".join(error.messages))
-            return common.page_with(request, record, team, 409, edit_form=form, editing=member)
-        else:
-            messages.success(request, f"{member.name}'s details are saved.")
-            return common.back(record, NAME)
-    return common.page_with(request, record, team, 400, edit_form=form, editing=member)
+    return common.save_row(
+        request,
+        form,
+        lambda form: services.team_member_edit(
+            actor=common.current_user(request),
+            member=member,
+            version=form.version(),
+            bases=form.posted_bases(),
+            **form.values(),
+        ),
+        done=lambda saved: f"{saved.row.name}'s details are saved.",  # type: ignore[attr-defined]
+        show=lambda status: common.page_with(
+            request, record, team, status, edit_form=form, editing=member
+        ),
+        back=lambda: common.back(record, NAME),
+    )
 
 
 @login_required
@@ -89,16 +87,18 @@ def team_member_remove(
 ) -> HttpResponse:
     engagement = access.get_engagement_for(request.user, engagement_id)
     record = common.record_with_part(engagement, activity_key, NAME)
-    member = team.get_member_in_engagement(engagement, member_id)
-    access.require_edit_engagement(request.user, engagement)
-    # Members write the other activities; the lead manages who is on the team.
-    access.require(request.user, "manage_members", engagement.lea)
+    member = common.row_or_gone(
+        team.team_members_of(engagement), member_id, record, TeamMember, "team member"
+    )
+    _may_manage(request, engagement)
+    if isinstance(member, str):
+        return common.gone(request, record, NAME, member)
     return common.remove_row(
         request,
         record,
         NAME,
-        lambda version: services.team_member_remove(
-            actor=common.current_user(request), member=member, expected_version=version
+        lambda version, base: services.team_member_remove(
+            actor=common.current_user(request), member=member, version=version, base=base
         ),
         f"{member.name} is no longer on the team.",
     )

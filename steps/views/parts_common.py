@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from types import ModuleType
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Model, QuerySet
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -17,10 +18,13 @@ from django.urls import reverse
 from lea import access
 from lea.auth import current_user
 from steps import parts, workspace
-from steps.forms import AnswersForm
+from steps.merge import Edit
+from steps.merge_forms import RowFormMixin, labels_of
 from steps.models import ActivityRecord, Engagement
-from steps.services.records import StaleEdit
-from steps.views.work import activity_page_context, posted_version
+from steps.services.parts_merge import RowConflict, RowSaved, already_removed, removed_by
+from steps.views.work import activity_page_context, record_activity_read
+
+RowT = TypeVar("RowT", bound=Model)
 
 # Where every part's URLs live: under the activity whose form carries the part.
 PREFIX = "engagements/<int:engagement_id>/activities/<slug:activity_key>/"
@@ -59,13 +63,13 @@ def render_part(
     """The whole activity page with this part's context replaced (a bound form with its
     errors, or an edit form), so what was typed stays beside its messages."""
     context = activity_page_context(request, record)
+    # A row's edit page (GET) shows the whole activity: a read of it.
+    record_activity_read(request, record.engagement, record)
     template = parts.part(name).TEMPLATE
     for block in cast(list[dict[str, Any]], context["part_blocks"]):
         if block["template"] == template:
             block["context"] = {**block["context"], **part_context}
-    specs = context["spec"].answer_fields  # type: ignore[attr-defined]
-    answers = AnswersForm(initial={**record.responses, "version": record.version}, specs=specs)
-    return render(request, "steps/activity.html", {**context, "form": answers}, status=status)
+    return render(request, "steps/activity.html", context, status=status)
 
 
 def page_with(
@@ -81,7 +85,7 @@ def refused(request: HttpRequest, form: Form, error: ValidationError) -> None:
     """Put a service's refusal where it belongs, keeping what was typed: a field's error
     beside that field; a stale version or a locked activity as a message on top (the
     caller shows the page again with the bound form, so nothing typed is lost)."""
-    if isinstance(error, StaleEdit) or not hasattr(error, "error_dict"):
+    if not hasattr(error, "error_dict"):
         messages.error(request, " ".join(error.messages))
     else:
         form.add_error(None, error)
@@ -96,19 +100,94 @@ def refuse(
     return back(record, name)
 
 
+def meanwhile(form: Any, incoming: dict[str, Edit]) -> str:
+    """ " Meanwhile Pat Lead changed: Quantification." for the fields others changed that
+    the writer left alone (kept as they saved them), or nothing."""
+    by_who: dict[str, list[str]] = {}
+    for name, edit in incoming.items():
+        by_who.setdefault(edit.who, []).append(name)
+    return "".join(
+        f" Meanwhile {who} changed: {', '.join(labels_of(form, names))}."
+        for who, names in sorted(by_who.items())
+    )
+
+
+def save_row(
+    request: HttpRequest,
+    form: RowFormMixin,
+    save: Callable[[RowFormMixin], object],
+    *,
+    done: str | Callable[[object], str],
+    show: Callable[[int], HttpResponse],
+    back: Callable[[], HttpResponse],
+) -> HttpResponse:
+    """Every structured row's save, one way: a valid form goes to `save` (a service that
+    merges it with what others saved); success goes `back` saying what came in from
+    whom; a conflict `show`s the form again with both texts beside each field both
+    changed; any other refusal shows it again with the reason, the text kept."""
+    if not form.is_valid():
+        return show(400)
+    try:
+        saved = save(form)
+    except RowConflict as conflict:
+        form.show_conflict(conflict)
+        messages.error(request, " ".join(conflict.messages))
+        return show(409)
+    except ValidationError as error:
+        if hasattr(error, "error_dict"):
+            form.add_error(None, _on_fields(form, error))
+            return show(400)
+        # A refused version, a row removed meanwhile, a locked activity: say it on top.
+        messages.error(request, " ".join(error.messages))
+        return show(409)
+    message = done(saved) if callable(done) else done
+    if isinstance(saved, RowSaved):
+        message += meanwhile(form, saved.incoming)
+    messages.success(request, message)
+    return back()
+
+
+def _on_fields(form: RowFormMixin, error: ValidationError) -> ValidationError:
+    """A service's error on a field the form lacks goes on top of the form."""
+    by_field: dict[str, list[Any]] = {}
+    for name, errors in error.error_dict.items():
+        by_field.setdefault(name if name in form.fields else "__all__", []).extend(errors)
+    return ValidationError(by_field)
+
+
+def row_or_gone[RowT: Model](
+    rows: QuerySet[RowT], pk: int, holder: Model, model: type[Model], what: str
+) -> RowT | str:
+    """The row, or (when the holder's history says it removed that row) the words saying
+    it is already gone. A row it never held is not found (404), as any other's row."""
+    row = rows.filter(pk=pk).first()
+    if row is not None:
+        return row
+    key = f"{model._meta.model_name}:{pk}"
+    if removed_by(holder, key) is None:
+        raise Http404("No such row.")
+    return already_removed(holder, key, what)
+
+
 def remove_row(
     request: HttpRequest,
     record: ActivityRecord,
     name: str,
-    remove: Callable[[int], object],
+    remove: Callable[[str, str], object],
     done: str,
 ) -> HttpResponse:
-    """A one-button remove: call `remove` with the version the page showed (garbage counts
-    as stale), say what happened on top of the page, and go back to the part."""
+    """A one-button remove: call `remove` with the version token and the row's fingerprint
+    the page showed, say what happened on top of the page, and go back to the part."""
     try:
-        remove(posted_version(request))
+        remove(str(request.POST.get("version", "")), str(request.POST.get("base", "")))
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, done)
+    return back(record, name)
+
+
+def gone(request: HttpRequest, record: ActivityRecord, name: str, words: str) -> HttpResponse:
+    """A remove of a row already removed: say so plainly, no error page."""
+    messages.info(request, words)
     return back(record, name)

@@ -6,91 +6,56 @@ calls the selectors in steps/queues.py and renders."""
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any, ClassVar
 
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.core.paginator import Page, Paginator
-from django.forms.utils import flatatt
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import URLPattern, path
 from django.utils import timezone
-from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
 from cim import selectors as cim_selectors
 from cim.models import Level, Tier
 from lea import access, data_version
 from lea.models import Organization
+from lea.services_access_records import Kind, record_export
 from steps import queues
+from steps.listing import IGNORED, choice_field, name_field, number_field, page_of, valid_data
 from steps.models import SubmissionState
 
 QUEUE_PAGE_SIZE = 50
 GRID_PAGE_SIZE = 50
+STATUS_PAGE_SIZE = 50
 GRID_CACHE_SECONDS = 10 * 60
-IGNORED = "Some filters were not understood and are ignored: see the marked fields."
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MINE = "mine"
 UNASSIGNED = "unassigned"
 
-STEPS = [(step, f"Step {step}") for step in (1, 2, 3)]
+STEPS = [(step, f"Step {step}") for step in (1, 2, 3)] + [(4, "Step 4: progress reports")]
+# The grid and the status page list activities: Step 4 is its Implementation and Monitoring.
+CATALOG_STEPS = [(step, f"Step {step}") for step in (1, 2, 3, 4)]
 LEVELS = [(level, label) for level, label in Level.choices]
 REGIONS = [(region, f"Region {region}") for region in range(1, 12)]
+TIERS = [("", "Any tier"), (Tier.TARGETED, "Targeted"), (Tier.INTENSIVE, "Intensive")]
 
 
-class QuickSelect(forms.Select):
-    """A select built in Python. Django renders every option through a template, which for
-    the 130 SELPAs of the grid's filter costs more than the rest of the page's table."""
-
-    def render(
-        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
-    ) -> SafeString:
-        chosen = {str(item) for item in self.format_value(value)}
-        options = "".join(
-            f'<option value="{escape(key)}"{" selected" if str(key) in chosen else ""}>'
-            f"{escape(label)}</option>"
-            for key, label in self.choices
-        )
-        final = self.build_attrs(self.attrs, {**(attrs or {}), "name": name})
-        return mark_safe(f"<select{flatatt(final)}>{options}</select>")  # noqa: S308 -- escaped
-
-
-def _select(choices: list[tuple[Any, str]], label: str, empty: str | None) -> forms.Field:
-    options = [("", empty), *choices] if empty is not None else choices
-    return forms.TypedChoiceField(
-        label=label,
-        choices=options,
-        coerce=int,
-        empty_value=None,
-        required=False,
-        widget=QuickSelect(attrs={"class": "form-select form-select-sm"}),
-    )
-
-
-def _name_field() -> forms.CharField:
-    return forms.CharField(
-        label="LEA name contains",
-        max_length=100,
-        required=False,
-        widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}),
-    )
-
-
-def _choice(choices: list[tuple[str, str]], label: str) -> forms.ChoiceField:
-    return forms.ChoiceField(
-        label=label,
-        choices=choices,
-        required=False,
-        widget=QuickSelect(attrs={"class": "form-select form-select-sm"}),
+def consultant_field(consultants: list[tuple[str, str]]) -> forms.ChoiceField:
+    """The LEA's CDE consultant for the year: one of them, or none assigned."""
+    return choice_field(
+        [("", "Any consultant"), (queues.NO_CONSULTANT, "No consultant"), *consultants],
+        "Consultant",
     )
 
 
 class QueueFilterForm(forms.Form):
-    state = _choice(
+    state = choice_field(
         [
             (SubmissionState.SUBMITTED, "Waiting for review"),
             (SubmissionState.RETURNED, "Returned, with the LEA"),
@@ -99,27 +64,46 @@ class QueueFilterForm(forms.Form):
         ],
         "State",
     )
-    step = _select(STEPS, "Step", "Any step")
-    level = _select(LEVELS, "Level", "Any level")
-    lea = _name_field()
-    sort = _choice(list(queues.SORTS.items()), "Sort by")
+    step = number_field(STEPS, "Step", "Any step")
+    tier = choice_field(TIERS, "Tier")
+    level = number_field(LEVELS, "Level", "Any level")
+    region = number_field(REGIONS, "Region", "Any region")
+    lea = name_field()
+    sort = choice_field(list(queues.SORTS.items()), "Sort by")
 
-    def __init__(self, *args: Any, watches_unassigned: bool, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        watches_unassigned: bool,
+        selpas: list[tuple[int, str]],
+        consultants: list[tuple[str, str]] | None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["selpa"] = number_field(selpas, "SELPA", "Any SELPA")
+        order = ["state", "step", "tier", "level", "region", "selpa"]
+        if consultants is not None:
+            self.fields["consultant"] = consultant_field(consultants)
+            order.append("consultant")
         if watches_unassigned:
-            self.fields["queue"] = _choice(
+            self.fields["queue"] = choice_field(
                 [(MINE, "Everything in my queue"), (UNASSIGNED, "Only LEAs without a consultant")],
                 "Queue",
             )
-            self.order_fields(["queue"])
+            order.insert(0, "queue")
+        self.order_fields(order)
 
     def filters(self) -> queues.QueueFilters:
         """The valid filters; an invalid one falls back to its default."""
-        data = _valid_data(self)
+        data = valid_data(self)
         return queues.QueueFilters(
             state=data.get("state") or SubmissionState.SUBMITTED,
             step=data.get("step"),
+            tier=data.get("tier") or "",
             level=data.get("level"),
+            region=data.get("region"),
+            selpa=data.get("selpa"),
+            consultant=data.get("consultant") or "",
             lea_name=data.get("lea") or "",
             unassigned_only=data.get("queue") == UNASSIGNED,
             sort=data.get("sort") or queues.SORT_WAITING,
@@ -127,6 +111,16 @@ class QueueFilterForm(forms.Form):
 
 
 class GridFilterForm(forms.Form):
+    """The LEAs of a year by tier, level, region, SELPA, consultant and name; the step of
+    the activities shown; LEAs with an activity in a status; and their order."""
+
+    # The grid's cells: an LEA has an activity in one of these states (a "—" cell is not a
+    # state it is in). The CIM status page lists activities, and offers "not required".
+    states: ClassVar[Mapping[str, queues.Cell]] = {
+        key: cell for key, cell in queues.STATUS_CELLS.items() if key != queues.NOT_REQUIRED_KEY
+    }
+    sorts: ClassVar[Mapping[str, str]] = queues.GRID_SORTS
+
     def __init__(
         self,
         *args: Any,
@@ -136,25 +130,25 @@ class GridFilterForm(forms.Form):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["year"] = _select([(year, str(year)) for year in years], "Year", None)
-        self.fields["tier"] = _choice(
-            [("", "Any tier"), (Tier.TARGETED, "Targeted"), (Tier.INTENSIVE, "Intensive")],
-            "Tier",
-        )
-        self.fields["level"] = _select(LEVELS, "Level", "Any level")
-        self.fields["region"] = _select(REGIONS, "Region", "Any region")
-        self.fields["selpa"] = _select(selpas, "SELPA", "Any SELPA")
+        self.fields["year"] = number_field([(year, str(year)) for year in years], "Year", None)
+        self.fields["tier"] = choice_field(TIERS, "Tier")
+        self.fields["level"] = number_field(LEVELS, "Level", "Any level")
+        self.fields["region"] = number_field(REGIONS, "Region", "Any region")
+        self.fields["selpa"] = number_field(selpas, "SELPA", "Any SELPA")
         if consultants is not None:  # CDE staff only: who reviews which LEA, statewide
-            self.fields["consultant"] = _choice(
-                [("", "Any consultant"), (queues.NO_CONSULTANT, "No consultant"), *consultants],
-                "Consultant",
-            )
-        self.fields["lea"] = _name_field()
+            self.fields["consultant"] = consultant_field(consultants)
+        self.fields["lea"] = name_field()
+        self.fields["step"] = number_field(CATALOG_STEPS, "Step", "Any step")
+        self.fields["state"] = choice_field(
+            [("", "Any status")] + [(key, cell.text) for key, cell in self.states.items()],
+            "Status",
+        )
+        self.fields["sort"] = choice_field(list(self.sorts.items()), "Sort by")
         self.years = years
 
     def filters(self) -> queues.GridFilters | None:
         """The valid filters, or None when no year is loaded yet."""
-        data = _valid_data(self)
+        data = valid_data(self)
         year = data.get("year") or (self.years[0] if self.years else None)
         if year is None:
             return None
@@ -166,27 +160,10 @@ class GridFilterForm(forms.Form):
             selpa=data.get("selpa"),
             consultant=data.get("consultant") or "",
             lea_name=data.get("lea") or "",
+            step=data.get("step"),
+            state=data.get("state") or "",
+            sort=data.get("sort") or queues.GRID_SORT_LEA,
         )
-
-
-def _valid_data(form: forms.Form) -> dict[str, Any]:
-    if not form.is_bound:
-        return {}
-    form.is_valid()
-    for name in form.errors:
-        field = form.fields.get(name)
-        if field is not None:
-            classes = field.widget.attrs.get("class", "")
-            field.widget.attrs |= {
-                "class": f"{classes} is-invalid",
-                "aria-invalid": "true",
-                "aria-describedby": f"{form[name].auto_id}-error",
-            }
-    return form.cleaned_data
-
-
-def _page(request: HttpRequest, items: Any, size: int) -> Page:
-    return Paginator(items, size).get_page(request.GET.get("page"))
 
 
 # --- The review queue --------------------------------------------------------------------------
@@ -197,11 +174,18 @@ def _page(request: HttpRequest, items: Any, size: int) -> Page:
 def review_queue(request: HttpRequest) -> HttpResponse:
     """What waits for the user's review, oldest first. Someone who reviews nothing sees why."""
     user = request.user
+    selpas, consultants = _scope_choices(user)
     form = QueueFilterForm(
-        request.GET or None, watches_unassigned=access.can_assign_consultants(user)
+        request.GET or None,
+        watches_unassigned=access.can_assign_consultants(user),
+        selpas=selpas,
+        consultants=consultants,
     )
     filters = form.filters()
-    page = _page(request, queues.review_queue(user=user, filters=filters), QUEUE_PAGE_SIZE)
+    paged = page_of(
+        queues.review_queue(user=user, filters=filters), QUEUE_PAGE_SIZE, request.GET.get("page")
+    )
+    page = paged.page
     context = {
         "form": form,
         "filters": filters,
@@ -209,6 +193,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         "items": queues.queue_items(user=user, ids=list(page.object_list)),
         "has_review_role": access.has_review_role(user),
         "ignored": IGNORED if form.errors else "",
+        "page_note": paged.note,
     }
     if not page.paginator.count:
         context["no_assignments"] = _consultant_without_leas(user)
@@ -222,11 +207,34 @@ def _consultant_without_leas(user: Any) -> bool:
     return not access.consultant_assignments_for(user).exists()
 
 
-# --- The status grid ---------------------------------------------------------------------------
+# --- The CIM status page and the status grid ---------------------------------------------
 
 
-def _grid_form(request: HttpRequest) -> GridFilterForm:
-    user = request.user
+class StatusFilterForm(GridFilterForm):
+    """The grid's filters; the step, the status and the order apply to activities."""
+
+    states = queues.STATUS_CELLS
+    sorts = queues.STATUS_SORTS
+
+    def status_filters(self) -> queues.StatusFilters | None:
+        """The valid filters, or None when no year is loaded yet."""
+        grid = self.filters()
+        if grid is None:
+            return None
+        data = self.cleaned_data if self.is_bound else {}
+        return queues.StatusFilters(
+            # The LEAs the grid's filters keep, all of them: step, status and order are
+            # the activities' here (steps/queues.status_page_rows).
+            grid=replace(grid, step=None, state="", sort=queues.GRID_SORT_LEA),
+            step=grid.step,
+            state=grid.state,
+            sort=data.get("sort") or queues.STATUS_SORT_LEA,
+        )
+
+
+def _scope_choices(user: Any) -> tuple[list[tuple[int, str]], list[tuple[str, str]] | None]:
+    """The SELPAs the user may see, and the consultants (for CDE staff only, who see
+    who reviews which LEA statewide; None for anyone else): the choices of two filters."""
     selpas = access.organizations_for(user).filter(kind=Organization.Kind.SELPA).order_by("name")
     consultants = None
     if access.sees_statewide_status(user):
@@ -235,24 +243,33 @@ def _grid_form(request: HttpRequest) -> GridFilterForm:
             (str(pk), full_name or email)
             for pk, full_name, email in people.values_list("pk", "full_name", "email")
         ]
-    return GridFilterForm(
+    return list(selpas.values_list("pk", "name")), consultants
+
+
+def _grid_form[F: GridFilterForm](request: HttpRequest, form_class: type[F]) -> F:
+    selpas, consultants = _scope_choices(request.user)
+    return form_class(
         request.GET or None,
         years=cim_selectors.monitoring_years(),
-        selpas=list(selpas.values_list("pk", "name")),
+        selpas=selpas,
         consultants=consultants,
     )
 
 
 def _grid_cache_key(request: HttpRequest) -> str:
-    """The page's content is the same for the same person and query string until audited
-    data changes; the person, not their role, since scopes differ within a role. Who holds
+    """The page's content is the same for the same person and query until audited data
+    changes; the person, not their role, since scopes differ within a role. Who holds
     the work says "6 days", counted in whole days since the work moved: the California
-    day in the key and the ten minutes a page is kept bound how late that count can be."""
+    day in the key and the ten minutes a page is kept bound how late that count can be.
+    The query as its parameters in order of name (each value, valid or not, is on the
+    page: a filter chosen, or marked as not understood): the same filters, sort and page
+    in another order of the address, or differently escaped, are the same page."""
+    query = sorted((name, values) for name, values in request.GET.lists())
     parts = (
         data_version.current(),
         timezone.localdate().isoformat(),
         str(request.user.pk),
-        request.META.get("QUERY_STRING", ""),
+        repr(query),
     )
     return "status-grid:" + hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
@@ -274,14 +291,16 @@ def status_grid(request: HttpRequest) -> HttpResponse:
 
 
 def _grid_context(request: HttpRequest) -> dict[str, Any]:
-    form = _grid_form(request)
+    form = _grid_form(request, GridFilterForm)
     filters = form.filters()
     context: dict[str, Any] = {"form": form, "filters": filters, "legend_html": queues.LEGEND_HTML}
     context["ignored"] = IGNORED if form.errors else ""
     if filters is not None:
         engagements = queues.grid_engagements(user=request.user, filters=filters)
-        page = _page(request, engagements, GRID_PAGE_SIZE)
-        columns = queues.grid_columns(year=filters.year, tier=filters.tier)
+        paged = page_of(engagements, GRID_PAGE_SIZE, request.GET.get("page"))
+        page = paged.page
+        context["page_note"] = paged.note
+        columns = queues.grid_columns(year=filters.year, tier=filters.tier, step=filters.step)
         context |= {"page": page, "columns": columns}
         context["rows"] = queues.grid_rows(
             user=request.user,
@@ -292,13 +311,42 @@ def _grid_context(request: HttpRequest) -> dict[str, Any]:
     return context
 
 
+@login_required
+@require_GET
+def cim_status(request: HttpRequest) -> HttpResponse:
+    """Every activity owed in the user's scope for a year, filtered like the grid and by
+    step and status, sorted and paged, the filters in the address."""
+    form = _grid_form(request, StatusFilterForm)
+    filters = form.status_filters()
+    context: dict[str, Any] = {"form": form, "filters": filters}
+    context["ignored"] = IGNORED if form.errors else ""
+    if filters is not None:
+        rows = queues.status_page_rows(user=request.user, filters=filters)
+        paged = page_of(rows, STATUS_PAGE_SIZE, request.GET.get("page"))
+        # Status is wider than content for CDE staff: link the LEAs whose work the user
+        # may read, asked once for the page.
+        shown = {row.engagement_id for row in paged.page}
+        readable = access.engagements_for(request.user).filter(pk__in=shown)
+        context |= {
+            "page": paged.page,
+            "page_note": paged.note,
+            "rows": [(row, queues.STATUS_CELLS[queues.status_key(row)]) for row in paged.page],
+            "readable": set(readable.values_list("pk", flat=True)),
+        }
+    return render(request, "steps/cim_status.html", context)
+
+
 def _grid_download(request: HttpRequest) -> tuple[str, list[queues.GridRow], list[queues.Column]]:
-    filters = _grid_form(request).filters()
+    filters = _grid_form(request, GridFilterForm).filters()
     if filters is None:
         return "none", [], []
-    ids = list(queues.grid_engagements(user=request.user, filters=filters))
-    columns = queues.grid_columns(year=filters.year, tier=filters.tier)
+    engagements = queues.grid_engagements(user=request.user, filters=filters)
+    ids = list(engagements)
+    columns = queues.grid_columns(year=filters.year, tier=filters.tier, step=filters.step)
     rows = queues.grid_rows(user=request.user, ids=ids, columns=columns, year=filters.year)
+    # Each LEA in the file has a row in its own access record (lea.AccessRecord).
+    leas = list(engagements.values_list("lea_id", flat=True))
+    record_export(request, kind=Kind.STATUS_GRID_EXPORT, lea_ids=leas)
     return str(filters.year), rows, columns
 
 
@@ -323,6 +371,7 @@ def status_grid_xlsx(request: HttpRequest) -> HttpResponse:
 
 urlpatterns: list[URLPattern] = [
     path("reviews/", review_queue, name="review_queue"),
+    path("status/", cim_status, name="cim_status"),
     path("status/grid/", status_grid, name="status_grid"),
     path("status/grid.csv", status_grid_csv, name="status_grid_csv"),
     path("status/grid.xlsx", status_grid_xlsx, name="status_grid_xlsx"),

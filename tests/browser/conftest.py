@@ -4,6 +4,7 @@ Django's live server, with axe-core injected from the vendored copy."""
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -69,10 +70,46 @@ def page(browser: Any, live_server: Any) -> Iterator[Any]:
     watcher = CspWatcher()
     page.on("console", watcher)
     yield page
-    context.close()
+    close_quietly(context)
     assert not watcher.violations, (
         f"The page broke its Content-Security-Policy: {watcher.violations}"
     )
+
+
+def close_quietly(*contexts: Any) -> None:
+    """Close browser contexts so that nothing more reaches the live server (a presence
+    beacon on page hide, a heartbeat) and what already did has finished before the
+    test's flush empties the tables: a request still reading while TRUNCATE waits for its
+    lock deadlocks the flush, and a failed flush leaves the next tests a full database."""
+    for context in contexts:
+        context.route("**/*", lambda route: route.abort())
+    for context in contexts:
+        context.close()
+    _wait_for_the_live_server_to_finish()
+
+
+def _wait_for_the_live_server_to_finish(timeout: float = 10, quiet_for: float = 0.3) -> None:
+    """Until no other session of the test database works or holds a transaction, for
+    `quiet_for` seconds in a row (a request sent as a page closed may start late)."""
+    from django.db import connection
+
+    deadline = time.monotonic() + timeout
+    quiet_since: float | None = None
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                " AND pid <> pg_backend_pid() AND state IN ('active', 'idle in transaction')"
+            )
+            (busy,) = cursor.fetchone()
+            now = time.monotonic()
+            if busy:
+                quiet_since = None
+            elif quiet_since is None:
+                quiet_since = now
+            elif now - quiet_since >= quiet_for:
+                return
+            time.sleep(0.05)
 
 
 @pytest.fixture

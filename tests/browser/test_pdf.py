@@ -28,7 +28,7 @@ def version(browser_world: World) -> SubmissionVersion:
     engagement = start(browser_world.lea, load_2024()["targeted"], level=2)
     make_ready(engagement, 1, actor=browser_world.lea_lead)
     return services.submission_submit(
-        actor=browser_world.lea_lead, engagement=engagement, step=1, confirmation_name="Pat Lead"
+        actor=browser_world.lea_lead, engagement=engagement, step=1, confirmation_name="Casey Lead"
     )
 
 

@@ -45,7 +45,7 @@ def test_it_goes_round_submit_return_revise_resubmit_approve(
     page.get_by_role("link", name="Submit Step 1…").click()
     expect(page.get_by_role("heading", name="Submit Step 1")).to_be_visible()
     assert serious_accessibility_violations(page) == []
-    page.get_by_label("Type your full name to confirm").fill("Pat Lead")
+    page.get_by_label("Type your full name to confirm").fill("Casey Lead")
     page.get_by_role("button", name="Submit Step 1").click()
     page.get_by_text("waits for SELPA review").wait_for()
     expect(page.get_by_text("Waiting on SELPA review, since today")).to_be_visible()
@@ -58,14 +58,19 @@ def test_it_goes_round_submit_return_revise_resubmit_approve(
     page.goto(submission_url)
     assert serious_accessibility_violations(page) == []
     drill_down = page.locator("section", has=page.get_by_role("heading", name="Data Drill Down"))
-    box = drill_down.locator(".entry", has_text="Box 10 · Findings summary")
+    box = drill_down.locator(
+        ".entry", has_text="Box 10 · Summary of relevant findings and the data supporting them"
+    )
     box.get_by_text("Comment on this box").click()
-    box.get_by_label("Comment on Box 10 · Findings summary").fill(COMMENT)
+    box.get_by_label(
+        "Comment on Box 10 · Summary of relevant findings and the data supporting them"
+    ).fill(COMMENT)
     box.get_by_role("button", name="Add comment").click()
     page.get_by_text("Comment added.").wait_for()
     page.get_by_label("Return for revision").check()
     page.get_by_label("Summary for the LEA").fill("Say which grades the figures cover.")
     page.get_by_role("button", name="Record decision").click()
+    page.get_by_role("button", name="Return version 1 for revision").click()
     page.get_by_text("Version 1 is returned for revision").wait_for()
     _log_out(page)
 
@@ -75,7 +80,9 @@ def test_it_goes_round_submit_return_revise_resubmit_approve(
     expect(page.get_by_text("Returned for revision").first).to_be_visible()
     expect(page.get_by_text(COMMENT)).to_be_visible()
     assert serious_accessibility_violations(page) == []
-    findings = page.get_by_label("Findings summary", exact=True)
+    findings = page.get_by_label(
+        "Summary of relevant findings and the data supporting them", exact=True
+    )
     findings.fill(REVISED)
     page.get_by_role("button", name="Save draft").click()
     page.get_by_text("Draft saved.").wait_for()
@@ -85,7 +92,7 @@ def test_it_goes_round_submit_return_revise_resubmit_approve(
     page.get_by_role("button", name="Send reply").first.click()
     page.get_by_text("Reply sent to the reviewer.").wait_for()
     page.get_by_role("link", name="submit Step 1 again").click()
-    page.get_by_label("Type your full name to confirm").fill("Pat Lead")
+    page.get_by_label("Type your full name to confirm").fill("Casey Lead")
     page.get_by_role("button", name="Submit Step 1").click()
     page.get_by_text("is submitted as version 2").wait_for()
     _log_out(page)
@@ -93,14 +100,55 @@ def test_it_goes_round_submit_return_revise_resubmit_approve(
     # The reviewer sees what changed since version 1, and approves.
     log_in(page, browser_world.selpa_reviewer.email)
     page.goto(submission_url)
-    changed = page.locator(".entry-changed", has_text="Box 10 · Findings summary")
+    changed = page.locator(
+        ".entry-changed",
+        has_text="Box 10 · Summary of relevant findings and the data supporting them",
+    )
     expect(changed.get_by_text(REVISED)).to_be_visible()
     expect(page.get_by_text("Grades 6-8; K-5 added below.")).to_be_visible()
     assert serious_accessibility_violations(page) == []
     page.get_by_label("Approve").check()
     page.get_by_role("button", name="Record decision").click()
+    page.get_by_role("button", name="Approve version 2").click()
     page.get_by_text("Version 2 is approved").wait_for()
     expect(page.get_by_text("Approved by SELPA today")).to_be_visible()
 
     submission = Submission.objects.get(engagement=engagement)
     assert (submission.state, submission.current_version) == ("approved", 2)
+
+
+def test_a_reviewer_confirms_an_approval_by_keyboard_and_undoes_it(
+    page: Any, browser_world: World, engagement: Engagement
+) -> None:
+    log_in(page, browser_world.lea_lead.email)
+    page.goto(f"/engagements/{engagement.pk}/steps/1/submit/")
+    page.get_by_label("Type your full name to confirm").fill("  casey   LEAD ")
+    page.get_by_role("button", name="Submit Step 1").click()
+    page.get_by_text("waits for SELPA review").wait_for()
+    submission_url = page.url
+    _log_out(page)
+
+    log_in(page, browser_world.selpa_reviewer.email)
+    page.goto(submission_url)
+    page.get_by_label("Approve").check()
+    page.get_by_role("button", name="Record decision").click()
+    heading = page.get_by_role("heading", name="Approve Step 1, version 1, of Riverbend Unified?")
+    expect(heading).to_be_focused()
+    expect(page.get_by_text("Casey Lead (LEA CIM team lead)")).to_be_visible()
+    assert serious_accessibility_violations(page) == []
+    # Cancel goes back with nothing decided; the second time, Enter on the button approves.
+    page.get_by_role("button", name="Cancel: back to the decision").click()
+    expect(page.get_by_role("button", name="Record decision")).to_be_visible()
+    assert Submission.objects.get(engagement=engagement).state == "submitted"
+    page.get_by_label("Approve").check()
+    page.get_by_role("button", name="Record decision").click()
+    page.get_by_role("button", name="Approve version 1").focus()
+    page.keyboard.press("Enter")
+    page.get_by_text("Version 1 is approved").wait_for()
+    assert Submission.objects.get(engagement=engagement).state == "approved"
+    assert serious_accessibility_violations(page) == []
+
+    page.get_by_role("button", name="Undo the approval").click()
+    page.get_by_text("Your decision is undone: version 1 waits for your review again").wait_for()
+    expect(page.get_by_role("button", name="Record decision")).to_be_visible()
+    assert Submission.objects.get(engagement=engagement).state == "submitted"

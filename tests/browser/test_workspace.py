@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from steps.merge import version_token
 from steps.models import ActivityRecord, Engagement
 from tests.browser.conftest import log_in, serious_accessibility_violations
 from tests.cim.catalog import load_2024
@@ -94,7 +95,11 @@ def test_it_warns_before_leaving_unsaved_changes(
         dialog.dismiss()
 
     page.on("dialog", stay)
-    _type(page, "Areas of concern", "Transition goals missing in 4 of 10 records")
+    _type(
+        page,
+        "Areas of concern suggested by those findings",
+        "Transition goals missing in 4 of 10 records",
+    )
     page.get_by_role("link", name=browser_world.lea.name, exact=False).first.focus()
     page.keyboard.press("Enter")
     page.wait_for_timeout(500)
@@ -109,7 +114,7 @@ def _problem_area(engagement: Engagement, lead: Any) -> None:
     problem_area_add(
         actor=lead,
         record=record,
-        expected_version=record.version,
+        version=version_token(record),
         description="Students with IEPs are in general education less than peers",
         quantification="41% in regular class 80%+ of the day against a state target of 58%",
         relates_to_identification=True,
@@ -151,7 +156,7 @@ def test_it_writes_the_plan_with_the_keyboard(
     root_cause_add(
         actor=lead,
         record=record,
-        expected_version=record.version,
+        version=version_token(record),
         statement="Master schedules place co-taught sections last",
         problem_areas=engagement.problemarea_set.all(),
         quantitative_support="3 of 14 sites offer co-taught ELA",

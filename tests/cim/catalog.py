@@ -3,6 +3,9 @@ determinations built the way the ADL load builds them."""
 
 from __future__ import annotations
 
+import json
+import re
+
 from cim import services
 from cim.models import Cohort, Determination, Indicator, MonitoringYear, Tier
 from lea.models import Organization
@@ -32,3 +35,12 @@ def determination(
     )
     made.unmet_indicators.set(Indicator.objects.filter(code__in=unmet))
     return made
+
+
+def load_next_year() -> dict[str, Cohort]:
+    """A 2025 catalog: the shipped 2024 one with every year in it one later (keys, names,
+    dates), for tests of an LEA's second year. Keyed by tier."""
+    text = json.dumps(services.catalog_data(year=2024))
+    shifted = re.sub(r"(?<!\d)(20[2-3]\d)(?!\d)", lambda match: str(int(match.group(1)) + 1), text)
+    services.catalog_load(actor=None, data=json.loads(shifted))
+    return {cohort.tier: cohort for cohort in Cohort.objects.filter(year__year=2025)}

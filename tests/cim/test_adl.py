@@ -7,6 +7,7 @@ from openpyxl import Workbook
 
 from cim import adl
 from cim.adl import AdlIssue, parse_adl, read_adl
+from cim.uploads import FILE_TOO_BIG
 
 HEADER = (
     "cds_code,lea_name,selpa_code,selpa_name,county,region,tier,level,"
@@ -204,7 +205,7 @@ def test_it_reports_missing_and_repeated_columns_in_row_1() -> None:
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1rest", adl.FILE_OLD_EXCEL),
         (b"PK\x03\x04 not really a zip", adl.FILE_NOT_TABLE),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00", adl.FILE_NOT_TABLE),
-        (b"x" * (adl.MAX_BYTES + 1), adl.FILE_TOO_BIG),
+        (b"x" * (20 * 1024 * 1024 + 1), FILE_TOO_BIG.format(limit="20 MB")),
     ],
 )
 def test_it_refuses_files_that_are_not_an_adl(content: bytes, message: str) -> None:
@@ -219,12 +220,27 @@ def test_it_checks_indicators_and_cohorts_against_the_database(db: None) -> None
     ]
 
 
-def test_it_needs_the_cohort_of_a_new_lea_in_the_catalog(db: None) -> None:
+def test_it_needs_the_cohort_of_a_new_lea_in_the_catalog(no_catalog: None) -> None:
     result = read_adl(csv_bytes(ROW), year=2024)
 
     assert result.errors == [
         AdlIssue(2, "tier", adl.COHORT_MISSING.format(tier="Targeted", year=2024))
     ]
+
+
+def test_it_needs_the_cohort_of_a_continuing_lea_too_and_keeps_no_row(no_catalog: None) -> None:
+    continuing = ROW.replace(",yes,", ",no,").replace("1964733", "0110017")
+    intensive = ROW.replace("Targeted", "Intensive")
+
+    result = read_adl(csv_bytes(continuing, intensive), year=2024)
+
+    assert messages(result) == [
+        "row 2, tier: There is no Targeted 2024 cohort in the activity catalog yet, and this "
+        "LEA continues in CIM from an earlier cohort: its Step 4 progress reports follow this "
+        "year's Targeted cohort. A CDE administrator loads it with `manage.py load_catalog`.",
+        f"row 3, tier: {adl.COHORT_MISSING.format(tier='Intensive', year=2024)}",
+    ]
+    assert result.rows == []
 
 
 def test_it_ships_a_template_that_loads_without_errors(cohorts: dict) -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.test import Client
 
 from cim.models import ActivityDefinition, MonitoringYear
-from lea.models import AuditEvent
+from lea.models import AuditEvent, AuditVerb
 
 
 def test_it_lists_and_filters_inferred_catalog_facts(admin_client: Client, cohorts: dict) -> None:
@@ -28,7 +28,8 @@ def test_it_audits_a_catalog_edit(admin_client: Client, cohorts: dict) -> None:
     )
 
     assert response.status_code == 302
-    event = AuditEvent.objects.get(verb="catalog.monitoringyear.change")
+    event = AuditEvent.objects.get(verb=AuditVerb.CATALOG_CHANGE)
+    assert event.target == year
     assert event.changes == {"fields": ["adl_sent_on"]}
 
 
@@ -46,5 +47,5 @@ def test_it_audits_each_object_of_a_delete_selected(admin_client: Client, cohort
 
     assert response.status_code == 302
     assert not MonitoringYear.objects.filter(year__in=(2031, 2032)).exists()
-    deleted = AuditEvent.objects.filter(verb="catalog.monitoringyear.delete")
+    deleted = AuditEvent.objects.filter(verb=AuditVerb.CATALOG_DELETE)
     assert sorted(deleted.values_list("object_repr", flat=True)) == ["2031", "2032"]

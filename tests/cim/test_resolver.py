@@ -101,13 +101,17 @@ def test_it_makes_conditions_the_adl_cannot_answer_optional_for_now(
     assert review.reason.startswith("Required only if CDE issues a final Student Record Review")
 
 
-def test_it_adds_the_catalog_note_to_the_reason(world: World, cohorts: dict) -> None:
+def test_it_adds_the_rules_help_not_its_editor_note_to_the_reason(
+    world: World, cohorts: dict
+) -> None:
     consolidation = resolve(world, cohorts[Tier.TARGETED], 1)["consolidation"]
 
     assert consolidation.requirement == Requirement.OPTIONAL
     assert consolidation.reason == (
-        "Optional for Targeted Level 1. chart says Optional; text says highly recommended"
+        "Optional for Targeted Level 1. The Consolidation activity is highly recommended "
+        "for Targeted Level 1 and 2 LEAs."
     )
+    assert "chart says" not in consolidation.reason
 
 
 def test_it_follows_an_admin_edit_of_the_catalog(world: World, cohorts: dict) -> None:

@@ -17,7 +17,9 @@ def load_catalog(*args: str) -> str:
     return out.getvalue()
 
 
-def test_it_loads_targeted_and_intensive_2024_with_inferred_facts_flagged(db: None) -> None:
+def test_it_loads_targeted_and_intensive_2024_with_inferred_facts_flagged(
+    no_catalog: None,
+) -> None:
     output = load_catalog("--year", "2024")
 
     assert output.splitlines()[0] == (

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import connection
-from kombu import pools as kombu_pools
 
 from cim.celery import app as celery_app
+from tests.broker import reset_broker_connections
 from tests.conftest import require_service
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -82,19 +82,29 @@ def celery_worker(transactional_db: None, tmp_path: Path) -> Iterator[Worker]:
             "data_folder_in": str(broker_dir / "queue"),
             "data_folder_out": str(broker_dir / "queue"),
             "processed_folder": str(broker_dir / "processed"),
+            # The exchange tables too; kombu's default is "control" in the working directory.
+            "control_folder": str(broker_dir / "control"),
         }
-        for folder in ("queue", "processed"):
+        for folder in ("queue", "processed", "control"):
             (broker_dir / folder).mkdir(parents=True)
-    # A queue of this test's own: tests in other pytest-xdist processes run workers on
-    # the same broker at the same time, and must not take each other's tasks.
+    # Queues of this test's own: tests in other pytest-xdist processes run workers on
+    # the same broker at the same time, and must not take each other's tasks. The worker
+    # takes both, as the Procfile's does: the default one and the bulk one
+    # (CELERY_TASK_ROUTES) renamed for this test.
     queue = f"test-{uuid.uuid4().hex}"
-    celery_app.conf.task_default_queue = queue
-    _reset_broker_connections()
+    bulk_routes = {
+        task: {**route, "queue": f"{queue}-{route['queue']}"}
+        for task, route in settings.CELERY_TASK_ROUTES.items()
+    }
+    queues = sorted({queue, *(route["queue"] for route in bulk_routes.values())})
+    celery_app.conf.update(task_default_queue=queue, task_routes=bulk_routes)
+    reset_broker_connections()
     log = tmp_path / "worker.log"
     with log.open("wb") as log_file:
         process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "cim", "worker", "--pool", "solo",
-             "--without-mingle", "--without-gossip", "--loglevel", "INFO", "--queues", queue],
+             "--without-mingle", "--without-gossip", "--loglevel", "INFO",
+             "--queues", ",".join(queues)],
             cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT,
         )  # fmt: skip
     try:
@@ -103,13 +113,5 @@ def celery_worker(transactional_db: None, tmp_path: Path) -> Iterator[Worker]:
         process.terminate()
         process.wait(timeout=30)
         celery_app.conf.broker_transport_options = settings.CELERY_BROKER_TRANSPORT_OPTIONS
-        celery_app.conf.task_default_queue = "celery"
-        _reset_broker_connections()
-
-
-def _reset_broker_connections() -> None:
-    # Pooled connections keep the transport options they were opened with, and kombu
-    # shares its pools process-wide: drop them all, as Celery does after a fork.
-    kombu_pools.reset()
-    celery_app._pool = None  # type: ignore[attr-defined]
-    celery_app.amqp._producer_pool = None  # type: ignore[attr-defined]
+        celery_app.conf.update(task_default_queue="celery", task_routes=settings.CELERY_TASK_ROUTES)
+        reset_broker_connections()

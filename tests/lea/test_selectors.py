@@ -44,3 +44,34 @@ def test_it_lists_organisations_in_constant_queries(world: World) -> None:
     before = _queries(read)
     _grow(world, 10)
     assert _queries(read) == before <= MAX_QUERIES
+
+
+def test_it_answers_the_menu_as_has_perm_does_in_one_query(world: World) -> None:
+    for person in [*world.users_by_role().values(), world.outsider]:
+        with CaptureQueriesContext(connection) as queries:
+            menu = selectors.menu_for(user=person)
+        assert len(queries) == 1
+        reviews = person.memberships.filter(role__in=selectors.REVIEWING_ROLES).exists()
+        assert menu == {
+            "reviews_anyone": reviews,
+            "people": person.has_perm("lea.change_user"),
+            "consultants": person.has_perm("steps.add_consultantassignment"),
+            "adl_load": person.has_perm("steps.add_adlupload"),
+        }
+    assert selectors.menu_for(user=world.cde_admin)["people"]
+    assert not selectors.menu_for(user=world.lea_lead)["people"]
+
+
+def test_it_opens_the_whole_menu_to_a_superuser_and_none_to_an_inactive_account(
+    world: World,
+) -> None:
+    world.outsider.is_superuser = True
+    assert selectors.menu_for(user=world.outsider) == {
+        "reviews_anyone": False,
+        "people": True,
+        "consultants": True,
+        "adl_load": True,
+    }
+    world.cde_admin.is_active = False
+    assert not any(selectors.menu_for(user=world.cde_admin).values())
+    assert not any(selectors.menu_for(user=None).values())

@@ -1,12 +1,16 @@
 """Writes about organisations and people: each leaves an audit row and keeps grants right."""
 
+import contextlib
+import threading
+
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.db import connection, transaction
 from django.utils import timezone
 
 from lea import services
-from lea.models import AuditEvent, Invitation, Organization, Role, User
+from lea.models import AuditEvent, Invitation, Membership, Organization, Role, User
 from tests.conftest import World
 from tests.lea import factories
 
@@ -75,6 +79,45 @@ def test_it_keeps_the_last_lead_of_an_lea(world: World) -> None:
     assert error.value.messages == [services.LAST_LEAD.format(organization=world.lea)]
 
 
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_it_keeps_one_lead_when_both_leads_are_removed_at_once(world: World) -> None:
+    second_lead = factories.member(world.lea, Role.LEA_LEAD, full_name="Robin Lead")
+    memberships = [
+        world.lea_lead.memberships.get(organization=world.lea),
+        second_lead.memberships.get(organization=world.lea),
+    ]
+    start = threading.Barrier(2)
+    # Each removal keeps its transaction open until the other has also run its check (or
+    # for a second, when the other is kept waiting): without a lock both checks would see
+    # the other lead still there, and both removals would commit.
+    checked = threading.Barrier(2, timeout=1)
+    outcomes: list[str] = []
+
+    def remove(membership: Membership) -> None:
+        try:
+            start.wait()
+            with transaction.atomic():
+                services.membership_remove(actor=world.cde_admin, membership=membership)
+                with contextlib.suppress(threading.BrokenBarrierError):
+                    checked.wait()
+            outcomes.append("removed")
+        except ValidationError as error:
+            outcomes.append(" ".join(error.messages))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=remove, args=(m,)) for m in memberships]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert sorted(outcomes) == sorted(
+        ["removed", services.LAST_LEAD.format(organization=world.lea)]
+    )
+    assert world.lea.memberships.filter(role=Role.LEA_LEAD).count() == 1
+
+
 def test_it_emails_an_invitation_whose_link_creates_the_account(
     world: World, client, django_capture_on_commit_callbacks
 ) -> None:
@@ -119,6 +162,30 @@ def test_it_makes_a_resent_link_replace_the_old_one(
     first, second = mail.outbox
     assert client.get(_link_from(first)).status_code == 410
     assert client.get(_link_from(second)).status_code == 200
+
+
+def test_it_renews_an_invitation_for_a_reminder_without_breaking_a_working_link(
+    world: World, client, django_capture_on_commit_callbacks
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        invitation = services.invitation_create(
+            actor=None, organization=world.lea2, email="c@example.org", role=Role.LEA_LEAD
+        )
+    emailed = _link_from(mail.outbox[0])
+
+    assert services.invitation_renew(invitation=invitation, reminder="digest:1") is None
+    assert client.get(emailed).status_code == 200
+
+    Invitation.objects.filter(pk=invitation.pk).update(expires_at=timezone.now())
+    token = services.invitation_renew(invitation=invitation, reminder="digest:2")
+    assert token is not None
+    assert services.invitation_renew(invitation=invitation, reminder="digest:2") == token
+    assert services.invitation_renew(invitation=invitation, reminder="digest:3") is None
+    assert client.get(f"/invitations/{token}/").status_code == 200
+    assert client.get(emailed).status_code == 404
+
+    services.invitation_revoke(actor=world.cde_admin, invitation=invitation)
+    assert services.invitation_renew(invitation=invitation, reminder="digest:4") is None
 
 
 def test_it_refuses_to_invite_someone_who_already_has_the_role(world: World) -> None:

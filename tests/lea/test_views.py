@@ -258,3 +258,17 @@ def test_it_does_not_save_the_session_on_every_page(world: World) -> None:
         client.get(reverse("home"))
     writes = [q["sql"] for q in queries if "django_session" in q["sql"] and "UPDATE" in q["sql"]]
     assert writes == []
+
+
+def test_it_serves_a_trivial_signed_in_page_in_two_queries(
+    world: World, django_assert_num_queries
+) -> None:
+    # What every signed-in page pays: the user, and the menu (lea.selectors.menu_for).
+    # The session comes from the cache, and the last activity is written at most once
+    # a minute (the first page after sign-in writes it).
+    client = signed_in(world.cde_admin)
+    client.get(reverse("password_change_done"))
+    with django_assert_num_queries(2):
+        response = client.get(reverse("password_change_done"))
+    assert response.status_code == 200
+    assert reverse("people_list") in response.content.decode()

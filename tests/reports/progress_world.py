@@ -15,6 +15,7 @@ from lea.models import User
 from reports import services_progress as services
 from reports.models import ProgressReport
 from steps import services as step_services
+from steps.merge import version_token
 from steps.models import Engagement, Outcome, Submission
 from tests.conftest import World
 from tests.steps.engagements import start
@@ -41,7 +42,10 @@ def approve_plan(world: World, engagement: Engagement, *, on: date | None = None
     the approval to that California day (the reports that open depend on it)."""
     make_ready(engagement, 3, actor=world.lea_lead)
     version = step_services.submission_submit(
-        actor=world.lea_lead, engagement=engagement, step=3, confirmation_name="Casey Lead"
+        actor=world.lea_lead,
+        engagement=engagement,
+        step=3,
+        confirmation_name=world.lea_lead.full_name,
     )
     step_services.submission_decide(
         actor=reviewer_for(world, engagement),
@@ -64,28 +68,35 @@ def in_step_four(
 
 
 def fill_report(
-    world: World, report: ProgressReport, *, measured_on: date | None = None
+    world: World,
+    report: ProgressReport,
+    *,
+    measured_on: date | None = None,
+    actor: User | None = None,
 ) -> ProgressReport:
-    """Every activity in progress, a judged value for every outcome, the narratives."""
+    """Every activity in progress, a judged value for every outcome, the narratives, written
+    by `actor` (the world's LEA member unless given)."""
+    actor = actor or world.lea_member
     report = ProgressReport.objects.select_related("engagement__cohort", "period").get(pk=report.pk)
     rows = {
         row.pk: ("in_progress", "Two of five teams trained.") for row in report.activities.all()
     }
-    report = services.progress_report_save(
-        actor=world.lea_member,
+    services.progress_report_save(
+        actor=actor,
         report=report,
-        expected_version=report.version,
+        version=version_token(report),
         activities=rows,
         barriers="Substitute shortages cancelled two co-planning days.",
         plan_changes="None.",
         ta_provider_work="Monthly coaching calls with the TA provider.",
     )
+    report.refresh_from_db()
     day = measured_on or min(report.period.ends_on, timezone.localdate())
     for outcome in Outcome.objects.filter(strategy__engagement=report.engagement_id):
         services.outcome_measurement_add(
-            actor=world.lea_member,
+            actor=actor,
             report=report,
-            expected_version=report.version,
+            version=version_token(report),
             outcome=outcome,
             value=Decimal("43.5"),
             measured_on=day,

@@ -14,8 +14,10 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from icalendar import Calendar, Event
+from pytest_django import DjangoDbBlocker
 
-from cim.models import Cohort
+from cim.models import INFERRED_DATE, Cohort
+from cim.resolver import resolve_activities
 from lea import access
 from lea import services as lea_services
 from lea.models import AuditEvent, User
@@ -30,7 +32,9 @@ from steps.models import (
     Submission,
     SubmissionState,
 )
+from tests.cim.catalog import determination, load_2024
 from tests.conftest import World, signed_in
+from tests.module_data import OwnCopy
 from tests.steps.engagements import start
 
 pytestmark = pytest.mark.django_db
@@ -38,9 +42,16 @@ pytestmark = pytest.mark.django_db
 STEP_1 = "Riverbend Unified: Step 1 due (CIM)"
 
 
+@pytest.fixture(scope="module")
+def _engagement(module_world: World, django_db_blocker: DjangoDbBlocker) -> Engagement:
+    """Made once for the module's tests, in its transaction (tests/module_data.py)."""
+    with django_db_blocker.unblock():
+        return start(module_world.lea, load_2024()["targeted"], level=3, unmet=("4A",))
+
+
 @pytest.fixture
-def engagement(world: World, cohorts: dict[str, Cohort]) -> Engagement:
-    return start(world.lea, cohorts["targeted"], level=3, unmet=("4A",))
+def engagement(_engagement: Engagement, own_copy: OwnCopy) -> Engagement:
+    return own_copy(_engagement)
 
 
 def _token(user: User, engagement: Engagement) -> str:
@@ -75,6 +86,27 @@ def _page_url(engagement: Engagement, name: str = "engagement_calendar") -> str:
 # --- The feed --------------------------------------------------------------------------------
 
 
+def test_it_says_which_dates_are_inferred_in_the_feed_and_on_its_page(
+    world: World, engagement: Engagement, cohorts: dict[str, Cohort]
+) -> None:
+    intensive = start(world.lea2, cohorts["intensive"], level=1)
+    targeted = {
+        s: str(e["DESCRIPTION"]) for s, e in _events(_token(world.lea_lead, engagement)).items()
+    }
+    inferred = _events(_token(world.cde_admin, intensive))
+    page = signed_in(world.cde_admin).get(_page_url(intensive)).content.decode()
+
+    assert INFERRED_DATE not in targeted[STEP_1]
+    assert all(  # the cohort's dates are stated; its reporting periods are inferred
+        INFERRED_DATE in words
+        for summary, words in targeted.items()
+        if "Progress report" in summary
+    )
+    step_1 = inferred[f"{world.lea2.name}: Step 1 due (CIM)"]
+    assert f"The {INFERRED_DATE}." in str(step_1["DESCRIPTION"])
+    assert page.count(f"({INFERRED_DATE})") == len(inferred)
+
+
 def test_it_serves_each_deadline_as_an_all_day_event(world: World, engagement: Engagement) -> None:
     response = _fetch(_token(world.lea_lead, engagement))
     assert response["Content-Type"] == "text/calendar; charset=utf-8"
@@ -99,6 +131,30 @@ def test_it_serves_each_deadline_as_an_all_day_event(world: World, engagement: E
     assert "Status: Not submitted yet (overdue)." in description
     assert "Parent Input: Not started." in description
     assert f"http://testserver/engagements/{engagement.pk}/" in description
+
+
+def test_it_lists_only_step_4_for_an_lea_continuing_from_an_earlier_cohort(
+    world: World, cohorts: dict[str, Cohort]
+) -> None:
+    made = determination(world.lea, tier="targeted", level=2, new_to_cim=False)
+    continuing = step_services.engagement_start(
+        actor=None,
+        lea=world.lea,
+        cohort=cohorts["targeted"],
+        determination=made,
+        activities=resolve_activities(determination=made, cohort=cohorts["targeted"]),
+    )
+
+    events = _events(_token(world.lea_lead, continuing))
+    page = signed_in(world.lea_lead).get(_page_url(continuing)).content.decode()
+
+    titles = {title.removeprefix("Riverbend Unified: ") for title in events}
+    assert "Step 4 ends (CIM)" in titles
+    assert any(title.startswith("Progress report") for title in titles)
+    assert not [t for t in titles if t.startswith(("Step 1", "Step 2", "Step 3", "SRR"))]
+    assert not [t for t in titles if not t.startswith(("Step 4", "Progress report"))]
+    for words in ("Step 1 due", "Step 2 due", "Step 3 due", "SRR self-review due"):
+        assert words not in page
 
 
 def test_it_keeps_the_uids_when_the_content_changes(world: World, engagement: Engagement) -> None:

@@ -7,14 +7,14 @@ from __future__ import annotations
 import io
 import re
 import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any, cast
 
 import pytest
 from celery.exceptions import SoftTimeLimitExceeded
-from django.db import OperationalError, transaction
+from django.db import OperationalError
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -43,7 +43,7 @@ from reports.progress import charts_in_snapshot
 from steps import services
 from steps.models import SubmissionVersion
 from tests.cim.catalog import load_2024
-from tests.conftest import World, build_world, signed_in
+from tests.conftest import World, signed_in
 from tests.lea import factories
 from tests.reports.progress_world import fill_report, in_step_four
 from tests.steps.engagements import start
@@ -59,36 +59,30 @@ def pdf_text(content: bytes) -> str:
 
 
 @pytest.fixture(scope="module")
-def _module_data(
-    django_db_setup: None, django_db_blocker: DjangoDbBlocker
-) -> Iterator[tuple[World, int]]:
-    """The world and a submitted Step 1 (Targeted Level 2, so it goes to the SELPA; the
-    consultant is assigned to the LEA too), made once for the module in a transaction
-    rolled back after its last test. Each test runs in a savepoint inside it."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        world = build_world()
+def _module_data(module_world: World, django_db_blocker: DjangoDbBlocker) -> int:
+    """A submitted Step 1 (Targeted Level 2, so it goes to the SELPA; the consultant is
+    assigned to the LEA too), made once for the module in its transaction (tests/
+    module_data.py): the version's id."""
+    with django_db_blocker.unblock():
         cohorts: dict[str, Cohort] = load_2024()
-        engagement = start(world.lea, cohorts["targeted"], level=2)
+        engagement = start(module_world.lea, cohorts["targeted"], level=2)
         services.consultant_assign(
-            actor=world.cde_admin, consultant=world.cde_consultant,
-            year=engagement.cohort.year, leas=[world.lea],
+            actor=module_world.cde_admin, consultant=module_world.cde_consultant,
+            year=engagement.cohort.year, leas=[module_world.lea],
         )  # fmt: skip
-        make_ready(engagement, 1, actor=world.lea_lead)
+        make_ready(engagement, 1, actor=module_world.lea_lead)
         version = services.submission_submit(
-            actor=world.lea_lead, engagement=engagement, step=1, confirmation_name="Pat Lead"
+            actor=module_world.lea_lead,
+            engagement=engagement,
+            step=1,
+            confirmation_name="Casey Lead",
         )
-        yield world, version.pk
-        transaction.set_rollback(True)
+        return version.pk
 
 
 @pytest.fixture
-def home(_module_data: tuple[World, int], db: None) -> World:
-    return _module_data[0]
-
-
-@pytest.fixture
-def version(_module_data: tuple[World, int], db: None) -> SubmissionVersion:
-    return SubmissionVersion.objects.select_related("submission").get(pk=_module_data[1])
+def version(_module_data: int, db: None) -> SubmissionVersion:
+    return SubmissionVersion.objects.select_related("submission").get(pk=_module_data)
 
 
 @pytest.fixture
@@ -121,14 +115,17 @@ def _request(user: User, version: SubmissionVersion, capture: Callable[..., Any]
 # --- What the PDF says ------------------------------------------------------------------------
 
 
-def test_it_renders_the_cover_and_the_answers(home: World, version: SubmissionVersion) -> None:
+def test_it_renders_the_cover_and_the_answers(world: World, version: SubmissionVersion) -> None:
     content = render_version_pdf(version)
 
     assert content.startswith(b"%PDF-")
     text = pdf_text(content)
-    lea = home.lea
-    for expected in (lea.name, lea.code, "North Valley SELPA", "Targeted", "Level 2",
-                     "Step 1", "Version 1", "Casey Lead", "typed “Pat Lead”", "SELPA"):  # fmt: skip
+    lea = world.lea
+    expected_words = (
+        lea.name, lea.code, "North Valley SELPA", "Targeted", "Level 2",
+        "Step 1", "Version 1", "Casey Lead", "typed “Casey Lead”", "SELPA",
+    )  # fmt: skip
+    for expected in expected_words:
         assert expected in text, expected
     activities = version.snapshot["activities"]
     for activity in activities:
@@ -160,7 +157,7 @@ def test_it_embeds_the_fonts_that_ship_with_the_project(version: SubmissionVersi
     assert all(name.endswith(("+CIM-Sans", "+CIM-Sans-Bold")) for name in fonts), fonts
 
 
-def test_it_prints_typed_markup_as_text(home: World, version: SubmissionVersion) -> None:
+def test_it_prints_typed_markup_as_text(world: World, version: SubmissionVersion) -> None:
     snapshot = version.snapshot
     snapshot["activities"][0]["entries"][0]["text"] = '<img src="http://example.com/x.png"> <b>'
     version.snapshot = snapshot
@@ -172,9 +169,9 @@ def test_it_prints_typed_markup_as_text(home: World, version: SubmissionVersion)
 
 
 def test_it_names_the_file_after_the_lea_the_submission_and_the_version(
-    home: World, version: SubmissionVersion
+    world: World, version: SubmissionVersion
 ) -> None:
-    assert pdf_filename(version) == f"cim-{home.lea.code}-riverbend-unified-step-1-v1.pdf"
+    assert pdf_filename(version) == f"cim-{world.lea.code}-riverbend-unified-step-1-v1.pdf"
 
 
 def _fonts(content: bytes) -> set[str]:
@@ -196,14 +193,14 @@ def _fonts(content: bytes) -> set[str]:
 
 
 def test_it_draws_a_chart_per_outcome_in_a_progress_report(
-    home: World, monkeypatch: pytest.MonkeyPatch
+    world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The other LEA of the SELPA (the module's LEA has its determination for 2024).
     other = replace(
-        home,
-        lea=home.lea2,
-        lea_lead=factories.member(home.lea2, Role.LEA_LEAD, full_name="Lee Lead"),
-        lea_member=factories.member(home.lea2, Role.LEA_MEMBER, full_name="Mo Member"),
+        world,
+        lea=world.lea2,
+        lea_lead=factories.member(world.lea2, Role.LEA_LEAD, full_name="Lee Lead"),
+        lea_member=factories.member(world.lea2, Role.LEA_MEMBER, full_name="Mo Member"),
     )
     engagement = in_step_four(other, load_2024()["intensive"], level=1)
     report = fill_report(other, services_progress.reports_open_for(engagement=engagement)[0])
@@ -290,26 +287,30 @@ def test_it_finds_static_files_and_nothing_outside_them() -> None:
 
 
 def test_it_renders_once_per_version_however_often_asked(
-    home: World, version: SubmissionVersion, django_capture_on_commit_callbacks: Any
+    world: World, version: SubmissionVersion, django_capture_on_commit_callbacks: Any
 ) -> None:
-    rendered = _request(home.lea_member, version, django_capture_on_commit_callbacks)
+    rendered = _request(world.lea_member, version, django_capture_on_commit_callbacks)
 
     assert rendered.status == RenderedPdf.Status.DONE
     assert bytes(rendered.content).startswith(b"%PDF-")
     assert (rendered.attempts, rendered.size) == (1, len(bytes(rendered.content)))
-    assert rendered.requested_by == home.lea_member
+    assert rendered.requested_by == world.lea_member
     assert rendered.started_at
     assert rendered.finished_at
-    again = _request(home.selpa_reviewer, version, django_capture_on_commit_callbacks)
-    assert (again.pk, again.attempts, again.requested_by) == (rendered.pk, 1, home.lea_member)
+    again = _request(world.selpa_reviewer, version, django_capture_on_commit_callbacks)
+    assert (again.pk, again.attempts, again.requested_by) == (rendered.pk, 1, world.lea_member)
     tasks.render_pdf.delay(rendered.pk)  # a redelivered task: nothing to do
     assert RenderedPdf.objects.get().attempts == 1
-    verbs = list(AuditEvent.objects.filter(verb__startswith="pdf.").values_list("verb", "actor"))
-    assert sorted(verbs) == [("pdf.done", None), ("pdf.request", home.lea_member.pk)]
+    moves = AuditEvent.objects.filter(verb__startswith="pdf.").order_by("pk")
+    assert [(e.verb, e.actor_id, e.changes["status"]) for e in moves] == [
+        ("pdf.request", world.lea_member.pk, [None, "queued"]),
+        ("pdf.rendering", None, ["queued", "rendering"]),
+        ("pdf.done", None, ["rendering", "done"]),
+    ]
 
 
 def test_it_fails_in_plain_words_when_the_render_takes_too_long(
-    home: World,
+    world: World,
     version: SubmissionVersion,
     django_capture_on_commit_callbacks: Any,
     monkeypatch: pytest.MonkeyPatch,
@@ -319,18 +320,18 @@ def test_it_fails_in_plain_words_when_the_render_takes_too_long(
 
     monkeypatch.setattr(services_pdf, "render_version_pdf", too_slow)
 
-    rendered = _request(home.lea_lead, version, django_capture_on_commit_callbacks)
+    rendered = _request(world.lea_lead, version, django_capture_on_commit_callbacks)
 
     assert rendered.status == RenderedPdf.Status.FAILED
     assert "took too long" in rendered.error
     assert rendered.error == services_pdf.TOOK_TOO_LONG.format(seconds=tasks.RENDER_SOFT_TIME_LIMIT)
-    page = signed_in(home.lea_lead).get(_urls(version)["pdf_status"]).content.decode()
+    page = signed_in(world.lea_lead).get(_urls(version)["pdf_status"]).content.decode()
     assert "Failed: it took too long to render" in page
     assert ">Retry</button>" in page
 
 
 def test_it_retries_a_failed_render(
-    home: World,
+    world: World,
     version: SubmissionVersion,
     django_capture_on_commit_callbacks: Any,
     monkeypatch: pytest.MonkeyPatch,
@@ -340,19 +341,19 @@ def test_it_retries_a_failed_render(
 
     with monkeypatch.context() as patch:
         patch.setattr(services_pdf, "render_version_pdf", broken)
-        failed = _request(home.lea_lead, version, django_capture_on_commit_callbacks)
+        failed = _request(world.lea_lead, version, django_capture_on_commit_callbacks)
     assert (failed.status, failed.error) == (RenderedPdf.Status.FAILED, services_pdf.RENDER_ERROR)
 
-    retried = _request(home.cde_consultant, version, django_capture_on_commit_callbacks)
+    retried = _request(world.cde_consultant, version, django_capture_on_commit_callbacks)
 
     assert (retried.pk, retried.status, retried.error) == (failed.pk, "done", "")
     assert retried.attempts == 2
-    assert retried.requested_by == home.cde_consultant
-    assert AuditEvent.objects.filter(verb="pdf.retry", actor=home.cde_consultant).exists()
+    assert retried.requested_by == world.cde_consultant
+    assert AuditEvent.objects.filter(verb="pdf.retry", actor=world.cde_consultant).exists()
 
 
 def test_it_retries_with_backoff_when_storing_fails(
-    home: World,
+    world: World,
     version: SubmissionVersion,
     django_capture_on_commit_callbacks: Any,
     monkeypatch: pytest.MonkeyPatch,
@@ -379,7 +380,7 @@ def test_it_retries_with_backoff_when_storing_fails(
     # (tests/conftest.py `_celery_eager` sets it back for the next test).
     celery_app.conf.task_eager_propagates = False
 
-    rendered = _request(home.lea_lead, version, django_capture_on_commit_callbacks)
+    rendered = _request(world.lea_lead, version, django_capture_on_commit_callbacks)
 
     assert len(calls) == 2
     assert countdowns
@@ -388,13 +389,13 @@ def test_it_retries_with_backoff_when_storing_fails(
 
 
 def test_it_gives_up_storing_after_the_last_retry(
-    home: World, version: SubmissionVersion, monkeypatch: pytest.MonkeyPatch
+    world: World, version: SubmissionVersion, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def down(**kwargs: Any) -> None:
         raise OSError("disk full")
 
     monkeypatch.setattr(services_pdf, "rendered_pdf_store", down)
-    rendered = RenderedPdf.objects.create(version=version, requested_by=home.lea_lead)
+    rendered = RenderedPdf.objects.create(version=version, requested_by=world.lea_lead)
 
     with pytest.raises(OSError, match="disk full"):
         tasks.render_pdf.apply(args=(rendered.pk,), retries=tasks.PDF_MAX_RETRIES, throw=True)
@@ -412,7 +413,7 @@ def test_it_gives_up_storing_after_the_last_retry(
     ],
 )
 def test_it_offers_a_retry_when_no_worker_finishes(
-    home: World,
+    world: World,
     version: SubmissionVersion,
     django_capture_on_commit_callbacks: Any,
     status: str,
@@ -423,28 +424,28 @@ def test_it_offers_a_retry_when_no_worker_finishes(
     stuck = RenderedPdf.objects.create(
         version=version, status=status, started_at=long_ago, requested_at=long_ago, attempts=1
     )
-    page = signed_in(home.lea_lead).get(_urls(version)["pdf_status"]).content.decode()
+    page = signed_in(world.lea_lead).get(_urls(version)["pdf_status"]).content.decode()
     assert f"Failed: {reason}" in page
     assert ">Retry</button>" in page
     assert "hx-trigger" not in page
 
-    rendered = _request(home.lea_lead, version, django_capture_on_commit_callbacks)
+    rendered = _request(world.lea_lead, version, django_capture_on_commit_callbacks)
 
     assert (rendered.pk, rendered.status, rendered.attempts) == (stuck.pk, "done", 2)
 
 
 def test_it_waits_for_a_worker_a_while_before_offering_a_retry(
-    home: World, version: SubmissionVersion, django_capture_on_commit_callbacks: Any
+    world: World, version: SubmissionVersion, django_capture_on_commit_callbacks: Any
 ) -> None:
     queued = RenderedPdf.objects.create(
         version=version, requested_at=timezone.now() - UNCLAIMED_AFTER / 2
     )
-    page = signed_in(home.lea_lead).get(_urls(version)["pdf_status"]).content.decode()
+    page = signed_in(world.lea_lead).get(_urls(version)["pdf_status"]).content.decode()
     assert "Waiting for a worker" in page
     assert 'hx-trigger="every 1s"' in page
 
     with django_capture_on_commit_callbacks() as enqueued:
-        again = services_pdf.rendered_pdf_request(actor=home.lea_member, version=version)
+        again = services_pdf.rendered_pdf_request(actor=world.lea_member, version=version)
 
     assert (again.pk, again.status, again.requested_by) == (queued.pk, "queued", None)
     assert enqueued == []
@@ -454,9 +455,9 @@ def test_it_waits_for_a_worker_a_while_before_offering_a_retry(
 
 
 def test_it_shows_the_pdf_block_on_the_submission_page(
-    home: World, version: SubmissionVersion
+    world: World, version: SubmissionVersion
 ) -> None:
-    page = signed_in(home.lea_member).get(
+    page = signed_in(world.lea_member).get(
         reverse("submission_detail", args=[version.submission_id])
     )
 
@@ -466,9 +467,9 @@ def test_it_shows_the_pdf_block_on_the_submission_page(
 
 
 def test_it_asks_shows_progress_and_links_the_download(
-    home: World, version: SubmissionVersion, django_capture_on_commit_callbacks: Any
+    world: World, version: SubmissionVersion, django_capture_on_commit_callbacks: Any
 ) -> None:
-    client = signed_in(home.lea_member)
+    client = signed_in(world.lea_member)
     urls = _urls(version)
     page = client.get(urls["pdf_status"]).content.decode()
     assert "Make the PDF of version 1" in page
@@ -492,11 +493,11 @@ def test_it_asks_shows_progress_and_links_the_download(
 
 
 def test_it_serves_the_pdf_as_an_attachment(
-    home: World, version: SubmissionVersion, django_capture_on_commit_callbacks: Any
+    world: World, version: SubmissionVersion, django_capture_on_commit_callbacks: Any
 ) -> None:
-    _request(home.lea_lead, version, django_capture_on_commit_callbacks)
+    _request(world.lea_lead, version, django_capture_on_commit_callbacks)
 
-    response = signed_in(home.selpa_reviewer).get(_urls(version)["pdf_download"])
+    response = signed_in(world.selpa_reviewer).get(_urls(version)["pdf_download"])
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
@@ -504,20 +505,22 @@ def test_it_serves_the_pdf_as_an_attachment(
     assert response["X-Content-Type-Options"] == "nosniff"
     assert "private" in response["Cache-Control"]
     assert "no-store" in response["Cache-Control"]
-    assert home.lea.name in pdf_text(response.content)
+    assert world.lea.name in pdf_text(response.content)
 
 
-def test_it_has_no_download_before_the_pdf_is_done(home: World, version: SubmissionVersion) -> None:
-    client = signed_in(home.lea_lead)
+def test_it_has_no_download_before_the_pdf_is_done(
+    world: World, version: SubmissionVersion
+) -> None:
+    client = signed_in(world.lea_lead)
     assert client.get(_urls(version)["pdf_download"]).status_code == 404
     RenderedPdf.objects.create(version=version)
     assert client.get(_urls(version)["pdf_download"]).status_code == 404
 
 
 def test_it_has_no_pdf_of_a_version_that_does_not_exist(
-    home: World, version: SubmissionVersion
+    world: World, version: SubmissionVersion
 ) -> None:
-    client = signed_in(home.lea_lead)
+    client = signed_in(world.lea_lead)
     for name in ("pdf_status", "pdf_download"):
         url = reverse(name, args=[version.submission_id, 2])
         assert client.get(url).status_code == 404
@@ -528,19 +531,19 @@ def test_it_has_no_pdf_of_a_version_that_does_not_exist(
 # --- Who may ask for and download it --------------------------------------------------------------
 
 
-def _who(home: World) -> dict[str, User]:
+def _who(world: World) -> dict[str, User]:
     return {
-        "lead": home.lea_lead,
-        "member": home.lea_member,
-        "SELPA reviewer": home.selpa_reviewer,
-        "assigned consultant": home.cde_consultant,
-        "admin": home.cde_admin,
-        "foreign SELPA reviewer": home.foreign_selpa_reviewer,
-        "foreign LEA lead": home.foreign_lea_lead,
+        "lead": world.lea_lead,
+        "member": world.lea_member,
+        "SELPA reviewer": world.selpa_reviewer,
+        "assigned consultant": world.cde_consultant,
+        "admin": world.cde_admin,
+        "foreign SELPA reviewer": world.foreign_selpa_reviewer,
+        "foreign LEA lead": world.foreign_lea_lead,
         "unassigned consultant": factories.member(
-            home.cde, Role.CDE_CONSULTANT, full_name="Una Assigned"
+            world.cde, Role.CDE_CONSULTANT, full_name="Una Assigned"
         ),
-        "outsider": home.outsider,
+        "outsider": world.outsider,
     }
 
 
@@ -548,12 +551,12 @@ SEES_IT = {"lead", "member", "SELPA reviewer", "assigned consultant", "admin"}
 
 
 def test_it_serves_pdfs_only_to_those_who_may_see_the_submission(
-    home: World, version: SubmissionVersion, django_capture_on_commit_callbacks: Any
+    world: World, version: SubmissionVersion, django_capture_on_commit_callbacks: Any
 ) -> None:
-    _request(home.lea_lead, version, django_capture_on_commit_callbacks)
+    _request(world.lea_lead, version, django_capture_on_commit_callbacks)
     urls = _urls(version)
 
-    for who, user in _who(home).items():
+    for who, user in _who(world).items():
         client = signed_in(user)
         expected = 200 if who in SEES_IT else 404
         assert client.get(urls["pdf_status"]).status_code == expected, who
@@ -561,8 +564,8 @@ def test_it_serves_pdfs_only_to_those_who_may_see_the_submission(
         assert client.post(urls["pdf_request"]).status_code == (302 if who in SEES_IT else 404)
 
 
-def test_it_checks_scope(home: World, version: SubmissionVersion) -> None:
-    client = signed_in(home.outsider)
+def test_it_checks_scope(world: World, version: SubmissionVersion) -> None:
+    client = signed_in(world.outsider)
     urls = _urls(version)
 
     assert client.get(urls["pdf_status"]).status_code == 404
@@ -571,9 +574,9 @@ def test_it_checks_scope(home: World, version: SubmissionVersion) -> None:
 
 
 def test_it_lets_every_role_that_sees_the_submission_ask_for_the_pdf(
-    home: World, version: SubmissionVersion, django_capture_on_commit_callbacks: Any
+    world: World, version: SubmissionVersion, django_capture_on_commit_callbacks: Any
 ) -> None:
-    people = _who(home)
+    people = _who(world)
     for who in sorted(SEES_IT):
         RenderedPdf.objects.all().delete()
         user = people[who]

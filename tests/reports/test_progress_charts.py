@@ -7,7 +7,18 @@ import xml.etree.ElementTree as ET
 from datetime import date
 from decimal import Decimal
 
-from reports.charts import ChartOutcome, ChartPoint, chart_description, outcome_chart_svg
+from reports.charts import (
+    BOTTOM,
+    CHAR_WIDTH,
+    DATE_AXIS_TITLE,
+    HEIGHT,
+    LEFT,
+    WIDTH,
+    ChartOutcome,
+    ChartPoint,
+    chart_description,
+    outcome_chart_svg,
+)
 
 SVG = "{http://www.w3.org/2000/svg}"
 OUTCOME = ChartOutcome(
@@ -45,9 +56,10 @@ def test_it_draws_and_states_every_value() -> None:
     assert title.get("id") == "outcome-7-title"
     assert title.text == "Outcome: " + OUTCOME.measure
     assert desc.text == (
-        "Baseline 41 on 2024-12-01. Benchmarks: 44 by 2025-06-30; 46.5 by 2025-12-31. "
-        "Target 50 by 2026-12-01. Measured: 43 on 2025-05-30 (on track); 42.25 on "
-        "2025-11-30 (not on track); 45 on 2026-03-01 (not judged)."
+        "Baseline 41 on December 1, 2024. Benchmarks: 44 by June 30, 2025; 46.5 by "
+        "December 31, 2025. Target 50 by December 1, 2026. Measured: 43 on May 30, 2025 "
+        "(on track); 42.25 on November 30, 2025 (not on track); 45 on March 1, 2026 "
+        "(not judged)."
     )
     labels = _texts(root)
     for value in ("Baseline 41", "44", "46.5", "Target 50", "43", "42.25", "45"):
@@ -88,3 +100,48 @@ def test_it_draws_an_outcome_with_nothing_measured_or_flat() -> None:
     assert chart_description(flat, []).endswith("No value measured yet.")
     assert root.findall(f"{SVG}polyline")[0].get("points")
     assert "Jan 2025" in _texts(root)
+
+
+def test_it_titles_both_axes_with_what_they_count() -> None:
+    labels = _texts(_parse(outcome_chart_svg(OUTCOME, POINTS)))
+
+    assert "Value: " + OUTCOME.measure in labels
+    assert DATE_AXIS_TITLE in labels
+
+
+def _boxes(root: ET.Element) -> list[tuple[str, float, float, float, float]]:
+    """Each value label's text and the box it takes (legend and axis texts left out)."""
+    boxes = []
+    for node in root.iter(f"{SVG}text"):
+        text, y = node.text or "", float(node.get("y", 0))
+        if y > HEIGHT - BOTTOM or node.get("font-weight") or node.get("text-anchor") == "middle":
+            continue
+        if node.get("x") == str(LEFT - 8):  # the value axis's ticks
+            continue
+        x, width = float(node.get("x", 0)), len(text) * CHAR_WIDTH
+        left = x - width if node.get("text-anchor") == "end" else x
+        boxes.append((text, left, y - 11, left + width, y + 3))
+    return boxes
+
+
+def test_it_keeps_value_labels_apart_and_inside_the_chart() -> None:
+    # Marks a few days apart at nearly the same value: labels placed naively overlap.
+    crowded = ChartOutcome(
+        "Attendance rate",
+        Decimal("90.0"),
+        date(2025, 1, 1),
+        Decimal("90.5"),
+        date(2025, 1, 20),
+        benchmarks=((date(2025, 1, 8), Decimal("90.1")), (date(2025, 1, 12), Decimal("90.2"))),
+    )
+    points = [ChartPoint(date(2025, 1, 9), Decimal("90.1"), True)]
+
+    boxes = _boxes(_parse(outcome_chart_svg(crowded, points)))
+
+    assert {box[0] for box in boxes} >= {"Baseline 90", "90.1", "90.2", "Target 90.5"}
+    for number, one in enumerate(boxes):
+        assert one[1] >= 0, one
+        assert one[3] <= WIDTH, one
+        for two in boxes[number + 1 :]:
+            apart = one[3] <= two[1] or two[3] <= one[1] or one[4] <= two[2] or two[4] <= one[2]
+            assert apart, (one, two)

@@ -13,7 +13,7 @@ from django.test import Client
 from cim import services
 from cim.models import Cohort, ReportingPeriod
 from cim.models.framework import PERIOD_OVERLAP
-from lea.models import AuditEvent
+from lea.models import AuditEvent, AuditVerb
 from tests.cim.catalog import load_2024
 from tests.conftest import World
 
@@ -109,7 +109,11 @@ def test_a_cde_administrator_adjusts_a_period_in_the_admin(world: World) -> None
     assert client.post(url, form).status_code == 302
     period.refresh_from_db()
     assert (period.due_on, period.inferred) == (date(2026, 1, 30), False)
-    assert AuditEvent.objects.filter(verb="catalog.reportingperiod.change").exists()
+    assert AuditEvent.objects.filter(
+        verb=AuditVerb.CATALOG_CHANGE,
+        content_type__model="reportingperiod",
+        object_id=str(period.pk),
+    ).exists()
     member = Client()
     member.force_login(world.lea_lead)
     assert member.get(url).status_code in (302, 403)

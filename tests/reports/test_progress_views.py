@@ -6,19 +6,25 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
+from decimal import Decimal
+from html import unescape
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from pytest_django import DjangoDbBlocker
 
 from cim.models import Cohort
 from lea.models import Role
 from reports import services_progress as services
 from reports.models import OutcomeMeasurement, ProgressReport, TeamMeeting
+from steps.merge import VERSION_FOREIGN, VERSION_MISSING, fingerprints, version_token
 from steps.models import Engagement, Outcome, Submission
+from steps.services.parts_merge import row_base
 from tests.cim.catalog import load_2024
 from tests.conftest import World, signed_in
 from tests.lea import factories
+from tests.module_data import OwnCopy
 from tests.reports.progress_world import approve_plan, fill_report, in_step_four
 from tests.steps.engagements import start
 
@@ -30,11 +36,18 @@ def cohorts(world: World) -> dict[str, Cohort]:
     return load_2024()
 
 
+@pytest.fixture(scope="module")
+def _engagement(module_world: World, django_db_blocker: DjangoDbBlocker) -> Engagement:
+    """Made once for the module's tests, in its transaction (tests/module_data.py)."""
+    with django_db_blocker.unblock():
+        engagement = in_step_four(module_world, load_2024()["targeted"], level=3)
+        services.reports_open_for(engagement=engagement)
+        return engagement
+
+
 @pytest.fixture
-def engagement(world: World, cohorts: dict[str, Cohort]) -> Engagement:
-    engagement = in_step_four(world, cohorts["targeted"], level=3)
-    services.reports_open_for(engagement=engagement)
-    return engagement
+def engagement(_engagement: Engagement, own_copy: OwnCopy) -> Engagement:
+    return own_copy(_engagement)
 
 
 def _report(engagement: Engagement, number: int = 1) -> ProgressReport:
@@ -45,9 +58,24 @@ def _report_url(report: ProgressReport) -> str:
     return reverse("progress_report", args=[report.engagement_id, report.pk])
 
 
+def _drawn(report: ProgressReport) -> dict[str, str]:
+    """The report's form exactly as the page draws it now (nothing typed yet)."""
+    report.refresh_from_db()
+    values = services.report_values(report)
+    return {
+        **{f"base-{name}": base for name, base in fingerprints(values).items()},
+        **{name: str(value) for name, value in values.items()},
+        "version": version_token(report),
+    }
+
+
 def _form_data(report: ProgressReport, **changes: str) -> dict[str, str]:
+    """The report's form as drawn at the report's current version, with `changes` typed."""
+    report.refresh_from_db()
+    bases = fingerprints(services.report_values(report))
     data = {
-        "version": str(report.version),
+        **{f"base-{name}": base for name, base in bases.items()},
+        "version": version_token(report),
         "barriers": "Substitute shortages.",
         "plan_changes": "None.",
     }
@@ -79,7 +107,7 @@ def _foreign_urls(world: World, cohorts: dict[str, Cohort]) -> list[tuple[str, s
     report = _report(foreign)
     outcome = Outcome.objects.get(strategy__engagement=foreign)
     measurement = services.outcome_measurement_add(
-        actor=world.foreign_lea_lead, report=report, expected_version=report.version,
+        actor=world.foreign_lea_lead, report=report, version=version_token(report),
         outcome=outcome, value="40", measured_on=date(2025, 2, 1), on_track=True,
     )  # fmt: skip
     meeting = services.team_meeting_add(
@@ -238,17 +266,97 @@ def test_it_explains_a_measured_value_that_is_not_a_number_beside_the_field(
     assert not OutcomeMeasurement.objects.exists()
 
 
-def test_a_stale_save_keeps_what_was_typed(world: World, engagement: Engagement) -> None:
+def test_different_fields_merge_and_say_who_changed_what(
+    world: World, engagement: Engagement
+) -> None:
     report = _report(engagement)
-    client = signed_in(world.lea_member)
-    assert client.post(_report_url(report), _form_data(report)).status_code == 302
+    lead, member = signed_in(world.lea_lead), signed_in(world.lea_member)
+    drawn = _drawn(report)  # the lead's page, drawn before the member saves
+    assert (
+        member.post(_report_url(report), {**_drawn(report), "barriers": "Theirs."}).status_code
+        == 302
+    )
 
-    response = client.post(_report_url(report), _form_data(report, version="1", barriers="Mine."))
+    response = lead.post(_report_url(report), {**drawn, "plan_changes": "Mine."}, follow=True)
+
+    assert response.status_code == 200
+    assert "Meanwhile Sam Member changed: Barriers." in unescape(response.content.decode())
+    saved = ProgressReport.objects.get(pk=report.pk)
+    assert (saved.barriers, saved.plan_changes) == ("Theirs.", "Mine.")
+
+
+def test_the_same_field_shows_both_texts_and_writes_nothing(
+    world: World, engagement: Engagement
+) -> None:
+    report = _report(engagement)
+    lead, member = signed_in(world.lea_lead), signed_in(world.lea_member)
+    drawn = _form_data(report)
+    assert (
+        member.post(_report_url(report), _form_data(report, barriers="Theirs.")).status_code == 302
+    )
+
+    response = lead.post(_report_url(report), {**drawn, "barriers": "Mine.", "plan_changes": "P."})
 
     assert response.status_code == 409
-    assert "saved this report while you were editing it" in response.content.decode()
-    assert "Mine." in response.content.decode()
-    assert ProgressReport.objects.get(pk=report.pk).barriers == "Substitute shortages."
+    page = unescape(response.content.decode())
+    assert "Sam Member changed this while you were editing it" in page
+    assert "Mine." in page
+    assert "Theirs." in page
+    assert "data-conflict" in page
+    saved = ProgressReport.objects.get(pk=report.pk)
+    assert (saved.barriers, saved.plan_changes) == ("Theirs.", "None.")  # the member's save
+    assert saved.version == 2
+
+
+@pytest.mark.parametrize("token", ["", "foreign", "future"])
+def test_a_bad_version_token_is_refused_and_the_text_kept(
+    world: World, engagement: Engagement, token: str
+) -> None:
+    report = _report(engagement)
+    version = {"": "", "foreign": f"{_report(engagement, 2).pk}-1", "future": f"{report.pk}-9"}
+    data = _form_data(report, barriers="Words kept.", version=version[token])
+
+    response = signed_in(world.lea_lead).post(_report_url(report), data)
+
+    assert response.status_code == 409
+    page = unescape(response.content.decode())
+    expected = {
+        "": VERSION_MISSING,
+        "foreign": VERSION_FOREIGN,
+        "future": "but the latest saved version is 1",
+    }[token]
+    assert expected in page
+    assert "Words kept." in page
+    assert ProgressReport.objects.get(pk=report.pk).version == 1
+
+
+def test_a_meeting_edited_by_two_merges_or_shows_both(world: World, engagement: Engagement) -> None:
+    meeting = services.team_meeting_add(
+        actor=world.lea_lead, engagement=engagement, met_on=date(2025, 1, 14),
+        attendees="Casey Lead", notes="Schedules.",
+    )  # fmt: skip
+    edit_url = reverse("team_meeting_edit", args=[engagement.pk, meeting.pk])
+    lead, member = signed_in(world.lea_lead), signed_in(world.lea_member)
+    drawn = {
+        **{f"base-{n}": b for n, b in fingerprints(services.meeting_values(meeting)).items()},
+        "version": version_token(meeting), "met_on": "2025-01-14", "attendees": "Casey Lead",
+        "notes": "Schedules.",
+    }  # fmt: skip
+    assert member.post(edit_url, {**drawn, "notes": "Their notes."}).status_code == 302
+    merged = lead.post(edit_url, {**drawn, "attendees": "Casey Lead\nSam Member"}, follow=True)
+    assert "Meanwhile Sam Member changed: Notes." in unescape(merged.content.decode())
+    meeting.refresh_from_db()
+    assert (meeting.attendees, meeting.notes) == ("Casey Lead\nSam Member", "Their notes.")
+
+    clash = lead.post(edit_url, {**drawn, "notes": "My notes."})
+
+    assert clash.status_code == 409
+    page = unescape(clash.content.decode())
+    assert "My notes." in page
+    assert "Their notes." in page
+    assert "data-conflict" in page
+    meeting.refresh_from_db()
+    assert meeting.notes == "Their notes."
 
 
 def test_the_report_page_reads_in_a_fixed_number_of_queries(
@@ -261,6 +369,8 @@ def test_the_report_page_reads_in_a_fixed_number_of_queries(
     )  # fmt: skip
     client = signed_in(world.lea_lead)
     client.get(_report_url(report))  # Django's content types, read once per process
+    # 16 reads (the session comes from the cache), and the page's row in the LEA's access
+    # record (lea.AccessRecord).
     with django_assert_num_queries(17):
         client.get(_report_url(report))
     # More values and meetings read in the same queries.
@@ -268,7 +378,7 @@ def test_the_report_page_reads_in_a_fixed_number_of_queries(
     for day in (date(2025, 3, 3), date(2025, 4, 1)):
         report.refresh_from_db()
         services.outcome_measurement_add(
-            actor=world.lea_lead, report=report, expected_version=report.version,
+            actor=world.lea_lead, report=report, version=version_token(report),
             outcome=outcome, value="42", measured_on=day, on_track=False,
         )  # fmt: skip
         services.team_meeting_add(
@@ -280,7 +390,7 @@ def test_the_report_page_reads_in_a_fixed_number_of_queries(
 
     page = response.content.decode()
     assert 'role="img"' in page
-    assert "42 on 2025-04-01 (not on track); 43.5 on 2025-06-30 (on track)." in page
+    assert "42 on April 1, 2025 (not on track); 43.5 on June 30, 2025 (on track)." in page
     assert "February 2025:</strong>\n      met on Feb 4" in page
     assert "no meeting recorded" in page  # January, May, June
 
@@ -299,7 +409,7 @@ def test_a_report_goes_round_review_through_the_pages(
     report.refresh_from_db()
     response = lead.post(
         _measurement_url(report, outcome),
-        {f"{prefix}-version": str(report.version), f"{prefix}-value": "44",
+        {f"{prefix}-version": version_token(report), f"{prefix}-value": "44",
          f"{prefix}-measured_on": "2025-06-15", f"{prefix}-on_track": "yes"},
     )  # fmt: skip
     assert response.status_code == 302
@@ -312,7 +422,7 @@ def test_a_report_goes_round_review_through_the_pages(
 
     page = reviewer.get(response["Location"]).content.decode()
     assert "Progress report, Jan\u2013Jun 2025" in page
-    assert "44 on 2025-06-15, on track" in page
+    assert "44 on June 15, 2025, on track" in page
     assert reviewer.post(
         reverse("submission_comment", args=[submission.pk]),
         {"version": "1", "activity_key": "progress_report", "anchor": f"outcome-{outcome.pk}",
@@ -320,7 +430,7 @@ def test_a_report_goes_round_review_through_the_pages(
     ).status_code == 302  # fmt: skip
     reviewer.post(
         reverse("submission_decide", args=[submission.pk]),
-        {"version": "1", "decision": "returned", "summary": "Say which students."},
+        {"version": "1", "decision": "returned", "summary": "Say which students.", "confirm": "1"},
     )
 
     page = lead.get(_report_url(report)).content.decode()
@@ -334,7 +444,7 @@ def test_a_report_goes_round_review_through_the_pages(
     assert "Changed" in page
     reviewer.post(
         reverse("submission_decide", args=[submission.pk]),
-        {"version": "2", "decision": "approved", "summary": ""},
+        {"version": "2", "decision": "approved", "summary": "", "confirm": "1"},
     )
 
     submission.refresh_from_db()
@@ -343,7 +453,10 @@ def test_a_report_goes_round_review_through_the_pages(
     assert "is approved: it cannot be changed now" in page
     assert 'id="report-form"' in page
     assert "Save draft" not in page
-    assert lead.post(_report_url(report), _form_data(report)).status_code == 400
+    # Refused on top of the page (the report is approved): nothing written.
+    refused = lead.post(_report_url(report), _form_data(report, barriers="Too late."))
+    assert refused.status_code == 409
+    assert ProgressReport.objects.get(pk=report.pk).barriers != "Too late."
 
 
 def test_meetings_are_recorded_changed_and_removed_on_the_step_4_page(
@@ -364,16 +477,26 @@ def test_meetings_are_recorded_changed_and_removed_on_the_step_4_page(
     meeting = TeamMeeting.objects.get()
     edit_url = reverse("team_meeting_edit", args=[engagement.pk, meeting.pk])
     assert client.get(edit_url).status_code == 200
+    bases = {f"base-{n}": b for n, b in fingerprints(services.meeting_values(meeting)).items()}
+    drawn = {**bases, "version": version_token(meeting), "met_on": "2025-01-14", "notes": ""}
     response = client.post(
-        edit_url, {"version": "1", "met_on": "2025-01-15", "attendees": "Casey Lead\nSam Member"}
+        edit_url, {**drawn, "met_on": "2025-01-15", "attendees": "Casey Lead\nSam Member"}
     )
     assert response.status_code == 302
-    stale = client.post(edit_url, {"version": "1", "met_on": "2025-01-16", "attendees": "x"})
-    assert stale.status_code == 400
+    stale = client.post(edit_url, {**drawn, "met_on": "2025-01-16", "attendees": "x"})
+    assert stale.status_code == 409
+    meeting.refresh_from_db()
     remove_url = reverse("team_meeting_remove", args=[engagement.pk, meeting.pk])
-    client.post(remove_url, {"version": "2"})
+    drawn_remove = {"version": version_token(meeting), "base": row_base(meeting)}
+    client.post(remove_url, drawn_remove)
+    # The lead pressed Remove on the same meeting in a page drawn before: told, no error.
+    again = signed_in(world.lea_lead).post(remove_url, drawn_remove, follow=True)
+    foreign = signed_in(world.foreign_lea_lead).post(remove_url, drawn_remove)
 
     assert not TeamMeeting.objects.exists()
+    assert again.status_code == 200
+    assert "This meeting was already removed by Sam Member." in unescape(again.content.decode())
+    assert foreign.status_code == 404
 
 
 def test_a_measured_value_is_removed_and_a_stale_page_is_told(
@@ -388,19 +511,37 @@ def test_a_measured_value_is_removed_and_a_stale_page_is_told(
     )
     prefix = f"m-{outcome.pk}"
 
-    stale_add = client.post(
+    future = client.post(
         _measurement_url(report, outcome),
-        {f"{prefix}-version": "1", f"{prefix}-value": "44", f"{prefix}-measured_on": "2025-05-01"},
-    )
-    garbage = client.post(remove_url, {"version": "not a number"}, follow=True)
-    removed = client.post(remove_url, {"version": str(report.version)}, follow=True)
+        {f"{prefix}-version": f"{report.pk}-99", f"{prefix}-value": "44",
+         f"{prefix}-measured_on": "2025-05-01"},
+    )  # fmt: skip
+    # An add from a page drawn before others saved never conflicts.
+    older_add = client.post(
+        _measurement_url(report, outcome),
+        {f"{prefix}-version": f"{report.pk}-1", f"{prefix}-value": "44",
+         f"{prefix}-measured_on": "2025-05-01"},
+    )  # fmt: skip
+    report.refresh_from_db()
+    base = row_base(measurement)
+    garbage = client.post(remove_url, {"version": "not a number", "base": base}, follow=True)
+    removed = client.post(remove_url, {"version": version_token(report), "base": base}, follow=True)
 
-    assert stale_add.status_code == 409
-    assert "saved this report while you were editing it" in stale_add.content.decode()
-    assert 'value="44"' in stale_add.content.decode()
-    assert "saved this report while you were editing it" in garbage.content.decode()
+    assert future.status_code == 409
+    assert "but the latest saved version is" in unescape(future.content.decode())
+    assert 'value="44"' in future.content.decode()
+    assert older_add.status_code == 302
+    assert VERSION_MISSING in unescape(garbage.content.decode())
     assert "Measured value removed." in removed.content.decode()
-    assert not OutcomeMeasurement.objects.exists()
+    assert list(OutcomeMeasurement.objects.values_list("value", flat=True)) == [Decimal(44)]
+    # Someone else pressed Remove on it too, from a page drawn before: told who, no error.
+    again = signed_in(world.lea_lead).post(
+        remove_url, {"version": version_token(report), "base": base}, follow=True
+    )
+    assert again.status_code == 200
+    assert "This measured value was already removed by Sam Member." in unescape(
+        again.content.decode()
+    )
 
 
 def test_a_submit_refused_by_the_service_says_why(world: World, engagement: Engagement) -> None:
@@ -432,7 +573,7 @@ def test_a_meeting_of_a_submitted_report_cannot_be_removed(
 
     response = signed_in(world.lea_lead).post(
         reverse("team_meeting_remove", args=[engagement.pk, meeting.pk]),
-        {"version": "1"},
+        {"version": version_token(meeting), "base": row_base(meeting)},
         follow=True,
     )
 

@@ -28,7 +28,7 @@ from reports.models import Digest
 from tests.cim.catalog import load_2024
 from tests.conftest import World, build_world
 from tests.reports import reminders_smtp
-from tests.reports.reminders_smtp import Inbox, text_of
+from tests.reports.reminders_smtp import Inbox, links_in, text_of
 from tests.steps.engagements import start
 
 STEP1_DUE = date(2024, 7, 10)
@@ -65,7 +65,7 @@ def test_it_marks_a_refused_recipient_failed_and_sends_the_others(
     assert failed.status == Digest.Status.FAILED
     assert "550" in failed.error
     assert "No such mailbox here" in failed.error
-    assert "Sent 1 emails." in out
+    assert "Sent 1 email." in out
     assert f"{world.selpa_reviewer.email}: The mail server refused it: 550" in out
 
     smtp.clear()
@@ -267,6 +267,36 @@ def test_it_renews_an_expired_invitation_with_the_reminder(world: World, smtp: I
     assert AuditEvent.objects.filter(verb="invitation.renew", object_id=str(invitation.pk)).exists()
     body = text_of(smtp.to("late@example.org")[0])
     assert "Accept" in body or "accept" in body
+
+
+@pytest.mark.django_db
+def test_it_keeps_the_renewed_link_of_a_retried_reminder_working(world: World, smtp: Inbox) -> None:
+    start(world.lea2, load_2024()[Tier.TARGETED], level=1)
+    invitation = lea_services.invitation_create(
+        actor=None, organization=world.lea2, email="late@example.org", role=Role.LEA_LEAD
+    )
+    Invitation.objects.filter(pk=invitation.pk).update(
+        expires_at=timezone.now() - timedelta(days=30)
+    )
+    services_reminders.reminders_sweep(today=WEEK_BEFORE)
+    digest = Digest.objects.get(email="late@example.org")
+    smtp.refuse["late@example.org"] = "451 4.3.0 Try again later"
+    with pytest.raises(reminders_delivery.MailNotDelivered):
+        reminders_delivery.digest_send(digest_id=digest.pk)
+    smtp.refuse.clear()
+
+    reminders_delivery.digest_send(digest_id=digest.pk)  # the task's retry
+    [link] = [
+        link
+        for link in links_in(text_of(smtp.to("late@example.org")[0]))
+        if link.startswith("/invitations/")
+    ]
+    command(DAY_AFTER)  # overdue now: the next reminder, while that link works
+
+    assert Client().get(link).status_code == 200
+    later = text_of(smtp.to("late@example.org")[1])
+    assert "emailed you most recently" in later
+    assert not [link for link in links_in(later) if link.startswith("/invitations/")]
 
 
 @pytest.mark.django_db

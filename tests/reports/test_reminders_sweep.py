@@ -10,9 +10,9 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from cim.models import Tier
+from cim.models import INFERRED_DATE, Tier
 from lea import services as lea_services
-from lea.models import Invitation, Role
+from lea.models import Invitation, Role, User
 from reports import services_reminders
 from reports.models import Digest, Reminder, ReminderSchedule
 from steps import services as steps_services
@@ -27,6 +27,7 @@ from tests.steps.ready import make_ready
 pytestmark = pytest.mark.django_db
 
 STEP1_DUE = date(2024, 7, 10)  # Targeted and Intensive 2024, Step 1
+PASSWORD = "a-long-pass-phrase"
 
 smtp = reminders_smtp.smtp  # the fixture, for the tests of this module
 
@@ -68,7 +69,7 @@ def test_it_reminds_the_lead_at_each_offset_once(
             in body
         )
     assert f"/engagements/{engagement.pk}/activities/{owed[0].definition.key}/" in body
-    assert "Sent 1 emails." in out
+    assert "Sent 1 email." in out
 
     smtp.clear()
     again = run(STEP1_DUE - timedelta(days=days))
@@ -76,6 +77,19 @@ def test_it_reminds_the_lead_at_each_offset_once(
     assert smtp.messages == []
     assert "Sent 0 emails." in again
     assert Digest.objects.get().status == Digest.Status.SENT
+
+
+def test_it_marks_the_inferred_dates_of_a_cohort_in_the_reminder(world: World, smtp: Inbox) -> None:
+    intensive = start(world.lea, load_2024()[Tier.INTENSIVE], level=1)
+
+    run(STEP1_DUE - timedelta(days=7))
+
+    body = text_of(smtp.messages[0])
+    name = step1_owed(intensive)[0].definition.name
+    assert (
+        f"{name} (Step 1), Riverbend Unified: due July 10, 2024 ({INFERRED_DATE}) (in 7 days)"
+        in body
+    )
 
 
 def test_it_sends_nothing_between_offsets(engagement: Engagement, smtp: Inbox) -> None:
@@ -195,37 +209,35 @@ def test_it_keeps_overdue_notices_for_people_who_turned_digests_off(
     assert "1 day overdue" in text_of(smtp.to(world.lea_lead.email)[0])
 
 
-def test_it_invites_the_cim_contact_who_has_not_accepted_yet(
+def test_it_reminds_the_cim_contact_and_their_invitation_link_still_works(
     world: World, smtp: Inbox, django_capture_on_commit_callbacks
 ) -> None:
     start(world.lea2, load_2024()[Tier.TARGETED], level=1)  # no lead account at Oak Hollow
     with django_capture_on_commit_callbacks(execute=True):
-        invitation = lea_services.invitation_create(
+        lea_services.invitation_create(
             actor=None,
             organization=world.lea2,
             email="Contact@Oak-Hollow.example.org",
             role=Role.LEA_LEAD,
             full_name="Pat Contact",
         )
-    [first_link] = links_in(text_of(smtp.messages[0]))
+    [invitation_link] = links_in(text_of(smtp.messages[0]))
     smtp.clear()
 
     run(STEP1_DUE - timedelta(days=14))
 
+    accepted = Client().post(
+        invitation_link,
+        {"full_name": "Pat Contact", "password1": PASSWORD, "password2": PASSWORD},
+    )
+    assert accepted.status_code == 302
+    contact = User.objects.get(email="contact@oak-hollow.example.org")
+    assert contact.memberships.get(organization=world.lea2).role == Role.LEA_LEAD
     [reminder] = smtp.to("contact@oak-hollow.example.org")
     body = text_of(reminder)
     assert "Hello Pat Contact" in body
-    assert "no longer works" in body
-    accept = next(link for link in links_in(body) if link.startswith("/invitations/"))
-    client = Client()
-    old = client.get(first_link)
-    assert old.status_code == 404
-    assert "This invitation link does not work" in old.content.decode()
-    page = client.get(accept)
-    assert page.status_code == 200
-    assert "Oak Hollow Elementary" in page.content.decode()
-    invitation.refresh_from_db()
-    assert invitation.is_pending
+    assert "open the invitation link CIM Portal emailed you" in body
+    assert not [link for link in links_in(body) if link.startswith("/invitations/")]
 
 
 def test_it_tells_cde_admins_when_nobody_at_the_lea_can_be_reminded(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from lea.models import Organization
+from steps.merge import version_token
 from steps.models import ActivityRecord, Engagement, ProblemArea
 from steps.services.part_problem_areas import problem_area_add
 from tests.cim.catalog import load_2024
@@ -27,7 +28,7 @@ def foreign_area(world: World) -> ProblemArea:
     return problem_area_add(
         actor=world.foreign_lea_lead,
         record=record,
-        expected_version=record.version,
+        version=version_token(record),
         description="Harbor View's problem area",
         quantification="12%",
         relates_to_identification=True,

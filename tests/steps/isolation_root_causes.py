@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from steps.merge import version_token
 from steps.models import ActivityRecord, RootCause
 from steps.services.part_root_causes import root_cause_add
 from tests.conftest import World
@@ -19,7 +20,7 @@ def _foreign_cause(world: World) -> RootCause:
     return root_cause_add(
         actor=world.foreign_lea_lead,
         record=record,
-        expected_version=record.version,
+        version=version_token(record),
         statement="Harbor View's root cause",
         problem_areas=[area],
         quantitative_support="40% of IEPs",
@@ -44,6 +45,7 @@ def _own_activity_foreign_row(world: World) -> Kwargs:
 
 FOREIGN_OBJECTS: dict[str, list[Callable[[World], Kwargs]]] = {
     "root_causes_add": [_foreign_activity],
+    "root_causes_add_problem_area": [_foreign_activity],
     "root_causes_edit": [_foreign_row, _own_activity_foreign_row],
     "root_causes_remove": [_foreign_row, _own_activity_foreign_row],
 }

@@ -27,6 +27,7 @@ from lea.models import User
 from steps import services
 from steps.checklist import FIELD_CONDITIONS, record_checklist
 from steps.forms import AnswersForm
+from steps.merge import version_token
 from steps.models import (
     ActivityRecord,
     DataSource,
@@ -191,7 +192,7 @@ def _fill_team(record: ActivityRecord, actor: User) -> None:
         part_team.team_member_add(
             actor=actor,
             record=record,
-            expected_version=_fresh(record).version,
+            version=version_token(_fresh(record)),
             name=name,
             title=TeamMember.Role(role).label,
             role=role,
@@ -204,7 +205,7 @@ def _fill_team(record: ActivityRecord, actor: User) -> None:
         part_team.team_member_edit(
             actor=actor,
             member=first,
-            expected_version=_fresh(record).version,
+            version=version_token(_fresh(record)),
             name=first.name,
             title=first.title,
             role=first.role,
@@ -226,7 +227,7 @@ def _fill_data_sources(record: ActivityRecord, actor: User) -> None:
         part_data_sources.data_source_add(
             actor=actor,
             record=record,
-            expected_version=_fresh(record).version,
+            version=version_token(_fresh(record)),
             name=f"{area.label} data, {education.label.lower()} ({kind.label.lower()})",
             education=education,
             kind=kind,
@@ -248,7 +249,7 @@ def _fill_findings(record: ActivityRecord, actor: User) -> None:
             part_findings.finding_add(
                 actor=actor,
                 record=record,
-                expected_version=_fresh(record).version,
+                version=version_token(_fresh(record)),
                 kind=kind,
                 area=area,
                 supporting_data=data,
@@ -261,7 +262,7 @@ def _fill_problem_areas(record: ActivityRecord, actor: User) -> None:
         part_problem_areas.problem_area_add(
             actor=actor,
             record=record,
-            expected_version=_fresh(record).version,
+            version=version_token(_fresh(record)),
             description="Students with IEPs spend too little of the day in regular class",
             quantification="41% in regular class 80% or more of the day; state target 57%",
             relates_to_identification=True,
@@ -276,7 +277,7 @@ def _fill_problem_areas(record: ActivityRecord, actor: User) -> None:
         part_problem_areas.problem_area_update(
             actor=actor,
             record=record,
-            expected_version=_fresh(record).version,
+            version=version_token(_fresh(record)),
             problem_area=area,
             description=area.description,
             quantification=area.quantification.strip() or "41% against a target of 57%",
@@ -299,13 +300,13 @@ def _fill_prioritization(record: ActivityRecord, actor: User) -> None:
     areas = list(ranking_of(record.engagement))
     if any(area.priority is None for area in areas):
         part_prioritization.prioritization_rank(
-            actor=actor, record=record, expected_version=_fresh(record).version
+            actor=actor, record=record, version=version_token(_fresh(record))
         )
     if areas and not any(area.explore_root_causes for area in areas):
         part_prioritization.prioritization_explore(
             actor=actor,
             record=record,
-            expected_version=_fresh(record).version,
+            version=version_token(_fresh(record)),
             problem_area=areas[0],
             explore=True,
         )
@@ -324,7 +325,7 @@ def _fill_root_causes(record: ActivityRecord, actor: User) -> None:
         part_root_causes.root_cause_add(
             actor=actor,
             record=record,
-            expected_version=_fresh(record).version,
+            version=version_token(_fresh(record)),
             statement="General and special educators do not plan lessons together",
             problem_areas=unexplained or to_explain or areas,
             qualitative_support="Teacher interviews: no shared planning time in 9 of 11 schools.",
@@ -332,19 +333,20 @@ def _fill_root_causes(record: ActivityRecord, actor: User) -> None:
         )
     for cause in causes:
         linked = list(cause.problem_areas.all())
-        supported = cause.qualitative_support.strip() or cause.quantitative_support.strip()
-        if (linked or not areas) and supported:
+        supported = cause.qualitative_support.strip() and cause.quantitative_support.strip()
+        if linked and supported:
             continue
         part_root_causes.root_cause_update(
             actor=actor,
             record=record,
-            expected_version=_fresh(record).version,
+            version=version_token(_fresh(record)),
             root_cause=cause,
             statement=cause.statement,
             problem_areas=linked or to_explain or areas,
-            qualitative_support=cause.qualitative_support
-            or ("" if supported else "Teacher interviews and a staff survey."),
-            quantitative_support=cause.quantitative_support,
+            qualitative_support=cause.qualitative_support.strip()
+            or "Teacher interviews and a staff survey.",
+            quantitative_support=cause.quantitative_support.strip()
+            or "4% of IEPs name a co-teaching service.",
         )
 
 
@@ -366,7 +368,7 @@ def _fill_plan(record: ActivityRecord, actor: User) -> None:
             part_plan.problem_of_practice_update(
                 actor=actor,
                 problem=problem,
-                expected_version=_fresh(record).version,
+                version=version_token(_fresh(record)),
                 statement=problem.statement,
                 root_causes=causes,
             )
@@ -380,7 +382,7 @@ def _fill_plan(record: ActivityRecord, actor: User) -> None:
         part_plan.problem_of_practice_add(
             actor=actor,
             record=record,
-            expected_version=_fresh(record).version,
+            version=version_token(_fresh(record)),
             statement="Teachers plan instruction for students with IEPs apart from each other",
             root_causes=orphans or causes,
         )
@@ -389,7 +391,7 @@ def _fill_plan(record: ActivityRecord, actor: User) -> None:
         part_plan.strategy_add(
             actor=actor,
             record=record,
-            expected_version=_fresh(record).version,
+            version=version_token(_fresh(record)),
             title="Co-teaching in grades 3-5",
             description="Pairs of general and special educators plan and teach together.",
             problems_of_practice=without_strategy or problems_of_practice_of(record),
@@ -407,7 +409,7 @@ def _fill_strategy(record: ActivityRecord, strategy: Strategy, actor: User) -> N
         part_plan.strategy_update(
             actor=actor,
             strategy=strategy,
-            expected_version=_fresh(record).version,
+            version=version_token(_fresh(record)),
             title=strategy.title,
             description=strategy.description,
             problems_of_practice=problems_of_practice_of(record),
@@ -416,7 +418,7 @@ def _fill_strategy(record: ActivityRecord, strategy: Strategy, actor: User) -> N
         part_plan.strategy_activity_add(
             actor=actor,
             strategy=strategy,
-            expected_version=_fresh(record).version,
+            version=version_token(_fresh(record)),
             description="Co-planning training for grade 3-5 teams",
             start_date=today,
             end_date=today + timedelta(days=90),
@@ -429,7 +431,7 @@ def _fill_strategy(record: ActivityRecord, strategy: Strategy, actor: User) -> N
             part_plan.outcome_add(
                 actor=actor,
                 strategy=strategy,
-                expected_version=_fresh(record).version,
+                version=version_token(_fresh(record)),
                 measure="Students with IEPs in regular class 80% or more of the day",
                 baseline_value=Decimal(41),
                 baseline_date=today,
@@ -444,7 +446,7 @@ def _fill_strategy(record: ActivityRecord, strategy: Strategy, actor: User) -> N
             part_plan.benchmark_add(
                 actor=actor,
                 outcome=outcome,
-                expected_version=_fresh(record).version,
+                version=version_token(_fresh(record)),
                 value=(outcome.baseline_value + outcome.target_value) / 2,
                 date=outcome.target_date,
             )

@@ -109,6 +109,22 @@ def test_it_lists_level_3_and_intensive_leas_that_need_a_consultant(
     assert "Intensive Level 2" in page
 
 
+def test_it_links_each_lea_to_its_workspace_of_the_year(
+    world: World, engaged: dict[str, Engagement]
+) -> None:
+    client = signed_in(world.cde_admin)
+    _assign_one(client, world.cde_consultant.pk, world.lea.code)
+
+    page = client.get(reverse(PAGE)).content.decode()
+
+    # Harbor View needs a consultant; Riverbend has one now; Oak Hollow is in neither list.
+    for key, name in (("intensive", "Harbor View Unified"), ("level3", "Riverbend Unified")):
+        workspace = reverse("engagement_workspace", args=[engaged[key].pk])
+        assert page.count(f'<a href="{workspace}">{name}</a>') == 1
+    oak = reverse("engagement_workspace", args=[engaged["level1"].pk])
+    assert f'<a href="{oak}">' not in page
+
+
 def test_it_assigns_one_lea_by_cds_code(world: World, engaged: dict[str, Engagement]) -> None:
     client = signed_in(world.cde_admin)
 
@@ -421,7 +437,7 @@ def test_it_shows_the_newest_year_unless_another_is_asked_for(
     assert client.get(reverse(PAGE), {"year": "²"}).context["year"] == 2025
 
 
-def test_it_says_when_there_is_no_year_yet(world: World) -> None:
+def test_it_says_when_there_is_no_year_yet(world: World, no_catalog: None) -> None:
     response = signed_in(world.cde_admin).get(reverse(PAGE))
 
     assert response.status_code == 200

@@ -17,6 +17,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
+from pytest_django import DjangoDbBlocker
 
 from cim.models import ActivityDefinition, Cohort, MonitoringYear
 from lea.models import Organization, Role, User
@@ -27,8 +28,10 @@ from steps import services  # isort: split
 from steps import queues
 from steps.models import Engagement, Review, Submission
 from steps.views import queues as views
+from tests.cim.catalog import load_2024
 from tests.conftest import World, signed_in
 from tests.lea import factories
+from tests.module_data import OwnCopy
 from tests.steps.engagements import start
 from tests.steps.test_queues import assign, decide, lead_of, submit_ppr, submit_step1
 
@@ -55,8 +58,7 @@ TARGETED_KEYS = [
 ]
 
 
-@pytest.fixture
-def engaged(world: World, cohorts: dict[str, Cohort]) -> dict[str, Engagement]:
+def _engage(world: World, cohorts: dict[str, Cohort]) -> dict[str, Engagement]:
     """Riverbend: Targeted L1, Step 1 submitted to the SELPA, the world's consultant.
     Oak Hollow: Intensive L2, nothing submitted, no consultant. Harbor View (foreign SELPA,
     region 11): Targeted L3, its PPR approved by another consultant."""
@@ -69,6 +71,18 @@ def engaged(world: World, cohorts: dict[str, Cohort]) -> dict[str, Engagement]:
     submit_step1(world.lea_lead, riverbend)
     decide(other, submit_ppr(world.foreign_lea_lead, harbor), Review.Decision.APPROVED)
     return {"riverbend": riverbend, "oak": oak, "harbor": harbor}
+
+
+@pytest.fixture(scope="module")
+def _engaged(module_world: World, django_db_blocker: DjangoDbBlocker) -> dict[str, Engagement]:
+    """Made once for the module's tests, in its transaction (tests/conftest.py)."""
+    with django_db_blocker.unblock():
+        return _engage(module_world, load_2024())
+
+
+@pytest.fixture
+def engaged(_engaged: dict[str, Engagement], own_copy: OwnCopy) -> dict[str, Engagement]:
+    return own_copy(_engaged)
 
 
 def _page(user: User, **params: str | int) -> str:
@@ -140,7 +154,7 @@ def test_it_requires_login(world: World) -> None:
         assert "/login/" in response["Location"]
 
 
-def test_it_says_when_no_year_is_loaded(world: World) -> None:
+def test_it_says_when_no_year_is_loaded(world: World, no_catalog: None) -> None:
     assert "No monitoring year is loaded yet" in _page(world.cde_admin)
     assert _csv(world.cde_admin) == []
 
@@ -184,7 +198,9 @@ def test_it_shows_status_text_and_colour_in_each_cell(
     riverbend = dict(zip(TARGETED_KEYS, rows["Riverbend Unified"].cells, strict=True))
     assert riverbend["team_creation"] == queues.Cell("Submitted", "table-info")
     assert riverbend["educational_partner_group"] is queues.NOT_REQUIRED
-    assert riverbend["prioritization"] == queues.Cell("Not started", "")
+    # Optional for Targeted Level 1, and nobody started it: not work owed.
+    assert riverbend["prioritization"] is queues.OPTIONAL_NOT_STARTED
+    assert riverbend["root_cause_analysis"] == queues.Cell("Not started", "")
     oak = dict(zip(TARGETED_KEYS, rows["Oak Hollow Elementary"].cells, strict=True))
     assert oak["policies_procedures_review"] is queues.NOT_REQUIRED
     harbor = dict(zip(TARGETED_KEYS, rows["Harbor View Unified"].cells, strict=True))
@@ -294,6 +310,55 @@ def test_it_filters_by_year(world: World, engaged: dict[str, Engagement]) -> Non
     assert len(_names(world.cde_admin, year="2024")) == 3
 
 
+def test_it_shows_one_steps_activities(world: World, engaged: dict[str, Engagement]) -> None:
+    page = _page(world.cde_admin, step=2)
+    assert "Step 2</span><br>" in page
+    assert "Step 1</span><br>" not in page
+    assert "Step 3</span><br>" not in page
+    header = next(csv.reader(io.StringIO(signed_in(world.cde_admin).get(
+        reverse("status_grid_csv"), {"step": 3}
+    ).content.decode())))  # fmt: skip
+    assert header[len(queues.GRID_FIXED_COLUMNS) :] == ["plan_for_improvement"]
+
+
+def test_it_keeps_the_leas_with_an_activity_in_a_status(
+    world: World, engaged: dict[str, Engagement]
+) -> None:
+    admin = world.cde_admin
+    assert _names(admin, state="submitted") == ["Riverbend Unified"]
+    assert _names(admin, state="approved") == ["Harbor View Unified"]
+    assert _names(admin, state="approved", step=2) == []
+    # Riverbend (Targeted Level 1) left its optional Prioritization: not "not started".
+    assert "Riverbend Unified" in _names(admin, state=queues.OPTIONAL_KEY)
+    # Every status keeps exactly the LEAs whose row shows it, in the step's columns.
+    for step in (None, 1, 2):
+        grid = queues.GridFilters(year=2024, step=step)
+        ids = list(queues.grid_engagements(user=admin, filters=grid))
+        columns = queues.grid_columns(year=2024, step=step)
+        rows = queues.grid_rows(user=admin, ids=ids, columns=columns, year=2024)
+        for key, cell in queues.STATUS_CELLS.items():
+            if key != queues.NOT_REQUIRED_KEY:
+                shown = [row.lea_name for row in rows if cell in row.cells]
+                assert _names(admin, state=key, step=step or "") == shown, (key, step)
+    page = _page(admin, state="submitted")
+    assert '<option value="submitted" selected>Submitted</option>' in page
+    assert "1 LEA in CIM" in page
+    assert f'<option value="{queues.NOT_REQUIRED_KEY}"' not in page  # a "—" is no status
+
+
+def test_it_sorts_by_selpa_region_and_level(world: World, engaged: dict[str, Engagement]) -> None:
+    admin = world.cde_admin
+    by_name = ["Harbor View Unified", "Oak Hollow Elementary", "Riverbend Unified"]
+    assert _names(admin) == by_name
+    # Far Coast SELPA (Harbor View) before North Valley SELPA.
+    assert _names(admin, sort="selpa") == by_name
+    assert _names(admin, sort="level") == by_name  # Levels 3, 2 and 1
+    assert _names(admin, sort="region")[-1] == "Harbor View Unified"  # Region 11 last
+    page = _page(admin, sort="level")
+    assert '<option value="level" selected>Level, highest first, then LEA name</option>' in page
+    assert "Some filters were not understood" in _page(admin, sort="lea_name; drop")
+
+
 def test_it_ignores_filters_it_does_not_understand(
     world: World, engaged: dict[str, Engagement]
 ) -> None:
@@ -318,6 +383,8 @@ def test_it_pages_leas(
     assert "Harbor View Unified" not in second
     # The downloads carry the filters, never the page.
     assert 'href="/status/grid.csv?tier="' in first
+    past = _page(world.cde_admin, page="7", sort="level")
+    assert "There is no page “7”: this is page 2 of 2." in past
 
 
 # --- Downloads -----------------------------------------------------------------------------
@@ -366,6 +433,30 @@ def test_it_downloads_xlsx(world: World, engaged: dict[str, Engagement]) -> None
     assert len(values) == 4
 
 
+def test_it_freezes_the_xlsx_header_and_sizes_its_columns(
+    world: World, engaged: dict[str, Engagement]
+) -> None:
+    sheet = _xlsx(world.cde_admin).active
+
+    assert sheet.freeze_panes == "A2"
+    widths = {letter: sheet.column_dimensions[letter].width for letter in "ABCHI"}
+    assert widths["A"] == 10  # a CDS code: the narrowest
+    assert widths["B"] == len("Oak Hollow Elementary") + 2  # the longest LEA name
+    assert widths["H"] == 45  # "Step 1: waiting on SELPA review, since today", capped
+    assert widths["C"] == len("North Valley SELPA") + 2
+    assert widths["I"] == len("CIM Team Creation") + 2
+
+
+def test_it_labels_the_xlsx_columns_in_the_csvs_order(
+    world: World, engaged: dict[str, Engagement]
+) -> None:
+    header = next(_xlsx(world.cde_admin).active.iter_rows(values_only=True))
+    csv_header = list(_csv(world.cde_admin)[0])
+
+    assert len(header) == len(csv_header)
+    assert dict(zip(csv_header[:8], header[:8], strict=True)) == dict(queues.GRID_FIXED_COLUMNS)
+
+
 def test_it_keeps_formulas_out_of_the_downloads(
     world: World, engaged: dict[str, Engagement]
 ) -> None:
@@ -397,32 +488,49 @@ def _grow(world: World, cohorts: dict[str, Cohort], count: int) -> None:
 
 # Session, user, two permission reads, the filters' years, SELPAs and consultants, the
 # count, the page's ids, the catalog's columns, those LEAs' engagements, records,
-# submissions and consultants, the menu's "reviews anyone", and the session's save (3).
-# A download has no count and no menu.
-GRID_QUERIES = 18
-DOWNLOAD_QUERIES = 16
+# submissions and consultants, which of them the user may read, the menu's "reviews
+# anyone", and the session's save (3). A download has no count and no menu, and adds
+# each LEA in it to that LEA's access record (lea.AccessRecord): the LEAs' ids and one
+# insert.
+GRID_QUERIES = 19
+DOWNLOAD_QUERIES = 19
 
 
-@pytest.mark.parametrize("role", ["cde_admin", "selpa_reviewer"])
-def test_it_renders_in_constant_queries(
-    world: World,
-    cohorts: dict[str, Cohort],
-    django_assert_max_num_queries: Any,
-    role: str,
+def test_it_links_the_leas_whose_work_the_user_may_read(
+    world: World, engaged: dict[str, Engagement]
 ) -> None:
-    client = signed_in(getattr(world, role))
+    def link(engagement: Engagement) -> str:
+        return f'<a href="{reverse("engagement_workspace", args=[engagement.pk])}">'
+
+    consultant = _page(world.cde_consultant)
+    assert f"{link(engaged['riverbend'])}Riverbend Unified</a>" in consultant
+    # Statewide status, but not the work of an LEA assigned to someone else.
+    assert "Harbor View Unified" in consultant
+    assert link(engaged["harbor"]) not in consultant
+    reviewer = _page(world.selpa_reviewer)
+    assert f"{link(engaged['oak'])}Oak Hollow Elementary</a>" in reviewer
+
+
+def test_it_renders_in_constant_queries(
+    world: World, cohorts: dict[str, Cohort], django_assert_max_num_queries: Any
+) -> None:
+    # Both roles on the same LEAs: growing them is the slow part.
+    clients = {role: signed_in(getattr(world, role)) for role in ("cde_admin", "selpa_reviewer")}
     filtered = {"tier": "targeted", "consultant": str(world.cde_consultant.pk), "lea": "LEA"}
+    pages = {}
     for count in (3, 6):
         _grow(world, cohorts, count)
-        with django_assert_max_num_queries(GRID_QUERIES):
-            page = client.get(reverse("status_grid")).content.decode()
-        with django_assert_max_num_queries(GRID_QUERIES):
-            client.get(reverse("status_grid"), filtered)
-        with django_assert_max_num_queries(DOWNLOAD_QUERIES):
-            client.get(reverse("status_grid_csv"))
-        with django_assert_max_num_queries(DOWNLOAD_QUERIES):
-            client.get(reverse("status_grid_xlsx"))
-    assert "9 LEAs in CIM" in page
+        for role, client in clients.items():
+            with django_assert_max_num_queries(GRID_QUERIES):
+                pages[role] = client.get(reverse("status_grid")).content.decode()
+            with django_assert_max_num_queries(GRID_QUERIES):
+                client.get(reverse("status_grid"), filtered)
+            with django_assert_max_num_queries(DOWNLOAD_QUERIES):
+                client.get(reverse("status_grid_csv"))
+            with django_assert_max_num_queries(DOWNLOAD_QUERIES):
+                client.get(reverse("status_grid_xlsx"))
+    for page in pages.values():
+        assert "9 LEAs in CIM" in page
 
 
 def test_it_names_the_latest_approval_when_nothing_waits() -> None:
@@ -457,6 +565,21 @@ def test_it_serves_a_page_already_built_without_reading_the_state_again(
     assert "2 LEAs in CIM" in again
 
 
+def test_it_keys_a_built_page_by_what_its_address_asks(
+    world: World, engaged: dict[str, Engagement], django_assert_max_num_queries: Any
+) -> None:
+    client = signed_in(world.cde_admin)
+    grid = reverse("status_grid")
+    first = client.get(f"{grid}?tier=targeted&sort=level&state=").content.decode()
+    with django_assert_max_num_queries(CACHED_GRID_QUERIES):  # the same query, reordered
+        again = client.get(f"{grid}?state=&sort=%6Cevel&tier=targeted").content.decode()
+    assert _without_csrf(again) == _without_csrf(first)
+    by_name = client.get(f"{grid}?tier=targeted&sort=lea").content.decode()
+    assert by_name.index("Harbor View") < by_name.index("Riverbend")
+    by_region = client.get(f"{grid}?tier=targeted&sort=region").content.decode()
+    assert by_region.index("Riverbend") < by_region.index("Harbor View")
+
+
 def test_it_shows_a_change_on_the_next_view(world: World, engaged: dict[str, Engagement]) -> None:
     client = signed_in(world.cde_admin)
     assert "Step 1: waiting on SELPA review" in client.get(reverse("status_grid")).content.decode()
@@ -468,10 +591,11 @@ def test_it_shows_a_change_on_the_next_view(world: World, engaged: dict[str, Eng
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_it_shows_a_committed_change_to_a_page_built_before_the_commit(
-    world: World, engaged: dict[str, Engagement]
+    world: World, cohorts: dict[str, Cohort]
 ) -> None:
     """A page built while another request's change is not yet committed is retired when
     that change commits."""
+    engaged = _engage(world, cohorts)  # committed: not the module's shared data
     client = signed_in(world.cde_admin)
     with transaction.atomic():
         decide(
@@ -524,7 +648,7 @@ def test_it_keeps_a_page_through_draft_edits_that_change_no_status(
     assert record is not None
     record = services.record_save_answers(
         actor=lead, record=record, expected_version=1, answers={"x": "Started."}
-    )
+    ).record
     started = client.get(reverse("status_grid")).content.decode()
     assert started.count(">In progress</td>") == before.count(">In progress</td>") + 1
     services.record_save_answers(

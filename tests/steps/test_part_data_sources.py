@@ -5,14 +5,19 @@ from typing import Any
 
 import pytest
 from django.urls import reverse
+from pytest_django import DjangoDbBlocker
 
-from cim.models import Cohort
 from steps.forms import NUL_BYTE
+from steps.merge import ROW_CHANGED, VERSION_MISSING, version_token
 from steps.models import ActivityRecord, DataSource, Engagement
 from steps.parts import data_sources
 from steps.services import part_data_sources
+from steps.services.parts_merge import row_base
+from tests.cim.catalog import load_2024
 from tests.conftest import World, signed_in
+from tests.module_data import OwnCopy
 from tests.steps.engagements import start
+from tests.steps.merging import posted
 
 pytestmark = pytest.mark.django_db
 
@@ -20,9 +25,16 @@ ACTIVITY = "data_drill_down"
 EDUCATION, KIND, AREA = DataSource.Education, DataSource.Kind, DataSource.Area
 
 
+@pytest.fixture(scope="module")
+def _engagement(module_world: World, django_db_blocker: DjangoDbBlocker) -> Engagement:
+    """Made once for the module's tests, in its transaction (tests/module_data.py)."""
+    with django_db_blocker.unblock():
+        return start(module_world.lea, load_2024()["targeted"], level=3)
+
+
 @pytest.fixture
-def engagement(world: World, cohorts: dict[str, Cohort]) -> Engagement:
-    return start(world.lea, cohorts["targeted"], level=3)
+def engagement(_engagement: Engagement, own_copy: OwnCopy) -> Engagement:
+    return own_copy(_engagement)
 
 
 def _record(engagement: Engagement) -> ActivityRecord:
@@ -37,8 +49,28 @@ def _page(engagement: Engagement) -> str:
     return reverse("activity_detail", args=[engagement.pk, ACTIVITY])
 
 
-def _data(prefix: str = data_sources.ADD, **fields: object) -> dict[str, object]:
-    data: dict[str, object] = {"name": "CAASPP math results", "version": 1, "notes": ""}
+def _fresh(record: ActivityRecord) -> ActivityRecord:
+    return ActivityRecord.objects.get(pk=record.pk)
+
+
+def _edit(engagement: Engagement, row: Any, **fields: object) -> dict[str, object]:
+    """The row's edit form as the page draws it, posted with `fields` typed over it."""
+    return posted(data_sources.edit_form(_record(engagement), row), **fields)
+
+
+def _remove(engagement: Engagement, row: Any) -> dict[str, str]:
+    """What the row's remove button posts: the version token and the row's fingerprint."""
+    return {"version": version_token(_record(engagement)), "base": row_base(row)}
+
+
+def _data(
+    engagement: Engagement, prefix: str = data_sources.ADD, **fields: object
+) -> dict[str, object]:
+    data: dict[str, object] = {"name": "CAASPP math results", "notes": ""}
+    record = _record(engagement)
+    data["version"] = version_token(record)
+    if isinstance(fields.get("version"), int):
+        fields["version"] = f"{record.pk}-{fields['version']}"
     data |= {"education": EDUCATION.SPECIAL, "kind": KIND.QUANTITATIVE, "area": AREA.ACADEMIC}
     return {f"{prefix}-{key}": value for key, value in (data | fields).items()}
 
@@ -48,13 +80,15 @@ def _source(world: World, engagement: Engagement, **fields: str) -> DataSource:
     values |= {"kind": KIND.QUANTITATIVE, "area": AREA.ACADEMIC}
     record = _record(engagement)
     return part_data_sources.data_source_add(
-        actor=world.lea_lead, record=record, expected_version=record.version, **(values | fields)
+        actor=world.lea_lead, record=record, version=version_token(record), **(values | fields)
     )
 
 
 def test_it_adds_a_source_and_records_it(world: World, engagement: Engagement) -> None:
     client = signed_in(world.lea_member)
-    response = client.post(_url(engagement, "data_source_add"), _data(notes="Grades 3-8"))
+    response = client.post(
+        _url(engagement, "data_source_add"), _data(engagement, notes="Grades 3-8")
+    )
     assert response.status_code == 302
     assert response["Location"].endswith("#data_sources")
     source = DataSource.objects.get(engagement=engagement)
@@ -78,7 +112,7 @@ def test_it_edits_a_source(world: World, engagement: Engagement) -> None:
     assert "Edit “CAASPP math results”" in form.content.decode()
     response = client.post(
         _url(engagement, "data_source_edit", source.pk),
-        _data(data_sources.EDIT, version=2, area=AREA.ATTENDANCE),
+        _edit(engagement, source, area=AREA.ATTENDANCE),
     )
     assert response.status_code == 302
     source.refresh_from_db()
@@ -91,7 +125,7 @@ def test_it_keeps_a_refused_edit_as_typed(world: World, engagement: Engagement) 
     source = _source(world, engagement)
     response = signed_in(world.lea_lead).post(
         _url(engagement, "data_source_edit", source.pk),
-        _data(data_sources.EDIT, version=2, name="Typed name", kind="guess"),
+        _edit(engagement, source, name="Typed name", kind="guess"),
     )
     assert response.status_code == 400
     page = response.content.decode()
@@ -104,7 +138,7 @@ def test_it_keeps_a_refused_edit_as_typed(world: World, engagement: Engagement) 
 def test_it_removes_a_source(world: World, engagement: Engagement) -> None:
     source = _source(world, engagement)
     response = signed_in(world.lea_lead).post(
-        _url(engagement, "data_source_remove", source.pk), {"version": 2}, follow=True
+        _url(engagement, "data_source_remove", source.pk), _remove(engagement, source), follow=True
     )
     assert "“CAASPP math results” is no longer on the list." in unescape(response.content.decode())
     assert not DataSource.objects.filter(engagement=engagement).exists()
@@ -116,7 +150,7 @@ def test_it_refuses_a_remove_without_a_version(world: World, engagement: Engagem
         _url(engagement, "data_source_remove", source.pk), follow=True
     )
     # A missing version counts as stale, as on every one-button form.
-    assert "saved this activity while you were editing it" in response.content.decode()
+    assert VERSION_MISSING in response.content.decode()
     assert DataSource.objects.filter(pk=source.pk).exists()
 
 
@@ -159,24 +193,27 @@ def test_it_shows_the_missing_areas_in_the_page_checklist(
     assert "no data source covers these areas yet: Placement (LRE), Discipline" in page
 
 
-def test_it_refuses_a_stale_version(world: World, engagement: Engagement) -> None:
+def test_it_adds_on_an_older_version(world: World, engagement: Engagement) -> None:
+    # Someone else's save since the page was drawn never blocks an addition.
     _source(world, engagement)
     response = signed_in(world.lea_member).post(
-        _url(engagement, "data_source_add"), _data(version=1), follow=True
+        _url(engagement, "data_source_add"), _data(engagement, version=1), follow=True
     )
-    assert "Casey Lead saved this activity while you were editing it" in response.content.decode()
-    assert DataSource.objects.filter(engagement=engagement).count() == 1
+    assert response.status_code == 200
+    assert DataSource.objects.filter(engagement=engagement).count() == 2
 
 
 def test_it_rejects_bad_input_beside_the_field(world: World, engagement: Engagement) -> None:
     client = signed_in(world.lea_lead)
     cases = {
         "name": ("a\x00b", NUL_BYTE),
-        "notes": ("x" * 1_000_000, "Ensure this value has at most 5000 characters"),
+        "notes": ("x" * 1_000_000, "“Notes” can hold at most 5,000 characters"),
         "area": ("weather", "Select a valid choice."),
     }
     for field, (value, message) in cases.items():
-        response = client.post(_url(engagement, "data_source_add"), _data(**{field: value}))
+        response = client.post(
+            _url(engagement, "data_source_add"), _data(engagement, **{field: value})
+        )
         assert response.status_code == 400, field
         page = response.content.decode()
         assert message in page, field
@@ -211,11 +248,13 @@ def test_it_refuses_writes_once_the_activity_is_submitted(
     client = signed_in(world.lea_lead)
     response = client.post(
         _url(engagement, "data_source_edit", source.pk),
-        _data(data_sources.EDIT, version=2, name="Renamed"),
+        _edit(engagement, source, name="Renamed"),
         follow=True,
     )
     assert "This activity is submitted: it cannot be edited now." in response.content.decode()
-    response = client.post(_url(engagement, "data_source_add"), _data(version=2), follow=True)
+    response = client.post(
+        _url(engagement, "data_source_add"), _data(engagement, version=2), follow=True
+    )
     assert "This activity is submitted" in response.content.decode()
     assert [s.name for s in DataSource.objects.filter(engagement=engagement)] == [source.name]
 
@@ -226,22 +265,24 @@ def test_it_shows_reviewers_the_sources_read_only(world: World, engagement: Enga
     page = client.get(_page(engagement)).content.decode()
     assert "CAASPP math results" in page
     assert "Add data source" not in page
-    assert client.post(_url(engagement, "data_source_add"), _data()).status_code == 403
+    assert client.post(_url(engagement, "data_source_add"), _data(engagement)).status_code == 403
     assert client.get(_url(engagement, "data_source_edit", source.pk)).status_code == 403
-    remove = client.post(_url(engagement, "data_source_remove", source.pk), {"version": 2})
+    remove = client.post(
+        _url(engagement, "data_source_remove", source.pk), _remove(engagement, source)
+    )
     assert remove.status_code == 403
 
 
 def test_it_requires_lea_member(world: World, engagement: Engagement) -> None:
     client = signed_in(world.selpa_reviewer)
-    assert client.post(_url(engagement, "data_source_add"), _data()).status_code == 403
+    assert client.post(_url(engagement, "data_source_add"), _data(engagement)).status_code == 403
     assert not DataSource.objects.filter(engagement=engagement).exists()
 
 
 def test_it_checks_scope(world: World, engagement: Engagement) -> None:
     source = _source(world, engagement)
     client = signed_in(world.foreign_lea_lead)
-    assert client.post(_url(engagement, "data_source_add"), _data()).status_code == 404
+    assert client.post(_url(engagement, "data_source_add"), _data(engagement)).status_code == 404
     assert client.get(_url(engagement, "data_source_edit", source.pk)).status_code == 404
     assert client.post(_url(engagement, "data_source_remove", source.pk)).status_code == 404
 
@@ -250,28 +291,34 @@ def test_it_answers_404_on_an_activity_without_data_sources(
     world: World, engagement: Engagement
 ) -> None:
     url = reverse("data_source_add", args=[engagement.pk, "team_creation"])
-    assert signed_in(world.lea_lead).post(url, _data()).status_code == 404
+    assert signed_in(world.lea_lead).post(url, _data(engagement)).status_code == 404
 
 
-def test_it_refuses_a_stale_edit(world: World, engagement: Engagement) -> None:
+def test_it_saves_an_edit_made_while_another_row_changed(
+    world: World, engagement: Engagement
+) -> None:
     source = _source(world, engagement)
+    data = _edit(engagement, source, name="Renamed")
     _source(world, engagement, name="Suspension data")
     response = signed_in(world.lea_member).post(
-        _url(engagement, "data_source_edit", source.pk),
-        _data(data_sources.EDIT, version=2, name="Renamed"),
-        follow=True,
+        _url(engagement, "data_source_edit", source.pk), data, follow=True
     )
-    assert "Casey Lead saved this activity while you were editing it" in response.content.decode()
+    assert response.status_code == 200
     source.refresh_from_db()
-    assert source.name == "CAASPP math results"
+    assert source.name == "Renamed"
 
 
-def test_it_refuses_a_stale_remove(world: World, engagement: Engagement) -> None:
+def test_it_refuses_to_remove_a_source_changed_since(world: World, engagement: Engagement) -> None:
     source = _source(world, engagement)
+    data = _remove(engagement, source)
+    part_data_sources.data_source_edit(
+        actor=world.lea_lead, source=source, version=version_token(_record(engagement)),
+        **(part_data_sources.source_values(source) | {"notes": "Grades 3-8"}),
+    )  # fmt: skip
     response = signed_in(world.lea_member).post(
-        _url(engagement, "data_source_remove", source.pk), {"version": 1}, follow=True
+        _url(engagement, "data_source_remove", source.pk), data, follow=True
     )
-    assert "saved this activity while you were editing it" in response.content.decode()
+    assert ROW_CHANGED.format(who="Casey Lead") in unescape(response.content.decode())
     assert DataSource.objects.filter(pk=source.pk).exists()
 
 
@@ -302,16 +349,20 @@ def test_it_keeps_a_source_that_a_problem_area_cites(world: World) -> None:
         engagement=engagement, definition__key="data_drill_down"
     )
     source = data_source_add(
-        actor=world.lea_lead, record=drill_down, expected_version=1, name="CALPADS census",
+        actor=world.lea_lead, record=drill_down, version=version_token(drill_down),
+        name="CALPADS census",
         education="special", kind="quantitative", area="placement", notes="",
     )  # fmt: skip
     consolidation = ActivityRecord.objects.get(
         engagement=engagement, definition__key="consolidation"
     )
     problem_area_add(
-        actor=world.lea_lead, record=consolidation, expected_version=1, description="Low LRE",
+        actor=world.lea_lead, record=consolidation, version=version_token(consolidation),
+        description="Low LRE",
         quantification="41% vs 58%", relates_to_identification=True, sources=[source],
     )  # fmt: skip
     with pytest.raises(ValidationError, match="Unlink it there first"):
-        data_source_remove(actor=world.lea_lead, source=source, expected_version=2)
+        data_source_remove(
+            actor=world.lea_lead, source=source, version=version_token(_fresh(drill_down))
+        )
     assert DataSource.objects.filter(pk=source.pk).exists()

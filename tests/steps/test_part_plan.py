@@ -5,16 +5,20 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from html import unescape
 from typing import Any
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from pytest_django import DjangoDbBlocker
 
 from lea.models import AuditEvent, User
 from steps.forms import NUL_BYTE
+from steps.merge import ROW_CHANGED, VERSION_MISSING, fingerprints
 from steps.models import (
     ActivityRecord,
     Benchmark,
@@ -29,9 +33,10 @@ from steps.models import (
 )
 from steps.parts import plan
 from steps.services import part_plan
-from steps.services.records import StaleEdit
+from steps.services.parts_merge import ROW_VALUES, row_base
 from tests.cim.catalog import load_2024
 from tests.conftest import World, signed_in
+from tests.module_data import OwnCopy
 from tests.steps.engagements import start
 
 pytestmark = pytest.mark.django_db
@@ -39,13 +44,39 @@ pytestmark = pytest.mark.django_db
 PLAN = "plan_for_improvement"
 
 
+@pytest.fixture(scope="module")
+def _engagement(module_world: World, django_db_blocker: DjangoDbBlocker) -> Engagement:
+    """Made once for the module's tests, in its transaction (tests/module_data.py)."""
+    with django_db_blocker.unblock():
+        return start(module_world.lea, load_2024()["targeted"], level=3)
+
+
 @pytest.fixture
-def engagement(world: World) -> Engagement:
-    return start(world.lea, load_2024()["targeted"], level=3)
+def engagement(_engagement: Engagement, own_copy: OwnCopy) -> Engagement:
+    return own_copy(_engagement)
 
 
 def _record(engagement: Engagement, key: str = PLAN) -> ActivityRecord:
     return ActivityRecord.objects.get(engagement=engagement, definition__key=key)
+
+
+def _v(engagement: Engagement, number: int) -> str:
+    """The version token a page drawn at that version of the plan carries."""
+    return f"{_record(engagement).pk}-{number}"
+
+
+def _base(row: Any) -> str:
+    """The fingerprint a remove button of the row, as saved now, carries."""
+    row.refresh_from_db()
+    return row_base(row)
+
+
+def _bases(row: Any) -> dict[str, str]:
+    """The bases an edit form drawn from the row as saved now carries."""
+    row.refresh_from_db()
+    return {
+        f"base-edit-{name}": base for name, base in fingerprints(ROW_VALUES[type(row)](row)).items()
+    }
 
 
 def _url(engagement: Engagement, name: str, *ids: int, key: str = PLAN) -> str:
@@ -84,27 +115,32 @@ def _full_plan(engagement: Engagement, actor: User) -> dict[str, Any]:
     record = _record(engagement)
     cause = _root_cause(engagement)
     problem = part_plan.problem_of_practice_add(
-        actor=actor, record=record, expected_version=1,
+        actor=actor, record=record, version=_v(engagement, 1),
         statement="General educators plan without special educators", root_causes=[cause],
     )  # fmt: skip
     strategy = part_plan.strategy_add(
-        actor=actor, record=record, expected_version=2, title="Co-teaching in grades 3-5",
+        actor=actor, record=record, version=_v(engagement, 2), title="Co-teaching in grades 3-5",
         description="", problems_of_practice=[problem],
     )  # fmt: skip
     part_plan.strategy_activity_add(
-        actor=actor, strategy=strategy, expected_version=3, description="Co-planning training",
+        actor=actor, strategy=strategy, version=_v(engagement, 3),
+        description="Co-planning training",
         start_date=date(2025, 1, 6), end_date=date(2025, 3, 28),
         persons_responsible="Director of special education", resources="Title I funds",
     )  # fmt: skip
     outcome = part_plan.outcome_add(
-        actor=actor, strategy=strategy, expected_version=4,
+        actor=actor, strategy=strategy, version=_v(engagement, 4),
         measure="Students with IEPs in regular class 80% or more of the day",
         baseline_value=Decimal(41), baseline_date=date(2024, 10, 1),
         target_value=Decimal(50), target_date=date(2026, 6, 1),
         data_source="CALPADS", monitoring_frequency="Quarterly",
     )  # fmt: skip
     part_plan.benchmark_add(
-        actor=actor, outcome=outcome, expected_version=5, value=Decimal(45), date=date(2025, 6, 1)
+        actor=actor,
+        outcome=outcome,
+        version=_v(engagement, 5),
+        value=Decimal(45),
+        date=date(2025, 6, 1),
     )
     return {"cause": cause, "problem": problem, "strategy": strategy, "outcome": outcome}
 
@@ -132,7 +168,7 @@ def _prefixed(prefix: str, data: dict[str, object]) -> dict[str, object]:
 
 def _strategy(engagement: Engagement, actor: User) -> Strategy:
     return part_plan.strategy_add(
-        actor=actor, record=_record(engagement), expected_version=1, title="Co-teaching",
+        actor=actor, record=_record(engagement), version=_v(engagement, 1), title="Co-teaching",
         description="", problems_of_practice=[],
     )  # fmt: skip
 
@@ -146,7 +182,7 @@ def test_it_adds_a_problem_of_practice_linked_to_root_causes(
     cause = _root_cause(engagement)
     response = signed_in(world.lea_member).post(
         _url(engagement, "plan_problem_add"),
-        {"problem-version": 1, "problem-statement": "Siloed planning",
+        {"problem-version": _v(engagement, 1), "problem-statement": "Siloed planning",
          "problem-root_causes": [cause.pk]},
     )  # fmt: skip
     assert response.status_code == 302
@@ -165,7 +201,7 @@ def test_it_refuses_another_leas_root_cause_in_a_crafted_post(
     foreign_cause = _root_cause(foreign)
     response = signed_in(world.lea_lead).post(
         _url(engagement, "plan_problem_add"),
-        {"problem-version": 1, "problem-statement": "Siloed planning",
+        {"problem-version": _v(engagement, 1), "problem-statement": "Siloed planning",
          "problem-root_causes": [foreign_cause.pk]},
     )  # fmt: skip
     assert response.status_code == 400
@@ -181,7 +217,7 @@ def test_it_refuses_a_foreign_root_cause_in_the_service_too(
     foreign_cause = _root_cause(start(world.foreign_lea, engagement.cohort, level=3))
     with pytest.raises(part_plan.ValidationError, match="Root Cause Analysis"):
         part_plan.problem_of_practice_add(
-            actor=world.lea_lead, record=_record(engagement), expected_version=1,
+            actor=world.lea_lead, record=_record(engagement), version=_v(engagement, 1),
             statement="x", root_causes=[foreign_cause],
         )  # fmt: skip
 
@@ -189,7 +225,7 @@ def test_it_refuses_a_foreign_root_cause_in_the_service_too(
 def test_it_changes_and_removes_a_problem_of_practice(world: World, engagement: Engagement) -> None:
     cause = _root_cause(engagement)
     problem = part_plan.problem_of_practice_add(
-        actor=world.lea_lead, record=_record(engagement), expected_version=1,
+        actor=world.lea_lead, record=_record(engagement), version=_v(engagement, 1),
         statement="Old", root_causes=[],
     )  # fmt: skip
     client = signed_in(world.lea_lead)
@@ -197,32 +233,45 @@ def test_it_changes_and_removes_a_problem_of_practice(world: World, engagement: 
     assert "Change the problem of practice" in page
     client.post(
         _url(engagement, "plan_problem_edit", problem.pk),
-        {"edit-version": 2, "edit-statement": "New", "edit-root_causes": [cause.pk]},
+        {
+            **_bases(problem),
+            "edit-version": _v(engagement, 2),
+            "edit-statement": "New",
+            "edit-root_causes": [cause.pk],
+        },
     )
     problem.refresh_from_db()
     assert problem.statement == "New"
     assert list(problem.root_causes.all()) == [cause]
-    client.post(_url(engagement, "plan_problem_remove", problem.pk), {"version": 3})
+    client.post(
+        _url(engagement, "plan_problem_remove", problem.pk),
+        {"version": _v(engagement, 3), "base": _base(problem)},
+    )
     assert not ProblemOfPractice.objects.exists()
     assert _record(engagement).version == 4
 
 
 def test_it_adds_changes_and_removes_a_strategy(world: World, engagement: Engagement) -> None:
     problem = part_plan.problem_of_practice_add(
-        actor=world.lea_lead, record=_record(engagement), expected_version=1,
+        actor=world.lea_lead, record=_record(engagement), version=_v(engagement, 1),
         statement="Siloed planning", root_causes=[],
     )  # fmt: skip
     client = signed_in(world.lea_lead)
     client.post(
         _url(engagement, "plan_strategy_add"),
-        {"strategy-version": 2, "strategy-title": "Co-teaching",
+        {"strategy-version": _v(engagement, 2), "strategy-title": "Co-teaching",
          "strategy-problems_of_practice": [problem.pk]},
     )  # fmt: skip
     strategy = Strategy.objects.get()
     assert list(strategy.problems_of_practice.all()) == [problem]
     client.post(
         _url(engagement, "plan_strategy_edit", strategy.pk),
-        {"edit-version": 3, "edit-title": "Co-teaching K-5", "edit-description": "All sites"},
+        {
+            **_bases(strategy),
+            "edit-version": _v(engagement, 3),
+            "edit-title": "Co-teaching K-5",
+            "edit-description": "All sites",
+        },
     )
     strategy.refresh_from_db()
     assert (strategy.title, strategy.description) == ("Co-teaching K-5", "All sites")
@@ -230,7 +279,10 @@ def test_it_adds_changes_and_removes_a_strategy(world: World, engagement: Engage
     history = client.get(reverse("activity_history", args=[engagement.pk, PLAN])).content.decode()
     assert "title: Co-teaching → Co-teaching K-5" in history
     assert "problems of practice: Siloed planning → (none)" in history
-    client.post(_url(engagement, "plan_strategy_remove", strategy.pk), {"version": 4})
+    client.post(
+        _url(engagement, "plan_strategy_remove", strategy.pk),
+        {"version": _v(engagement, 4), "base": _base(strategy)},
+    )
     assert not Strategy.objects.exists()
 
 
@@ -239,18 +291,26 @@ def test_it_adds_changes_and_removes_an_activity(world: World, engagement: Engag
     client = signed_in(world.lea_member)
     response = client.post(
         _url(engagement, "plan_activity_add", strategy.pk),
-        _prefixed(f"activity-{strategy.pk}", _activity_post(version=2)),
+        _prefixed(f"activity-{strategy.pk}", _activity_post(version=_v(engagement, 2))),
     )
     assert response.status_code == 302
     activity = StrategyActivity.objects.get()
     assert activity.end_date == date(2025, 3, 28)
     client.post(
         _url(engagement, "plan_activity_edit", activity.pk),
-        _prefixed("edit", _activity_post(version=3, persons_responsible="Principal")),
+        {
+            **_bases(activity),
+            **_prefixed(
+                "edit", _activity_post(version=_v(engagement, 3), persons_responsible="Principal")
+            ),
+        },
     )
     activity.refresh_from_db()
     assert activity.persons_responsible == "Principal"
-    client.post(_url(engagement, "plan_activity_remove", activity.pk), {"version": 4})
+    client.post(
+        _url(engagement, "plan_activity_remove", activity.pk),
+        {"version": _v(engagement, 4), "base": _base(activity)},
+    )
     assert not StrategyActivity.objects.exists()
 
 
@@ -261,7 +321,7 @@ def test_it_refuses_an_activity_that_ends_before_it_starts(
     prefix = f"activity-{strategy.pk}"
     response = signed_in(world.lea_lead).post(
         _url(engagement, "plan_activity_add", strategy.pk),
-        _prefixed(prefix, _activity_post(version=2, end_date="2024-12-01")),
+        _prefixed(prefix, _activity_post(version=_v(engagement, 2), end_date="2024-12-01")),
     )
     assert response.status_code == 400
     page = response.content.decode()
@@ -276,17 +336,23 @@ def test_it_adds_changes_and_removes_an_outcome(world: World, engagement: Engage
     client = signed_in(world.lea_lead)
     client.post(
         _url(engagement, "plan_outcome_add", strategy.pk),
-        _prefixed(f"outcome-{strategy.pk}", _outcome_post(version=2)),
+        _prefixed(f"outcome-{strategy.pk}", _outcome_post(version=_v(engagement, 2))),
     )
     outcome = Outcome.objects.get()
     assert outcome.baseline_value == Decimal(41)
     client.post(
         _url(engagement, "plan_outcome_edit", outcome.pk),
-        _prefixed("edit", _outcome_post(version=3, target_value="55.5")),
+        {
+            **_bases(outcome),
+            **_prefixed("edit", _outcome_post(version=_v(engagement, 3), target_value="55.5")),
+        },
     )
     outcome.refresh_from_db()
     assert outcome.target_value == Decimal("55.5")
-    client.post(_url(engagement, "plan_outcome_remove", outcome.pk), {"version": 4})
+    client.post(
+        _url(engagement, "plan_outcome_remove", outcome.pk),
+        {"version": _v(engagement, 4), "base": _base(outcome)},
+    )
     assert not Outcome.objects.exists()
 
 
@@ -297,7 +363,7 @@ def test_it_explains_a_non_numeric_baseline_beside_the_field(
     prefix = f"outcome-{strategy.pk}"
     response = signed_in(world.lea_lead).post(
         _url(engagement, "plan_outcome_add", strategy.pk),
-        _prefixed(prefix, _outcome_post(version=2, baseline_value="about 40%")),
+        _prefixed(prefix, _outcome_post(version=_v(engagement, 2), baseline_value="about 40%")),
     )
     assert response.status_code == 400
     page = response.content.decode()
@@ -313,7 +379,10 @@ def test_it_refuses_a_target_date_not_after_the_baseline(
     strategy = _strategy(engagement, world.lea_lead)
     response = signed_in(world.lea_lead).post(
         _url(engagement, "plan_outcome_add", strategy.pk),
-        _prefixed(f"outcome-{strategy.pk}", _outcome_post(version=2, target_date="2024-10-01")),
+        _prefixed(
+            f"outcome-{strategy.pk}",
+            _outcome_post(version=_v(engagement, 2), target_date="2024-10-01"),
+        ),
     )
     assert response.status_code == 400
     assert "The target date must come after the baseline date." in response.content.decode()
@@ -325,17 +394,26 @@ def test_it_adds_changes_and_removes_a_benchmark(world: World, engagement: Engag
     client = signed_in(world.lea_lead)
     client.post(
         _url(engagement, "plan_benchmark_add", outcome.pk),
-        {f"benchmark-{outcome.pk}-version": 6, f"benchmark-{outcome.pk}-value": "48",
+        {f"benchmark-{outcome.pk}-version": _v(engagement, 6),
+         f"benchmark-{outcome.pk}-value": "48",
          f"benchmark-{outcome.pk}-date": "2026-01-15"},
     )  # fmt: skip
     added = Benchmark.objects.get(value=48)
     client.post(
         _url(engagement, "plan_benchmark_edit", added.pk),
-        {"edit-version": 7, "edit-value": "47", "edit-date": "2026-01-15"},
+        {
+            **_bases(added),
+            "edit-version": _v(engagement, 7),
+            "edit-value": "47",
+            "edit-date": "2026-01-15",
+        },
     )
     added.refresh_from_db()
     assert added.value == Decimal(47)
-    client.post(_url(engagement, "plan_benchmark_remove", added.pk), {"version": 8})
+    client.post(
+        _url(engagement, "plan_benchmark_remove", added.pk),
+        {"version": _v(engagement, 8), "base": _base(added)},
+    )
     assert list(Benchmark.objects.values_list("value", flat=True)) == [Decimal(45)]
 
 
@@ -353,7 +431,7 @@ def test_it_refuses_a_benchmark_outside_baseline_and_target(
     prefix = f"benchmark-{outcome.pk}"
     response = signed_in(world.lea_lead).post(
         _url(engagement, "plan_benchmark_add", outcome.pk),
-        {f"{prefix}-version": 6, f"{prefix}-value": "48", f"{prefix}-date": when},
+        {f"{prefix}-version": _v(engagement, 6), f"{prefix}-value": "48", f"{prefix}-date": when},
     )
     assert response.status_code == 400
     assert f'id="id_{prefix}-date_error">{message}' in response.content.decode()
@@ -366,7 +444,10 @@ def test_it_keeps_benchmarks_inside_a_changed_target_date(
     outcome = _full_plan(engagement, world.lea_lead)["outcome"]
     response = signed_in(world.lea_lead).post(
         _url(engagement, "plan_outcome_edit", outcome.pk),
-        _prefixed("edit", _outcome_post(version=6, target_date="2025-03-01")),
+        {
+            **_bases(outcome),
+            **_prefixed("edit", _outcome_post(version=_v(engagement, 6), target_date="2025-03-01")),
+        },
     )
     assert response.status_code == 400
     assert "would fall outside the baseline and target dates" in response.content.decode()
@@ -383,17 +464,21 @@ def test_it_rejects_a_nul_byte_and_a_huge_paste_beside_the_field(
     client = signed_in(world.lea_lead)
     nul = client.post(
         _url(engagement, "plan_problem_add"),
-        {"problem-version": 1, "problem-statement": "a\x00b"},
+        {"problem-version": _v(engagement, 1), "problem-statement": "a\x00b"},
     )
     assert nul.status_code == 400
     assert NUL_BYTE in nul.content.decode()
     assert "Null characters are not allowed" not in nul.content.decode()
     huge = client.post(
         _url(engagement, "plan_strategy_add"),
-        {"strategy-version": 1, "strategy-title": "T", "strategy-description": "x" * 1_048_576},
+        {
+            "strategy-version": _v(engagement, 1),
+            "strategy-title": "T",
+            "strategy-description": "x" * 1_048_576,
+        },
     )
     assert huge.status_code == 400
-    assert "at most 5000 characters" in huge.content.decode()
+    assert "“Description” can hold at most 5,000 characters" in unescape(huge.content.decode())
     assert not ProblemOfPractice.objects.exists()
     assert not Strategy.objects.exists()
 
@@ -402,7 +487,7 @@ def test_it_keeps_script_as_text(world: World, engagement: Engagement) -> None:
     client = signed_in(world.lea_lead)
     client.post(
         _url(engagement, "plan_strategy_add"),
-        {"strategy-version": 1, "strategy-title": "<script>alert(1)</script>"},
+        {"strategy-version": _v(engagement, 1), "strategy-title": "<script>alert(1)</script>"},
     )
     page = client.get(reverse("activity_detail", args=[engagement.pk, PLAN])).content.decode()
     assert "<script>alert(1)</script>" not in page
@@ -412,36 +497,62 @@ def test_it_keeps_script_as_text(world: World, engagement: Engagement) -> None:
 def test_it_refuses_a_stale_version_and_keeps_the_text(
     world: World, engagement: Engagement
 ) -> None:
+    """Nothing lost: an add from a page drawn before someone else's save merges (it never
+    conflicts); a version the plan never had is refused with the text kept, nothing saved."""
     _strategy(engagement, world.lea_lead)
-    response = signed_in(world.lea_member).post(
+    member = signed_in(world.lea_member)
+    future = member.post(
         _url(engagement, "plan_problem_add"),
-        {"problem-version": 1, "problem-statement": "Member's text"},
+        {"problem-version": _v(engagement, 9), "problem-statement": "Member's text"},
     )
-    assert response.status_code == 409
-    page = response.content.decode()
-    assert "Casey Lead saved this activity while you were editing it" in page
-    assert "Member&#x27;s text" in page
+    assert future.status_code == 409
+    page = unescape(future.content.decode())
+    assert "but the latest saved version is 2" in page
+    assert "Member's text" in page
     assert not ProblemOfPractice.objects.exists()
+    stale = member.post(
+        _url(engagement, "plan_problem_add"),
+        {"problem-version": _v(engagement, 1), "problem-statement": "Member's text"},
+    )
+    assert stale.status_code == 302
+    assert ProblemOfPractice.objects.get().statement == "Member's text"
+    assert Strategy.objects.get().title == "Co-teaching"
 
 
-def test_it_refuses_a_stale_remove(world: World, engagement: Engagement) -> None:
+def test_it_refuses_to_remove_a_strategy_changed_since(
+    world: World, engagement: Engagement
+) -> None:
     strategy = _strategy(engagement, world.lea_lead)
-    page = (
+    seen = _base(strategy)
+    part_plan.strategy_update(
+        actor=world.lea_lead, strategy=strategy, version=_v(engagement, 2),
+        title="Co-teaching K-5", description="", problems_of_practice=[],
+    )  # fmt: skip
+    page = unescape(
         signed_in(world.lea_member)
-        .post(_url(engagement, "plan_strategy_remove", strategy.pk), {"version": 1}, follow=True)
+        .post(
+            _url(engagement, "plan_strategy_remove", strategy.pk),
+            {"version": _v(engagement, 2), "base": seen},
+            follow=True,
+        )
         .content.decode()
     )
-    assert "Casey Lead saved this activity" in page
+    assert ROW_CHANGED.format(who="Casey Lead") in page
     assert Strategy.objects.exists()
-    with pytest.raises(StaleEdit):
-        part_plan.strategy_remove(actor=world.lea_member, strategy=strategy, expected_version=1)
+    with pytest.raises(ValidationError):
+        part_plan.strategy_remove(
+            actor=world.lea_member, strategy=strategy, version=_v(engagement, 2), base=seen
+        )
 
 
-def test_it_treats_a_garbled_version_as_stale(world: World, engagement: Engagement) -> None:
+def test_it_refuses_a_garbled_version(world: World, engagement: Engagement) -> None:
     strategy = _strategy(engagement, world.lea_lead)
-    signed_in(world.lea_lead).post(
-        _url(engagement, "plan_strategy_remove", strategy.pk), {"version": "two"}
+    page = signed_in(world.lea_lead).post(
+        _url(engagement, "plan_strategy_remove", strategy.pk),
+        {"version": "two", "base": _base(strategy)},
+        follow=True,
     )
+    assert VERSION_MISSING in unescape(page.content.decode())
     assert Strategy.objects.exists()
 
 
@@ -453,7 +564,7 @@ def test_it_refuses_writes_once_the_activity_is_locked(
     )
     response = signed_in(world.lea_lead).post(
         _url(engagement, "plan_problem_add"),
-        {"problem-version": 1, "problem-statement": "Siloed planning"},
+        {"problem-version": _v(engagement, 1), "problem-statement": "Siloed planning"},
         follow=True,
     )
     assert "it cannot be edited now" in response.content.decode()
@@ -475,7 +586,8 @@ def test_it_shows_the_plan_read_only_to_a_selpa_reviewer(
         page
     )
     response = client.post(
-        _url(engagement, "plan_strategy_remove", made["strategy"].pk), {"version": 6}
+        _url(engagement, "plan_strategy_remove", made["strategy"].pk),
+        {"version": _v(engagement, 6), "base": _base(made["strategy"])},
     )
     assert response.status_code == 403
     assert client.get(_url(engagement, "plan_trace")).status_code == 200
@@ -486,7 +598,10 @@ def test_it_checks_scope(world: World, engagement: Engagement) -> None:
     client = signed_in(world.foreign_lea_lead)
     assert client.get(_url(engagement, "plan_trace")).status_code == 404
     assert client.get(_url(engagement, "plan_strategy_edit", strategy.pk)).status_code == 404
-    response = client.post(_url(engagement, "plan_strategy_remove", strategy.pk), {"version": 2})
+    response = client.post(
+        _url(engagement, "plan_strategy_remove", strategy.pk),
+        {"version": _v(engagement, 2), "base": _base(strategy)},
+    )
     assert response.status_code == 404
     assert Strategy.objects.exists()
 
@@ -494,7 +609,8 @@ def test_it_checks_scope(world: World, engagement: Engagement) -> None:
 def test_it_requires_lea_member(world: World, engagement: Engagement) -> None:
     client = signed_in(world.selpa_reviewer)
     response = client.post(
-        _url(engagement, "plan_problem_add"), {"problem-version": 1, "problem-statement": "x"}
+        _url(engagement, "plan_problem_add"),
+        {"problem-version": _v(engagement, 1), "problem-statement": "x"},
     )
     assert response.status_code == 403
     assert client.get(_url(engagement, "plan_trace")).status_code == 200
@@ -508,7 +624,7 @@ def test_it_answers_404_for_an_activity_without_a_plan(
     assert client.get(_url(engagement, "plan_trace", key="parent_input")).status_code == 404
     response = client.post(
         _url(engagement, "plan_problem_add", key="parent_input"),
-        {"problem-version": 1, "problem-statement": "x"},
+        {"problem-version": _v(engagement, 1), "problem-statement": "x"},
     )
     assert response.status_code == 404
 
@@ -523,11 +639,11 @@ def test_it_lists_what_the_plan_still_needs(world: World, engagement: Engagement
     ]
     cause = _root_cause(engagement)
     part_plan.problem_of_practice_add(
-        actor=world.lea_lead, record=_record(engagement), expected_version=1,
+        actor=world.lea_lead, record=_record(engagement), version=_v(engagement, 1),
         statement="Siloed planning", root_causes=[],
     )  # fmt: skip
     part_plan.strategy_add(
-        actor=world.lea_lead, record=_record(engagement), expected_version=2,
+        actor=world.lea_lead, record=_record(engagement), version=_v(engagement, 2),
         title="Co-teaching", description="", problems_of_practice=[],
     )  # fmt: skip
     problems = plan.check(record=_record(engagement))
@@ -635,7 +751,63 @@ def test_it_traces_in_a_fixed_number_of_queries(world: World, engagement: Engage
     for number in range(1, 6):
         _grow(engagement, number)
     assert _trace_queries(client, engagement) == small
-    # Strategies, then one query per level of the thread down to the data sources
-    # (outcomes, benchmarks, problems of practice, root causes, problem areas, sources),
-    # then the two gap lists.
-    assert len(selector) == 1 + 6 + 2
+    # Strategies, then one query per level of the thread down to the data (outcomes,
+    # benchmarks, problems of practice, root causes, problem areas, sources, Data Drill
+    # Down citations; with none, their uploads are not read), then the two gap lists.
+    assert len(selector) == 1 + 7 + 2
+
+
+# --- Rows the shared checks (tests/steps/test_row_merge.py) do not cover ----------------------
+
+
+def test_it_merges_a_problem_of_practice_and_refuses_the_same_field(
+    world: World, engagement: Engagement
+) -> None:
+    cause = _root_cause(engagement)
+    problem = part_plan.problem_of_practice_add(
+        actor=world.lea_lead, record=_record(engagement), version=_v(engagement, 1),
+        statement="Old", root_causes=[],
+    )  # fmt: skip
+    seen = _bases(problem)
+    part_plan.problem_of_practice_update(
+        actor=world.lea_member, problem=problem, version=_v(engagement, 2),
+        statement="Old", root_causes=[cause],
+    )  # fmt: skip
+    client = signed_in(world.lea_lead)
+    url = _url(engagement, "plan_problem_edit", problem.pk)
+    merged = client.post(url, {**seen, "edit-version": _v(engagement, 2), "edit-statement": "New"})
+    assert merged.status_code == 302
+    problem.refresh_from_db()
+    assert (problem.statement, list(problem.root_causes.all())) == ("New", [cause])
+    clash = client.post(url, {**seen, "edit-version": _v(engagement, 3), "edit-statement": "Mine"})
+    assert clash.status_code == 409
+    page = unescape(clash.content.decode())
+    assert "Mine" in page
+    assert "New" in page
+    assert "data-conflict" in page
+    problem.refresh_from_db()
+    assert problem.statement == "New"
+
+
+def test_it_merges_a_benchmark_and_refuses_the_same_field(
+    world: World, engagement: Engagement
+) -> None:
+    outcome = _full_plan(engagement, world.lea_lead)["outcome"]
+    benchmark = outcome.benchmarks.get()
+    seen = _bases(benchmark)
+    part_plan.benchmark_update(
+        actor=world.lea_member, benchmark=benchmark, version=_v(engagement, 6),
+        value=part_plan.amount(Decimal(46)), date=benchmark.date,
+    )  # fmt: skip
+    client = signed_in(world.lea_lead)
+    url = _url(engagement, "plan_benchmark_edit", benchmark.pk)
+    posted = {**seen, "edit-version": _v(engagement, 6), "edit-value": "45.00"}
+    merged = client.post(url, {**posted, "edit-date": "2025-07-01"})
+    assert merged.status_code == 302
+    benchmark.refresh_from_db()
+    assert (benchmark.value, benchmark.date) == (Decimal(46), date(2025, 7, 1))
+    clash = client.post(url, {**posted, "edit-value": "44", "edit-date": "2025-06-01"})
+    assert clash.status_code == 409
+    assert "Sam Member changed this while you were editing it" in unescape(clash.content.decode())
+    benchmark.refresh_from_db()
+    assert benchmark.value == Decimal(46)

@@ -1,15 +1,20 @@
 """Prioritization (boxes 16-17): Consolidation's problem areas ranked and marked, never
 retyped; one-button forms that work the same by keyboard and by mouse."""
 
+from html import unescape
+
 import pytest
 from django.urls import reverse
+from pytest_django import DjangoDbBlocker
 
 from lea.models import AuditEvent
+from steps.merge import VERSION_FOREIGN, VERSION_FUTURE, VERSION_MISSING, version_token
 from steps.models import ActivityRecord, Engagement, ProblemArea
 from steps.parts import prioritization as part
 from steps.services import part_prioritization as services
 from steps.services.part_problem_areas import problem_area_add
 from tests.conftest import World, signed_in
+from tests.module_data import OwnCopy
 from tests.steps.isolation_problem_areas import engagement_of, foreign_area
 
 pytestmark = pytest.mark.django_db
@@ -17,9 +22,16 @@ pytestmark = pytest.mark.django_db
 KEY = "prioritization"
 
 
+@pytest.fixture(scope="module")
+def _engagement(module_world: World, django_db_blocker: DjangoDbBlocker) -> Engagement:
+    """Made once for the module's tests, in its transaction (tests/module_data.py)."""
+    with django_db_blocker.unblock():
+        return engagement_of(module_world.lea)
+
+
 @pytest.fixture
-def engagement(world: World) -> Engagement:
-    return engagement_of(world.lea)
+def engagement(_engagement: Engagement, own_copy: OwnCopy) -> Engagement:
+    return own_copy(_engagement)
 
 
 @pytest.fixture
@@ -31,7 +43,7 @@ def areas(world: World, engagement: Engagement) -> list[ProblemArea]:
             problem_area_add(
                 actor=world.lea_lead,
                 record=consolidation,
-                expected_version=consolidation.version,
+                version=version_token(consolidation),
                 description=description,
                 quantification="10%",
                 relates_to_identification=True,
@@ -43,6 +55,11 @@ def areas(world: World, engagement: Engagement) -> list[ProblemArea]:
 
 def _record(engagement: Engagement, key: str = KEY) -> ActivityRecord:
     return ActivityRecord.objects.get(engagement=engagement, definition__key=key)
+
+
+def _v(engagement: Engagement, number: int) -> str:
+    """The version token a page drawn at that version of Prioritization carries."""
+    return f"{_record(engagement).pk}-{number}"
 
 
 def _url(engagement: Engagement, name: str, *args: int) -> str:
@@ -71,7 +88,8 @@ def test_it_moves_an_area_up_and_ranks_them_all(
 ) -> None:
     client = signed_in(world.lea_member)
     response = client.post(
-        _url(engagement, "prioritization_move", areas[2].pk), {"version": 1, "direction": "up"}
+        _url(engagement, "prioritization_move", areas[2].pk),
+        {"version": _v(engagement, 1), "direction": "up"},
     )
     assert response.status_code == 302
     assert response["Location"].endswith(f"#prioritization-{areas[2].pk}")
@@ -82,7 +100,7 @@ def test_it_moves_an_area_up_and_ranks_them_all(
         _record(engagement, "consolidation").pk
     }
     event = AuditEvent.objects.get(verb="prioritization.move")
-    assert event.changes == {"problem_area": "Reading scores", "rank": [3, 2]}
+    assert event.changes == {"problem_area": "Reading scores", "rank": [3, 2], "version": [1, 2]}
     page = client.get(_url(engagement, "activity_detail")).content.decode()
     assert "“Reading scores” is now priority 2." in page
     assert "not ranked yet" not in page
@@ -93,7 +111,8 @@ def test_it_moves_an_area_down(
 ) -> None:
     client = signed_in(world.lea_lead)
     client.post(
-        _url(engagement, "prioritization_move", areas[0].pk), {"version": 1, "direction": "down"}
+        _url(engagement, "prioritization_move", areas[0].pk),
+        {"version": _v(engagement, 1), "direction": "down"},
     )
     assert _order(engagement)[:2] == [("Chronic absence", 1), ("Suspensions", 2)]
 
@@ -105,7 +124,7 @@ def test_it_refuses_to_move_past_the_top(
         signed_in(world.lea_lead)
         .post(
             _url(engagement, "prioritization_move", areas[0].pk),
-            {"version": 1, "direction": "up"},
+            {"version": _v(engagement, 1), "direction": "up"},
             follow=True,
         )
         .content.decode()
@@ -121,7 +140,7 @@ def test_it_refuses_a_crafted_direction(
         signed_in(world.lea_lead)
         .post(
             _url(engagement, "prioritization_move", areas[0].pk),
-            {"version": 1, "direction": "sideways"},
+            {"version": _v(engagement, 1), "direction": "sideways"},
             follow=True,
         )
         .content.decode()
@@ -135,13 +154,16 @@ def test_it_marks_an_area_for_root_cause_exploration(
 ) -> None:
     client = signed_in(world.lea_lead)
     client.post(
-        _url(engagement, "prioritization_explore", areas[1].pk), {"version": 1, "explore": "on"}
+        _url(engagement, "prioritization_explore", areas[1].pk),
+        {"version": _v(engagement, 1), "explore": "on"},
     )
     areas[1].refresh_from_db()
     assert areas[1].explore_root_causes
     # The first write also gives every area its rank.
     assert [p for _, p in _order(engagement)] == [1, 2, 3]
-    client.post(_url(engagement, "prioritization_explore", areas[1].pk), {"version": 2})
+    client.post(
+        _url(engagement, "prioritization_explore", areas[1].pk), {"version": _v(engagement, 2)}
+    )
     areas[1].refresh_from_db()
     assert not areas[1].explore_root_causes
     events = AuditEvent.objects.filter(verb="prioritization.explore").order_by("pk")
@@ -152,7 +174,7 @@ def test_it_keeps_the_ranking_as_shown(
     world: World, engagement: Engagement, areas: list[ProblemArea]
 ) -> None:
     response = signed_in(world.lea_lead).post(
-        _url(engagement, "prioritization_rank"), {"version": 1}
+        _url(engagement, "prioritization_rank"), {"version": _v(engagement, 1)}
     )
     assert response.status_code == 302
     assert _order(engagement) == [("Suspensions", 1), ("Chronic absence", 2), ("Reading scores", 3)]
@@ -165,39 +187,73 @@ def test_it_puts_a_new_area_at_the_bottom(
 ) -> None:
     client = signed_in(world.lea_lead)
     client.post(
-        _url(engagement, "prioritization_move", areas[2].pk), {"version": 1, "direction": "up"}
+        _url(engagement, "prioritization_move", areas[2].pk),
+        {"version": _v(engagement, 1), "direction": "up"},
     )
     consolidation = _record(engagement, "consolidation")
     problem_area_add(
         actor=world.lea_lead,
         record=consolidation,
-        expected_version=consolidation.version,
+        version=version_token(consolidation),
         description="Graduation",
         quantification="71%",
         relates_to_identification=False,
     )
     assert _order(engagement)[-1] == ("Graduation", None)
-    client.post(_url(engagement, "prioritization_rank"), {"version": 2})
+    client.post(_url(engagement, "prioritization_rank"), {"version": _v(engagement, 2)})
     assert _order(engagement)[-1] == ("Graduation", 4)
 
 
-def test_it_refuses_a_stale_version(
+def test_it_moves_on_the_current_order_after_someone_else_saved(
     world: World, engagement: Engagement, areas: list[ProblemArea]
 ) -> None:
+    """Two people reorder from the same page: each move applies to the ranking as saved
+    when it runs, never refused because the other saved first."""
     signed_in(world.lea_lead).post(
-        _url(engagement, "prioritization_move", areas[1].pk), {"version": 1, "direction": "up"}
+        _url(engagement, "prioritization_move", areas[1].pk),
+        {"version": _v(engagement, 1), "direction": "up"},
     )
     page = (
         signed_in(world.lea_member)
         .post(
             _url(engagement, "prioritization_move", areas[2].pk),
-            {"version": 1, "direction": "up"},
+            {"version": _v(engagement, 1), "direction": "up"},
             follow=True,
         )
         .content.decode()
     )
-    assert "Casey Lead saved this activity while you were editing it" in page
-    assert _order(engagement)[2] == ("Reading scores", 3)
+    assert "“Reading scores” is now priority 2." in unescape(page)
+    assert _order(engagement) == [("Chronic absence", 1), ("Reading scores", 2), ("Suspensions", 3)]
+    assert _record(engagement).version == 3
+
+
+@pytest.mark.parametrize("token", ["", "foreign", "future"])
+def test_it_refuses_a_bad_version_token(
+    world: World, engagement: Engagement, areas: list[ProblemArea], token: str
+) -> None:
+    record = _record(engagement)
+    version = {
+        "": "",
+        "foreign": version_token(_record(engagement, "consolidation")),
+        "future": _v(engagement, 9),
+    }[token]
+    page = unescape(
+        signed_in(world.lea_lead)
+        .post(
+            _url(engagement, "prioritization_move", areas[2].pk),
+            {"version": version, "direction": "up"},
+            follow=True,
+        )
+        .content.decode()
+    )
+    expected = {
+        "": VERSION_MISSING,
+        "foreign": VERSION_FOREIGN,
+        "future": VERSION_FUTURE.format(posted=9, current=1),
+    }[token]
+    assert expected in page
+    assert _record(engagement).version == record.version
+    assert _order(engagement)[2] == ("Reading scores", None)
 
 
 def test_it_refuses_another_leas_area_in_the_service(
@@ -207,7 +263,7 @@ def test_it_refuses_another_leas_area_in_the_service(
         services.prioritization_explore(
             actor=world.lea_lead,
             record=_record(engagement),
-            expected_version=1,
+            version=_v(engagement, 1),
             problem_area=foreign_area(world),
             explore=True,
         )
@@ -232,7 +288,7 @@ def test_it_checks_ranks_and_exploration(
     services.prioritization_explore(
         actor=world.lea_lead,
         record=record,
-        expected_version=1,
+        version=_v(engagement, 1),
         problem_area=areas[0],
         explore=True,
     )
@@ -247,11 +303,16 @@ def test_it_shows_reviewers_the_ranking_read_only(
     assert "Suspensions" in page
     assert "Move down" not in page
     assert "Keep this ranking" not in page
-    move = {"version": 1, "direction": "down"}
+    move = {"version": _v(engagement, 1), "direction": "down"}
     assert (
         client.post(_url(engagement, "prioritization_move", areas[0].pk), move).status_code == 403
     )
-    assert client.post(_url(engagement, "prioritization_rank"), {"version": 1}).status_code == 403
+    assert (
+        client.post(
+            _url(engagement, "prioritization_rank"), {"version": _v(engagement, 1)}
+        ).status_code
+        == 403
+    )
 
 
 def test_it_requires_lea_member(
@@ -259,16 +320,21 @@ def test_it_requires_lea_member(
 ) -> None:
     client = signed_in(world.selpa_reviewer)
     url = _url(engagement, "prioritization_explore", areas[0].pk)
-    assert client.post(url, {"version": 1, "explore": "on"}).status_code == 403
+    assert client.post(url, {"version": _v(engagement, 1), "explore": "on"}).status_code == 403
 
 
 def test_it_checks_scope(world: World, engagement: Engagement, areas: list[ProblemArea]) -> None:
     client = signed_in(world.foreign_lea_lead)
-    move = {"version": 1, "direction": "down"}
+    move = {"version": _v(engagement, 1), "direction": "down"}
     assert (
         client.post(_url(engagement, "prioritization_move", areas[0].pk), move).status_code == 404
     )
-    assert client.post(_url(engagement, "prioritization_rank"), {"version": 1}).status_code == 404
+    assert (
+        client.post(
+            _url(engagement, "prioritization_rank"), {"version": _v(engagement, 1)}
+        ).status_code
+        == 404
+    )
 
 
 @pytest.mark.parametrize("name", ["prioritization_explore", "prioritization_rank"])
@@ -281,8 +347,9 @@ def test_it_refuses_an_incomplete_or_stale_request(
         if name == "prioritization_explore"
         else _url(engagement, name)
     )
-    assert "That request was incomplete" in client.post(url, {}, follow=True).content.decode()
-    stale = client.post(url, {"version": 7, "explore": "on"}, follow=True).content.decode()
-    assert "saved this activity while you were editing it" in stale
+    missing = client.post(url, {"explore": "on"}, follow=True).content.decode()
+    assert VERSION_MISSING in unescape(missing)
+    stale = client.post(url, {"version": _v(engagement, 7), "explore": "on"}, follow=True)
+    assert "but the latest saved version is 1" in unescape(stale.content.decode())
     assert _record(engagement).version == 1
     assert not ProblemArea.objects.filter(explore_root_causes=True).exists()

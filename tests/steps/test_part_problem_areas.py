@@ -1,29 +1,42 @@
 """Consolidation's problem areas (box 15): written through services, checked on demand."""
 
+from html import unescape
 from typing import Any
 
 import pytest
 from django.test import RequestFactory
 from django.urls import reverse
+from pytest_django import DjangoDbBlocker
 
 from lea.models import AuditEvent
 from steps.forms import NUL_BYTE
+from steps.merge import VERSION_MISSING, version_token
 from steps.models import ActivityRecord, DataSource, Engagement, ProblemArea
 from steps.parts import problem_areas as part
 from steps.services import part_problem_areas as services
 from steps.services.part_root_causes import root_cause_add
-from steps.views.part_problem_areas import refused
+from steps.services.parts_merge import row_base
+from steps.views.parts_common import refused
 from tests.conftest import World, signed_in
+from tests.module_data import OwnCopy
 from tests.steps.isolation_problem_areas import engagement_of, foreign_area
+from tests.steps.merging import posted
 
 pytestmark = pytest.mark.django_db
 
 KEY = "consolidation"
 
 
+@pytest.fixture(scope="module")
+def _engagement(module_world: World, django_db_blocker: DjangoDbBlocker) -> Engagement:
+    """Made once for the module's tests, in its transaction (tests/module_data.py)."""
+    with django_db_blocker.unblock():
+        return engagement_of(module_world.lea)
+
+
 @pytest.fixture
-def engagement(world: World) -> Engagement:
-    return engagement_of(world.lea)
+def engagement(_engagement: Engagement, own_copy: OwnCopy) -> Engagement:
+    return own_copy(_engagement)
 
 
 def _record(engagement: Engagement, key: str = KEY) -> ActivityRecord:
@@ -55,13 +68,23 @@ def _add(world: World, engagement: Engagement, **fields: object) -> ProblemArea:
         **fields,
     }
     return services.problem_area_add(
-        actor=world.lea_lead, record=record, expected_version=record.version, **values
+        actor=world.lea_lead, record=record, version=version_token(record), **values
     )
 
 
-def _post(version: int = 1, **fields: object) -> dict:
+def _edit(engagement: Engagement, area: ProblemArea, **fields: object) -> dict:
+    """The area's edit form as the page draws it, posted with `fields` typed over it."""
+    return posted(part.form_for(engagement, _record(engagement), area), **fields)
+
+
+def _remove(engagement: Engagement, area: ProblemArea) -> dict:
+    return {"version": version_token(_record(engagement)), "base": row_base(area)}
+
+
+def _post(engagement: Engagement, version: int | None = None, **fields: object) -> dict:
+    record = _record(engagement)
     return {
-        "version": version,
+        "version": version_token(record) if version is None else f"{record.pk}-{version}",
         "description": "Chronic absence of students with disabilities",
         "quantification": "22% chronically absent",
         **fields,
@@ -73,7 +96,7 @@ def test_it_adds_a_problem_area_with_its_sources(world: World, engagement: Engag
     client = signed_in(world.lea_member)
     response = client.post(
         _url(engagement, "problem_areas_add"),
-        _post(relates_to_identification="on", sources=[source.pk]),
+        _post(engagement, relates_to_identification="on", sources=[source.pk]),
     )
     assert response.status_code == 302
     assert response["Location"].endswith("#problem_areas")
@@ -99,7 +122,7 @@ def test_it_edits_a_problem_area_and_records_old_and_new(
     assert "8.1% suspended vs 3.2% statewide" in form_page.content.decode()
     response = client.post(
         _url(engagement, "problem_areas_edit", area.pk),
-        _post(version=2, description=area.description, quantification="9%"),
+        _edit(engagement, area, quantification="9%", relates_to_identification=False),
     )
     assert response.status_code == 302
     area.refresh_from_db()
@@ -115,7 +138,7 @@ def test_it_edits_a_problem_area_and_records_old_and_new(
 def test_it_removes_a_problem_area(world: World, engagement: Engagement) -> None:
     area = _add(world, engagement)
     response = signed_in(world.lea_lead).post(
-        _url(engagement, "problem_areas_remove", area.pk), {"version": 2}
+        _url(engagement, "problem_areas_remove", area.pk), _remove(engagement, area)
     )
     assert response.status_code == 302
     assert not ProblemArea.objects.filter(pk=area.pk).exists()
@@ -130,34 +153,37 @@ def test_it_keeps_a_problem_area_a_root_cause_explains(
     root_cause_add(
         actor=world.lea_lead,
         record=rca,
-        expected_version=rca.version,
+        version=version_token(rca),
         statement="Behavior supports are not in IEPs",
         problem_areas=[area],
     )
     page = (
         signed_in(world.lea_lead)
-        .post(_url(engagement, "problem_areas_remove", area.pk), {"version": 2}, follow=True)
+        .post(
+            _url(engagement, "problem_areas_remove", area.pk),
+            _remove(engagement, area),
+            follow=True,
+        )
         .content.decode()
     )
     assert "Root cause analysis links “Behavior supports are not in IEPs”" in page
     assert ProblemArea.objects.filter(pk=area.pk).exists()
 
 
-def test_it_refuses_a_stale_version(world: World, engagement: Engagement) -> None:
+def test_it_adds_on_an_older_version(world: World, engagement: Engagement) -> None:
+    # Someone else's save since the page was drawn never blocks an addition.
     _add(world, engagement)
-    page = (
-        signed_in(world.lea_member)
-        .post(_url(engagement, "problem_areas_add"), _post(version=1), follow=True)
-        .content.decode()
+    response = signed_in(world.lea_member).post(
+        _url(engagement, "problem_areas_add"), _post(engagement, version=1)
     )
-    assert "Casey Lead saved this activity while you were editing it" in page
-    assert ProblemArea.objects.filter(engagement=engagement).count() == 1
+    assert response.status_code == 302
+    assert ProblemArea.objects.filter(engagement=engagement).count() == 2
 
 
 def test_it_rejects_a_nul_byte_and_keeps_the_rest(world: World, engagement: Engagement) -> None:
     response = signed_in(world.lea_lead).post(
         _url(engagement, "problem_areas_add"),
-        _post(description="Absence\x00", quantification="Kept as typed 22%"),
+        _post(engagement, description="Absence\x00", quantification="Kept as typed 22%"),
     )
     assert response.status_code == 400
     page = response.content.decode()
@@ -169,10 +195,10 @@ def test_it_rejects_a_nul_byte_and_keeps_the_rest(world: World, engagement: Enga
 
 def test_it_rejects_a_huge_paste(world: World, engagement: Engagement) -> None:
     response = signed_in(world.lea_lead).post(
-        _url(engagement, "problem_areas_add"), _post(description="x" * 1_000_000)
+        _url(engagement, "problem_areas_add"), _post(engagement, description="x" * 1_000_000)
     )
     assert response.status_code == 400
-    assert "Ensure this value has at most 5000 characters" in response.content.decode()
+    assert "“Problem area” can hold at most 5,000 characters" in unescape(response.content.decode())
     assert not ProblemArea.objects.exists()
 
 
@@ -180,7 +206,7 @@ def test_it_requires_the_quantification_beside_the_field(
     world: World, engagement: Engagement
 ) -> None:
     response = signed_in(world.lea_lead).post(
-        _url(engagement, "problem_areas_add"), _post(quantification="")
+        _url(engagement, "problem_areas_add"), _post(engagement, quantification="")
     )
     assert response.status_code == 400
     assert 'id="problem_area_quantification"' in response.content.decode()
@@ -197,7 +223,7 @@ def test_it_keeps_script_as_text(world: World, engagement: Engagement) -> None:
 def test_it_refuses_another_leas_data_source(world: World, engagement: Engagement) -> None:
     foreign = _source(engagement_of(world.foreign_lea), "Harbor View survey")
     response = signed_in(world.lea_lead).post(
-        _url(engagement, "problem_areas_add"), _post(sources=[foreign.pk])
+        _url(engagement, "problem_areas_add"), _post(engagement, sources=[foreign.pk])
     )
     assert response.status_code == 400
     assert "Select a valid choice" in response.content.decode()
@@ -210,7 +236,7 @@ def test_it_refuses_another_leas_rows_in_the_service(world: World, engagement: E
         services.problem_area_add(
             actor=world.lea_lead,
             record=record,
-            expected_version=1,
+            version=version_token(record),
             description="x",
             quantification="1",
             relates_to_identification=False,
@@ -220,7 +246,7 @@ def test_it_refuses_another_leas_rows_in_the_service(world: World, engagement: E
         services.problem_area_remove(
             actor=world.lea_lead,
             record=record,
-            expected_version=1,
+            version=version_token(record),
             problem_area=foreign_area(world),
         )
     assert _record(engagement).version == 1
@@ -247,21 +273,23 @@ def test_it_shows_reviewers_the_list_read_only(world: World, engagement: Engagem
     page = client.get(_url(engagement, "activity_detail")).content.decode()
     assert "Suspensions of students with disabilities" in page
     assert "Add problem area" not in page
-    assert client.post(_url(engagement, "problem_areas_add"), _post()).status_code == 403
+    assert client.post(_url(engagement, "problem_areas_add"), _post(engagement)).status_code == 403
     assert client.get(_url(engagement, "problem_areas_edit", area.pk)).status_code == 403
-    remove = client.post(_url(engagement, "problem_areas_remove", area.pk), {"version": 2})
+    remove = client.post(
+        _url(engagement, "problem_areas_remove", area.pk), _remove(engagement, area)
+    )
     assert remove.status_code == 403
 
 
 def test_it_requires_lea_member(world: World, engagement: Engagement) -> None:
     client = signed_in(world.selpa_reviewer)
-    assert client.post(_url(engagement, "problem_areas_add"), _post()).status_code == 403
+    assert client.post(_url(engagement, "problem_areas_add"), _post(engagement)).status_code == 403
 
 
 def test_it_checks_scope(world: World, engagement: Engagement) -> None:
     area = _add(world, engagement)
     client = signed_in(world.foreign_lea_lead)
-    assert client.post(_url(engagement, "problem_areas_add"), _post()).status_code == 404
+    assert client.post(_url(engagement, "problem_areas_add"), _post(engagement)).status_code == 404
     assert client.get(_url(engagement, "problem_areas_edit", area.pk)).status_code == 404
     assert client.post(_url(engagement, "problem_areas_remove", area.pk)).status_code == 404
 
@@ -270,7 +298,7 @@ def test_it_answers_404_for_an_activity_without_problem_areas(
     world: World, engagement: Engagement
 ) -> None:
     url = _url(engagement, "problem_areas_add", key="parent_input")
-    assert signed_in(world.lea_lead).post(url, _post()).status_code == 404
+    assert signed_in(world.lea_lead).post(url, _post(engagement)).status_code == 404
 
 
 def test_it_reads_the_part_in_a_fixed_number_of_queries(
@@ -281,8 +309,9 @@ def test_it_reads_the_part_in_a_fixed_number_of_queries(
         _add(world, engagement, description=f"Area {number}").sources.add(source)
     record = _record(engagement)
     assert record.engagement == engagement
-    # The areas, their sources (prefetched) and whether any source exists to choose.
-    with django_assert_num_queries(3):
+    # The areas, their sources and their Data Drill Down citations (prefetched; with no
+    # citation, their uploads are not read), and whether any source exists to choose.
+    with django_assert_num_queries(4):
         block = part.context(record=record, user=world.lea_lead)
         assert [len(area.sources.all()) for area in block["areas"]] == [1, 1, 1]
 
@@ -294,7 +323,7 @@ def test_it_refuses_an_edit_once_the_activity_is_submitted(
     ActivityRecord.objects.filter(pk=area.record_id).update(status=ActivityRecord.Status.SUBMITTED)
     response = signed_in(world.lea_lead).post(
         _url(engagement, "problem_areas_edit", area.pk),
-        _post(version=2, quantification="Typed while it was submitted"),
+        _edit(engagement, area, quantification="Typed while it was submitted"),
         follow=True,
     )
     assert "This activity is submitted: it cannot be edited now." in response.content.decode()
@@ -305,21 +334,21 @@ def test_it_refuses_an_edit_once_the_activity_is_submitted(
 def test_it_shows_an_edit_error_beside_the_field(world: World, engagement: Engagement) -> None:
     area = _add(world, engagement)
     response = signed_in(world.lea_lead).post(
-        _url(engagement, "problem_areas_edit", area.pk), _post(version=2, description="")
+        _url(engagement, "problem_areas_edit", area.pk), _edit(engagement, area, description="")
     )
     assert response.status_code == 400
     assert 'id="problem_area_description_error"' in response.content.decode()
     assert "Save problem area" in response.content.decode()
 
 
-def test_it_counts_a_garbled_version_as_stale(world: World, engagement: Engagement) -> None:
+def test_it_refuses_a_garbled_version(world: World, engagement: Engagement) -> None:
     area = _add(world, engagement)
     page = (
         signed_in(world.lea_lead)
         .post(_url(engagement, "problem_areas_remove", area.pk), {"version": "abc"}, follow=True)
         .content.decode()
     )
-    assert "saved this activity while you were editing it" in page
+    assert VERSION_MISSING in page
     assert ProblemArea.objects.filter(pk=area.pk).exists()
 
 

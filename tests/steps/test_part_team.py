@@ -6,16 +6,26 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from pytest_django import DjangoDbBlocker
 
 from cim.models import Cohort
 from lea.models import Invitation, Role, User
 from steps.forms import NUL_BYTE
+from steps.merge import VERSION_MISSING, version_token
 from steps.models import ActivityRecord, Engagement, TeamMember
 from steps.parts import team
 from steps.services import part_team
+from steps.services.part_team import member_values
+from steps.services.parts_merge import row_base
+from steps.submissions import readiness
 from steps.views.part_team import ONLY_LEAD_INVITES
+from tests.cim.catalog import load_2024
 from tests.conftest import World, signed_in
+from tests.module_data import OwnCopy
+from tests.steps.answers import drawn
 from tests.steps.engagements import start
+from tests.steps.merging import posted
+from tests.steps.ready import make_ready
 
 pytestmark = pytest.mark.django_db
 
@@ -26,9 +36,16 @@ ROLES = TeamMember.Role
 QUERIES = 8
 
 
+@pytest.fixture(scope="module")
+def _engagement(module_world: World, django_db_blocker: DjangoDbBlocker) -> Engagement:
+    """Made once for the module's tests, in its transaction (tests/module_data.py)."""
+    with django_db_blocker.unblock():
+        return start(module_world.lea, load_2024()["targeted"], level=3)
+
+
 @pytest.fixture
-def engagement(world: World, cohorts: dict[str, Cohort]) -> Engagement:
-    return start(world.lea, cohorts["targeted"], level=3)
+def engagement(_engagement: Engagement, own_copy: OwnCopy) -> Engagement:
+    return own_copy(_engagement)
 
 
 def _record(engagement: Engagement) -> ActivityRecord:
@@ -43,8 +60,9 @@ def _page(engagement: Engagement) -> str:
     return reverse("activity_detail", args=[engagement.pk, ACTIVITY])
 
 
-def _add_data(**fields: object) -> dict[str, object]:
-    data: dict[str, object] = {"name": "Pat Lee", "title": "Director", "version": 1}
+def _add_data(engagement: Engagement, **fields: object) -> dict[str, object]:
+    data: dict[str, object] = {"name": "Pat Lee", "title": "Director"}
+    data["version"] = version_token(_record(engagement))
     data |= {"role": ROLES.SELPA_REPRESENTATIVE, "email": "pat@example.org", **fields}
     return {f"{team.ADD}-{key}": value for key, value in data.items()}
 
@@ -57,19 +75,22 @@ def _member(world: World, engagement: Engagement, **fields: object) -> TeamMembe
     return part_team.team_member_add(
         actor=world.lea_lead,
         record=record,
-        expected_version=record.version,
+        version=version_token(record),
         **(values | fields),  # type: ignore[arg-type]
     )
 
 
-def _full_team(world: World, engagement: Engagement) -> None:
+def _full_team(world: World, engagement: Engagement, *, lead: bool = True) -> None:
     for number, role in enumerate(TeamMember.REQUIRED_ROLES):
-        _member(world, engagement, name=f"Person {number}", role=role, is_lead=number == 0)
+        _member(
+            world, engagement, name=f"Person {number}", title="Director", role=role,
+            email=f"p{number}@example.org", is_lead=lead and number == 0,
+        )  # fmt: skip
 
 
 def test_it_adds_a_member_and_records_it(world: World, engagement: Engagement) -> None:
     client = signed_in(world.lea_lead)
-    response = client.post(_url(engagement, "team_member_add"), _add_data(is_lead="on"))
+    response = client.post(_url(engagement, "team_member_add"), _add_data(engagement, is_lead="on"))
     assert response.status_code == 302
     assert response["Location"].endswith("#team")
     member = TeamMember.objects.get(engagement=engagement)
@@ -89,11 +110,9 @@ def test_it_edits_a_member(world: World, engagement: Engagement) -> None:
     form = client.get(_url(engagement, "team_member_edit", member.pk))
     assert form.status_code == 200
     assert "Edit Pat Lee" in form.content.decode()
-    data = {"name": "Pat Lee-Ortiz", "title": "Principal", "role": ROLES.SITE_ADMIN, "version": 2}
-    response = client.post(
-        _url(engagement, "team_member_edit", member.pk),
-        {f"{team.EDIT}-{key}": value for key, value in data.items()},
-    )
+    drawn = team.edit_form(_record(engagement), member)
+    data = {"name": "Pat Lee-Ortiz", "title": "Principal", "role": ROLES.SITE_ADMIN}
+    response = client.post(_url(engagement, "team_member_edit", member.pk), posted(drawn, **data))
     assert response.status_code == 302
     member.refresh_from_db()
     assert (member.name, member.role) == ("Pat Lee-Ortiz", ROLES.SITE_ADMIN)
@@ -105,7 +124,7 @@ def test_it_keeps_a_refused_edit_as_typed(world: World, engagement: Engagement) 
     member = _member(world, engagement)
     response = signed_in(world.lea_lead).post(
         _url(engagement, "team_member_edit", member.pk),
-        {f"{team.EDIT}-name": "", f"{team.EDIT}-title": "Kept title", f"{team.EDIT}-version": 2},
+        {f"{team.EDIT}-name": "", f"{team.EDIT}-title": "Kept title"},
     )
     assert response.status_code == 400
     page = response.content.decode()
@@ -118,7 +137,9 @@ def test_it_keeps_a_refused_edit_as_typed(world: World, engagement: Engagement) 
 def test_it_removes_a_member(world: World, engagement: Engagement) -> None:
     member = _member(world, engagement)
     response = signed_in(world.lea_lead).post(
-        _url(engagement, "team_member_remove", member.pk), {"version": 2}, follow=True
+        _url(engagement, "team_member_remove", member.pk),
+        {"version": version_token(_record(engagement)), "base": row_base(member)},
+        follow=True,
     )
     assert "Pat Lee is no longer on the team." in response.content.decode()
     assert not TeamMember.objects.filter(engagement=engagement).exists()
@@ -130,8 +151,8 @@ def test_it_refuses_a_remove_without_a_version(world: World, engagement: Engagem
     response = signed_in(world.lea_lead).post(
         _url(engagement, "team_member_remove", member.pk), follow=True
     )
-    # A missing version counts as stale, as on every one-button form.
-    assert "saved this activity while you were editing it" in response.content.decode()
+    # A form that does not say what it started from cannot tell what others changed.
+    assert VERSION_MISSING in response.content.decode()
     assert TeamMember.objects.filter(pk=member.pk).exists()
 
 
@@ -159,15 +180,63 @@ def test_it_lists_missing_roles_lead_and_members(world: World, engagement: Engag
     problems = team.check(record=_record(engagement))
     assert team.MISSING_ROLE.format(role=ROLES.SELPA_REPRESENTATIVE.label) in problems
     assert team.MISSING_ROLE.format(role=ROLES.SUPERINTENDENT.label) not in problems
-    assert team.NO_LEAD in problems
+    assert team.NO_LEAD not in problems
+
+
+def test_it_wants_each_members_title_and_email(world: World, engagement: Engagement) -> None:
+    _full_team(world, engagement)
+    _member(world, engagement, name="Pat Lee", title="Principal")
+    _member(world, engagement, name="Kim Doe", email="kim@example.org")
+    assert team.check(record=_record(engagement)) == [
+        team.MEMBER_INCOMPLETE.format(name="Pat Lee", missing="email address"),
+        team.MEMBER_INCOMPLETE.format(name="Kim Doe", missing="title"),
+    ]
+
+
+def test_it_recommends_a_lead_without_blocking(world: World, engagement: Engagement) -> None:
+    _full_team(world, engagement, lead=False)
+    record = _record(engagement)
+    assert team.check(record=record) == []
+    assert team.warnings(record=record) == [team.NO_LEAD]
+    client = signed_in(world.lea_lead)
+    assert team.NO_LEAD in unescape(client.get(_page(engagement)).content.decode())
+    checklist = client.get(reverse("activity_checklist", args=[engagement.pk, ACTIVITY]))
+    page = unescape(checklist.content.decode())
+    assert "ready to submit" in page
+    assert team.NO_LEAD in page
+
+
+def test_it_submits_a_step_without_a_team_lead_and_says_one_is_recommended(
+    world: World, cohorts: dict[str, Cohort]
+) -> None:
+    engagement = start(world.lea, cohorts["targeted"], level=1)
+    make_ready(engagement, 1, actor=world.lea_lead)
+    lead = TeamMember.objects.get(engagement=engagement, is_lead=True)
+    part_team.team_member_edit(
+        actor=world.lea_lead,
+        member=lead,
+        version=version_token(_record(engagement)),
+        **{**member_values(lead), "is_lead": False},
+    )
+    ready = readiness(engagement=engagement, step=1)
+    assert ready.ready
+    assert ready.warnings == [f"CIM Team Creation: {team.NO_LEAD}"]
+    page = signed_in(world.lea_lead).get(reverse("step_submit", args=[engagement.pk, 1]))
+    assert team.NO_LEAD in unescape(page.content.decode())
 
 
 def test_it_accepts_a_written_exception_for_missing_roles(
     world: World, engagement: Engagement
 ) -> None:
-    _member(world, engagement, role=ROLES.SUPERINTENDENT, is_lead=True)
+    _member(
+        world, engagement, role=ROLES.SUPERINTENDENT, title="Superintendent",
+        email="pat@example.org", is_lead=True,
+    )  # fmt: skip
     client = signed_in(world.lea_lead)
-    client.post(_page(engagement), {"version": 2, "exception_explanation": "One-school district."})
+    client.post(
+        _page(engagement),
+        drawn(_record(engagement), exception_explanation="One-school district."),
+    )
     assert team.check(record=_record(engagement)) == []
 
 
@@ -215,33 +284,55 @@ def test_it_lets_only_the_lead_invite(world: World, engagement: Engagement) -> N
     assert "Invite as a user" not in page
 
 
-def test_it_refuses_a_stale_version(world: World, engagement: Engagement) -> None:
+def test_it_adds_a_member_on_an_older_version(world: World, engagement: Engagement) -> None:
+    # Someone else's save since the page was drawn never blocks adding a member.
+    data = _add_data(engagement, name="Second")
     _member(world, engagement)
-    client = signed_in(world.lea_lead)
-    response = client.post(_url(engagement, "team_member_add"), _add_data(version=1), follow=True)
-    assert "Casey Lead saved this activity while you were editing it" in response.content.decode()
-    assert TeamMember.objects.filter(engagement=engagement).count() == 1
+    response = signed_in(world.lea_lead).post(_url(engagement, "team_member_add"), data)
+    assert response.status_code == 302
+    assert TeamMember.objects.filter(engagement=engagement).count() == 2
 
 
-def test_it_refuses_a_stale_remove(world: World, engagement: Engagement) -> None:
-    member = _member(world, engagement)
+def test_it_refuses_an_add_with_a_version_from_the_future(
+    world: World, engagement: Engagement
+) -> None:
+    record = _record(engagement)
     response = signed_in(world.lea_lead).post(
-        _url(engagement, "team_member_remove", member.pk), {"version": 1}, follow=True
+        _url(engagement, "team_member_add"),
+        _add_data(engagement, name="Kept Name", version=f"{record.pk}-9"),
     )
-    assert "saved this activity while you were editing it" in response.content.decode()
-    assert TeamMember.objects.filter(pk=member.pk).exists()
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert "but the latest saved version is 1" in page
+    assert 'value="Kept Name"' in page
+    assert not TeamMember.objects.filter(engagement=engagement).exists()
+
+
+def test_it_removes_an_unchanged_member_on_an_older_version(
+    world: World, engagement: Engagement
+) -> None:
+    member = _member(world, engagement)
+    data = {"version": version_token(_record(engagement)), "base": row_base(member)}
+    _member(world, engagement, name="Second")
+    response = signed_in(world.lea_lead).post(
+        _url(engagement, "team_member_remove", member.pk), data, follow=True
+    )
+    assert "Pat Lee is no longer on the team." in response.content.decode()
+    assert not TeamMember.objects.filter(pk=member.pk).exists()
 
 
 def test_it_rejects_bad_input_beside_the_field(world: World, engagement: Engagement) -> None:
     client = signed_in(world.lea_lead)
     cases = {
         "name": ("a\x00b", NUL_BYTE),
-        "title": ("x" * 1_000_000, "Ensure this value has at most 150 characters"),
+        "title": ("x" * 1_000_000, "“Title” can hold at most 150 characters"),
         "email": ("not an email", "Enter a valid email address."),
         "role": ("captain", "Select a valid choice."),
     }
     for field, (value, message) in cases.items():
-        response = client.post(_url(engagement, "team_member_add"), _add_data(**{field: value}))
+        response = client.post(
+            _url(engagement, "team_member_add"), _add_data(engagement, **{field: value})
+        )
         assert response.status_code == 400, field
         page = response.content.decode()
         assert message in page, field
@@ -264,7 +355,7 @@ def test_it_refuses_writes_once_the_activity_is_submitted(
         status=ActivityRecord.Status.SUBMITTED
     )
     response = signed_in(world.lea_lead).post(
-        _url(engagement, "team_member_add"), _add_data(), follow=True
+        _url(engagement, "team_member_add"), _add_data(engagement), follow=True
     )
     assert "This activity is submitted: it cannot be edited now." in response.content.decode()
     assert not TeamMember.objects.filter(engagement=engagement).exists()
@@ -277,7 +368,9 @@ def test_it_shows_reviewers_the_team_read_only(world: World, engagement: Engagem
     assert "Pat Lee" in page
     assert "Add member" not in page
     assert "Remove" not in page
-    assert client.post(_url(engagement, "team_member_add"), _add_data()).status_code == 403
+    assert (
+        client.post(_url(engagement, "team_member_add"), _add_data(engagement)).status_code == 403
+    )
     assert client.get(_url(engagement, "team_member_edit", member.pk)).status_code == 403
     remove = client.post(_url(engagement, "team_member_remove", member.pk), {"version": 2})
     assert remove.status_code == 403
@@ -286,14 +379,18 @@ def test_it_shows_reviewers_the_team_read_only(world: World, engagement: Engagem
 
 def test_it_requires_lea_member(world: World, engagement: Engagement) -> None:
     client = signed_in(world.selpa_reviewer)
-    assert client.post(_url(engagement, "team_member_add"), _add_data()).status_code == 403
+    assert (
+        client.post(_url(engagement, "team_member_add"), _add_data(engagement)).status_code == 403
+    )
     assert not TeamMember.objects.filter(engagement=engagement).exists()
 
 
 def test_it_checks_scope(world: World, engagement: Engagement) -> None:
     member = _member(world, engagement)
     client = signed_in(world.foreign_lea_lead)
-    assert client.post(_url(engagement, "team_member_add"), _add_data()).status_code == 404
+    assert (
+        client.post(_url(engagement, "team_member_add"), _add_data(engagement)).status_code == 404
+    )
     assert client.get(_url(engagement, "team_member_edit", member.pk)).status_code == 404
     assert client.post(_url(engagement, "team_member_remove", member.pk)).status_code == 404
     assert client.post(_url(engagement, "team_member_invite", member.pk)).status_code == 404
@@ -301,21 +398,21 @@ def test_it_checks_scope(world: World, engagement: Engagement) -> None:
 
 def test_it_answers_404_on_an_activity_without_a_team(world: World, engagement: Engagement) -> None:
     url = reverse("team_member_add", args=[engagement.pk, "parent_input"])
-    assert signed_in(world.lea_lead).post(url, _add_data()).status_code == 404
+    assert signed_in(world.lea_lead).post(url, _add_data(engagement)).status_code == 404
 
 
-def test_it_refuses_a_stale_edit(world: World, engagement: Engagement) -> None:
+def test_it_saves_an_edit_made_while_another_member_changed(
+    world: World, engagement: Engagement
+) -> None:
     member = _member(world, engagement)
+    drawn = team.edit_form(_record(engagement), member)
     _member(world, engagement, name="Second")
-    data = {"name": "Renamed", "role": ROLES.OTHER, "version": 2}
     response = signed_in(world.lea_lead).post(
-        _url(engagement, "team_member_edit", member.pk),
-        {f"{team.EDIT}-{key}": value for key, value in data.items()},
-        follow=True,
+        _url(engagement, "team_member_edit", member.pk), posted(drawn, name="Renamed")
     )
-    assert "Casey Lead saved this activity while you were editing it" in response.content.decode()
+    assert response.status_code == 302
     member.refresh_from_db()
-    assert member.name == "Pat Lee"
+    assert member.name == "Renamed"
 
 
 def test_it_reads_the_team_in_a_fixed_number_of_queries(
@@ -342,6 +439,8 @@ def test_it_reads_the_team_in_a_fixed_number_of_queries(
 
 def test_it_leaves_the_team_to_the_lead(world: World, engagement: Engagement) -> None:
     client = signed_in(world.lea_member)
-    assert client.post(_url(engagement, "team_member_add"), _add_data()).status_code == 403
+    assert (
+        client.post(_url(engagement, "team_member_add"), _add_data(engagement)).status_code == 403
+    )
     assert not TeamMember.objects.filter(engagement=engagement).exists()
     assert "Add member" not in client.get(_page(engagement)).content.decode()

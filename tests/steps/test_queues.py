@@ -18,6 +18,7 @@ from lea.models import Organization, Role, User
 from steps import services  # isort: split
 
 from steps import queues
+from steps.merge import version_token
 from steps.models import (
     ActivityRecord,
     DataSource,
@@ -57,11 +58,11 @@ def _fill_team(lead: User, engagement: Engagement) -> None:
         part_team.team_member_add(
             actor=lead,
             record=record,
-            expected_version=record.version,
+            version=version_token(record),
             name=f"Person {number}",
             title="Director",
             role=role,
-            email="",
+            email=f"person{number}@example.org",
             is_lead=number == 0,
         )
     _answer(lead, engagement, "team_creation", {"exception_explanation": "None needed."})
@@ -79,7 +80,7 @@ def _fill_data_drill_down(lead: User, engagement: Engagement) -> None:
         part_data_sources.data_source_add(
             actor=lead,
             record=record,
-            expected_version=record.version,
+            version=version_token(record),
             name=f"{area.label} data",
             education=education,
             kind=kind,
@@ -105,7 +106,7 @@ def submit_step1(lead: User, engagement: Engagement) -> Submission:
     srr = {"findings_summary": "Findings.", "areas_of_concern": "Concerns."}
     _answer(lead, engagement, "student_record_review", srr)
     version = services.submission_submit(
-        actor=lead, engagement=engagement, step=1, confirmation_name="Casey Lead"
+        actor=lead, engagement=engagement, step=1, confirmation_name=lead.display_name
     )
     return version.submission
 
@@ -118,7 +119,7 @@ def submit_ppr(lead: User, engagement: Engagement) -> Submission:
         actor=lead,
         engagement=engagement,
         step=1,
-        confirmation_name="Casey Lead",
+        confirmation_name=lead.display_name,
         activity=record.definition,
     )
     return version.submission
@@ -195,7 +196,8 @@ def test_it_gives_a_selpa_reviewer_its_leas_work_routed_to_selpa(
 ) -> None:
     assert _queue(world.selpa_reviewer) == [queued["riverbend_step1"]]
     page = _page(world.selpa_reviewer)
-    assert "Riverbend Unified" in page
+    workspace = reverse("engagement_workspace", args=[queued["riverbend_step1"].engagement_id])
+    assert f'<a href="{workspace}">Riverbend Unified</a>' in page
     assert "Harbor View Unified" not in page
     assert "Policies and Procedures" not in page
     assert reverse("submission_detail", args=[queued["riverbend_step1"].pk]) in page
@@ -361,6 +363,48 @@ def test_it_filters_by_level_step_and_name(world: World, selpa_work: list[Submis
     assert "Zephyr" not in page
 
 
+def test_it_filters_by_tier_region_selpa_and_consultant(
+    world: World, queued: dict[str, Submission]
+) -> None:
+    riverbend, harbor = queued["riverbend_step1"], queued["harbor_step1"]
+    reviewer, foreign = world.selpa_reviewer, world.foreign_selpa_reviewer
+    assert _queue(reviewer, tier="targeted") == [riverbend]
+    assert _queue(reviewer, tier="intensive") == []
+    assert _queue(foreign, region=11) == [harbor]
+    assert _queue(reviewer, region=11) == []
+    assert _queue(reviewer, selpa=world.selpa.pk) == [riverbend]
+    assert _queue(reviewer, selpa=world.foreign_selpa.pk) == []
+    # CDE staff: the LEA's consultant for the year, or none.
+    anyone = queues.ANY_STATE
+    assert _queue(world.cde_admin, state=anyone, consultant=queues.NO_CONSULTANT) == [
+        queued["oak_ppr"]
+    ]
+    assert _queue(world.cde_admin, state=anyone, consultant=str(world.cde_consultant.pk)) == []
+    mine = str(world.cde_consultant.pk)
+    assert _queue(world.cde_consultant, consultant=mine) == [queued["riverbend_ppr"]]
+    assert _queue(world.cde_consultant, consultant=queues.NO_CONSULTANT) == []
+    # The page offers the SELPAs the user sees, and consultants to CDE staff only.
+    page = _page(reviewer, tier="targeted", selpa=world.selpa.pk, region=world.lea.region or 1)
+    assert f'<option value="{world.selpa.pk}" selected>North Valley SELPA</option>' in page
+    assert "Far Coast SELPA" not in page
+    assert 'name="consultant"' not in page
+    assert "Some filters were not understood" not in page
+    assert "Some filters were not understood" in _page(reviewer, selpa=world.foreign_selpa.pk)
+    admin = _page(world.cde_admin, state="any", consultant="none")
+    assert '<option value="none" selected>No consultant</option>' in admin
+    assert "Oak Hollow Elementary" in admin
+
+
+def test_it_shows_the_nearest_page_and_states_in_words_and_colour(
+    world: World, selpa_work: list[Submission]
+) -> None:
+    past = _page(world.selpa_reviewer, page=99)
+    assert "There is no page “99”: this is page 1 of 1." in past
+    assert "Aspen Union" in past
+    assert '<span class="badge state-submitted">Submitted</span>' in past
+    assert "July 10, 2024" in past  # Step 1's due date, as the other pages write dates
+
+
 def test_it_ignores_filters_it_does_not_understand(
     world: World, selpa_work: list[Submission]
 ) -> None:
@@ -408,8 +452,9 @@ def _grow(world: World, cohorts: dict[str, Cohort], count: int) -> None:
 
 
 # Session, user, two permission reads, the count, the page's ids, their rows, their LEAs'
-# consultants, the menu's "reviews anyone", the session's save (3).
-QUEUE_QUERIES = 13
+# consultants, the menu's "reviews anyone", the session's save (3); the filters' SELPAs,
+# and for CDE staff the consultants.
+QUEUE_QUERIES = 14
 
 
 @pytest.mark.parametrize(

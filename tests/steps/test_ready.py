@@ -3,18 +3,13 @@ catalog ready to submit, and `fill_activity` finishes an optional activity taken
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from django.db import transaction
-from pytest_django import DjangoDbBlocker
 
 from cim.models import Cohort
 from steps.models import ActivityRecord, ResolvedRequirement
 from steps.services import record_set_aside
 from steps.submissions import readiness
-from tests.cim.catalog import load_2024
-from tests.conftest import World, build_world
+from tests.conftest import World
 from tests.steps.engagements import start
 from tests.steps.ready import fill_activity, make_ready
 
@@ -28,37 +23,15 @@ CASES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def _module_data(
-    django_db_setup: None, django_db_blocker: DjangoDbBlocker
-) -> Iterator[tuple[World, dict[str, Cohort]]]:
-    """The 2024 catalog and the test world, made once for the module (the catalog alone
-    takes over a second to load) inside a transaction rolled back after its last test.
-    Each test's own transaction is a savepoint within it, so a test leaves nothing."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        yield build_world(), load_2024()
-        transaction.set_rollback(True)
-
-
-@pytest.fixture
-def home(_module_data: tuple[World, dict[str, Cohort]], db: None) -> World:
-    return _module_data[0]
-
-
-@pytest.fixture
-def cohorts_2024(_module_data: tuple[World, dict[str, Cohort]], db: None) -> dict[str, Cohort]:
-    return _module_data[1]
-
-
 @pytest.mark.parametrize(("tier", "level", "step"), CASES)
 def test_make_ready_leaves_the_step_ready_to_submit(
-    home: World, cohorts_2024: dict[str, Cohort], tier: str, level: int, step: int
+    world: World, cohorts: dict[str, Cohort], tier: str, level: int, step: int
 ) -> None:
-    cohort = cohorts_2024[tier]
+    cohort = cohorts[tier]
     # Indicator 8 unmet makes Parent Input required at every Targeted level too.
-    engagement = start(home.lea, cohort, level=level, unmet=("8",))
+    engagement = start(world.lea, cohort, level=level, unmet=("8",))
 
-    records = make_ready(engagement, step, actor=home.lea_lead)
+    records = make_ready(engagement, step, actor=world.lea_lead)
 
     ready = readiness(engagement=engagement, step=step)
     assert ready.problems == [], "\n".join(ready.problems)
@@ -66,27 +39,27 @@ def test_make_ready_leaves_the_step_ready_to_submit(
     assert {record.pk for record in records} <= {record.pk for record in ready.records}
 
 
-def test_make_ready_twice_changes_nothing(home: World, cohorts_2024: dict[str, Cohort]) -> None:
-    engagement = start(home.lea, cohorts_2024["intensive"], level=1)
-    make_ready(engagement, 3, actor=home.lea_lead)
+def test_make_ready_twice_changes_nothing(world: World, cohorts: dict[str, Cohort]) -> None:
+    engagement = start(world.lea, cohorts["intensive"], level=1)
+    make_ready(engagement, 3, actor=world.lea_lead)
     versions = dict(
         ActivityRecord.objects.filter(engagement=engagement).values_list("pk", "version")
     )
 
-    make_ready(engagement, 3, actor=home.lea_lead)
+    make_ready(engagement, 3, actor=world.lea_lead)
 
     after = dict(ActivityRecord.objects.filter(engagement=engagement).values_list("pk", "version"))
     assert after == versions
 
 
 def test_the_steps_in_order_leave_every_step_ready(
-    home: World, cohorts_2024: dict[str, Cohort]
+    world: World, cohorts: dict[str, Cohort]
 ) -> None:
     """Later steps reuse the rows the earlier ones made (no second problem area or root
     cause that the plan would then have to address)."""
-    engagement = start(home.lea, cohorts_2024["targeted"], level=3, unmet=("8",))
+    engagement = start(world.lea, cohorts["targeted"], level=3, unmet=("8",))
     for step in (1, 2, 3):
-        make_ready(engagement, step, actor=home.lea_lead)
+        make_ready(engagement, step, actor=world.lea_lead)
 
     for step in (1, 2, 3):
         ready = readiness(engagement=engagement, step=step)
@@ -94,17 +67,17 @@ def test_the_steps_in_order_leave_every_step_ready(
 
 
 def test_fill_activity_takes_up_and_finishes_an_optional_activity(
-    home: World, cohorts_2024: dict[str, Cohort]
+    world: World, cohorts: dict[str, Cohort]
 ) -> None:
-    engagement = start(home.lea, cohorts_2024["targeted"], level=1)
-    make_ready(engagement, 1, actor=home.lea_lead)
+    engagement = start(world.lea, cohorts["targeted"], level=1)
+    make_ready(engagement, 1, actor=world.lea_lead)
     consolidation = ActivityRecord.objects.get(
         engagement=engagement, definition__key="consolidation"
     )
     assert consolidation.requirement == ResolvedRequirement.OPTIONAL
-    record_set_aside(actor=home.lea_lead, record=consolidation, expected_version=1)
+    record_set_aside(actor=world.lea_lead, record=consolidation, expected_version=1)
 
-    filled = fill_activity(consolidation, actor=home.lea_lead)
+    filled = fill_activity(consolidation, actor=world.lea_lead)
 
     assert filled.status == ActivityRecord.Status.IN_PROGRESS
     ready = readiness(engagement=engagement, step=1)

@@ -16,7 +16,6 @@ from tests.steps.engagements import start
 
 pytestmark = pytest.mark.django_db
 
-HEADER = "cds_code,lea_name,tier,level,step,activity,requirement,status,due_date,review_by"
 MAX_QUERIES = 5
 
 
@@ -123,30 +122,3 @@ def test_it_reads_in_constant_queries_however_many_engagements(
         start(factories.lea(selpa=world.foreign_selpa), cohorts["intensive"], level=level)
 
     assert queries() == before <= MAX_QUERIES + 1  # + 1: the user's permission check
-
-
-def test_it_writes_the_exact_header_and_one_line_per_row(
-    world: World, engaged: dict[str, Engagement]
-) -> None:
-    rows = selectors.status_rows(engagements=access.engagements_for(world.lea_lead), year=2024)
-
-    lines = selectors.status_csv(rows).splitlines()
-
-    assert lines[0] == HEADER
-    assert lines[1].split(",") == [
-        world.lea.code, "Riverbend Unified", "Targeted", "1", "1", "team_creation", "required",
-        "not_started", "2024-07-10", "SELPA",
-    ]  # fmt: skip
-    assert len(lines) == 1 + 17
-
-
-def test_it_keeps_spreadsheet_formulas_out_of_the_csv() -> None:
-    row = selectors.StatusRow(
-        cds_code="0110017", lea_name="=HYPERLINK(1)", tier="Targeted", level=None, step=1,
-        activity="team_creation", requirement="required", status="not_started", due_date="",
-        review_by="",
-    )  # fmt: skip
-
-    line = selectors.status_csv([row]).splitlines()[1]
-
-    assert line == "0110017,'=HYPERLINK(1),Targeted,,1,team_creation,required,not_started,,"

@@ -55,16 +55,17 @@ def test_it_loads_organisations_determinations_engagements_and_records(
     assert result.errors == []
     assert result.counts == {
         "SELPAs created": 1, "LEAs created": 4, "determinations created": 5,
-        "engagements created": 3, "activity records created": 17 + 17 + 15,
+        "engagements created": 4, "activity records created": 17 + 17 + 15 + 17,
         "invitations created": 1,
     }  # fmt: skip
     new_lea = Organization.objects.get(code="0110017")
     assert new_lea.selpa == Organization.objects.get(kind="selpa", code="4401")
     assert set(Engagement.objects.values_list("lea__code", "cohort__key")) == {
         ("0110017", "targeted_2024"), (world.lea.code, "targeted_2024"),
-        ("0220022", "intensive_2024"),
+        ("0220022", "intensive_2024"), ("0440044", "targeted_2024"),
     }  # fmt: skip
-    assert set(ActivityRecord.objects.values_list("status", flat=True)) == {"not_started"}
+    new_records = ActivityRecord.objects.exclude(engagement__lea__code="0440044")
+    assert set(new_records.values_list("status", flat=True)) == {"not_started"}
 
 
 def test_it_resolves_parent_input_for_each_lea(world: World, cohorts: dict) -> None:
@@ -76,14 +77,13 @@ def test_it_resolves_parent_input_for_each_lea(world: World, cohorts: dict) -> N
     assert records_of("0110017")["plan_for_improvement"].approver == "SELPA"
 
 
-def test_it_gives_universal_and_continuing_leas_a_determination_and_no_engagement(
+def test_it_gives_a_universal_lea_a_determination_and_no_engagement(
     world: World, cohorts: dict
 ) -> None:
     load(world, csv_file(*spring_file(world)))
 
-    for code in ("0330033", "0440044"):
-        assert Determination.objects.filter(lea__code=code, year__year=2024).exists()
-        assert not Engagement.objects.filter(lea__code=code).exists()
+    assert Determination.objects.filter(lea__code="0330033", year__year=2024).exists()
+    assert not Engagement.objects.filter(lea__code="0330033").exists()
 
 
 def test_it_invites_a_new_contact_once_and_never_a_current_lead(
@@ -163,7 +163,7 @@ def test_it_writes_nothing_on_a_dry_run_and_shows_the_plan(world: World, cohorts
         ("0110017", "create"), (world.lea.code, "change"), ("0220022", "create"),
         ("0330033", "create"), ("0440044", "create"),
     ]  # fmt: skip
-    assert result.counts["engagements created"] == 3
+    assert result.counts["engagements created"] == 4
 
 
 def test_it_writes_nothing_when_any_row_has_an_error(world: World, cohorts: dict) -> None:
@@ -179,17 +179,17 @@ def test_it_writes_nothing_when_any_row_has_an_error(world: World, cohorts: dict
     assert snapshot() == before
 
 
-def test_it_refuses_to_change_the_tier_of_an_engaged_lea(world: World, cohorts: dict) -> None:
+def test_it_refuses_to_turn_an_engaged_lea_from_new_to_continuing(
+    world: World, cohorts: dict
+) -> None:
     rows = spring_file(world)
     load(world, csv_file(*rows))
-    rows[0][6], rows[2][9] = "Intensive", "no"
+    rows[2][9] = "no"
     before = snapshot()
 
     result = load(world, csv_file(*rows))
 
     assert [str(error) for error in result.errors] == [
-        "row 2, tier: "
-        + services.ENGAGED_OTHER_TIER.format(lea="Bay Shore Unified", cohort="Targeted 2024"),
         "row 4, new_to_cim: "
         + services.ENGAGED_NOT_NEW.format(lea="Cliffside Elementary", cohort="Intensive 2024"),
     ]
@@ -265,7 +265,7 @@ def test_it_adds_records_for_a_new_catalog_activity_and_renames_a_selpa(
     result = load(world, csv_file(*rows))
 
     assert result.errors == []
-    assert result.counts == {"SELPAs changed": 1, "engagements changed": 2}
+    assert result.counts == {"SELPAs changed": 1, "engagements changed": 3}
     assert "SELPA 4401 renamed to Bay Shore Regional SELPA" in str(result.plan[0])
     assert "Site Visit added (optional)" in str(result.plan[0])
     assert records_of(world.lea.code)["site_visit"].status == "not_started"

@@ -8,9 +8,11 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from pytest_django import DjangoDbBlocker
 
 from lea.models import User
 from steps import parts
+from steps.merge import version_token
 from steps.models import ActivityRecord, DataSource, Engagement, Finding, ResolvedRequirement
 from steps.models import TeamMember as Member
 from steps.services import (
@@ -26,6 +28,7 @@ from steps.services.records import record_save_answers, record_set_aside
 from steps.snapshot import activity_snapshot, snapshot_diff
 from tests.cim.catalog import load_2024
 from tests.conftest import World
+from tests.module_data import OwnCopy
 from tests.steps.engagements import start
 
 pytestmark = pytest.mark.django_db
@@ -43,9 +46,16 @@ PARTS_OF = {
 MAX_QUERIES = 12
 
 
+@pytest.fixture(scope="module")
+def _engagement(module_world: World, django_db_blocker: DjangoDbBlocker) -> Engagement:
+    """Made once for the module's tests, in its transaction (tests/module_data.py)."""
+    with django_db_blocker.unblock():
+        return start(module_world.lea, load_2024()["targeted"], level=3)
+
+
 @pytest.fixture
-def engagement(world: World) -> Engagement:
-    return start(world.lea, load_2024()["targeted"], level=3)
+def engagement(_engagement: Engagement, own_copy: OwnCopy) -> Engagement:
+    return own_copy(_engagement)
 
 
 def _record(engagement: Engagement, key: str) -> ActivityRecord:
@@ -56,6 +66,12 @@ def _record(engagement: Engagement, key: str) -> ActivityRecord:
 def _write(engagement: Engagement, key: str) -> dict[str, Any]:
     record = _record(engagement, key)
     return {"record": record, "expected_version": record.version}
+
+
+def _rows(engagement: Engagement, key: str) -> dict[str, Any]:
+    """What a structured part's add service takes: the record and its version token."""
+    record = _record(engagement, key)
+    return {"record": record, "version": version_token(record)}
 
 
 def _snapshot(engagement: Engagement, key: str) -> dict[str, Any]:
@@ -78,7 +94,7 @@ def _member(actor: User, engagement: Engagement, name: str, **fields: Any) -> Me
     values: dict[str, Any] = {"title": "", "role": Member.Role.OTHER, "email": ""}
     values |= {"is_lead": False, **fields}
     return part_team.team_member_add(
-        actor=actor, name=name, **values, **_write(engagement, "team_creation")
+        actor=actor, name=name, **values, **_rows(engagement, "team_creation")
     )
 
 
@@ -88,7 +104,7 @@ def _steps_1_and_2(actor: User, engagement: Engagement) -> dict[str, Any]:
     source = part_data_sources.data_source_add(
         actor=actor, name="CALPADS Fall 1 census", education=DataSource.Education.SPECIAL,
         kind=DataSource.Kind.QUANTITATIVE, area=DataSource.Area.PLACEMENT,
-        notes="Students with IEPs by setting, 2021-2024", **_write(engagement, "data_drill_down"),
+        notes="Students with IEPs by setting, 2021-2024", **_rows(engagement, "data_drill_down"),
     )  # fmt: skip
     for kind, found, data in (
         (Finding.Kind.STRENGTH, "Strong attendance", "96% daily attendance"),
@@ -96,21 +112,21 @@ def _steps_1_and_2(actor: User, engagement: Engagement) -> dict[str, Any]:
     ):
         part_findings.finding_add(
             actor=actor, kind=kind, area=found, supporting_data=data,
-            **_write(engagement, "consolidation"),
+            **_rows(engagement, "consolidation"),
         )  # fmt: skip
     area = part_problem_areas.problem_area_add(
         actor=actor, description="Few students with IEPs in regular class",
         quantification="41% against a state target of 57%", relates_to_identification=True,
-        sources=[source], **_write(engagement, "consolidation"),
+        sources=[source], **_rows(engagement, "consolidation"),
     )  # fmt: skip
     part_prioritization.prioritization_explore(
-        actor=actor, problem_area=area, explore=True, **_write(engagement, "prioritization")
+        actor=actor, problem_area=area, explore=True, **_rows(engagement, "prioritization")
     )
     cause = part_root_causes.root_cause_add(
         actor=actor, statement="Few co-teaching models", problem_areas=[area],
         qualitative_support="Teachers said they never plan together",
         quantitative_support="2 of 14 classrooms co-teach",
-        **_write(engagement, "root_cause_analysis"),
+        **_rows(engagement, "root_cause_analysis"),
     )  # fmt: skip
     return {"source": source, "area": area, "cause": cause}
 
@@ -120,28 +136,28 @@ def _strategy(actor: User, engagement: Engagement, title: str, cause: Any) -> An
     key = "plan_for_improvement"
     problem = part_plan.problem_of_practice_add(
         actor=actor, statement=f"{title}: general educators plan alone", root_causes=[cause],
-        **_write(engagement, key),
+        **_rows(engagement, key),
     )  # fmt: skip
     strategy = part_plan.strategy_add(
         actor=actor, title=title, description="Pairs of teachers in grades 3-5",
-        problems_of_practice=[problem], **_write(engagement, key),
+        problems_of_practice=[problem], **_rows(engagement, key),
     )  # fmt: skip
     part_plan.strategy_activity_add(
         actor=actor, strategy=strategy, description="Co-planning training",
         start_date=date(2025, 1, 6), end_date=date(2025, 3, 28),
         persons_responsible="Director of special education", resources="Title I funds",
-        expected_version=_record(engagement, key).version,
+        version=version_token(_record(engagement, key)),
     )  # fmt: skip
     outcome = part_plan.outcome_add(
         actor=actor, strategy=strategy, measure="Students with IEPs in regular class 80%",
         baseline_value=Decimal("41.00"), baseline_date=date(2024, 10, 1),
         target_value=Decimal("50.50"), target_date=date(2026, 6, 1),
         data_source="CALPADS", monitoring_frequency="Quarterly",
-        expected_version=_record(engagement, key).version,
+        version=version_token(_record(engagement, key)),
     )  # fmt: skip
     part_plan.benchmark_add(
         actor=actor, outcome=outcome, value=Decimal(45), date=date(2025, 6, 1),
-        expected_version=_record(engagement, key).version,
+        version=version_token(_record(engagement, key)),
     )  # fmt: skip
     return strategy
 
@@ -174,7 +190,7 @@ def test_it_snapshots_the_box_answers_as_a_person_reads_them(
     assert drill_down["field:alt_reports_submitted_to"] == (
         "CDE FMTA consultant, copy to TargetedMonitoring@cde.ca.gov"
     )
-    assert drill_down["field:alt_reports_submission_date"] == "2024-11-05"
+    assert drill_down["field:alt_reports_submission_date"] == "November 5, 2024"
     assert drill_down["field:findings_summary"] == ""
 
 
@@ -200,6 +216,17 @@ def test_it_snapshots_the_boxes_in_the_order_of_the_form(
     assert plan[6].startswith("plan:problem-")
     assert plan[8].startswith("plan:activity-")
     assert plan[9].startswith("plan:outcome-")
+
+
+def test_it_leaves_boxes_27_and_28_out_of_a_level_1_plan(world: World) -> None:
+    """Level 1 and 2 LEAs document the plan to their SELPA; the Stepwell boxes 27-28 (and so
+    the plan's PDF, drawn from this snapshot) are Level 3's."""
+    engagement = start(world.lea, load_2024()["targeted"], level=1)
+    anchors = [
+        entry["anchor"] for entry in _snapshot(engagement, "plan_for_improvement")["entries"]
+    ]
+    assert anchors
+    assert not [anchor for anchor in anchors if anchor.startswith("field:")]
 
 
 def test_it_snapshots_the_team(world: World, engagement: Engagement) -> None:
@@ -264,11 +291,11 @@ def test_it_snapshots_the_plan(world: World, engagement: Engagement) -> None:
         "Plan · Strategy 1": "Co-teaching\nPairs of teachers in grades 3-5\n"
         "Problems of practice it addresses:\n- Co-teaching: general educators plan alone",
         "Plan · Strategy 1 · Activity 1": "Co-planning training\n"
-        "Timeline: 2025-01-06 to 2025-03-28\n"
+        "Timeline: January 6, 2025 to March 28, 2025\n"
         "Persons responsible: Director of special education\nResources: Title I funds",
         "Plan · Strategy 1 · Outcome 1": "Students with IEPs in regular class 80%\n"
-        "Baseline: 41 on 2024-10-01\nBenchmarks:\n- 45 by 2025-06-01\n"
-        "Target: 50.5 by 2026-06-01\nData source: CALPADS\nMonitoring frequency: Quarterly",
+        "Baseline: 41 on October 1, 2024\nBenchmarks:\n- 45 by June 1, 2025\n"
+        "Target: 50.5 by June 1, 2026\nData source: CALPADS\nMonitoring frequency: Quarterly",
     }
     assert f"plan:strategy-{strategy.pk}" in _texts(snapshot)
 
@@ -322,7 +349,7 @@ def test_it_marks_what_changed_box_by_box(world: World, engagement: Engagement) 
     gone_anchor = f"team:{gone.pk}"
     part_team.team_member_remove(
         actor=world.lea_lead, member=gone,
-        expected_version=_record(engagement, "team_creation").version,
+        version=version_token(_record(engagement, "team_creation")),
     )  # fmt: skip
     added = _member(world.lea_lead, engagement, "Cy Diaz")
     _answer(world.lea_lead, engagement, "parent_input", target_group="Parents of EL students")
@@ -385,16 +412,16 @@ def _grow(actor: User, engagement: Engagement, rows: dict[str, Any], number: int
     _member(actor, engagement, f"Member {number}", email=f"m{number}@example.org")
     part_findings.finding_add(
         actor=actor, kind=Finding.Kind.WEAKNESS, area=f"Weakness {number}",
-        supporting_data="Numbers", **_write(engagement, "consolidation"),
+        supporting_data="Numbers", **_rows(engagement, "consolidation"),
     )  # fmt: skip
     area = part_problem_areas.problem_area_add(
         actor=actor, description=f"Area {number}", quantification="12%",
         relates_to_identification=False, sources=[rows["source"]],
-        **_write(engagement, "consolidation"),
+        **_rows(engagement, "consolidation"),
     )  # fmt: skip
     cause = part_root_causes.root_cause_add(
         actor=actor, statement=f"Cause {number}", problem_areas=[area, rows["area"]],
-        **_write(engagement, "root_cause_analysis"),
+        **_rows(engagement, "root_cause_analysis"),
     )  # fmt: skip
     _strategy(actor, engagement, f"Strategy {number}", cause)
 

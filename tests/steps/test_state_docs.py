@@ -15,6 +15,9 @@ DOCS = Path(__file__).resolve().parents[2] / "docs"
     [
         ("steps.Submission", "submission-states.dot"),
         ("steps.ActivityRecord", "activity-record-states.dot"),
+        ("steps.AdlUpload", "adl-upload-states.dot"),
+        ("reports.RenderedPdf", "rendered-pdf-states.dot"),
+        ("reports.Digest", "digest-states.dot"),
     ],
 )
 def test_it_keeps_the_state_diagrams_true(model: str, file_name: str) -> None:

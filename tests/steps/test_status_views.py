@@ -62,7 +62,22 @@ def test_it_shows_the_rows_on_the_page(world: World, engagements: list[Engagemen
     assert "CIM status 2024" in page
     assert "Riverbend Unified" in page
     assert "Harbor View Unified" not in page
-    assert "Download all as CSV" in page
+    assert "Download every activity of 2024 as CSV" in page
+
+
+def test_it_links_the_leas_whose_work_the_user_may_read(
+    world: World, engagements: list[Engagement]
+) -> None:
+    riverbend, _, harbor = engagements
+    client = Client()
+    client.force_login(world.cde_consultant)  # statewide status, no LEA assigned
+    page = client.get(reverse("cim_status")).content.decode()
+    assert "Harbor View Unified" in page
+    assert reverse("engagement_workspace", args=[harbor.pk]) not in page
+    client.force_login(world.cde_admin)
+    page = client.get(reverse("cim_status")).content.decode()
+    workspace = reverse("engagement_workspace", args=[riverbend.pk])
+    assert f'<a href="{workspace}">Riverbend Unified</a>' in page
 
 
 def test_it_checks_scope(world: World, engagements: list[Engagement]) -> None:

@@ -15,12 +15,14 @@ from lea.models import AuditEvent
 from steps import services
 from steps.models import (
     ActivityRecord,
+    Comment,
     Engagement,
     Review,
     Submission,
     SubmissionState,
     SubmissionVersion,
 )
+from steps.services.submissions import NAME_MISMATCH, REPLY_SUPERSEDED
 from steps.submissions import readiness
 from tests.cim.catalog import load_2024
 from tests.conftest import World
@@ -49,7 +51,7 @@ def _take_up_ppr(engagement: Engagement, lead) -> ActivityRecord:  # type: ignor
     return services.record_save_answers(
         actor=lead, record=record, expected_version=record.version,
         answers={"summary": "Board policy BP 6164.4 revised after the SRR."},
-    )  # fmt: skip
+    ).record  # fmt: skip
 
 
 def _submit_ppr(world: World, engagement: Engagement) -> SubmissionVersion:
@@ -57,7 +59,7 @@ def _submit_ppr(world: World, engagement: Engagement) -> SubmissionVersion:
     return services.submission_submit(
         actor=world.lea_lead, engagement=engagement, step=1,
         activity=ActivityDefinition.objects.get(cohort=engagement.cohort, key=PPR),
-        confirmation_name="Pat Lead",
+        confirmation_name="Casey Lead",
     )  # fmt: skip
 
 
@@ -133,7 +135,7 @@ def test_it_submits_returns_resubmits_and_approves(
     )  # fmt: skip
     second = services.submission_submit(
         actor=world.lea_lead, engagement=engagement, step=1,
-        activity=submission.activity, confirmation_name="Pat Lead",
+        activity=submission.activity, confirmation_name="Casey Lead",
     )  # fmt: skip
     assert second.number == 2
     services.submission_decide(
@@ -264,7 +266,7 @@ def test_it_refuses_to_decide_a_superseded_version(
     )  # fmt: skip
     services.submission_submit(
         actor=world.lea_lead, engagement=engagement, step=1, activity=submission.activity,
-        confirmation_name="Pat Lead",
+        confirmation_name="Casey Lead",
     )  # fmt: skip
 
     with pytest.raises(ValidationError, match="latest version 2"):
@@ -276,6 +278,33 @@ def test_it_refuses_to_decide_a_superseded_version(
     assert submission.state == "submitted"
 
 
+def test_it_refuses_a_reply_to_a_comment_on_a_superseded_version(
+    world: World, cohorts: dict[str, Cohort]
+) -> None:
+    engagement = start(world.lea, cohorts["targeted"], level=1)
+    _assign(world, engagement)
+    submission = _submit_ppr(world, engagement).submission
+    comment = services.comment_add(
+        actor=world.cde_consultant, submission=submission, version_number=1,
+        body="Which board meeting adopted it?", activity_key=PPR, anchor="field:summary",
+    )  # fmt: skip
+    services.submission_decide(
+        actor=world.cde_consultant, submission=submission, version_number=1,
+        decision="returned", summary="Name the meeting.",
+    )  # fmt: skip
+    services.submission_submit(
+        actor=world.lea_lead, engagement=engagement, step=1, activity=submission.activity,
+        confirmation_name="Casey Lead",
+    )  # fmt: skip
+
+    with pytest.raises(ValidationError) as error:
+        services.comment_reply(
+            actor=world.lea_lead, comment=comment, body="The September 12 meeting."
+        )
+    assert error.value.messages == [REPLY_SUPERSEDED.format(version=1, current=2)]
+    assert not Comment.objects.filter(reply_to=comment).exists()
+
+
 def test_it_submits_once_when_submitted_twice(world: World, cohorts: dict[str, Cohort]) -> None:
     engagement = start(world.lea, cohorts["targeted"], level=1)
     version = _submit_ppr(world, engagement)
@@ -283,7 +312,7 @@ def test_it_submits_once_when_submitted_twice(world: World, cohorts: dict[str, C
     with pytest.raises(ValidationError, match="already submitted"):
         services.submission_submit(
             actor=world.lea_lead, engagement=engagement, step=1,
-            activity=version.submission.activity, confirmation_name="Pat Lead",
+            activity=version.submission.activity, confirmation_name="Casey Lead",
         )  # fmt: skip
     assert SubmissionVersion.objects.count() == 1
 
@@ -301,6 +330,42 @@ def test_it_requires_the_typed_name(world: World, cohorts: dict[str, Cohort]) ->
     assert not Submission.objects.exclude(state="draft").exists()
 
 
+@pytest.mark.parametrize("typed", ["casey lead", "  CASEY   Lead ", "Casey\tLead"])
+def test_it_takes_the_submitters_name_whatever_the_capitals_and_spaces(
+    world: World, cohorts: dict[str, Cohort], typed: str
+) -> None:
+    engagement = start(world.lea, cohorts["targeted"], level=1)
+    _take_up_ppr(engagement, world.lea_lead)
+
+    version = services.submission_submit(
+        actor=world.lea_lead, engagement=engagement, step=1,
+        activity=ActivityDefinition.objects.get(cohort=engagement.cohort, key=PPR),
+        confirmation_name=typed,
+    )  # fmt: skip
+
+    assert version.submission.state == SubmissionState.SUBMITTED
+
+
+def test_it_refuses_a_name_that_is_not_the_submitters(
+    world: World, cohorts: dict[str, Cohort]
+) -> None:
+    engagement = start(world.lea, cohorts["targeted"], level=1)
+    _take_up_ppr(engagement, world.lea_lead)
+
+    with pytest.raises(ValidationError) as refused:
+        services.submission_submit(
+            actor=world.lea_lead, engagement=engagement, step=1,
+            activity=ActivityDefinition.objects.get(cohort=engagement.cohort, key=PPR),
+            confirmation_name="Sam Member",
+        )  # fmt: skip
+
+    assert refused.value.message_dict == {
+        "confirmation_name": [NAME_MISMATCH.format(name="Casey Lead")]
+    }
+    assert not Submission.objects.exclude(state="draft").exists()
+    assert _record(engagement, PPR).status == ActivityRecord.Status.IN_PROGRESS
+
+
 def test_it_refuses_a_step_with_work_missing_and_says_what(
     world: World, cohorts: dict[str, Cohort]
 ) -> None:
@@ -308,7 +373,7 @@ def test_it_refuses_a_step_with_work_missing_and_says_what(
 
     with pytest.raises(ValidationError) as refused:
         services.submission_submit(
-            actor=world.lea_lead, engagement=engagement, step=1, confirmation_name="Pat Lead"
+            actor=world.lea_lead, engagement=engagement, step=1, confirmation_name="Casey Lead"
         )
     assert any("CIM Team Creation" in message for message in refused.value.messages)
     assert not SubmissionVersion.objects.exists()
@@ -343,7 +408,7 @@ def test_it_makes_one_version_of_two_submits_at_once(
         try:
             services.submission_submit(
                 actor=world.lea_lead, engagement=engagement, step=1, activity=activity,
-                confirmation_name="Pat Lead",
+                confirmation_name="Casey Lead",
             )  # fmt: skip
             outcomes.append("submitted")
         except ValidationError as error:
@@ -371,7 +436,7 @@ def test_it_submits_a_whole_step_to_the_selpa_which_approves_it(
     records = make_ready(engagement, 1, actor=world.lea_lead)
 
     version = services.submission_submit(
-        actor=world.lea_lead, engagement=engagement, step=1, confirmation_name="Pat Lead"
+        actor=world.lea_lead, engagement=engagement, step=1, confirmation_name="Casey Lead"
     )
     services.submission_decide(
         actor=world.selpa_reviewer, submission=version.submission, version_number=1,

@@ -1,12 +1,19 @@
 """The LEA workspace and the box forms: what is owed, drafts that never lose a word."""
 
+from html import unescape
+
 import pytest
 from django.urls import reverse
+from django.utils.html import strip_tags
+from pytest_django import DjangoDbBlocker
 
-from cim.models import Cohort
+from cim.models import INFERRED_DATE, Cohort
 from steps.checklist import record_checklist
 from steps.models import ActivityRecord, Engagement
+from tests.cim.catalog import load_2024
 from tests.conftest import World, signed_in
+from tests.module_data import OwnCopy
+from tests.steps.answers import drawn
 from tests.steps.engagements import start
 
 pytestmark = pytest.mark.django_db
@@ -14,9 +21,16 @@ pytestmark = pytest.mark.django_db
 PARENT_INPUT = "parent_input"
 
 
+@pytest.fixture(scope="module")
+def _engagement(module_world: World, django_db_blocker: DjangoDbBlocker) -> Engagement:
+    """Made once for the module's tests, in its transaction (tests/module_data.py)."""
+    with django_db_blocker.unblock():
+        return start(module_world.lea, load_2024()["targeted"], level=3, unmet=("4A",))
+
+
 @pytest.fixture
-def engagement(world: World, cohorts: dict[str, Cohort]) -> Engagement:
-    return start(world.lea, cohorts["targeted"], level=3, unmet=("4A",))
+def engagement(_engagement: Engagement, own_copy: OwnCopy) -> Engagement:
+    return own_copy(_engagement)
 
 
 def _url(engagement: Engagement, key: str = PARENT_INPUT, name: str = "activity_detail") -> str:
@@ -39,6 +53,37 @@ def test_it_shows_the_timeline_with_what_is_owed(world: World, engagement: Engag
     assert "overdue" in page
 
 
+def test_it_says_what_the_tier_and_level_mean_in_the_catalogs_words(
+    world: World, cohorts: dict[str, Cohort]
+) -> None:
+    targeted = start(world.lea, cohorts["targeted"], level=2)
+    intensive = start(world.lea2, cohorts["intensive"], level=1)
+    client = signed_in(world.cde_admin)
+
+    def page_of(engagement: Engagement) -> str:
+        url = reverse("engagement_workspace", args=[engagement.pk])
+        return " ".join(unescape(strip_tags(client.get(url).content.decode())).split())
+
+    targeted_page, intensive_page = page_of(targeted), page_of(intensive)
+
+    assert "Riverbend Unified is in Targeted Level 2 monitoring for 2024." in targeted_page
+    assert "when it misses 3+ performance targets" in targeted_page
+    assert "Stepwell boxes of Level 3 are not asked" in targeted_page
+    assert "Questions about the requirements: TargetedMonitoring@cde.ca.gov." in targeted_page
+    assert "Inferred" not in targeted_page
+    assert "Oak Hollow Elementary is in Intensive Level 1 monitoring" in intensive_page
+    assert "the plan is reviewed by CDE" in intensive_page
+    assert (
+        "what is marked inferred is inferred from the Targeted guidance; to be confirmed by CDE."
+        in intensive_page
+    )
+    inferred_activities = intensive.records.filter(definition__inferred=True).count()
+    assert inferred_activities > 0
+    # Each activity the seeds do not state carries the mark beside its name.
+    assert intensive_page.count("Inferred from the Targeted guidance") == inferred_activities
+    assert "TargetedMonitoring" not in intensive_page
+
+
 def test_it_links_the_workspace_from_the_home_page(world: World, engagement: Engagement) -> None:
     page = signed_in(world.lea_member).get(reverse("home")).content.decode()
     assert reverse("engagement_workspace", args=[engagement.pk]) in page
@@ -55,7 +100,7 @@ def test_it_saves_a_draft_and_records_who_changed_what(
 ) -> None:
     client = signed_in(world.lea_member)
     response = client.post(
-        _url(engagement), {"version": 1, "target_group": "Parents of K-2 students"}
+        _url(engagement), drawn(_record(engagement), target_group="Parents of K-2 students")
     )
     assert response.status_code == 302
     record = _record(engagement)
@@ -67,33 +112,10 @@ def test_it_saves_a_draft_and_records_who_changed_what(
     assert "Parents of K-2 students" in history
 
 
-def test_it_autosaves_and_answers_with_the_new_version(
-    world: World, engagement: Engagement
-) -> None:
-    response = signed_in(world.lea_lead).post(
-        _url(engagement), {"version": 1, "trends": "Rising"}, headers={"HX-Request": "true"}
-    )
-    assert response.status_code == 200
-    body = response.content.decode()
-    assert "<html" not in body
-    assert 'name="version" value="2"' in body
-
-
-def test_it_refuses_a_stale_save_and_keeps_both_texts(world: World, engagement: Engagement) -> None:
-    signed_in(world.lea_lead).post(_url(engagement), {"version": 1, "trends": "Lead's text"})
-    response = signed_in(world.lea_member).post(
-        _url(engagement), {"version": 1, "trends": "Member's text"}
-    )
-    assert response.status_code == 409
-    page = response.content.decode()
-    assert "Casey Lead saved this activity while you were editing it" in page
-    assert "Member&#x27;s text" in page
-    assert "Lead&#x27;s text" in page
-    assert _record(engagement).responses["trends"] == "Lead's text"
-
-
 def test_it_rejects_a_nul_byte_beside_the_field(world: World, engagement: Engagement) -> None:
-    response = signed_in(world.lea_lead).post(_url(engagement), {"version": 1, "trends": "a\x00b"})
+    response = signed_in(world.lea_lead).post(
+        _url(engagement), drawn(_record(engagement), trends="a\x00b")
+    )
     assert response.status_code == 400
     assert "NUL character" in response.content.decode()
     assert _record(engagement).version == 1
@@ -101,11 +123,30 @@ def test_it_rejects_a_nul_byte_beside_the_field(world: World, engagement: Engage
 
 def test_it_keeps_script_as_text(world: World, engagement: Engagement) -> None:
     signed_in(world.lea_lead).post(
-        _url(engagement), {"version": 1, "trends": "<script>alert(1)</script>"}
+        _url(engagement), drawn(_record(engagement), trends="<script>alert(1)</script>")
     )
     page = signed_in(world.lea_lead).get(_url(engagement)).content.decode()
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_it_marks_the_due_dates_of_an_inferred_cohort_as_inferred(
+    world: World, cohorts: dict[str, Cohort]
+) -> None:
+    targeted = start(world.lea, cohorts["targeted"], level=2)
+    intensive = start(world.lea2, cohorts["intensive"], level=1)
+    client = signed_in(world.cde_admin)
+
+    def page(url: str) -> str:
+        return " ".join(unescape(strip_tags(client.get(url).content.decode())).split())
+
+    intensive_page = page(reverse("engagement_workspace", args=[intensive.pk]))
+    activity_page = page(_url(intensive))
+
+    assert f"Due Wednesday, July 10, 2024 ({INFERRED_DATE})" in intensive_page
+    assert f"Due July 10, 2024 ({INFERRED_DATE})" in activity_page
+    assert INFERRED_DATE not in page(reverse("engagement_workspace", args=[targeted.pk]))
+    assert INFERRED_DATE not in page(_url(targeted))
 
 
 def test_it_lists_what_is_missing_on_demand(world: World, engagement: Engagement) -> None:
@@ -115,6 +156,25 @@ def test_it_lists_what_is_missing_on_demand(world: World, engagement: Engagement
         signed_in(world.lea_lead).get(_url(engagement, name="activity_checklist")).content.decode()
     )
     assert "Still to do before submitting" in page
+
+
+def test_it_answers_the_readiness_check_as_a_whole_page_when_followed_as_a_link(
+    world: World, engagement: Engagement
+) -> None:
+    client = signed_in(world.lea_lead)
+    url = _url(engagement, name="activity_checklist")
+
+    page = client.get(url).content.decode()
+    fragment = client.get(url, headers={"HX-Request": "true"}).content.decode()
+
+    assert '<html lang="en">' in page
+    assert "<title>Parent Input · Riverbend Unified · CIM Portal</title>" in page
+    assert "Still to do before submitting" in page
+    assert "Save draft" in page
+    assert fragment.lstrip().startswith('<div id="checklist"')
+    assert "Still to do before submitting" in fragment
+    assert "<html" not in fragment
+    assert "<title>" not in fragment
 
 
 def test_it_sets_an_optional_activity_aside_and_takes_it_up(
@@ -211,6 +271,16 @@ def test_it_wants_one_answer_in_a_box_of_optional_prompts(
     assert expected not in record_checklist(record=record)
 
 
+def test_it_does_not_ask_level_1_for_the_stepwell_plan_boxes(
+    world: World, cohorts: dict[str, Cohort]
+) -> None:
+    level_1 = start(world.lea, cohorts["targeted"], level=1)
+    page = signed_in(world.lea_lead).get(_url(level_1, "plan_for_improvement")).content.decode()
+    assert "Plan for Improvement" in page
+    assert "Box 27" not in page
+    assert "Box 28" not in page
+
+
 def test_it_treats_a_garbled_version_as_stale(world: World, engagement: Engagement) -> None:
     response = signed_in(world.lea_lead).post(
         _url(engagement, "infrastructure_analysis", "activity_set_aside"),
@@ -228,27 +298,11 @@ def test_it_leaves_answers_a_partial_save_did_not_carry(
     world: World, engagement: Engagement
 ) -> None:
     client = signed_in(world.lea_lead)
-    client.post(_url(engagement), {"version": 1, "trends": "T", "target_group": "G"})
-    client.post(_url(engagement), {"version": 2, "trends": "T2"})
+    client.post(_url(engagement), drawn(_record(engagement), trends="T", target_group="G"))
+    client.post(_url(engagement), drawn(_record(engagement), trends="T2"))
     responses = _record(engagement).responses
     assert responses["trends"] == "T2"
     assert responses["target_group"] == "G"
-
-
-def test_it_keeps_typed_text_when_a_part_save_is_stale(
-    world: World, engagement: Engagement
-) -> None:
-    client = signed_in(world.lea_member)
-    client.post(_url(engagement, "data_drill_down"), {"version": 1, "findings_summary": "first"})
-    response = client.post(
-        reverse("data_source_add", args=[engagement.pk, "data_drill_down"]),
-        {"source-version": 1, "source-name": "CALPADS Fall 1 census",
-         "source-education": "special", "source-kind": "quantitative", "source-area": "placement"},
-    )  # fmt: skip
-    assert response.status_code == 409
-    page = response.content.decode()
-    assert "saved this activity while you were editing it" in page
-    assert "CALPADS Fall 1 census" in page
 
 
 def test_it_lets_an_optional_activity_be_done_although_its_stepwell_box_is_na(

@@ -6,6 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from cim import services
+from cim.catalog_words import CatalogError
 
 
 class Command(BaseCommand):
@@ -25,7 +26,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             data = services.catalog_data(year=options["year"])
-        except FileNotFoundError as error:
+        except (FileNotFoundError, CatalogError) as error:
             raise CommandError(str(error)) from None
         result = services.catalog_load(actor=None, data=data, overwrite=options["overwrite"])
         for label, counts in (

@@ -35,7 +35,7 @@ class Command(BaseCommand):
         outcomes = [self._send(digest_id) for digest_id in result.digest_ids]
         sent = [o for o in outcomes if o.status == Digest.Status.SENT]
         failed = [o for o in outcomes if o.status in (Digest.Status.FAILED, Digest.Status.QUEUED)]
-        self.stdout.write(f"Sent {len(sent)} emails.")
+        self.stdout.write(f"Sent {len(sent)} email{'' if len(sent) == 1 else 's'}.")
         if failed:
             self.stdout.write(f"Not sent: {len(failed)}.")
             for outcome in failed:

@@ -6,7 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from lea import access
-from steps import selectors
+from steps import queues, selectors
 
 
 class Command(BaseCommand):
@@ -23,4 +23,4 @@ class Command(BaseCommand):
         rows = selectors.status_rows(
             engagements=access.engagements_for_system(), year=options["year"]
         )
-        self.stdout.write(selectors.status_csv(rows), ending="")
+        self.stdout.write(queues.status_csv(rows), ending="")

@@ -1,0 +1,107 @@
+"""A broken catalog file is refused whole: every problem named with the file, the key and
+the reason, and nothing of it loaded."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from cim import services
+from cim.catalog_check import NO_SUCH_LEVEL, UNKNOWN_ACTIVITY, UNKNOWN_CONDITION, UNKNOWN_KEY
+from cim.catalog_words import CatalogError
+from cim.conditions import CONDITIONS
+from cim.models import ActivityDefinition, Cohort, StepwellBox
+
+CATALOG = services.catalog_data(year=2024)
+
+
+def _broken() -> dict[str, Any]:
+    """The 2024 catalog as a 2030 file with an unknown rule, a box on Level 4, a condition
+    naming an unknown fact and a box on an activity the cohort lacks."""
+    data = copy.deepcopy(CATALOG)
+    data["year"] = 2030
+    targeted = data["cohorts"][0]
+    targeted["key"] = "targeted_2030"
+    parent_input = next(a for a in targeted["activities"] if a["key"] == "parent_input")
+    parent_input["levels"]["2"]["requires_if"] = "indicator 8"
+    parent_input["levels"]["1"]["condition"] = "indicator_9_unmet"
+    box = next(b for b in targeted["stepwell_boxes"] if b["number"] == 27)
+    box["levels"] = [3, 4]
+    box["activity"] = "plan_for_improvment"
+    data["cohorts"] = [targeted]
+    return data
+
+
+def _reasons(error: CatalogError) -> dict[str, str]:
+    return {problem.key: problem.reason for problem in error.problems}
+
+
+@pytest.mark.django_db
+def test_it_names_every_problem_with_its_key_and_reason(world: object) -> None:
+    with pytest.raises(CatalogError) as refused:
+        services.catalog_load(actor=None, data=_broken(), source="2030.json")
+
+    where = "cohorts[targeted_2030]"
+    rule = f"{where}.activities[parent_input].levels"
+    reasons = _reasons(refused.value)
+    assert reasons[f"{rule}[2].requires_if"].startswith(UNKNOWN_KEY.split(":")[0])
+    assert reasons[f"{rule}[1].condition"] == UNKNOWN_CONDITION.format(
+        value="indicator_9_unmet", known=", ".join(CONDITIONS)
+    )
+    assert reasons[f"{where}.stepwell_boxes[27].levels"] == NO_SUCH_LEVEL.format(value=4)
+    assert reasons[f"{where}.stepwell_boxes[27].activity"] == UNKNOWN_ACTIVITY.format(
+        value="plan_for_improvment"
+    )
+    lines = str(refused.value).splitlines()
+    assert len(lines) == 4
+    assert all(line.startswith("2030.json: cohorts[targeted_2030].") for line in lines)
+
+
+@pytest.mark.django_db
+def test_it_loads_nothing_of_a_refused_file(world: object) -> None:
+    before = (ActivityDefinition.objects.count(), StepwellBox.objects.count())
+    with pytest.raises(CatalogError):
+        services.catalog_load(actor=None, data=_broken(), source="2030.json")
+
+    assert not Cohort.objects.filter(key="targeted_2030").exists()
+    assert (ActivityDefinition.objects.count(), StepwellBox.objects.count()) == before
+
+
+@pytest.mark.django_db
+def test_it_refuses_an_unknown_top_level_key_and_a_level_that_does_not_exist(
+    world: object,
+) -> None:
+    data = _broken()
+    data["cohorts"][0]["activities"][0]["levels"]["4"] = {"requirement": "required"}
+    data["deadline_rules"] = []
+
+    with pytest.raises(CatalogError) as refused:
+        services.catalog_load(actor=None, data=data, source="2030.json")
+
+    reasons = _reasons(refused.value)
+    assert "deadline_rules" in reasons
+    assert reasons["cohorts[targeted_2030].activities[team_creation].levels"] == (
+        NO_SUCH_LEVEL.format(value="4")
+    )
+
+
+@pytest.mark.django_db
+def test_the_command_prints_each_problem_with_the_file(
+    world: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "2030.json").write_text(json.dumps(_broken()), encoding="utf-8")
+    monkeypatch.setattr(services, "CATALOG_DIR", tmp_path)
+
+    with pytest.raises(CommandError) as refused:
+        call_command("load_catalog", "--year", "2030")
+
+    lines = str(refused.value).splitlines()
+    assert len(lines) == 4
+    assert all(line.startswith(f"{tmp_path / '2030.json'}: cohorts[") for line in lines)
+    assert not Cohort.objects.filter(key="targeted_2030").exists()
