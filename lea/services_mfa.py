@@ -126,9 +126,12 @@ def second_factor_enrol(*, actor: User, user: User, key: str, code: str) -> Enro
 
 
 def _issue_recovery_codes(user: User) -> list[str]:
-    """Ten fresh recovery codes; any earlier ones stop working."""
-    StaticDevice.objects.filter(user=user).delete()
-    recovery = StaticDevice.objects.create(user=user, name="Recovery codes", confirmed=True)
+    """Ten fresh recovery codes; any earlier ones stop working. The device itself stays:
+    a session verified with one of the old codes is bound to it, and must stay signed in."""
+    recovery, _ = StaticDevice.objects.get_or_create(
+        user=user, defaults={"name": "Recovery codes", "confirmed": True}
+    )
+    recovery.token_set.all().delete()
     codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
     StaticToken.objects.bulk_create(StaticToken(device=recovery, token=c) for c in codes)
     return codes

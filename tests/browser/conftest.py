@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -62,8 +63,22 @@ class CspWatcher:
             self.violations.append(message.text)
 
 
+_warmed_up: set[str] = set()
+
+
+def warm_up(url: str) -> None:
+    """Serve the sign-in page once before a browser waits on it: the first request of a
+    live server loads every URL pattern and template, which on a busy CI machine takes
+    longer than a page's 10 s timeout."""
+    if url not in _warmed_up:
+        with urllib.request.urlopen(f"{url}/login/", timeout=120) as response:  # noqa: S310 (the live server)
+            response.read()
+        _warmed_up.add(url)
+
+
 @pytest.fixture
 def page(browser: Any, live_server: Any) -> Iterator[Any]:
+    warm_up(live_server.url)
     context = browser.new_context(base_url=live_server.url)
     page = context.new_page()
     page.set_default_timeout(10_000)

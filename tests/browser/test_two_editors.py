@@ -18,6 +18,7 @@ from tests.browser.conftest import (
     close_quietly,
     log_in,
     serious_accessibility_violations,
+    warm_up,
 )
 from tests.cim.catalog import load_2024
 from tests.conftest import World
@@ -39,6 +40,7 @@ def engagement(browser_world: World) -> Engagement:
 @pytest.fixture
 def two(browser: Any, live_server: Any, browser_world: World) -> Any:
     """The lead's page and the member's page, each in its own browser context."""
+    warm_up(live_server.url)
     contexts, pages, watchers = [], [], []
     for person in (browser_world.lea_lead, browser_world.lea_member):
         context = browser.new_context(base_url=live_server.url)

@@ -243,10 +243,11 @@ def verified(user: User, key: str) -> Client:
 
 def test_a_person_gets_new_recovery_codes_and_the_old_ones_stop_working(world: World) -> None:
     person = world.selpa_reviewer
-    key, old_codes = enrol(person)
-    client = verified(person, key)
+    _, old_codes = enrol(person)
+    client = logged_in(person)  # signed in with a recovery code, as someone without the phone
+    assert client.post(VERIFY, {"code": old_codes[2]})["Location"] == "/"
     page = client.get(ENROL)
-    assert b"You have 10 unused recovery codes" in page.content
+    assert b"You have 9 unused recovery codes" in page.content
     assert b"Turn off two-step verification" not in page.content  # a reviewer keeps it on
 
     response = client.post(RENEW, {"code": old_codes[0]})
@@ -257,6 +258,8 @@ def test_a_person_gets_new_recovery_codes_and_the_old_ones_stop_working(world: W
     assert not set(new_codes) & set(old_codes)
     assert shown.context["next"] == ENROL
     assert verbs(person)[-1] == ("mfa.recovery_codes_renewed", {"recovery_codes": 10})
+    # The session that used an old code stays verified with the renewed ones.
+    assert client.get(ENROL).status_code == 200
 
     assert logged_in(person).post(VERIFY, {"code": old_codes[1]}).status_code == 400
     assert logged_in(person).post(VERIFY, {"code": new_codes[0]})["Location"] == "/"
