@@ -86,7 +86,7 @@ def _grow_plan(engagement: Engagement, actor: User) -> None:
 
 def build() -> tuple[int, int]:
     """Ids of a submitted progress-report version with history, and of a plan version."""
-    from reports import services_progress
+    from reports.services import progress as services_progress
     from tests.cim.catalog import load_2024
     from tests.conftest import build_world
     from tests.reports.progress_world import approve_plan, fill_report

@@ -122,7 +122,7 @@ def main() -> None:
     app.conf.update(broker_url="memory://")
     logging.getLogger("kombu.connection").setLevel(logging.ERROR)
     with throwaway_database("reminders_bench"):
-        from reports.services_reminders import reminders_sweep
+        from reports.services.reminders import reminders_sweep
         from steps.models import ActivityRecord, Engagement
 
         started = time.perf_counter()

@@ -214,7 +214,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(minutes=5),
     },
     "send-reminders-daily": {
-        "task": "reports.tasks_reminders.send_reminders_daily",
+        "task": "reports.tasks.send_reminders_daily",
         "schedule": crontab(hour=REMINDERS_HOUR, minute=0),
     },
     # The access record keeps ACCESS_RECORD_RETENTION_DAYS; older rows go once a day, at
@@ -224,9 +224,6 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=3, minute=30),
     },
 }
-# Task modules beyond each app's tasks.py (https://docs.celeryq.dev/en/stable/userguide/
-# configuration.html#imports): the reminders' tasks live beside the reports app's others.
-CELERY_IMPORTS = ("reports.tasks_reminders",)
 # How long /healthz waits for a Celery worker to answer its ping, in seconds.
 HEALTHZ_WORKER_TIMEOUT = env.float("HEALTHZ_WORKER_TIMEOUT", default=1.0)
 

@@ -10,7 +10,7 @@ from typing import Any
 from django import forms
 
 from reports.models import ActivityProgress
-from reports.services_progress import MAX_NARRATIVE, MAX_NOTE, NOT_A_NUMBER
+from reports.services.progress import MAX_NARRATIVE, MAX_NOTE, NOT_A_NUMBER
 from steps.forms import _no_nul
 from steps.merge_forms import RowFormMixin
 

@@ -12,7 +12,7 @@ from icalendar import Calendar, Event
 from icalendar.enums import TRANSP
 
 from cim.models import INFERRED_DATE
-from reports.selectors_calendar import Deadline
+from reports.selectors.calendar import Deadline
 from steps.models import Engagement
 
 PRODID = "-//CIM Portal//CIM deadlines//EN"

@@ -1,7 +1,7 @@
 """Reads about Step 4: whether an engagement's progress reports are due, a report as its
 page shows it (the plan's activities and outcomes beside what the LEA reported, the team's
 meetings month by month), what still stands in the way of submitting it, and the frozen
-snapshot a submission keeps. Writes are in reports/services_progress.py.
+snapshot a submission keeps. Writes are in reports/services/progress.py.
 
 Every selector takes an engagement or a report already read through lea/access.py as its
 scope, and reads a fixed number of queries however large the plan.

@@ -1,7 +1,7 @@
 """Progress reports as reminder items: the provider the daily sweep can list in
 `reports.reminder_items.PROVIDERS` once its Reminder model has a `report` foreign key.
 
-The sweep should first call `reports.services_progress.progress_reports_open(today=...)`
+The sweep should first call `reports.services.progress.progress_reports_open(today=...)`
 (it opens the reports of plans approved since the last run and moves open reports' due
 dates with their periods), then ask this provider for the reports due on its dates.
 """

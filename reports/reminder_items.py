@@ -1,6 +1,6 @@
 """What reminders are about: the work an LEA still owes, with a due date.
 
-The sweep (reports/services_reminders.py) asks every provider in `PROVIDERS` for the
+The sweep (reports/services/reminders.py) asks every provider in `PROVIDERS` for the
 items due on the dates it is interested in and never looks at their models itself. A
 provider is a function `(due_dates) -> Iterable[DueItem]`:
 
@@ -58,7 +58,7 @@ PROVIDERS: tuple[str, ...] = (
     "reports.progress_reminders.progress_reports_due",
 )
 # Progress reports open (and follow their periods' dates) before the sweep reads them.
-BEFORE_SWEEP: tuple[str, ...] = ("reports.services_progress.progress_reports_open",)
+BEFORE_SWEEP: tuple[str, ...] = ("reports.services.progress.progress_reports_open",)
 
 
 @cache
@@ -91,7 +91,7 @@ def owed_records(records: QuerySet[ActivityRecord]) -> QuerySet[ActivityRecord]:
     """Of the records, those the LEA still owes. A record whose step (or whose own
     submission) waits for review or is approved is not owed: the LEA cannot change it,
     e.g. a required activity added by an ADL reload after the step went in. The homes
-    (reports/selectors_home.py) list the same work the reminders are about."""
+    (reports/selectors/home.py) list the same work the reminders are about."""
     waiting = (SubmissionState.SUBMITTED, SubmissionState.APPROVED)
     step_closed = Submission.objects.filter(
         engagement=OuterRef("engagement"),

@@ -1,6 +1,7 @@
-"""Background work for the reports app. Tasks take ids and re-load what they need through
-lea/access.py; acks_late is global (cim/settings.py), so a task whose worker dies is
-delivered again, and each task is idempotent."""
+"""Background work for the reports app: PDFs, mailbox copies and the reminders (the daily
+sweep on beat, CELERY_BEAT_SCHEDULE, and one send task per digest). Tasks take ids and
+re-load what they need through lea/access.py; acks_late is global (cim/settings.py), so a
+task whose worker dies is delivered again, and each task is idempotent."""
 
 from __future__ import annotations
 
@@ -10,17 +11,22 @@ from celery import Task, shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from celery.utils.time import get_exponential_backoff_interval
 from django.db import InterfaceError, OperationalError
+from django.utils import timezone
 
 from lea import access
-from reports import services_mailbox, services_pdf
+from reports import reminders_delivery
 from reports.models import RenderedPdf
 from reports.models.pdf import RENDER_SOFT_TIME_LIMIT, RENDER_TIME_LIMIT
+from reports.services import mailbox as services_mailbox
+from reports.services import pdf as services_pdf
+from reports.services import reminders as services_reminders
 
 logger = logging.getLogger(__name__)
 
 # Errors of the database or disk that may pass: the render is tried again, later each time.
 STORAGE_ERRORS = (OSError, OperationalError, InterfaceError)
 PDF_MAX_RETRIES = 5
+SEND_RETRIES = 8
 
 
 @shared_task(
@@ -110,3 +116,26 @@ def _give_up(rendered_pdf_id: int, attempts: int) -> None:
             services_pdf.rendered_pdf_fail(rendered=rendered, error=error)
     except STORAGE_ERRORS:
         logger.exception("The PDF %s could not be marked failed", rendered_pdf_id)
+
+
+@shared_task
+def send_reminders_daily() -> None:
+    """Record today's reminders (California's day), then send each queued digest."""
+    result = services_reminders.reminders_sweep(today=timezone.localdate())
+    for digest_id in result.digest_ids:
+        send_reminder_digest.delay(digest_id)
+
+
+@shared_task(
+    bind=True,
+    autoretry_for=(OSError,),
+    retry_backoff=60,
+    retry_backoff_max=3600,
+    max_retries=SEND_RETRIES,
+)
+def send_reminder_digest(self: Task, digest_id: int) -> None:
+    # A retry happens only when the mail server took nothing (MailNotDelivered); a digest
+    # already claimed by another run is skipped, so a redelivered task sends nothing twice.
+    reminders_delivery.digest_send(
+        digest_id=digest_id, last_attempt=self.request.retries >= SEND_RETRIES
+    )

@@ -406,41 +406,41 @@ WRITES: dict[str, Build] = {
         "benchmark": Benchmark(outcome=a.outcome), "version": a.version,
     },
     # reports/services_*.py: Step 4, PDFs, calendar feeds, reminder settings
-    "reports.services_calendar.calendar_feed_create": lambda a: {"engagement": a.engagement},
-    "reports.services_calendar.calendar_feed_revoke": lambda a: {
+    "reports.services.calendar.calendar_feed_create": lambda a: {"engagement": a.engagement},
+    "reports.services.calendar.calendar_feed_revoke": lambda a: {
         "feed": CalendarFeed(user=a.world.lea_lead, engagement=a.engagement),
     },
-    "reports.services_pdf.rendered_pdf_request": lambda a: {
+    "reports.services.pdf.rendered_pdf_request": lambda a: {
         "version": SubmissionVersion(submission=a.submission()),
     },
-    "reports.services_progress.progress_report_save": lambda a: {
+    "reports.services.progress.progress_report_save": lambda a: {
         "report": a.report(), "version": "0-1", "activities": {}, "barriers": "",
         "plan_changes": "",
     },
-    "reports.services_progress.outcome_measurement_add": lambda a: {
+    "reports.services.progress.outcome_measurement_add": lambda a: {
         "report": a.report(), "version": "0-1", "outcome": a.outcome, "value": "1",
         "measured_on": date(2025, 6, 1), "on_track": None,
     },
-    "reports.services_progress.outcome_measurement_remove": lambda a: {
+    "reports.services.progress.outcome_measurement_remove": lambda a: {
         "measurement": OutcomeMeasurement(report=a.report()), "version": "0-1",
     },
-    "reports.services_progress.progress_report_submit": lambda a: {
+    "reports.services.progress.progress_report_submit": lambda a: {
         "report": a.report(), "confirmation_name": "Oli Outsider",
     },
-    "reports.services_progress.team_meeting_add": lambda a: {
+    "reports.services.progress.team_meeting_add": lambda a: {
         "engagement": a.engagement, "met_on": date(2025, 6, 1), "attendees": "A",
     },
-    "reports.services_progress.team_meeting_change": lambda a: {
+    "reports.services.progress.team_meeting_change": lambda a: {
         "meeting": TeamMeeting(engagement=a.engagement), "version": "0-1",
         "met_on": date(2025, 6, 1), "attendees": "A",
     },
-    "reports.services_progress.team_meeting_remove": lambda a: {
+    "reports.services.progress.team_meeting_remove": lambda a: {
         "meeting": TeamMeeting(engagement=a.engagement), "version": "0-1",
     },
-    "reports.services_reminders.user_set_reminder_digests": lambda a: {
+    "reports.services.reminders.user_set_reminder_digests": lambda a: {
         "user": a.world.lea_lead, "enabled": False,
     },
-    "reports.services_reminders.reminder_schedule_update": lambda a: {
+    "reports.services.reminders.reminder_schedule_update": lambda a: {
         "schedule": ReminderSchedule(), "changed": ["offsets"],
     },
 }  # fmt: skip
@@ -472,16 +472,16 @@ SYSTEM_ONLY: dict[str, str] = {
     "steps.services.adl_upload.adl_upload_check": "the ADL worker (acts for the uploader)",
     "steps.services.adl_upload.adl_upload_apply": "the ADL worker (acts for who confirmed)",
     "steps.services.adl_upload.adl_uploads_fail_stalled": "the stalled-upload sweep",
-    "reports.services_pdf.render_claim": "the PDF worker",
-    "reports.services_pdf.rendered_pdf_start": "the PDF worker",
-    "reports.services_pdf.rendered_pdf_draw": "the PDF worker",
-    "reports.services_pdf.rendered_pdf_store": "the PDF worker",
-    "reports.services_pdf.rendered_pdf_fail": "the PDF worker",
-    "reports.services_mailbox.mailbox_copy_pdf": "the mailbox-copy worker",
-    "reports.services_mailbox.mailbox_copy_send": "the mailbox-copy worker",
-    "reports.services_progress.progress_reports_open": "the daily task opening Step 4 periods",
-    "reports.services_reminders.reminders_sweep": "the daily reminders task",
-    "reports.services_calendar.calendar_feed_mark_fetched": "a calendar app's fetch (token)",
+    "reports.services.pdf.render_claim": "the PDF worker",
+    "reports.services.pdf.rendered_pdf_start": "the PDF worker",
+    "reports.services.pdf.rendered_pdf_draw": "the PDF worker",
+    "reports.services.pdf.rendered_pdf_store": "the PDF worker",
+    "reports.services.pdf.rendered_pdf_fail": "the PDF worker",
+    "reports.services.mailbox.mailbox_copy_pdf": "the mailbox-copy worker",
+    "reports.services.mailbox.mailbox_copy_send": "the mailbox-copy worker",
+    "reports.services.progress.progress_reports_open": "the daily task opening Step 4 periods",
+    "reports.services.reminders.reminders_sweep": "the daily reminders task",
+    "reports.services.calendar.calendar_feed_mark_fetched": "a calendar app's fetch (token)",
     "steps.services.transitions.system_transition": "moves only the system makes (by_system)",
     # Building blocks: called only inside a service that has checked its actor already.
     "lea.services.audit": "building block: the audit row of a checked service",
@@ -496,7 +496,7 @@ SYSTEM_ONLY: dict[str, str] = {
 # Helpers and readers that happen to live in a services module.
 NOT_WRITES: set[str] = {
     "cim.services.catalog_data",
-    "reports.services_mailbox.mailbox_copy_email",  # the message; the task sends it
+    "reports.services.mailbox.mailbox_copy_email",  # the message; the task sends it
     "cim.services.monitoring_year_get_or_create",  # the year row a load writes under
     "cim.services.determination_changes",
     "lea.services.audit_event",  # an unsaved row for audit_many
@@ -543,15 +543,15 @@ NOT_WRITES: set[str] = {
     "steps.services.records.last_edits",
     "steps.services.submissions.same_name",
     "steps.services.submissions.submission_lock",
-    "reports.services_progress.reports_open_for",
-    "reports.services_progress.report_holder",  # a holder whose lock() checks the actor
-    "reports.services_progress.report_values",
-    "reports.services_progress.parse_value",
-    "reports.services_progress.measurement_values",
-    "reports.services_progress.meeting_holder",  # a holder whose lock() checks the actor
-    "reports.services_progress.meeting_values",
-    "reports.services_reminders.schedule_get",
-    "reports.services_reminders.wanted_days",
+    "reports.services.progress.reports_open_for",
+    "reports.services.progress.report_holder",  # a holder whose lock() checks the actor
+    "reports.services.progress.report_values",
+    "reports.services.progress.parse_value",
+    "reports.services.progress.measurement_values",
+    "reports.services.progress.meeting_holder",  # a holder whose lock() checks the actor
+    "reports.services.progress.meeting_values",
+    "reports.services.reminders.schedule_get",
+    "reports.services.reminders.wanted_days",
 }
 
 

@@ -17,7 +17,7 @@ NOT_A_WORKFLOW = {
 }
 # The functions that write those fields, by file.
 WRITES_NOT_A_WORKFLOW = {
-    "reports/services_progress.py": frozenset({"write"}),  # progress_report_save's merge
+    "reports/services/progress.py": frozenset({"write"}),  # progress_report_save's merge
 }
 
 

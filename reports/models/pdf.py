@@ -29,7 +29,7 @@ def _failed_or_stuck(rendered: models.Model) -> bool:
 
 class RenderedPdf(ConcurrentTransitionMixin, models.Model):
     """A PDF of one submitted version: queued → rendering → done, or failed (retryable).
-    Its status moves only through the transitions below, called by reports/services_pdf.py."""
+    Its status moves only through the transitions below, called by reports/services/pdf.py."""
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Waiting for a worker"
@@ -52,7 +52,7 @@ class RenderedPdf(ConcurrentTransitionMixin, models.Model):
     requested_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
-    # When the PDF went, as a copy, to the cohort's state mailbox (reports/services_mailbox.py):
+    # When the PDF went, as a copy, to the cohort's state mailbox (reports/services/mailbox.py):
     # set once, so a task delivered again sends no second copy.
     mailbox_copy_sent_at = models.DateTimeField(null=True, blank=True)
 
@@ -78,7 +78,7 @@ class RenderedPdf(ConcurrentTransitionMixin, models.Model):
         self.started_at = self.finished_at = None
 
     # From rendering too: a render whose worker died (nobody holds its render lock,
-    # reports/services_pdf.py) is taken over by the task delivered again.
+    # reports/services/pdf.py) is taken over by the task delivered again.
     @transition(
         field=status,
         source=[Status.QUEUED, Status.RENDERING],

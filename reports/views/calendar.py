@@ -20,8 +20,8 @@ from lea.auth import current_user
 from lea.models import User
 from lea.services_access_records import Kind, record_read
 from reports import ics
-from reports import services_calendar as services
-from reports.selectors_calendar import engagement_deadlines
+from reports.selectors.calendar import engagement_deadlines
+from reports.services import calendar as services
 from steps.models import Engagement
 
 REVOKED = (

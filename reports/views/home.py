@@ -1,5 +1,5 @@
 """The home page: why an LEA of theirs has no CIM work this year, if one has none, what
-waits on the person in each role they hold (reports/selectors_home.py), then their
+waits on the person in each role they hold (reports/selectors/home.py), then their
 organisations and people (lea.selectors.home_overview). Here, not in `lea`,
 because the work it counts lives in `steps` and `reports`."""
 
@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET
 
 from lea import selectors
 from lea.models import User
-from reports import selectors_home
+from reports.selectors import home as selectors_home
 
 
 @login_required

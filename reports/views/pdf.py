@@ -17,10 +17,10 @@ from django.views.decorators.http import require_GET, require_POST
 from lea import access
 from lea.models import User
 from lea.services_access_records import Kind, record_read
-from reports import services_pdf
 from reports.models import RenderedPdf
 from reports.models.pdf import UNCLAIMED_AFTER
 from reports.pdf import pdf_filename
+from reports.services import pdf as services_pdf
 from steps.models import Submission, SubmissionVersion
 
 NO_PDF_YET = "There is no PDF of this version yet."

@@ -25,9 +25,9 @@ from lea import access
 from lea.auth import current_user
 from lea.services_access_records import Kind, record_read
 from reports import progress
-from reports import services_progress as services
 from reports.forms_progress import MeasurementForm, MeetingForm, ReportForm
 from reports.models import OutcomeMeasurement, ProgressReport, TeamMeeting
+from reports.services import progress as services
 from steps.forms import SubmitForm
 from steps.merge import fingerprints, version_token
 from steps.models import Engagement

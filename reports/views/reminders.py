@@ -11,7 +11,7 @@ from django.urls import URLPattern, path
 from django.views.decorators.http import require_http_methods
 
 from lea.models import User
-from reports import services_reminders
+from reports.services import reminders as services_reminders
 
 SAVED_ON = "Daily digests are on: you hear of CIM work coming due, and of overdue work."
 SAVED_OFF = "Daily digests are off. You still get a notice when work you owe is overdue."

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from reports import services_pdf
 from reports.pdf import pdf_filename
+from reports.services import pdf as services_pdf
 from steps import services
 from steps.models import SubmissionVersion
 from tests.browser.conftest import log_in, serious_accessibility_violations

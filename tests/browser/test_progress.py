@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from reports import services_progress as services
 from reports.models import ProgressReport
+from reports.services import progress as services
 from tests.browser.conftest import log_in, serious_accessibility_violations
 from tests.cim.catalog import load_2024
 from tests.conftest import World

@@ -13,10 +13,10 @@ from django.test import Client
 from django.urls import reverse
 from pypdf import PdfReader
 
-from reports import services_progress
 from reports.charts import amount
 from reports.models import RenderedPdf
 from reports.progress import charts_in_snapshot
+from reports.services import progress as services_progress
 from steps.models import Outcome, SubmissionVersion
 from tests.cim.catalog import load_2024
 from tests.conftest import build_world

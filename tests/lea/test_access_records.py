@@ -25,8 +25,8 @@ from cim.models import Cohort
 from lea import services_access_records, tasks
 from lea.forms import UNTIL_BEFORE_SINCE
 from lea.models import AccessRecord, AuditEvent, User
-from reports import services_calendar
 from reports.models import RenderedPdf
+from reports.services import calendar as services_calendar
 from reports.views.calendar import feed_url
 from steps import services
 from steps.models import Engagement, SubmissionVersion

@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from cim.models import Cohort
 from lea.models import User
-from reports import services_progress as services
 from reports.models import ProgressReport
+from reports.services import progress as services
 from steps import services as step_services
 from steps.merge import version_token
 from steps.models import Engagement, Outcome, Submission

@@ -21,9 +21,9 @@ from cim.resolver import resolve_activities
 from lea import access
 from lea import services as lea_services
 from lea.models import AuditEvent, User
-from reports import selectors_calendar as selectors
-from reports import services_calendar as services
 from reports.models import CalendarFeed
+from reports.selectors import calendar as selectors
+from reports.services import calendar as services
 from steps import services as step_services
 from steps.models import (
     ActivityRecord,

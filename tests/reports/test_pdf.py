@@ -25,7 +25,7 @@ from pytest_django import DjangoDbBlocker
 from cim.celery import app as celery_app
 from cim.models import Cohort
 from lea.models import AuditEvent, Role, User
-from reports import services_pdf, services_progress, tasks
+from reports import tasks
 from reports.models import RenderedPdf
 from reports.models.pdf import STUCK_AFTER, UNCLAIMED_AFTER
 from reports.pdf import (
@@ -40,6 +40,8 @@ from reports.pdf import (
     static_prefix,
 )
 from reports.progress import charts_in_snapshot
+from reports.services import pdf as services_pdf
+from reports.services import progress as services_progress
 from steps import services
 from steps.models import SubmissionVersion
 from tests.cim.catalog import load_2024

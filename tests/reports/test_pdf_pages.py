@@ -16,9 +16,9 @@ from django.conf import settings
 from pypdf import PdfReader
 
 from lea.models import Role, User
-from reports import services_progress
 from reports.pdf import document_title, render_version_pdf
 from reports.progress import charts_in_snapshot
+from reports.services import progress as services_progress
 from steps import services
 from steps.forms import AnswersForm
 from steps.models import ActivityRecord, Engagement, SubmissionVersion

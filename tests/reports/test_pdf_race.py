@@ -7,8 +7,9 @@ import pytest
 
 from cim.models import Cohort
 from lea.models import AuditEvent
-from reports import services_pdf, tasks
+from reports import tasks
 from reports.models import RenderedPdf
+from reports.services import pdf as services_pdf
 from steps import services
 from tests.conftest import World
 from tests.redelivery import run_twice_at_once

@@ -17,9 +17,9 @@ from django.utils import timezone
 from cim.models import Cohort, ReportingPeriod
 from lea.models import AuditEvent, Role
 from reports import progress
-from reports import services_progress as services
 from reports.models import ActivityProgress, OutcomeMeasurement, ProgressReport, TeamMeeting
 from reports.progress_reminders import progress_reports_due
+from reports.services import progress as services
 from steps import services as step_services
 from steps.merge import fingerprints, version_token
 from steps.models import (

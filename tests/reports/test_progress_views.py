@@ -16,8 +16,8 @@ from pytest_django import DjangoDbBlocker
 
 from cim.models import Cohort
 from lea.models import Role
-from reports import services_progress as services
 from reports.models import OutcomeMeasurement, ProgressReport, TeamMeeting
+from reports.services import progress as services
 from steps.merge import VERSION_FOREIGN, VERSION_MISSING, fingerprints, version_token
 from steps.models import Engagement, Outcome, Submission
 from steps.services.parts_merge import row_base

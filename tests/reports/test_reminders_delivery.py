@@ -23,8 +23,9 @@ from cim.celery import app
 from cim.models import Tier
 from lea import services as lea_services
 from lea.models import AuditEvent, Invitation, Role
-from reports import reminders_delivery, services_reminders, tasks_reminders
+from reports import reminders_delivery, tasks
 from reports.models import Digest
+from reports.services import reminders as services_reminders
 from tests.cim.catalog import load_2024
 from tests.conftest import World, build_world
 from tests.reports import reminders_smtp
@@ -146,7 +147,7 @@ def test_the_daily_task_sweeps_californias_day_and_sends(
     assert late_evening.astimezone(ZoneInfo("UTC")).date() == WEEK_BEFORE + timedelta(days=1)
     monkeypatch.setattr(timezone, "now", lambda: late_evening)
 
-    tasks_reminders.send_reminders_daily.delay()
+    tasks.send_reminders_daily.delay()
 
     assert smtp.recipients() == [world.lea_lead.email]
     assert "(in 7 days)" in text_of(smtp.messages[0])
@@ -156,13 +157,13 @@ def test_the_daily_task_sweeps_californias_day_and_sends(
 def test_beat_runs_the_sweep_every_morning_in_california() -> None:
     entry = settings.CELERY_BEAT_SCHEDULE["send-reminders-daily"]
 
-    assert entry["task"] == tasks_reminders.send_reminders_daily.name
+    assert entry["task"] == tasks.send_reminders_daily.name
     assert entry["task"] in app.tasks
     schedule = entry["schedule"]
     assert isinstance(schedule, crontab)
     assert repr(schedule).startswith(f"<crontab: 0 {settings.REMINDERS_HOUR} * * *")
     assert settings.CELERY_TIMEZONE == "America/Los_Angeles"
-    assert tasks_reminders.send_reminder_digest.acks_late
+    assert tasks.send_reminder_digest.acks_late
 
 
 # serialized_rollback, like every test that commits: the flush after a serialized test

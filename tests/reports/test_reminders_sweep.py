@@ -13,8 +13,8 @@ from django.test import Client
 from cim.models import INFERRED_DATE, Tier
 from lea import services as lea_services
 from lea.models import Invitation, Role, User
-from reports import services_reminders
 from reports.models import Digest, Reminder, ReminderSchedule
+from reports.services import reminders as services_reminders
 from steps import services as steps_services
 from steps.models import ActivityRecord, Engagement, ResolvedRequirement
 from tests.cim.catalog import load_2024

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from cim.models import INFERRED_DATE, Cohort
 from lea.models import Role, User
-from reports.selectors_home import homes_for
+from reports.selectors.home import homes_for
 from steps import services
 from steps.models import Engagement, Review, Submission
 from tests.conftest import World, signed_in

@@ -10,8 +10,9 @@ import pytest
 from django.core import mail
 
 from lea.models import AuditEvent
-from reports import services_progress, tasks
+from reports import tasks
 from reports.models import ProgressReport
+from reports.services import progress as services_progress
 from steps import services as step_services
 from steps.models import Engagement, SubmissionVersion
 from tests.cim.catalog import load_2024

@@ -303,7 +303,7 @@ def test_it_routes_adl_work_to_the_bulk_queue_and_everything_else_to_the_default
 
     assert queue("steps.tasks.check_adl_upload") == "bulk"
     assert queue("steps.tasks.apply_adl_upload") == "bulk"
-    assert queue("reports.tasks_reminders.send_reminders_daily") == "celery"
+    assert queue("reports.tasks.send_reminders_daily") == "celery"
     assert queue("steps.tasks.send_submission_email") == "celery"
     assert queue("steps.tasks.fail_stalled_adl_uploads") == "celery"
 

@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from lea.models import AuditEvent, Invitation, Organization
-from reports.services_progress import reports_open_for
+from reports.services.progress import reports_open_for
 from steps import services
 from steps.models import ActivityRecord, Engagement
 from tests.conftest import World

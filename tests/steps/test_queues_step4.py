@@ -8,8 +8,8 @@ from django.test import Client
 from django.urls import reverse
 
 from lea.models import User
-from reports import services_progress
 from reports.models import ProgressReport
+from reports.services import progress as services_progress
 from steps.models import Submission
 from tests.cim.catalog import load_2024
 from tests.conftest import World

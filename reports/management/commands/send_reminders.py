@@ -7,8 +7,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from reports import reminders_delivery, services_reminders
+from reports import reminders_delivery
 from reports.models import Digest
+from reports.services import reminders as services_reminders
 
 BAD_DATE = "--today must be a date written YYYY-MM-DD, e.g. 2025-06-30, not {value!r}."
 STUCK_AFTER = timedelta(minutes=30)
