@@ -18,6 +18,7 @@ from tests.lea.factories import PASSWORD
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 AXE_SOURCE = Path(__file__).with_name("vendor").joinpath("axe.min.js")
+NAVIGATION_TIMEOUT = 30_000
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -82,6 +83,9 @@ def page(browser: Any, live_server: Any) -> Iterator[Any]:
     context = browser.new_context(base_url=live_server.url)
     page = context.new_page()
     page.set_default_timeout(10_000)
+    # A page load on the shared live server waits behind the other worker's tests on a
+    # 2-core CI machine; an assertion on a loaded page keeps the shorter timeout.
+    page.set_default_navigation_timeout(NAVIGATION_TIMEOUT)
     watcher = CspWatcher()
     page.on("console", watcher)
     yield page

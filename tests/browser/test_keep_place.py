@@ -9,7 +9,12 @@ from playwright.sync_api import expect
 
 from steps import services
 from steps.models import Comment, Engagement
-from tests.browser.conftest import close_quietly, log_in, serious_accessibility_violations
+from tests.browser.conftest import (
+    NAVIGATION_TIMEOUT,
+    close_quietly,
+    log_in,
+    serious_accessibility_violations,
+)
 from tests.cim.catalog import load_2024
 from tests.conftest import World
 from tests.steps.engagements import start
@@ -84,6 +89,7 @@ def test_without_javascript_it_comes_back_to_the_comment_just_added(
     try:
         page = context.new_page()
         page.set_default_timeout(10_000)
+        page.set_default_navigation_timeout(NAVIGATION_TIMEOUT)
         log_in(page, browser_world.selpa_reviewer.email)
         page.goto(f"/submissions/{version.submission_id}/")
         box = page.locator(".entry", has_text="Box 10 · Summary of relevant findings").first

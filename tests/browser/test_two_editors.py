@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 
 from steps.models import ActivityRecord, Engagement
 from tests.browser.conftest import (
+    NAVIGATION_TIMEOUT,
     CspWatcher,
     close_quietly,
     log_in,
@@ -46,6 +47,7 @@ def two(browser: Any, live_server: Any, browser_world: World) -> Any:
         context = browser.new_context(base_url=live_server.url)
         page = context.new_page()
         page.set_default_timeout(10_000)
+        page.set_default_navigation_timeout(NAVIGATION_TIMEOUT)
         watcher = CspWatcher()
         page.on("console", watcher)
         log_in(page, person.email)

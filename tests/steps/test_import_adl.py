@@ -109,6 +109,6 @@ def test_it_loads_for_the_system_without_an_actor(
     assert invitation.invited_by is None
     load = AuditEvent.objects.get(verb="adl.load")
     assert load.actor is None
-    assert " system adl.load " in str(load)
+    assert " system Annual determination letters loaded " in str(load)
     # The invitation email names the department when nobody in particular sent it.
     assert "The California Department of Education invited you" in mail.outbox[-1].body
