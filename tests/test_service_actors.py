@@ -480,6 +480,8 @@ SYSTEM_ONLY: dict[str, str] = {
     "reports.services.mailbox.mailbox_copy_pdf": "the mailbox-copy worker",
     "reports.services.mailbox.mailbox_copy_send": "the mailbox-copy worker",
     "reports.services.progress.progress_reports_open": "the daily task opening Step 4 periods",
+    "reports.services.progress.progress_reports_open_for": "receiver of steps' step4_may_open",
+    "reports.services.progress.progress_reports_open_for_cohort": "receiver of a period's save",
     "reports.services.reminders.reminders_sweep": "the daily reminders task",
     "reports.services.calendar.calendar_feed_mark_fetched": "a calendar app's fetch (token)",
     "steps.services.transitions.system_transition": "moves only the system makes (by_system)",
@@ -543,7 +545,6 @@ NOT_WRITES: set[str] = {
     "steps.services.records.last_edits",
     "steps.services.submissions.same_name",
     "steps.services.submissions.submission_lock",
-    "reports.services.progress.reports_open_for",
     "reports.services.progress.report_holder",  # a holder whose lock() checks the actor
     "reports.services.progress.report_values",
     "reports.services.progress.parse_value",

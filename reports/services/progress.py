@@ -7,11 +7,13 @@ engagement is in Monitoring Implementation and a report comes due for each repor
 of its cohort that ends on or after the approval day, but only where the catalog's Step 4
 activity resolves to "required" for the LEA (Targeted Level 1 only if its SELPA requires
 reports: that resolves to optional, and nothing comes due). `steps` cannot call `reports`,
-so nothing happens at the approval itself; instead two idempotent entry points open what
-is missing:
-- `reports_open_for(engagement=...)`: one engagement, from its Step 4 page;
+so it sends `steps.signals.step4_may_open` at the approval (and when an engagement starts,
+moves or is resolved again), and idempotent entry points open what is missing:
+- `progress_reports_open_for(engagement_ids)`: from that signal (reports/receivers.py),
+  and for a cohort whose reporting periods a CDE administrator changed;
 - `progress_reports_open(today=...)`: every engagement, from the daily sweep (the
-  reminders task calls it before it looks for what is due).
+  reminders task calls it before it looks for what is due), which also catches a day
+  passing.
 Both also keep each open report's due date in line with its period, which a CDE
 administrator may move in the admin.
 
@@ -54,7 +56,6 @@ from reports.progress import (
     progress_report_page,
     progress_report_snapshot,
     readiness,
-    reports_of,
     step4,
 )
 from steps.merge import version_token
@@ -249,11 +250,16 @@ def _align_due_dates(engagement_ids: list[int]) -> None:
 
 
 @transaction.atomic
-def reports_open_for(*, engagement: Engagement) -> list[ProgressReport]:
-    """Open the engagement's progress reports if its plan is approved and reports are
-    required (idempotent: what exists is kept), and return its reports by period."""
-    _open([engagement.pk], timezone.localdate())
-    return list(reports_of(engagement))
+def progress_reports_open_for(engagement_ids: list[int]) -> int:
+    """reports_open_for for any number of engagements, in a fixed number of queries (the
+    receiver of steps' step4_may_open). Returns how many reports it made."""
+    return _open(engagement_ids, timezone.localdate())
+
+
+def progress_reports_open_for_cohort(cohort_id: int) -> int:
+    """The same for every engagement of a cohort whose reporting periods changed."""
+    ids = list(Engagement.objects.filter(cohort_id=cohort_id).values_list("pk", flat=True))
+    return progress_reports_open_for(ids) if ids else 0
 
 
 @transaction.atomic

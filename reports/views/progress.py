@@ -74,7 +74,7 @@ def _step4_page(
     meeting_form: MeetingForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    reports = services.reports_open_for(engagement=engagement)
+    reports = list(progress.reports_of(engagement))
     today = timezone.localdate()
     where = progress.step4(engagement)
     meetings = list(

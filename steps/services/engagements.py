@@ -16,6 +16,7 @@ from lea import services as lea_services
 from lea.models import AuditVerb, Organization, User
 from steps.models import ActivityRecord, Engagement, ResolvedRequirement, Submission
 from steps.services.transitions import run_transition, system_transition
+from steps.signals import step4_may_open
 
 RECORD_FIELDS = ("requirement", "requirement_reason", "assistance", "approver", "due_date")
 
@@ -125,6 +126,7 @@ def engagements_start(*, actor: User | None, starts: list[EngagementStart]) -> l
         ]
     )
     data_version.changed()
+    step4_may_open.send(Engagement, engagement_ids=[engagement.pk for engagement in engagements])
     return engagements
 
 
@@ -176,6 +178,7 @@ def engagement_resolve(
         changes={"added": [record.definition.key for record in added], "changed": changes},
     )
     data_version.changed()
+    step4_may_open.send(Engagement, engagement_ids=[engagement.pk])
     return notes or [f"{len(changed)} activity details updated"]
 
 
@@ -238,6 +241,7 @@ def engagement_move(
         },
     )
     data_version.changed()
+    step4_may_open.send(Engagement, engagement_ids=[locked.pk])
     notes = [f"moves from {old.name} to {cohort.name}, keeping its work"]
     fresh = Engagement.objects.select_related("lea", "cohort", "determination").get(pk=locked.pk)
     return notes + engagement_resolve(actor=actor, engagement=fresh, activities=activities)

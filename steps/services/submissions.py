@@ -25,6 +25,7 @@ from steps.models import (
     SubmissionVersion,
 )
 from steps.services.transitions import run_transition
+from steps.signals import step4_may_open
 from steps.snapshot import activity_snapshot
 from steps.submissions import SUBMITTABLE_STEPS, lea_resumed, readiness, scope_records
 
@@ -372,6 +373,8 @@ def submission_decide(
         changes={"state": [before, locked.state], "version": version_number, "summary": summary},
     )
     data_version.changed()
+    if approving and locked.step == 3 and locked.activity_id is None:
+        step4_may_open.send(Submission, engagement_ids=[locked.engagement_id])
     _notify("approved" if approving else "returned", locked, version, actor)
     return review
 

@@ -24,7 +24,6 @@ pytestmark = [
 def test_the_step_4_pages_are_accessible(page: Any, browser_world: World) -> None:
     world = browser_world
     engagement = in_step_four(world, load_2024()["intensive"], level=2)
-    services.reports_open_for(engagement=engagement)
     report = fill_report(world, ProgressReport.objects.get(engagement=engagement, period__number=2))
     log_in(page, world.lea_lead.email)
 

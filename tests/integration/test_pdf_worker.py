@@ -15,7 +15,7 @@ from pypdf import PdfReader
 
 from reports.charts import amount
 from reports.models import RenderedPdf
-from reports.progress import charts_in_snapshot
+from reports.progress import charts_in_snapshot, reports_of
 from reports.services import progress as services_progress
 from steps.models import Outcome, SubmissionVersion
 from tests.cim.catalog import load_2024
@@ -51,7 +51,7 @@ def _text(content: bytes) -> str:
 def test_it_renders_a_progress_report_through_the_worker(celery_worker: Worker) -> None:
     world = build_world()
     engagement = in_step_four(world, load_2024()["targeted"], level=3)
-    report = fill_report(world, services_progress.reports_open_for(engagement=engagement)[0])
+    report = fill_report(world, reports_of(engagement)[0])
     version = services_progress.progress_report_submit(
         actor=world.lea_lead, report=report, confirmation_name="Casey Lead"
     )

@@ -4,8 +4,11 @@ reporting periods ahead of it), and a report filled until it can be submitted.""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from datetime import date, datetime, time
 from decimal import Decimal
+from unittest import mock
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
@@ -13,15 +16,18 @@ from django.utils import timezone
 from cim.models import Cohort
 from lea.models import User
 from reports.models import ProgressReport
+from reports.receivers import open_progress_reports
 from reports.services import progress as services
 from steps import services as step_services
 from steps.merge import version_token
 from steps.models import Engagement, Outcome, Submission
+from steps.signals import step4_may_open
 from tests.conftest import World
 from tests.steps.engagements import start
 from tests.steps.ready import make_ready
 
 CALIFORNIA = ZoneInfo("America/Los_Angeles")
+OPENER = "reports.open_progress_reports"
 
 
 def reviewer_for(world: World, engagement: Engagement) -> User:
@@ -37,9 +43,28 @@ def reviewer_for(world: World, engagement: Engagement) -> User:
     return world.cde_consultant
 
 
+@contextmanager
+def clock_at(day: date) -> Iterator[None]:
+    """The clock at noon of that California day (only the clock: the edge of the world)."""
+    moment = datetime.combine(day, time(12), tzinfo=CALIFORNIA)
+    with mock.patch("django.utils.timezone.now", return_value=moment):
+        yield
+
+
+@contextmanager
+def approvals_left_to_the_sweep() -> Iterator[None]:
+    """Plans approved while Step 4's receiver is off, as if nothing had opened their
+    reports at the approval, so that a test sees what the daily sweep opens by itself."""
+    step4_may_open.disconnect(dispatch_uid=OPENER)
+    try:
+        yield
+    finally:
+        step4_may_open.connect(open_progress_reports, dispatch_uid=OPENER)
+
+
 def approve_plan(world: World, engagement: Engagement, *, on: date | None = None) -> Submission:
-    """Step 3 made ready by the lead, submitted and approved by its reviewer; `on` moves
-    the approval to that California day (the reports that open depend on it)."""
+    """Step 3 made ready by the lead, submitted and approved by its reviewer, on that
+    California day if `on` is given (the reports that open depend on it)."""
     make_ready(engagement, 3, actor=world.lea_lead)
     version = step_services.submission_submit(
         actor=world.lea_lead,
@@ -47,15 +72,14 @@ def approve_plan(world: World, engagement: Engagement, *, on: date | None = None
         step=3,
         confirmation_name=world.lea_lead.full_name,
     )
-    step_services.submission_decide(
-        actor=reviewer_for(world, engagement),
-        submission=version.submission,
-        version_number=version.number,
-        decision="approved",
-    )
-    if on is not None:
-        moment = datetime.combine(on, time(12), tzinfo=CALIFORNIA)
-        Submission.objects.filter(pk=version.submission_id).update(state_changed_at=moment)
+    reviewer = reviewer_for(world, engagement)
+    with clock_at(on) if on is not None else nullcontext():
+        step_services.submission_decide(
+            actor=reviewer,
+            submission=version.submission,
+            version_number=version.number,
+            decision="approved",
+        )
     return Submission.objects.get(pk=version.submission_id)
 
 

@@ -34,7 +34,12 @@ from steps.services.parts_merge import RowConflict, RowSaved, row_base
 from tests.cim.catalog import load_2024
 from tests.conftest import World
 from tests.lea import factories
-from tests.reports.progress_world import approve_plan, fill_report, in_step_four
+from tests.reports.progress_world import (
+    approvals_left_to_the_sweep,
+    approve_plan,
+    fill_report,
+    in_step_four,
+)
 from tests.steps.engagements import start
 from tests.steps.ready import make_ready
 
@@ -47,7 +52,8 @@ def cohorts(world: World) -> dict[str, Cohort]:
 
 
 def _reports(engagement: Engagement) -> list[ProgressReport]:
-    return list(services.reports_open_for(engagement=engagement))
+    """The engagement's reports as its Step 4 page reads them (it opens none itself)."""
+    return list(progress.reports_of(engagement))
 
 
 def _v(holder: Any, number: int) -> str:
@@ -131,11 +137,13 @@ def test_it_opens_once_however_often_it_is_asked(world: World, cohorts: dict[str
 def test_the_sweep_opens_every_approved_plan_in_a_fixed_number_of_queries(
     world: World, cohorts: dict[str, Cohort], django_assert_num_queries
 ) -> None:
-    targeted = in_step_four(world, cohorts["targeted"], level=2)
-    intensive = start(world.lea2, cohorts["intensive"], level=1)
-    # The second LEA's plan, made ready by its own lead.
-    lead = factories.member(world.lea2, Role.LEA_LEAD, full_name="Lee Second")
-    approve_plan(replace(world, lea=world.lea2, lea_lead=lead), intensive, on=date(2025, 2, 1))
+    with approvals_left_to_the_sweep():
+        targeted = in_step_four(world, cohorts["targeted"], level=2)
+        intensive = start(world.lea2, cohorts["intensive"], level=1)
+        # The second LEA's plan, made ready by its own lead.
+        lead = factories.member(world.lea2, Role.LEA_LEAD, full_name="Lee Second")
+        second = replace(world, lea=world.lea2, lea_lead=lead)
+        approve_plan(second, intensive, on=date(2025, 2, 1))
 
     # Continuing LEAs (Steps 1-3 completed elsewhere) are found in one query of their own.
     with django_assert_num_queries(14):
@@ -150,7 +158,8 @@ def test_the_sweep_opens_every_approved_plan_in_a_fixed_number_of_queries(
 def test_the_sweep_leaves_a_plan_approved_after_its_day(
     world: World, cohorts: dict[str, Cohort]
 ) -> None:
-    in_step_four(world, cohorts["targeted"], approved_on=date(2025, 2, 1))
+    with approvals_left_to_the_sweep():
+        in_step_four(world, cohorts["targeted"], approved_on=date(2025, 2, 1))
 
     assert services.progress_reports_open(today=date(2025, 1, 31)) == 0
     assert services.progress_reports_open(today=date(2025, 2, 1)) == 4

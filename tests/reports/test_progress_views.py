@@ -10,6 +10,8 @@ from decimal import Decimal
 from html import unescape
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from pytest_django import DjangoDbBlocker
@@ -40,9 +42,7 @@ def cohorts(world: World) -> dict[str, Cohort]:
 def _engagement(module_world: World, django_db_blocker: DjangoDbBlocker) -> Engagement:
     """Made once for the module's tests, in its transaction (tests/module_data.py)."""
     with django_db_blocker.unblock():
-        engagement = in_step_four(module_world, load_2024()["targeted"], level=3)
-        services.reports_open_for(engagement=engagement)
-        return engagement
+        return in_step_four(module_world, load_2024()["targeted"], level=3)
 
 
 @pytest.fixture
@@ -103,7 +103,6 @@ def _foreign_urls(world: World, cohorts: dict[str, Cohort]) -> list[tuple[str, s
         foreign,
         on=date(2024, 12, 20),
     )  # fmt: skip
-    services.reports_open_for(engagement=foreign)
     report = _report(foreign)
     outcome = Outcome.objects.get(strategy__engagement=foreign)
     measurement = services.outcome_measurement_add(
@@ -214,6 +213,36 @@ def test_the_step_4_page_lists_the_reports_and_the_workspace_links_it(
     assert "the California Department of Education for review" in page
     assert reverse("progress_reports", args=[engagement.pk]) in workspace
     assert "Opens once the Plan for Improvement is approved" not in workspace
+
+
+def test_the_step_4_page_writes_nothing_when_it_is_read(
+    world: World, engagement: Engagement
+) -> None:
+    client = signed_in(world.lea_lead)
+    client.get(reverse("progress_reports", args=[engagement.pk]))  # the first read's lookups
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("progress_reports", args=[engagement.pk]))
+
+    assert response.status_code == 200
+    writes = [
+        q["sql"] for q in queries.captured_queries if not q["sql"].lstrip("( ").startswith("SELECT")
+    ]
+    # Only the access record of the read (issue 13): the reports opened at the approval.
+    assert [sql.split(" (")[0] for sql in writes] == ['INSERT INTO "lea_accessrecord"']
+    assert "Jan\u2013Jun 2025" in response.content.decode()
+
+
+def test_a_due_date_a_cde_administrator_moves_shows_at_once(
+    world: World, engagement: Engagement
+) -> None:
+    period = _report(engagement).period
+    period.due_on = date(2025, 7, 31)
+    period.save()  # as the admin's change form does
+
+    page = signed_in(world.lea_lead).get(reverse("progress_reports", args=[engagement.pk]))
+
+    assert _report(engagement).due_on == date(2025, 7, 31)
+    assert "Thursday, July 31, 2025" in page.content.decode()
 
 
 def test_the_workspace_says_step_4_opens_later_before_the_plan_is_approved(

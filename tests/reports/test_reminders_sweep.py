@@ -334,10 +334,11 @@ def test_it_runs_the_before_sweep_hooks_first(monkeypatch: pytest.MonkeyPatch) -
 
 def test_it_reminds_the_lead_of_a_progress_report_coming_due(world: World, smtp: Inbox) -> None:
     from reports.models import ProgressReport
-    from tests.reports.progress_world import in_step_four
+    from tests.reports.progress_world import approvals_left_to_the_sweep, in_step_four
 
-    engagement = in_step_four(world, load_2024()[Tier.TARGETED], level=2)
-    assert not ProgressReport.objects.exists()  # the sweep opens them first
+    with approvals_left_to_the_sweep():
+        engagement = in_step_four(world, load_2024()[Tier.TARGETED], level=2)
+    assert not ProgressReport.objects.exists()  # the sweep opens what is missing first
 
     run(date(2025, 7, 15) - timedelta(days=7))
 

@@ -79,7 +79,6 @@ def test_it_copies_an_intensive_progress_report_to_intensive_monitoring(
     world: World, django_capture_on_commit_callbacks: Capture
 ) -> None:
     engagement = in_step_four(world, load_2024()["intensive"], level=1)
-    services_progress.reports_open_for(engagement=engagement)
     report = fill_report(world, ProgressReport.objects.get(engagement=engagement, period__number=1))
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):

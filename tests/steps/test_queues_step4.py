@@ -21,7 +21,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def report(world: World) -> ProgressReport:
     engagement = in_step_four(world, load_2024()["targeted"], level=2)  # SELPA reviews
-    services_progress.reports_open_for(engagement=engagement)
     report = fill_report(world, ProgressReport.objects.get(engagement=engagement, period__number=1))
     services_progress.progress_report_submit(
         actor=world.lea_lead, report=report, confirmation_name="Casey Lead"
