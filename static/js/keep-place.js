@@ -24,7 +24,9 @@ document.addEventListener("DOMContentLoaded", () => {
 
 document.addEventListener("htmx:load", (event) => {
   const element = event.detail.elt;
-  if (!(element instanceof HTMLElement)) return;
+  // htmx also sends htmx:load for the whole page when it starts: nothing was swapped, so
+  // the reader stays where the page opens.
+  if (!(element instanceof HTMLElement) || element === document.body) return;
   // The swapped element itself (the readiness result), or the note just written inside
   // the notes swapped in after a comment or reply.
   const result = element.matches("[data-focus-on-swap]")

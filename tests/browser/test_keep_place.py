@@ -36,6 +36,17 @@ def engagement(browser_world: World) -> Engagement:
     return engagement
 
 
+def test_opening_an_activity_leaves_the_reader_at_the_top(
+    page: Any, browser_world: World, engagement: Engagement
+) -> None:
+    log_in(page, browser_world.lea_lead.email)
+    page.goto(f"/engagements/{engagement.pk}/activities/data_drill_down/")
+    page.wait_for_load_state("load")  # htmx has processed the page by then
+
+    assert page.evaluate("document.activeElement === document.body")
+    assert page.evaluate("window.scrollY") == 0
+
+
 def test_it_keeps_the_place_after_checking_readiness(
     page: Any, browser_world: World, engagement: Engagement
 ) -> None:
