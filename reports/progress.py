@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from cim.models import ReportingPeriod, Tier
+from lea.text import shorten
 from reports.charts import (
     ChartOutcome,
     ChartPoint,
@@ -466,9 +467,8 @@ def readiness(page: ReportPage, *, routed_to: str, today: date | None = None) ->
     return problems
 
 
-def _short(row: object, limit: int = 80) -> str:
-    text = str(row).strip()
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def _short(row: object) -> str:
+    return shorten(str(row).strip(), 80)
 
 
 # --- The frozen copy a submission keeps -----------------------------------------------------

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 from django.utils.html import escape
 
+from lea.text import shorten
+
 WIDTH = 640
 LABEL_WIDTH = 250  # the groups' names, left of the bars
 RIGHT = 90  # room for the rate written after the longest bar
@@ -72,7 +74,7 @@ def breakdown_chart_svg(
         )
     for number, bar in enumerate(bars):
         y = TOP + number * (BAR + GAP)
-        name = bar.group if len(bar.group) <= LABEL_CHARS else bar.group[: LABEL_CHARS - 1] + "…"
+        name = shorten(bar.group, LABEL_CHARS)
         parts.append(
             f'<text x="{LABEL_WIDTH - 8}" y="{y + 13}" text-anchor="end" font-size="12" '
             f'fill="{TEXT}" {FONT}>{escape(name)}</text>'

@@ -46,6 +46,7 @@ from cim.models import ReportingPeriod
 from lea import access, data_version
 from lea.models import AuditVerb, User
 from lea.services import audit, audit_event, audit_many
+from lea.text import audit_text, shorten
 from reports.models import ActivityProgress, OutcomeMeasurement, ProgressReport, TeamMeeting
 from reports.progress import (
     CLOSED_STATES,
@@ -312,12 +313,6 @@ def _text(value: str, *, field: str, limit: int) -> str:
     return text
 
 
-def _clip(value: Any, limit: int = 200) -> Any:
-    if isinstance(value, str) and len(value) > limit:
-        return value[:limit] + "…"
-    return value
-
-
 def report_holder(*, actor: User, report: ProgressReport) -> Holder:
     """The progress report as the holder of its content and rows: locked (and refused
     once submitted), its version bumped and an audit row per change."""
@@ -337,7 +332,7 @@ def report_holder(*, actor: User, report: ProgressReport) -> Holder:
             target=locked,
             organization=locked.engagement.lea,
             changes={
-                **{name: _clip(value) for name, value in changes.items()},
+                **{name: audit_text(value) for name, value in changes.items()},
                 "version": [before, locked.version],
             },
         )
@@ -455,7 +450,7 @@ def measurement_values(measurement: OutcomeMeasurement) -> dict[str, Any]:
 
 def _measurement_about(measurement: OutcomeMeasurement) -> dict[str, Any]:
     return {
-        "outcome": _clip(measurement.outcome.measure, 80),
+        "outcome": shorten(measurement.outcome.measure, 80),
         "value": str(measurement.value),
         "measured on": measurement.measured_on.isoformat(),
     }
@@ -622,7 +617,7 @@ def team_meeting_add(
         verb=AuditVerb.TEAM_MEETING_ADD,
         target=meeting,
         organization=engagement.lea,
-        changes={"date": met_on.isoformat(), "attendees": _clip(meeting.attendees)},
+        changes={"date": met_on.isoformat(), "attendees": audit_text(meeting.attendees)},
     )
     return meeting
 
@@ -719,6 +714,6 @@ def team_meeting_remove(
         base=base,
         values_of=meeting_values,
         verb=AuditVerb.TEAM_MEETING_REMOVE,
-        about=lambda row: {**_meeting_about(row), "attendees": _clip(row.attendees)},
+        about=lambda row: {**_meeting_about(row), "attendees": audit_text(row.attendees)},
         check=_meeting_open,
     )

@@ -27,6 +27,7 @@ from django.db.models import Model
 
 from lea.access import can_edit_engagement
 from lea.models import AuditEvent, AuditVerb, User
+from lea.text import AUDIT_TEXT_LIMIT, shorten_value
 from steps.merge import (
     AUDIT_ROW_KEY,
     Conflict,
@@ -165,7 +166,7 @@ def lock_row[RowT: Model](row: RowT, what: str) -> RowT:
     return locked
 
 
-def words(value: Any, limit: int = 300) -> Any:
+def words(value: Any, limit: int = AUDIT_TEXT_LIMIT) -> Any:
     """A value as the history shows it."""
     if isinstance(value, Model):
         return str(value)
@@ -175,9 +176,7 @@ def words(value: Any, limit: int = 300) -> Any:
         return "; ".join(str(item) for item in value) or "(none)"
     if isinstance(value, bool):
         return "yes" if value else "no"
-    value = normal(value)
-    if isinstance(value, str) and len(value) > limit:
-        return value[:limit] + "…"
+    value = shorten_value(normal(value), limit)
     return value if isinstance(value, (str, int, float)) else str(value)
 
 

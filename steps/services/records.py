@@ -16,6 +16,7 @@ from lea import data_version
 from lea.access import can_edit_engagement
 from lea.models import AuditEvent, AuditVerb, User
 from lea.services import audit
+from lea.text import audit_text
 from steps.merge import (
     MAX_ANSWER_LENGTH,
     TOO_LONG,
@@ -187,7 +188,10 @@ def record_save_answers(
             target=locked,
             organization=locked.engagement.lea,
             changes={
-                **{name: [_short(current[name]), _short(new)] for name, new in merge.write.items()},
+                **{
+                    name: [audit_text(current[name]), audit_text(new)]
+                    for name, new in merge.write.items()
+                },
                 "version": [before, locked.version],
             },
         )
@@ -232,7 +236,7 @@ def record_touch(
         target=locked,
         organization=locked.engagement.lea,
         changes={
-            **{name: _short(value) for name, value in changes.items()},
+            **{name: audit_text(value) for name, value in changes.items()},
             "version": [before, locked.version],
         },
     )
@@ -290,9 +294,3 @@ def record_take_up(*, actor: User, record: ActivityRecord) -> ActivityRecord:
     )
     data_version.changed()
     return locked
-
-
-def _short(value: Any, limit: int = 300) -> Any:
-    if isinstance(value, str) and len(value) > limit:
-        return value[:limit] + "…"
-    return value
