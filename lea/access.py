@@ -1,4 +1,5 @@
-"""The one place that decides what a user may see or do.
+"""What a user may see or do, for the models of `lea` and `steps` (the reports app decides
+for its own models in reports/access.py, on top of these scopes).
 
 Three kinds of answer, per model:
 - a scoped queryset (`organizations_for(user)`): everything the user may see;
@@ -831,40 +832,7 @@ def assignments_of_leas(lea_ids: Collection[int]) -> QuerySet:
     return _live_assignments().filter(lea_id__in=lea_ids)
 
 
-# --- Calendar feeds (reports) ---------------------------------------------------------------
-
-
-def _calendar_feed_model() -> Any:
-    return apps.get_model("reports", "CalendarFeed")
-
-
-def calendar_feed_by_token(token: str) -> Any | None:
-    """The live feed a calendar URL's token opens, or None. Calendar apps have no session:
-    the token is the credential, and the feed's owner must still be active and still see
-    the engagement (someone who left the LEA stops getting its deadlines)."""
-    model = _calendar_feed_model()
-    feed = (
-        model.objects.select_related("user", "engagement__lea", "engagement__cohort")
-        .filter(token_hash=model.hash_token(token), revoked_at__isnull=True, user__is_active=True)
-        .first()
-    )
-    if feed is None or not engagements_for(feed.user).filter(pk=feed.engagement_id).exists():
-        return None
-    return feed
-
-
-def own_calendar_feed(user: AnyUser, engagement: Engagement) -> Any | None:
-    """The user's live feed of an engagement they may see, if they have made one."""
-    if not isinstance(user, User) or not user.is_active:
-        return None
-    return (
-        _calendar_feed_model()
-        .objects.filter(user=user, engagement=engagement, revoked_at__isnull=True)
-        .first()
-    )
-
-
-# --- PDFs of submitted versions (reports) ---------------------------------------------------
+# --- Versions of submissions, and who may ask for their PDFs ------------------------------
 
 
 def get_version_in_submission(submission: Submission, number: int) -> Any:
@@ -879,22 +847,9 @@ def get_version_in_submission(submission: Submission, number: int) -> Any:
         raise Http404("No such version.") from None
 
 
-def rendered_pdf_of_version(version: Any, *, with_content: bool = False) -> Any | None:
-    """The PDF row of a version already read in scope (its bytes only when asked for)."""
-    rows = apps.get_model("reports", "RenderedPdf").objects.filter(version=version)
-    return (rows if with_content else rows.defer("content")).first()
-
-
 def may_request_pdf(rendered: Any, user: Any) -> bool:
     """Anyone who may see the submission may ask for (or retry) the PDF of its version."""
     return submissions_for(user).filter(pk=rendered.version.submission_id).exists()
-
-
-def rendered_pdf_for_worker(rendered_pdf_id: int, *, with_content: bool = False) -> Any | None:
-    """For the render and mailbox-copy tasks, which act for the system rather than for a
-    user; with its bytes only for the copy that attaches them."""
-    rows = apps.get_model("reports", "RenderedPdf").objects.filter(pk=rendered_pdf_id)
-    return (rows if with_content else rows.defer("content")).first()
 
 
 def comment_for_worker(comment_id: int) -> Any:
@@ -960,57 +915,7 @@ def record_editors_of(lea_ids: Collection[int], record_ids: Collection[int]) -> 
     )
 
 
-# --- Step 4 progress reports and CIM team meetings (reports) --------------------------------
-
-
-def progress_reports_for(user: AnyUser) -> QuerySet:
-    """Progress reports of the engagements whose CIM work the user may read."""
-    return apps.get_model("reports", "ProgressReport").objects.filter(
-        engagement__in=engagements_for(user)
-    )
-
-
-def get_progress_report_in_engagement(engagement: Engagement, report_id: int) -> Any:
-    """A progress report of an engagement already read in scope, or 404."""
-    try:
-        return (
-            apps.get_model("reports", "ProgressReport")
-            .objects.select_related(
-                "engagement__lea__selpa",
-                "engagement__cohort__year",
-                "engagement__determination",
-                "period",
-                "submission",
-                "updated_by",
-            )
-            .get(pk=report_id, engagement=engagement)
-        )
-    except ObjectDoesNotExist:
-        raise Http404("No such progress report.") from None
-
-
-def get_measurement_in_report(report: Any, measurement_id: int) -> Any:
-    """A measured value of a progress report already read in scope, or 404."""
-    try:
-        return (
-            apps.get_model("reports", "OutcomeMeasurement")
-            .objects.select_related("outcome")
-            .get(pk=measurement_id, report=report)
-        )
-    except ObjectDoesNotExist:
-        raise Http404("No such measurement.") from None
-
-
-def get_team_meeting_in_engagement(engagement: Engagement, meeting_id: int) -> Any:
-    """A CIM team meeting of an engagement already read in scope, or 404."""
-    try:
-        return (
-            apps.get_model("reports", "TeamMeeting")
-            .objects.select_related("created_by")
-            .get(pk=meeting_id, engagement=engagement)
-        )
-    except ObjectDoesNotExist:
-        raise Http404("No such meeting.") from None
+# --- Step 4: the plan's outcomes a progress report measures ------------------------------
 
 
 def get_outcome_in_engagement(engagement: Engagement, outcome_id: int) -> Any:

@@ -14,6 +14,7 @@ from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from lea import access
+from reports import access as reports_access
 from reports import reminders_delivery
 from reports.models import RenderedPdf
 from reports.models.pdf import RENDER_SOFT_TIME_LIMIT, RENDER_TIME_LIMIT
@@ -54,7 +55,7 @@ def render_pdf(self: Task, rendered_pdf_id: int) -> None:
 
 
 def _render(rendered_pdf_id: int) -> None:
-    rendered = access.rendered_pdf_for_worker(rendered_pdf_id)
+    rendered = reports_access.rendered_pdf_for_system(rendered_pdf_id)
     rendered = services_pdf.rendered_pdf_start(rendered=rendered) if rendered else None
     if rendered is None:
         return
@@ -91,7 +92,7 @@ def send_mailbox_copy(self: Task, version_id: int) -> None:
         with services_pdf.render_claim(rendered_pdf_id=rendered.pk) as held:
             if held:
                 _render(rendered.pk)
-        rendered = access.rendered_pdf_for_worker(rendered.pk) or rendered
+        rendered = reports_access.rendered_pdf_for_system(rendered.pk) or rendered
     if rendered.status in (RenderedPdf.Status.QUEUED, RenderedPdf.Status.RENDERING):
         raise self.retry(countdown=RENDER_TIME_LIMIT)
     if rendered.status == RenderedPdf.Status.FAILED:
@@ -102,7 +103,7 @@ def send_mailbox_copy(self: Task, version_id: int) -> None:
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, retry_backoff_max=600, max_retries=8)
 def email_mailbox_copy(rendered_pdf_id: int) -> None:
-    rendered = access.rendered_pdf_for_worker(rendered_pdf_id, with_content=True)
+    rendered = reports_access.rendered_pdf_for_system(rendered_pdf_id, with_content=True)
     if rendered is not None:
         services_mailbox.mailbox_copy_email(rendered=rendered).send()
 
@@ -110,7 +111,7 @@ def email_mailbox_copy(rendered_pdf_id: int) -> None:
 def _give_up(rendered_pdf_id: int, attempts: int) -> None:
     """Mark it failed, if the database lets us; else the page shows it as stuck later."""
     try:
-        rendered = access.rendered_pdf_for_worker(rendered_pdf_id)
+        rendered = reports_access.rendered_pdf_for_system(rendered_pdf_id)
         if rendered is not None:
             error = services_pdf.NOT_STORED.format(attempts=attempts)
             services_pdf.rendered_pdf_fail(rendered=rendered, error=error)

@@ -22,6 +22,7 @@ from cim.models import INFERRED_DATE, Determination, Tier
 from lea import access
 from lea.access import AnyUser
 from lea.models import Membership, Organization, Role, User
+from reports import access as reports_access
 from reports.progress import OPEN_STATES
 from reports.reminder_items import owed_records
 from steps.models import ActivityRecord, AdlUpload, Comment, Engagement, Submission
@@ -222,7 +223,7 @@ def _comments(user: AnyUser, engagements: QuerySet[Engagement], today: date) -> 
 
 def _reports_due(user: AnyUser, engagements: QuerySet[Engagement], today: date) -> Section:
     reports = (
-        access.progress_reports_for(user)
+        reports_access.progress_reports_for(user)
         .filter(Q(submission__isnull=True) | Q(submission__state__in=OPEN_STATES))
         .filter(engagement__in=engagements)
         .select_related("period", "engagement__lea", "engagement__cohort")

@@ -19,6 +19,7 @@ from lea import access
 from lea.auth import current_user
 from lea.models import User
 from lea.services_access_records import Kind, record_read
+from reports import access as reports_access
 from reports import ics
 from reports.selectors.calendar import engagement_deadlines
 from reports.services import calendar as services
@@ -44,7 +45,7 @@ def _page(
         "reports/calendar_feed.html",
         {
             "engagement": engagement,
-            "feed": new.feed if new else access.own_calendar_feed(request.user, engagement),
+            "feed": new.feed if new else reports_access.calendar_feed_for(request.user, engagement),
             "new": new,
             "feed_url": url,
             # webcal:// opens the calendar app with a subscription (Apple, Outlook).
@@ -90,7 +91,7 @@ def engagement_calendar_create(request: HttpRequest, engagement_id: int) -> Http
 @require_POST
 def engagement_calendar_revoke(request: HttpRequest, engagement_id: int) -> HttpResponse:
     engagement = access.get_engagement_for(request.user, engagement_id)
-    feed = access.own_calendar_feed(request.user, engagement)
+    feed = reports_access.calendar_feed_for(request.user, engagement)
     if feed is None:
         messages.info(request, NOTHING_TO_REVOKE)
     else:
@@ -103,7 +104,7 @@ def engagement_calendar_revoke(request: HttpRequest, engagement_id: int) -> Http
 def calendar_feed_ics(request: HttpRequest, token: str) -> HttpResponse:
     """No login: calendar apps have no session, so the token is the credential. Unknown,
     revoked, or no longer allowed (the person left the LEA, or was deactivated): 404."""
-    feed = access.calendar_feed_by_token(token)
+    feed = reports_access.calendar_feed_for_token(token)
     if feed is None:
         raise Http404("No such calendar feed.")
     engagement = feed.engagement

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from lea import access
 from lea.models import User
 from lea.services_access_records import Kind, record_read
+from reports import access as reports_access
 from reports.models import RenderedPdf
 from reports.models.pdf import UNCLAIMED_AFTER
 from reports.pdf import pdf_filename
@@ -42,7 +43,7 @@ def _state(
         "submission": submission,
         "engagement": submission.engagement,
         "version": version,
-        "rendered": access.rendered_pdf_of_version(version),
+        "rendered": reports_access.rendered_pdf_of(version),
         "worker_lost": services_pdf.WORKER_LOST,
         "no_worker": services_pdf.NO_WORKER.format(minutes=UNCLAIMED_AFTER.seconds // 60),
     }
@@ -72,7 +73,7 @@ def pdf_request(request: HttpRequest, submission_id: int, number: int) -> HttpRe
 @require_GET
 def pdf_download(request: HttpRequest, submission_id: int, number: int) -> HttpResponse:
     submission, version = _version(request, submission_id, number)
-    rendered = access.rendered_pdf_of_version(version, with_content=True)
+    rendered = reports_access.rendered_pdf_of(version, with_content=True)
     if rendered is None or rendered.status != RenderedPdf.Status.DONE:
         raise Http404(NO_PDF_YET)
     record_read(

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from lea import access
 from lea.auth import current_user
 from lea.services_access_records import Kind, record_read
+from reports import access as reports_access
 from reports import progress
 from reports.forms_progress import MeasurementForm, MeetingForm, ReportForm
 from reports.models import OutcomeMeasurement, ProgressReport, TeamMeeting
@@ -41,7 +42,9 @@ def _report_in_scope(
     request: HttpRequest, engagement_id: int, report_id: int
 ) -> tuple[Engagement, ProgressReport]:
     engagement = access.get_engagement_for(request.user, engagement_id)
-    return engagement, access.get_progress_report_in_engagement(engagement, report_id)
+    return engagement, reports_access.get_progress_report_for(
+        current_user(request), engagement, report_id
+    )
 
 
 def _report_url(report: ProgressReport, anchor: str = "") -> str:
@@ -267,7 +270,7 @@ def progress_measurement_remove(
         access.require_edit_engagement(request.user, engagement)
         messages.info(request, already_removed(report, key, "measured value"))
         return redirect(_report_url(report))
-    measurement = access.get_measurement_in_report(report, measurement_id)
+    measurement = reports_access.get_measurement_for(current_user(request), report, measurement_id)
     access.require_edit_engagement(request.user, engagement)
     measurement.report = report
     try:
@@ -308,7 +311,9 @@ def progress_report_submit(
             )
         except ValidationError as error:
             form.add_error(None, error)
-            report = access.get_progress_report_in_engagement(engagement, report.pk)
+            report = reports_access.get_progress_report_for(
+                current_user(request), engagement, report.pk
+            )
         else:
             submission = version.submission
             messages.success(
@@ -376,7 +381,7 @@ def _meeting_or_gone(
     holder of its own history, so once removed only its id and the LEA's audit rows name
     it); any other id is not found (404), before any role check."""
     if engagement.team_meetings.filter(pk=meeting_id).exists():
-        meeting = access.get_team_meeting_in_engagement(engagement, meeting_id)
+        meeting = reports_access.get_team_meeting_for(current_user(request), engagement, meeting_id)
         access.require_edit_engagement(request.user, engagement)
         meeting.engagement = engagement
         return meeting

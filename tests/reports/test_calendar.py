@@ -18,9 +18,9 @@ from pytest_django import DjangoDbBlocker
 
 from cim.models import INFERRED_DATE, Cohort
 from cim.resolver import resolve_activities
-from lea import access
 from lea import services as lea_services
 from lea.models import AuditEvent, User
+from reports import access as reports_access
 from reports.models import CalendarFeed
 from reports.selectors import calendar as selectors
 from reports.services import calendar as services
@@ -376,8 +376,8 @@ def test_it_revokes_once(world: World, engagement: Engagement) -> None:
     again = services.calendar_feed_revoke(actor=world.lea_lead, feed=feed)
     assert again.revoked_at == first.revoked_at
     assert AuditEvent.objects.filter(verb="calendar_feed.revoke").count() == 1
-    assert access.own_calendar_feed(world.lea_lead, engagement) is None
-    assert access.own_calendar_feed(AnonymousUser(), engagement) is None
+    assert reports_access.calendar_feed_for(world.lea_lead, engagement) is None
+    assert reports_access.calendar_feed_for(AnonymousUser(), engagement) is None
 
 
 # --- The page --------------------------------------------------------------------------------
