@@ -73,3 +73,23 @@ def test_it_tells_a_universal_leas_lead_why_nothing_waits(page: Any, browser_wor
     expect(notice).to_contain_text("in Universal monitoring")
     expect(notice).to_contain_text("nothing waits for you here and nothing is due")
     assert serious_accessibility_violations(page) == []
+
+
+# Each menu entry whose text runs over more than one line box (a broken "Status / grid").
+BROKEN_ENTRIES = """() => [...document.querySelectorAll('.navbar .nav-link')]
+    .filter((link) => link.getClientRects().length === 1
+        && link.getBoundingClientRect().height > 1.5 * parseFloat(getComputedStyle(link).lineHeight)
+            + parseFloat(getComputedStyle(link).paddingTop)
+            + parseFloat(getComputedStyle(link).paddingBottom))
+    .map((link) => link.textContent.trim())"""
+
+
+@pytest.mark.parametrize("width", [1280, 1024, 800])
+def test_the_longest_menu_keeps_each_entry_on_one_line(
+    page: Any, browser_world: World, width: int
+) -> None:
+    page.set_viewport_size({"width": width, "height": 800})
+    log_in(page, browser_world.cde_admin.email)
+    expect(page.get_by_role("link", name="ADL load")).to_be_visible()
+
+    assert page.evaluate(BROKEN_ENTRIES) == []
