@@ -67,11 +67,13 @@ def test_it_says_what_the_tier_and_level_mean_in_the_catalogs_words(
     targeted_page, intensive_page = page_of(targeted), page_of(intensive)
 
     assert "Riverbend Unified is in Targeted Level 2 monitoring for 2024." in targeted_page
-    assert "when it misses 3+ performance targets" in targeted_page
+    assert "The state's criteria for this level: misses 3+ performance targets" in targeted_page
     assert "Stepwell boxes of Level 3 are not asked" in targeted_page
     assert "Questions about the requirements: TargetedMonitoring@cde.ca.gov." in targeted_page
     assert "Inferred" not in targeted_page
     assert "Oak Hollow Elementary is in Intensive Level 1 monitoring" in intensive_page
+    # A criterion that is not a verb phrase reads as one too ("when it bottom 8-10%" did not).
+    assert "The state's criteria for this level: bottom 8-10% of LEAs" in intensive_page
     assert "the plan is reviewed by CDE" in intensive_page
     assert (
         "what is marked inferred is inferred from the Targeted guidance; to be confirmed by CDE."
