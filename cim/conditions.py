@@ -5,6 +5,9 @@ registry says what the condition means and how to decide it from a determination
 A condition that the ADL cannot answer (it depends on later events, such as CDE's
 SRR findings in October) evaluates to None, "not known yet", until someone records the
 fact on the determination.
+
+A box field asked only after some answer (box 10's alternative reports, asked when the IDC
+tool was not used) names that answer in the catalog itself; see cim/catalog_check.py.
 """
 
 from __future__ import annotations
@@ -63,11 +66,6 @@ CONDITIONS: dict[str, Condition] = {
         Condition(
             "multiple_root_causes",
             "the LEA identified more than one root cause",
-            _unknown_at_adl_time,
-        ),
-        Condition(
-            "idc_tool_not_used",
-            "the LEA did not load its data into the IDC LEA Drilldown Center",
             _unknown_at_adl_time,
         ),
     )

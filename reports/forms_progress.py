@@ -10,6 +10,7 @@ from typing import Any
 from django import forms
 
 from reports.models import ActivityProgress
+from reports.progress import Narrative
 from reports.services.progress import MAX_NARRATIVE, MAX_NOTE, NOT_A_NUMBER
 from steps.forms import _no_nul
 from steps.merge_forms import RowFormMixin
@@ -76,36 +77,22 @@ class ReportForm(RowFormMixin, StepFourForm):
     and (steps/merge_forms.py) the report's version token and each field's base."""
 
     form_id = "report-form"
-    barriers = _text(
-        "Barriers",
-        rows=4,
-        limit=MAX_NARRATIVE,
-        help_text="What got in the way of carrying out the plan this period, and what the "
-        "team did about it.",
-    )
-    plan_changes = _text(
-        "Changes to the plan",
-        rows=4,
-        limit=MAX_NARRATIVE,
-        help_text="Adjustments to strategies, activities or timelines the team made or "
-        "proposes, and why. Write “None” if there were none.",
-    )
-    ta_provider_work = _text(
-        "Work with the TA provider",
-        rows=4,
-        limit=MAX_NARRATIVE,
-        help_text="Intensive: how the team worked with its Step 4 technical assistance "
-        "provider on the plan's high-leverage strategies.",
-    )
 
     def __init__(
-        self, *args: Any, rows: Iterable[ActivityProgress], intensive: bool, **kwargs: Any
+        self,
+        *args: Any,
+        rows: Iterable[ActivityProgress],
+        narratives: Iterable[Narrative],
+        **kwargs: Any,
     ) -> None:
         self.rows = list(rows)
         # Every field exists before the merge mixin reads the posted bases and limits.
         fields = dict(type(self).base_fields)
-        if not intensive:
-            del fields["ta_provider_work"]
+        # The written parts the cohort's catalog asks, in its words.
+        for narrative in narratives:
+            fields[narrative.name] = _text(
+                narrative.label, rows=4, limit=MAX_NARRATIVE, help_text=narrative.help
+            )
         for row in self.rows:
             fields[f"status-{row.pk}"] = forms.ChoiceField(
                 label="Status", choices=ActivityProgress.Status.choices

@@ -19,7 +19,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-from cim.models import ReportingPeriod, Tier
+from cim.models import ActivityDefinition, ReportingPeriod
 from lea.text import shorten
 from reports.charts import (
     ChartOutcome,
@@ -44,18 +44,31 @@ from steps.models import (
 from steps.parts import Entry, entry, item, labelled, long_date
 from steps.submissions import NoteThread
 
-# The catalog's Step 4 activity: its resolved requirement says whether reports are due,
-# its approver where they go.
-MONITORING_KEY = "monitoring_implementation"
 # The one "activity" of a progress report's snapshot (comments name it with their anchor).
 SNAPSHOT_KEY = "progress_report"
 OPEN_STATES = (SubmissionState.DRAFT, SubmissionState.RETURNED)
 CLOSED_STATES = (SubmissionState.SUBMITTED, SubmissionState.APPROVED)
-NARRATIVES = {
-    "barriers": "Barriers",
-    "plan_changes": "Changes to the plan",
-    "ta_provider_work": "Work with the TA provider",
-}
+
+
+@dataclass(frozen=True)
+class Narrative:
+    """A written part of the report, as the cohort's catalog asks it (its progress-report
+    activity's `report_fields`): a text column of the report, its label and help."""
+
+    name: str
+    label: str
+    help: str = ""
+
+
+def report_narratives(engagement: Engagement) -> list[Narrative]:
+    """The written parts the engagement's cohort asks of a progress report."""
+    fields = (
+        ActivityDefinition.objects.filter(cohort_id=engagement.cohort_id, progress_reports=True)
+        .values_list("report_fields", flat=True)
+        .first()
+    )
+    return [Narrative(f["name"], f["label"], f.get("help", "")) for f in fields or []]
+
 
 NOT_STARTED_YET = (
     "This report covers {period}: it can be submitted once the period begins, on {day}."
@@ -81,8 +94,11 @@ def local_day(moment: datetime) -> date:
 
 
 def monitoring_record(engagement: Engagement | int) -> ActivityRecord | None:
+    """The engagement's record of its cohort's progress-report activity (the catalog marks
+    which activity that is): its resolved requirement says whether reports are due, its
+    approver where they go."""
     return (
-        ActivityRecord.objects.filter(engagement=engagement, definition__key=MONITORING_KEY)
+        ActivityRecord.objects.filter(engagement=engagement, definition__progress_reports=True)
         .select_related("definition")
         .first()
     )
@@ -300,7 +316,7 @@ class ReportPage:
     strategies: list[StrategyView]
     meetings: list[TeamMeeting]
     months: list[MonthView]
-    intensive: bool
+    asked: list[Narrative]  # the written parts the cohort's catalog asks
     # Notes of the reviewer on the latest version, by anchor ("" for the whole report).
     threads: dict[str, list[NoteThread]] = field(default_factory=dict)
     review: Review | None = None
@@ -319,8 +335,7 @@ class ReportPage:
 
     @property
     def narratives(self) -> dict[str, str]:
-        names = [name for name in NARRATIVES if name != "ta_provider_work" or self.intensive]
-        return {name: NARRATIVES[name] for name in names}
+        return {narrative.name: narrative.label for narrative in self.asked}
 
     @property
     def narrative_views(self) -> list[NarrativeView]:
@@ -343,10 +358,6 @@ class ReportPage:
     @property
     def meetings_threads(self) -> list[NoteThread]:
         return self.threads.get("meetings", [])
-
-
-def is_intensive(engagement: Engagement) -> bool:
-    return engagement.cohort.tier == Tier.INTENSIVE
 
 
 def progress_report_page(*, report: ProgressReport, today: date | None = None) -> ReportPage:
@@ -396,7 +407,7 @@ def progress_report_page(*, report: ProgressReport, today: date | None = None) -
         strategies=views,
         meetings=meetings,
         months=period_months(period, meetings, today=today),
-        intensive=is_intensive(engagement),
+        asked=report_narratives(engagement),
     )
     page.review, page.threads = _review_notes(report)
     for view in views:

@@ -15,7 +15,7 @@ from django.db.models import OuterRef, Q, Subquery
 from django.urls import reverse
 
 from reports.models import ProgressReport
-from reports.progress import MONITORING_KEY, OPEN_STATES
+from reports.progress import OPEN_STATES
 from reports.reminder_items import DueItem
 from steps.models import ActivityRecord
 
@@ -25,7 +25,7 @@ def progress_reports_due(due_dates: Collection[date]) -> list[DueItem]:
     returned for revision (not waiting for review, not approved). Reports exist only
     where the catalog requires them, so optional ones are never reminded. One query."""
     approver = ActivityRecord.objects.filter(
-        engagement=OuterRef("engagement"), definition__key=MONITORING_KEY
+        engagement=OuterRef("engagement"), definition__progress_reports=True
     ).values("approver")[:1]
     rows = (
         ProgressReport.objects.filter(due_on__in=list(due_dates))

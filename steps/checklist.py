@@ -3,16 +3,10 @@ blocks saving a draft."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
+from cim.catalog_rules import condition_holds
 from steps import parts
 from steps.models import ActivityRecord
 from steps.workspace import PART_OF_FIELD, activity_form
-
-# Answers that make a conditional prompt apply (the catalog names the condition).
-FIELD_CONDITIONS: dict[str, Callable[[dict[str, object]], bool]] = {
-    "idc_tool_not_used": lambda answers: answers.get("idc_tool_used") == "no",
-}
 
 
 def record_checklist(*, record: ActivityRecord) -> list[str]:
@@ -63,8 +57,7 @@ def _not_answered(where: str, label: str) -> str:
 def _missing(field: dict[str, object], answers: dict[str, object]) -> bool:
     if not field.get("required", True):
         return False
-    condition = str(field.get("condition") or "")
-    if condition and not FIELD_CONDITIONS.get(condition, lambda _answers: True)(answers):
+    if not condition_holds(field, answers):
         return False
     value = answers.get(str(field["name"]))
     return value is None or (isinstance(value, str) and not value.strip())

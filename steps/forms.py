@@ -4,6 +4,7 @@ from pathlib import Path
 
 from django import forms
 
+from cim.catalog_rules import choices_of, condition_help
 from cim.uploads import FILE_TOO_BIG, UploadLimits, size_words
 from steps.merge import MAX_ANSWER_LENGTH, TOO_LONG, posted_bases
 
@@ -46,12 +47,6 @@ class AdlUploadForm(forms.Form):
 
 
 NUL_BYTE = "Remove the invisible NUL character (it can come from pasting from some programs)."
-CONDITION_NOTES = {"idc_tool_not_used": "Only if the IDC tool was not used."}
-CHOICE_LABELS = {
-    "FMTA_consultant_cc_TargetedMonitoring": (
-        "CDE FMTA consultant, copy to TargetedMonitoring@cde.ca.gov"
-    ),
-}
 
 
 def _no_nul(value: str) -> None:
@@ -64,8 +59,8 @@ def _answer_field(spec: dict[str, object]) -> forms.Field:
     and the submission checklist says what is still missing."""
     kind = spec.get("type", "text")
     help_parts = [str(spec[key]) for key in ("note",) if spec.get(key)]
-    if spec.get("condition") in CONDITION_NOTES:
-        help_parts.append(CONDITION_NOTES[str(spec["condition"])])
+    if when := condition_help(spec):
+        help_parts.append(when)
     common: dict[str, object] = {
         "label": spec["label"],
         "required": False,
@@ -78,7 +73,7 @@ def _answer_field(spec: dict[str, object]) -> forms.Field:
             **common,  # type: ignore[arg-type]
         )
     if kind == "choice":
-        choices = [(c, CHOICE_LABELS.get(str(c), str(c))) for c in spec.get("choices", [])]  # type: ignore[attr-defined]
+        choices = [(choice.value, choice.label) for choice in choices_of(spec)]
         return forms.ChoiceField(choices=[("", "Choose…"), *choices], **common)  # type: ignore[arg-type]
     if kind == "date":
         return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **common)  # type: ignore[arg-type]

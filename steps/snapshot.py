@@ -16,9 +16,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from cim.catalog_rules import choices_of, label_of
 from steps import parts
 from steps.drilldown_page import DRILLDOWN_ACTIVITY, drilldown_snapshot
-from steps.forms import CHOICE_LABELS
 from steps.models import ActivityRecord
 from steps.parts import Entry, entry, long_date
 from steps.workspace import PART_OF_FIELD, activity_form
@@ -87,7 +87,7 @@ def _answer_text(field: dict[str, Any], value: Any) -> str:
     if kind == "boolean" and value in ("yes", "no", True, False):
         return "Yes" if value in ("yes", True) else "No"
     if kind == "choice":
-        return CHOICE_LABELS.get(str(value), str(value))
+        return label_of(choices_of(field), str(value))
     if kind == "date" and value:
         try:
             return long_date(date.fromisoformat(str(value)))

@@ -9,11 +9,11 @@ from typing import Any
 
 from django.utils import timezone
 
+from cim.catalog_rules import choices_of
 from cim.models import INFERRED_DATE, StepwellBox
 from lea import access
 from lea.access import AnyUser
 from lea.models import AuditEvent
-from steps.forms import CHOICE_LABELS
 from steps.merge import MERGE_AUDIT_KEYS
 from steps.models import (
     ActivityRecord,
@@ -340,8 +340,7 @@ def _history_words(record: ActivityRecord) -> HistoryWords:
         for spec in fields:
             labels.setdefault(spec["name"], field_label(spec))
             if spec.get("type") == "choice":
-                values[spec["name"]] = {str(c): CHOICE_LABELS.get(str(c), str(c))
-                                        for c in spec.get("choices", [])}  # fmt: skip
+                values[spec["name"]] = {c.value: c.label for c in choices_of(spec)}
     return HistoryWords(labels, values)
 
 

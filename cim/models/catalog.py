@@ -13,6 +13,29 @@ from cim.conditions import CONDITIONS, condition_choices
 from cim.models.framework import Cohort, Level, validate_levels
 
 STEP_VALIDATORS = [MinValueValidator(1), MaxValueValidator(4)]
+# The written parts a Step 4 progress report can ask: each is a text column of
+# reports.models.ProgressReport. Which of them a cohort's reports ask, and in what words,
+# is catalog data (the progress activity's `report_fields`).
+REPORT_NARRATIVES = ("barriers", "plan_changes", "ta_provider_work")
+REPORT_FIELDS_SHAPE = (
+    "List the written parts the progress report asks, e.g. "
+    '[{"name": "barriers", "label": "Barriers", "help": "..."}]; names are '
+    + ", ".join(REPORT_NARRATIVES)
+    + "."
+)
+
+
+def validate_report_fields(value: object) -> None:
+    """[{name, label, help}], each name a progress report's text column, named once."""
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise ValidationError(REPORT_FIELDS_SHAPE)
+    names = [item.get("name") for item in value]
+    if (
+        any(name not in REPORT_NARRATIVES for name in names)
+        or len(set(names)) != len(names)
+        or not all(isinstance(item.get("label"), str) and item["label"] for item in value)
+    ):
+        raise ValidationError(REPORT_FIELDS_SHAPE)
 
 
 class Requirement(models.TextChoices):
@@ -48,6 +71,21 @@ class ActivityDefinition(models.Model):
         default=False,
         help_text="Submitted and approved by itself rather than with the rest of its step.",
     )
+    progress_reports = models.BooleanField(
+        "Step 4 progress reports",
+        default=False,
+        help_text="The activity whose work is the Step 4 progress reports: its requirement "
+        "says whether an LEA's reports are due, its approver where they go. One per cohort.",
+    )
+    report_fields = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_report_fields],
+        help_text="Only for the progress-report activity: the written parts each report asks, "
+        "in the guidance's words, [{name, label, help}]; name is one of "
+        + ", ".join(REPORT_NARRATIVES)
+        + ".",
+    )
     inferred = models.BooleanField(
         default=False,
         help_text="Not stated by a CDE document: our inference, to be confirmed by CDE.",
@@ -58,6 +96,12 @@ class ActivityDefinition(models.Model):
         ordering = ("cohort", "position", "key")
         constraints: ClassVar = [
             models.UniqueConstraint(fields=("cohort", "key"), name="activity_key_unique_in_cohort"),
+            models.UniqueConstraint(
+                fields=("cohort",),
+                condition=models.Q(progress_reports=True),
+                name="one_progress_report_activity_per_cohort",
+                violation_error_message="The cohort has a progress-report activity already.",
+            ),
         ]
 
     def __str__(self) -> str:

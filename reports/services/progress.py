@@ -43,6 +43,7 @@ from django.db.models import Exists, Model, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from cim.models import ReportingPeriod
+from cim.models.catalog import REPORT_NARRATIVES
 from lea import access, data_version
 from lea.models import AuditVerb, User
 from lea.services import audit, audit_event, audit_many
@@ -50,13 +51,12 @@ from lea.text import audit_text, shorten
 from reports.models import ActivityProgress, OutcomeMeasurement, ProgressReport, TeamMeeting
 from reports.progress import (
     CLOSED_STATES,
-    MONITORING_KEY,
     OPEN_STATES,
-    is_intensive,
     local_day,
     progress_report_page,
     progress_report_snapshot,
     readiness,
+    report_narratives,
     step4,
 )
 from steps.merge import version_token
@@ -126,7 +126,7 @@ def _candidates(engagement_ids: list[int] | None, today: date) -> list[_Candidat
 
 def _continuing(engagement_ids: list[int] | None, today: date) -> list[_Candidate]:
     continuing = ActivityRecord.objects.filter(
-        definition__key=MONITORING_KEY,
+        definition__progress_reports=True,
         requirement=ResolvedRequirement.REQUIRED,
         engagement__determination__new_to_cim=False,
         engagement__created_at__date__lte=today,
@@ -144,7 +144,7 @@ def _continuing(engagement_ids: list[int] | None, today: date) -> list[_Candidat
 def _approved_plans(engagement_ids: list[int] | None, today: date) -> list[_Candidate]:
     required = ActivityRecord.objects.filter(
         engagement=OuterRef("engagement"),
-        definition__key=MONITORING_KEY,
+        definition__progress_reports=True,
         requirement=ResolvedRequirement.REQUIRED,
     )
     approvals = Submission.objects.filter(
@@ -341,16 +341,13 @@ def report_holder(*, actor: User, report: ProgressReport) -> Holder:
     return Holder(lock=lock, touch=touch, token=version_token)
 
 
-NARRATIVES = ("barriers", "plan_changes", "ta_provider_work")
-
-
 def report_values(
     report: ProgressReport, rows: Iterable[ActivityProgress] | None = None
 ) -> dict[str, Any]:
     """The report's content as its form names it: the narratives, and per activity of the
     plan its status (`status-<id>`) and note (`note-<id>`); `rows`, the report's activities
     where the caller has read them already."""
-    values: dict[str, Any] = {name: getattr(report, name) for name in NARRATIVES}
+    values: dict[str, Any] = {name: getattr(report, name) for name in REPORT_NARRATIVES}
     for row in report.activities.all() if rows is None else rows:
         values[f"status-{row.pk}"] = row.status
         values[f"note-{row.pk}"] = row.note
@@ -364,14 +361,15 @@ def progress_report_save(
     report: ProgressReport,
     version: str,
     activities: Mapping[int, tuple[str, str]],
-    barriers: str,
-    plan_changes: str,
+    barriers: str = "",
+    plan_changes: str = "",
     ta_provider_work: str = "",
     bases: Mapping[str, str] | None = None,
 ) -> RowSaved:
     """Save a draft of the report: each activity's status and note (by ActivityProgress
-    id), and the narratives, merged field by field with what others saved since. The TA
-    provider's work is kept only for Intensive LEAs."""
+    id), and the narratives, merged field by field with what others saved since. Only the
+    narratives the cohort's catalog asks are kept (the TA provider's work, for one, is
+    asked of Intensive LEAs in 2024)."""
     _require_team(actor, report.engagement)
     rows = {row.pk: row for row in report.activities.select_related("strategy_activity")}
     if set(activities) - set(rows):
@@ -382,9 +380,12 @@ def progress_report_save(
             raise ValidationError({f"status-{pk}": BAD_STATUS})
         mine[f"status-{pk}"] = status
         mine[f"note-{pk}"] = _text(note, field=f"note-{pk}", limit=MAX_NOTE)
-    narratives = {"barriers": barriers, "plan_changes": plan_changes}
-    if is_intensive(report.engagement):
-        narratives["ta_provider_work"] = ta_provider_work
+    written = {
+        "barriers": barriers,
+        "plan_changes": plan_changes,
+        "ta_provider_work": ta_provider_work,
+    }
+    narratives = {n.name: written[n.name] for n in report_narratives(report.engagement)}
     for name, value in narratives.items():
         mine[name] = _text(value, field=name, limit=MAX_NARRATIVE)
 
@@ -397,7 +398,7 @@ def progress_report_save(
                 row.full_clean(exclude=["report", "strategy_activity"], validate_constraints=False)
                 changed.append(row)
         ActivityProgress.objects.bulk_update(changed, ["status", "note"])
-        fields = [name for name in NARRATIVES if getattr(locked, name) != merged[name]]
+        fields = [name for name in REPORT_NARRATIVES if getattr(locked, name) != merged[name]]
         for name in fields:
             setattr(locked, name, merged[name])
         if fields:

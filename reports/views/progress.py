@@ -138,7 +138,7 @@ def _report_form(page: progress.ReportPage) -> ReportForm:
         initial={**values, "version": version_token(page.report)},
         bases=fingerprints(values),
         rows=page.activities,
-        intensive=page.intensive,
+        narratives=page.asked,
     )
 
 
@@ -207,8 +207,8 @@ def progress_report(request: HttpRequest, engagement_id: int, report_id: int) ->
     if request.method == "GET":
         return _report_page(request, report)
     access.require_edit_engagement(request.user, engagement)
-    rows = progress.progress_report_page(report=report).activities
-    form = ReportForm(request.POST, rows=rows, intensive=progress.is_intensive(engagement))
+    page = progress.progress_report_page(report=report)
+    form = ReportForm(request.POST, rows=page.activities, narratives=page.asked)
     return save_row(
         request,
         form,
@@ -218,9 +218,7 @@ def progress_report(request: HttpRequest, engagement_id: int, report_id: int) ->
             version=form.version(),
             bases=form.posted_bases(),
             activities=form.activities(),  # type: ignore[attr-defined]
-            barriers=form.cleaned_data["barriers"],
-            plan_changes=form.cleaned_data["plan_changes"],
-            ta_provider_work=form.cleaned_data.get("ta_provider_work", ""),
+            **{narrative.name: form.cleaned_data[narrative.name] for narrative in page.asked},
         ),
         done="Draft saved.",
         show=lambda status: _report_page(request, report, form=form, status=status),

@@ -32,26 +32,11 @@ class EngagementPart(models.Model):
 class TeamMember(EngagementPart):
     """Box 1: a member of the LEA's CIM team."""
 
-    class Role(models.TextChoices):
-        SUPERINTENDENT = "superintendent", "Superintendent, equivalent or designee"
-        GENERAL_ED_ADMIN = "general_ed_admin", "LEA general education administration"
-        SPECIAL_ED_ADMIN = "special_ed_admin", "LEA special education administration"
-        SITE_ADMIN = "site_admin", "Site administration"
-        SELPA_REPRESENTATIVE = "selpa_representative", "SELPA representative"
-        OTHER = "other", "Other member"
-
-    # The five roles the state requires on every CIM team (exceptions must be explained).
-    REQUIRED_ROLES: ClassVar[tuple[str, ...]] = (
-        Role.SUPERINTENDENT,
-        Role.GENERAL_ED_ADMIN,
-        Role.SPECIAL_ED_ADMIN,
-        Role.SITE_ADMIN,
-        Role.SELPA_REPRESENTATIVE,
-    )
-
     name = models.CharField(max_length=150)
     title = models.CharField(max_length=150, blank=True)
-    role = models.CharField(max_length=24, choices=Role.choices)
+    # One of the roles the cohort's catalog lists for box 1 (which of them the state
+    # requires, and their words, change from year to year: cim/catalog_rules.py).
+    role = models.CharField(max_length=24)
     email = models.EmailField(blank=True)
     is_lead = models.BooleanField("team lead", default=False)
 
@@ -59,32 +44,21 @@ class TeamMember(EngagementPart):
         pass
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.get_role_display()})"
+        return self.name
 
 
 class DataSource(EngagementPart):
     """Box 10: one source the Data Drill Down used."""
 
-    class Education(models.TextChoices):
-        SPECIAL = "special", "Special education"
-        GENERAL = "general", "General education"
-
-    class Kind(models.TextChoices):
-        QUANTITATIVE = "quantitative", "Quantitative"
-        QUALITATIVE = "qualitative", "Qualitative"
-
-    class Area(models.TextChoices):
-        ACADEMIC = "academic", "Academic"
-        PLACEMENT = "placement", "Placement (LRE)"
-        DISCIPLINE = "discipline", "Discipline"
-        ENGAGEMENT = "engagement", "Engagement"
-        CLIMATE = "climate", "Climate"
-        ATTENDANCE = "attendance", "Attendance"
+    # The tags of a source, each chosen from the catalog's list (cim/catalog_rules.py).
+    TAGS: ClassVar[tuple[str, ...]] = ("education", "kind", "area")
 
     name = models.CharField(max_length=200)
-    education = models.CharField(max_length=8, choices=Education.choices)
-    kind = models.CharField(max_length=12, choices=Kind.choices)
-    area = models.CharField(max_length=12, choices=Area.choices)
+    # Each one of the choices the cohort's catalog lists for box 10's sources (special or
+    # general education; quantitative or qualitative; the areas the state asks to cover).
+    education = models.CharField(max_length=8)
+    kind = models.CharField(max_length=12)
+    area = models.CharField(max_length=12)
     notes = models.TextField(blank=True)
 
     class Meta(EngagementPart.Meta):

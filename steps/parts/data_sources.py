@@ -1,21 +1,24 @@
-"""Box 10, the Data Drill Down's sources: each tagged special or general education,
-quantitative or qualitative, and one of the six areas the state asks the LEA to cover."""
+"""Box 10, the Data Drill Down's sources: each tagged with an education (special or
+general), a kind of data (quantitative or qualitative) and an area, chosen from the lists
+of the cohort's catalog, which also says which of them the sources must cover."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
+from cim.catalog_rules import Choice
 from lea.models import User
 from steps.forms import _no_nul
 from steps.merge import fingerprints, version_token
 from steps.merge_forms import RowFormMixin
 from steps.models import ActivityRecord, DataSource, Engagement
 from steps.parts import Entry, entry, labelled, or_empty
-from steps.services.part_data_sources import NOTES_MAX, source_values
+from steps.services.part_data_sources import NOTES_MAX, source_tags, source_values, tag_words
 
 TEMPLATE = "steps/parts/data_sources.html"
 
@@ -23,6 +26,7 @@ NO_SOURCES = "Box 10: no data sources are listed yet."
 NEEDS_EDUCATION = "Box 10: list at least one {education} data source."
 NEEDS_KIND = "Box 10: list at least one {kind} data source."
 MISSING_AREAS = "Box 10: no data source covers these areas yet: {areas}."
+TAG_LABELS = {"education": "Education", "kind": "Kind", "area": "Area"}
 # Form prefixes keep field ids unique on a page that also carries the box answers form.
 ADD = "source"
 EDIT = "edit-source"
@@ -44,9 +48,19 @@ class DataSourceForm(RowFormMixin, forms.ModelForm):
         model = DataSource
         fields = ("name", "education", "kind", "area", "notes")
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, tags: dict[str, list[Choice]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["name"].validators.append(_no_nul)
+        # The cohort's catalog lists each tag's choices, in the state's words.
+        for tag, choices in tags.items():
+            self.fields[tag] = forms.ChoiceField(
+                label=TAG_LABELS[tag],
+                choices=[("", "Choose…"), *((choice.value, choice.label) for choice in choices)],
+            )
+
+
+def tags_of(record: ActivityRecord) -> dict[str, list[Choice]]:
+    return source_tags(cohort_id=record.engagement.cohort_id)
 
 
 def edit_form(record: ActivityRecord, source: DataSource) -> DataSourceForm:
@@ -56,7 +70,14 @@ def edit_form(record: ActivityRecord, source: DataSource) -> DataSourceForm:
         initial={**values, "version": version_token(record)},
         bases=fingerprints(values),
         prefix=EDIT,
+        tags=tags_of(record),
     )
+
+
+@dataclass(frozen=True)
+class SourceRow:
+    source: DataSource
+    tags: list[str]  # education, kind and area in the catalog's words
 
 
 def data_sources_of(engagement: Engagement) -> QuerySet[DataSource]:
@@ -78,10 +99,14 @@ def context(
 ) -> dict[str, Any]:
     """What data_sources.html needs. Views pass a bound `add_form`, or an `edit_form` with
     the source being edited, to show what was typed and the errors beside the fields."""
+    tags = tags_of(record)
     return {
-        "sources": list(data_sources_of(record.engagement)),
+        "rows": [
+            SourceRow(source, tag_words(source, tags))
+            for source in data_sources_of(record.engagement)
+        ],
         "add_form": add_form
-        or DataSourceForm(initial={"version": version_token(record)}, prefix=ADD),
+        or DataSourceForm(initial={"version": version_token(record)}, prefix=ADD, tags=tags),
         "edit_form": edit_form,
         "editing": editing,
     }
@@ -91,17 +116,17 @@ def check(*, record: ActivityRecord) -> list[str]:
     sources = list(data_sources_of(record.engagement))
     if not sources:
         return [NO_SOURCES]
+    tags = tags_of(record)
     problems = []
-    educations = {source.education for source in sources}
-    for education in DataSource.Education:
-        if education not in educations:
-            problems.append(NEEDS_EDUCATION.format(education=education.label.lower()))
-    kinds = {source.kind for source in sources}
-    for kind in DataSource.Kind:
-        if kind not in kinds:
-            problems.append(NEEDS_KIND.format(kind=kind.label.lower()))
+    for tag, message in (("education", NEEDS_EDUCATION), ("kind", NEEDS_KIND)):
+        covered = {getattr(source, tag) for source in sources}
+        problems += [
+            message.format(**{tag: choice.label.lower()})
+            for choice in tags[tag]
+            if choice.required and choice.value not in covered
+        ]
     areas = {source.area for source in sources}
-    missing = [area.label for area in DataSource.Area if area not in areas]
+    missing = [c.label for c in tags["area"] if c.required and c.value not in areas]
     if missing:
         problems.append(MISSING_AREAS.format(areas=", ".join(missing)))
     return problems
@@ -109,19 +134,14 @@ def check(*, record: ActivityRecord) -> list[str]:
 
 def snapshot(*, record: ActivityRecord) -> list[Entry]:
     """One entry per source: its name, its three tags, then its notes."""
+    tags = tags_of(record)
     return or_empty(
         [
             entry(
                 f"data_sources:{source.pk}",
                 f"Box 10 · Data source {number}",
                 source.name,
-                " · ".join(
-                    (
-                        source.get_education_display(),
-                        source.get_kind_display(),
-                        source.get_area_display(),
-                    )
-                ),
+                " · ".join(tag_words(source, tags)),
                 labelled("Notes", source.notes),
             )
             for number, source in enumerate(data_sources_of(record.engagement), start=1)

@@ -32,6 +32,7 @@ from steps.models import (
     StrategyActivity,
 )
 from steps.parts import Entry, entry, labelled, listing, long_date, or_empty
+from steps.services.part_data_sources import source_tags, tag_words
 from steps.services.part_plan import FOREIGN_PROBLEM, FOREIGN_ROOT_CAUSE, amount
 from steps.workspace import EXTRA_PARTS
 
@@ -95,6 +96,8 @@ class PlanTrace:
     strategies: list[Strategy]
     unexplained_problem_areas: list[ProblemArea]
     unaddressed_root_causes: list[RootCause]
+    # Per data source id: its education, kind and area in the catalog's words.
+    source_tags: dict[int, str] = field(default_factory=dict)
 
     @property
     def strategies_without_outcomes(self) -> list[Strategy]:
@@ -121,8 +124,18 @@ def plan_trace(*, record: ActivityRecord) -> PlanTrace:
         "problems_of_practice__root_causes__problem_areas__citations__drill_down",
     )
     engagement = record.engagement_id
+    strategies_read = list(strategies)
+    tags = source_tags(cohort_id=record.engagement.cohort_id)
     return PlanTrace(
-        strategies=list(strategies),
+        strategies=strategies_read,
+        source_tags={
+            source.pk: ", ".join(tag_words(source, tags)).lower()
+            for strategy in strategies_read
+            for problem in strategy.problems_of_practice.all()
+            for cause in problem.root_causes.all()
+            for area in cause.problem_areas.all()
+            for source in area.sources.all()
+        },
         unexplained_problem_areas=list(unexplained_problem_areas(engagement)),
         unaddressed_root_causes=list(unaddressed_root_causes(engagement)),
     )

@@ -10,6 +10,7 @@ from django import forms
 from django.core.validators import ProhibitNullCharactersValidator
 from django.db.models import QuerySet
 
+from cim.catalog_rules import box_field
 from steps.drilldown_page import cited_breakdowns
 from steps.forms import _no_nul
 from steps.merge import fingerprints, version_token
@@ -23,10 +24,18 @@ TEXT_LIMIT = 5_000
 
 NO_PROBLEM_AREAS = "Box 15: add at least one data-supported problem area."
 NOT_QUANTIFIED = "Box 15: problem area “{area}” needs its quantification (the numbers)."
+TOO_FEW_RELATE = (
+    "Box 15: at least {count} of the problem areas should relate to the LEA's "
+    "identification (CDE expects it); tick “relates to the LEA's identification” on those "
+    "that do."
+)
 NONE_RELATES = (
     "Box 15: at least one problem area should relate to the LEA's identification (CDE "
     "expects it); tick “relates to the LEA's identification” on the one that does."
 )
+# The box 15 field whose catalog entry says how many problem areas must relate to the
+# LEA's identification (`min_relating_to_identification`; 0 or absent: none need to).
+PROBLEM_AREAS_FIELD = "problem_areas"
 
 
 def text_field(label: str, *, required: bool = True, help_text: str = "") -> forms.CharField:
@@ -139,8 +148,10 @@ def check(*, record: ActivityRecord) -> list[str]:
     problems = [
         NOT_QUANTIFIED.format(area=area) for area in areas if not area.quantification.strip()
     ]
-    if not any(area.relates_to_identification for area in areas):
-        problems.append(NONE_RELATES)
+    spec = box_field(cohort_id=record.engagement.cohort_id, name=PROBLEM_AREAS_FIELD)
+    wanted = spec.get("min_relating_to_identification", 0)
+    if sum(area.relates_to_identification for area in areas) < wanted:
+        problems.append(NONE_RELATES if wanted == 1 else TOO_FEW_RELATE.format(count=wanted))
     return problems
 
 

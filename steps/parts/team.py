@@ -1,5 +1,5 @@
-"""Box 1, the CIM team: who is on it, whether the five required roles are covered, who
-leads it, and which members already have an account on the LEA's CIM team."""
+"""Box 1, the CIM team: who is on it, whether the roles the cohort's catalog requires are
+covered, who leads it, and which members already have an account on the LEA's CIM team."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.db.models.functions import Lower
 from django.shortcuts import get_object_or_404
 
+from cim.catalog_rules import Choice, label_of
 from lea import access
 from lea.models import Role, User
 from steps.forms import _no_nul
@@ -18,7 +19,7 @@ from steps.merge import fingerprints, version_token
 from steps.merge_forms import RowFormMixin
 from steps.models import ActivityRecord, Engagement, TeamMember
 from steps.parts import Entry, entry, or_empty
-from steps.services.part_team import member_values
+from steps.services.part_team import member_values, team_roles
 
 TEMPLATE = "steps/parts/team.html"
 
@@ -51,10 +52,18 @@ class TeamMemberForm(RowFormMixin, forms.ModelForm):
             "is_lead": "Only one member leads the team; choosing a new lead moves it."
         }
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, roles: list[Choice], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for name in ("name", "title"):
             self.fields[name].validators.append(_no_nul)
+        # The cohort's catalog lists the roles, in the state's words.
+        self.fields["role"] = forms.ChoiceField(
+            label="Role", choices=[("", "Choose…"), *((r.value, r.label) for r in roles)]
+        )
+
+
+def roles_of(record: ActivityRecord) -> list[Choice]:
+    return team_roles(cohort_id=record.engagement.cohort_id)
 
 
 def edit_form(record: ActivityRecord, member: TeamMember) -> TeamMemberForm:
@@ -64,6 +73,7 @@ def edit_form(record: ActivityRecord, member: TeamMember) -> TeamMemberForm:
         initial={**values, "version": version_token(record)},
         bases=fingerprints(values),
         prefix=EDIT,
+        roles=roles_of(record),
     )
 
 
@@ -76,6 +86,7 @@ class RoleCheck:
 @dataclass(frozen=True)
 class MemberRow:
     member: TeamMember
+    role: str  # the role in the state's words
     # "account": already on the LEA's CIM team; "invited": an invitation is waiting.
     account: str
 
@@ -91,11 +102,13 @@ def get_member_in_engagement(engagement: Engagement, member_id: int) -> TeamMemb
     )
 
 
-def role_checks(members: list[TeamMember]) -> list[RoleCheck]:
+def role_checks(members: list[TeamMember], roles: list[Choice]) -> list[RoleCheck]:
+    """The roles the catalog requires on the team, each covered or not."""
     covered = {member.role for member in members}
     return [
-        RoleCheck(label=TeamMember.Role(role).label, covered=role in covered)
-        for role in TeamMember.REQUIRED_ROLES
+        RoleCheck(label=role.label, covered=role.value in covered)
+        for role in roles
+        if role.required
     ]
 
 
@@ -148,14 +161,18 @@ def context(
     members = list(team_members_of(engagement))
     states = _account_states(engagement, members, user)
     manages_members = access.can(user, "manage_members", engagement.lea)
+    roles = roles_of(record)
     return {
-        "rows": [MemberRow(member, states.get(member.email.lower(), "")) for member in members],
-        "roles": role_checks(members),
+        "rows": [
+            MemberRow(member, label_of(roles, member.role), states.get(member.email.lower(), ""))
+            for member in members
+        ],
+        "roles": role_checks(members, roles),
         "can_invite": manages_members,
         # The lead manages the team's composition; members and reviewers read it.
         "can_manage": manages_members and access.can_edit_engagement(user, engagement),
         "add_form": add_form
-        or TeamMemberForm(initial={"version": version_token(record)}, prefix=ADD),
+        or TeamMemberForm(initial={"version": version_token(record)}, prefix=ADD, roles=roles),
         "edit_form": edit_form,
         "editing": editing,
         "no_lead": NO_LEAD if members and not any(m.is_lead for m in members) else "",
@@ -171,7 +188,7 @@ def check(*, record: ActivityRecord) -> list[str]:
     if not explained:
         problems += [
             MISSING_ROLE.format(role=role.label)
-            for role in role_checks(members)
+            for role in role_checks(members, roles_of(record))
             if not role.covered
         ]
     # The form requires a name and a role; a draft may leave the title and email empty.
@@ -192,9 +209,14 @@ def warnings(*, record: ActivityRecord) -> list[str]:
 
 def snapshot(*, record: ActivityRecord) -> list[Entry]:
     """One entry per member: "Name, Title — Role <email> (team lead)"."""
+    roles = roles_of(record)
     return or_empty(
         [
-            entry(f"team:{member.pk}", f"Box 1 · Team member {number}", _member_line(member))
+            entry(
+                f"team:{member.pk}",
+                f"Box 1 · Team member {number}",
+                _member_line(member, label_of(roles, member.role)),
+            )
             for number, member in enumerate(team_members_of(record.engagement), start=1)
         ],
         "team",
@@ -202,9 +224,9 @@ def snapshot(*, record: ActivityRecord) -> list[Entry]:
     )
 
 
-def _member_line(member: TeamMember) -> str:
+def _member_line(member: TeamMember, role: str) -> str:
     who = ", ".join(words for words in (member.name.strip(), member.title.strip()) if words)
-    line = f"{who} — {member.get_role_display()}"
+    line = f"{who} — {role}"
     if member.email:
         line += f" <{member.email}>"
     return line + (" (team lead)" if member.is_lead else "")

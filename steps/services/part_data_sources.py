@@ -3,13 +3,14 @@ Drill Down activity, with its history row, in the same transaction."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 
+from cim.catalog_rules import Choice, box_field, item_choices, label_of
 from lea.models import AuditVerb, User
 from steps.models import ActivityRecord, DataSource
 from steps.services.parts_merge import (
@@ -28,13 +29,31 @@ from steps.services.records import record_touch
 # Notes say what a source shows; longer text is a stray paste.
 NOTES_MAX = 5_000
 TOO_LONG = "This is longer than {limit:,} characters."
+NOT_A_TAG = "Choose one of the listed values."
+# The box 10 field whose items are the sources; the catalog gives their tags' choices.
+SOURCES_FIELD = "data_sources"
 
 
-def _checked(source: DataSource) -> None:
+def source_tags(*, cohort_id: int) -> dict[str, list[Choice]]:
+    """Per tag of a source (education, kind, area), the cohort's choices, the ones every
+    Data Drill Down must cover marked required, in the catalog's words."""
+    spec = box_field(cohort_id=cohort_id, name=SOURCES_FIELD)
+    return {tag: item_choices(spec, tag) for tag in DataSource.TAGS}
+
+
+def tag_words(source: DataSource, tags: dict[str, list[Choice]]) -> list[str]:
+    """The source's education, kind and area in the catalog's words."""
+    return [label_of(tags[tag], getattr(source, tag)) for tag in DataSource.TAGS]
+
+
+def _checked(source: DataSource, tags: dict[str, list[Choice]]) -> None:
     source.full_clean()
     # A TextField has no length of its own; the form's limit must hold for every caller.
     if len(source.notes) > NOTES_MAX:
         raise ValidationError({"notes": TOO_LONG.format(limit=NOTES_MAX)})
+    for tag, choices in tags.items():
+        if getattr(source, tag) not in {choice.value for choice in choices}:
+            raise ValidationError({tag: NOT_A_TAG})
 
 
 @values_for(DataSource)
@@ -49,17 +68,17 @@ def source_values(source: DataSource) -> dict[str, Any]:
     }
 
 
-def _said(name: str, value: Any) -> Any:
-    choices = {"education": DataSource.Education, "kind": DataSource.Kind, "area": DataSource.Area}
-    if name in choices and value in choices[name].values:
-        return choices[name](value).label
-    return words(value)
+def _describer(tags: dict[str, list[Choice]]) -> Callable[[str, Any], Any]:
+    def said(name: str, value: Any) -> Any:
+        return label_of(tags[name], value) if name in tags else words(value)
+
+    return said
 
 
 def _write(source: DataSource, values: dict[str, Any]) -> None:
     for name, value in values.items():
         setattr(source, name, value)
-    _checked(source)
+    _checked(source, source_tags(cohort_id=source.engagement.cohort_id))
     source.save(update_fields=list(values))
 
 
@@ -89,14 +108,13 @@ def data_source_add(
         area=area,
         notes=notes,
     )
-    _checked(source)
+    choices = source_tags(cohort_id=record.engagement.cohort_id)
+    _checked(source, choices)
     locked = holder_open(record_holder(actor=actor, record=record), version)
     last = DataSource.objects.filter(engagement_id=record.engagement_id).aggregate(Max("position"))
     source.position = (last["position__max"] or 0) + 1
     source.save()
-    tags = ", ".join(
-        _said(field, source_values(source)[field]) for field in ("education", "kind", "area")
-    )
+    tags = ", ".join(tag_words(source, choices))
     record_touch(
         actor=actor,
         record=locked,  # type: ignore[arg-type]
@@ -127,7 +145,7 @@ def data_source_edit(
         write=_write,
         verb=AuditVerb.DATA_SOURCES_EDIT_SOURCE,
         about=_about,
-        described=_said,
+        described=_describer(source_tags(cohort_id=source.engagement.cohort_id)),
     )
 
 

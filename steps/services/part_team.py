@@ -3,13 +3,14 @@ activity, with its history row, in the same transaction."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
 
+from cim.catalog_rules import Choice, box_field, item_choices, label_of
 from lea import access
 from lea import services as lea_services
 from lea.models import AuditVerb, Invitation, Membership, Role, User
@@ -28,6 +29,9 @@ from steps.services.parts_merge import (
 from steps.services.records import record_touch
 
 NO_EMAIL = "Add {name}'s email address before inviting them."
+NOT_A_ROLE = "Choose one of the roles the state lists for the CIM team."
+# The box 1 field whose items are the team's members; the catalog gives their roles.
+MEMBERS_FIELD = "members"
 ALREADY_ON_TEAM = "{email} already has an account on {lea}'s CIM team."
 
 
@@ -43,10 +47,22 @@ def member_values(member: TeamMember) -> dict[str, Any]:
     }
 
 
-def _said(name: str, value: Any) -> Any:
-    if name == "role":
-        return TeamMember.Role(value).label if value in TeamMember.Role.values else value
-    return words(value)
+def team_roles(*, cohort_id: int) -> list[Choice]:
+    """The roles a member of the cohort's CIM teams may have, the required ones marked, in
+    the state's words (the catalog's box 1)."""
+    return item_choices(box_field(cohort_id=cohort_id, name=MEMBERS_FIELD), "role")
+
+
+def _describer(roles: list[Choice]) -> Callable[[str, Any], Any]:
+    def said(name: str, value: Any) -> Any:
+        return label_of(roles, value) if name == "role" else words(value)
+
+    return said
+
+
+def _check_role(member: TeamMember, roles: list[Choice]) -> None:
+    if member.role not in {role.value for role in roles}:
+        raise ValidationError({"role": NOT_A_ROLE})
 
 
 def _keep_one_lead(member: TeamMember) -> None:
@@ -61,12 +77,15 @@ def _write(member: TeamMember, values: dict[str, Any]) -> None:
     for name, value in values.items():
         setattr(member, name, value)
     member.full_clean()
+    if "role" in values:
+        _check_role(member, team_roles(cohort_id=member.engagement.cohort_id))
     member.save(update_fields=list(values))
     _keep_one_lead(member)
 
 
 def _about(member: TeamMember) -> dict[str, Any]:
-    return {"member": str(member)}
+    role = label_of(team_roles(cohort_id=member.engagement.cohort_id), member.role)
+    return {"member": f"{member.name} ({role})"}
 
 
 @transaction.atomic
@@ -92,6 +111,7 @@ def team_member_add(
         is_lead=is_lead,
     )
     member.full_clean()
+    _check_role(member, team_roles(cohort_id=record.engagement.cohort_id))
     locked = holder_open(record_holder(actor=actor, record=record), version)
     last = TeamMember.objects.filter(engagement_id=record.engagement_id).aggregate(Max("position"))
     member.position = (last["position__max"] or 0) + 1
@@ -128,7 +148,7 @@ def team_member_edit(
         write=_write,
         verb=AuditVerb.TEAM_EDIT_MEMBER,
         about=_about,
-        described=_said,
+        described=_describer(team_roles(cohort_id=member.engagement.cohort_id)),
     )
 
 

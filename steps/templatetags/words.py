@@ -35,3 +35,9 @@ def requirement_words(code: str) -> str:
 def date_words(iso: str) -> str:
     """A row's ISO date ("2025-06-30", as the CSV keeps it) as the pages say it."""
     return dateformat.format(date.fromisoformat(iso), "F j, Y") if iso else ""
+
+
+@register.filter
+def looked_up(words: dict[object, str], key: object) -> str:
+    """`{{ trace.source_tags|looked_up:source.pk }}`: the words a page's data keeps by key."""
+    return words.get(key, "")

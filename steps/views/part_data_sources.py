@@ -24,7 +24,9 @@ def data_source_add(request: HttpRequest, engagement_id: int, activity_key: str)
     engagement = access.get_engagement_for(request.user, engagement_id)
     record = common.record_with_part(engagement, activity_key, NAME)
     access.require_edit_engagement(request.user, engagement)
-    form = data_sources.DataSourceForm(request.POST, prefix=data_sources.ADD)
+    form = data_sources.DataSourceForm(
+        request.POST, prefix=data_sources.ADD, tags=data_sources.tags_of(record)
+    )
     return common.save_row(
         request,
         form,
@@ -52,7 +54,9 @@ def data_source_edit(
     if request.method == "GET":
         form = data_sources.edit_form(record, source)
         return common.page_with(request, record, data_sources, 200, edit_form=form, editing=source)
-    form = data_sources.DataSourceForm(request.POST, prefix=data_sources.EDIT)
+    form = data_sources.DataSourceForm(
+        request.POST, prefix=data_sources.EDIT, tags=data_sources.tags_of(record)
+    )
     return common.save_row(
         request,
         form,

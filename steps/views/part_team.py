@@ -33,7 +33,7 @@ def team_member_add(request: HttpRequest, engagement_id: int, activity_key: str)
     engagement = access.get_engagement_for(request.user, engagement_id)
     record = common.record_with_part(engagement, activity_key, NAME)
     _may_manage(request, engagement)
-    form = team.TeamMemberForm(request.POST, prefix=team.ADD)
+    form = team.TeamMemberForm(request.POST, prefix=team.ADD, roles=team.roles_of(record))
     return common.save_row(
         request,
         form,
@@ -61,7 +61,7 @@ def team_member_edit(
     if request.method == "GET":
         form = team.edit_form(record, member)
         return common.page_with(request, record, team, 200, edit_form=form, editing=member)
-    form = team.TeamMemberForm(request.POST, prefix=team.EDIT)
+    form = team.TeamMemberForm(request.POST, prefix=team.EDIT, roles=team.roles_of(record))
     return common.save_row(
         request,
         form,

@@ -665,9 +665,9 @@ def test_a_report_no_longer_due_is_not_submitted(world: World, cohorts: dict[str
     _reports(engagement)
     report = fill_report(world, _first(engagement))
     # A corrected ADL makes the LEA Level 1, whose SELPA does not require reports.
-    ActivityRecord.objects.filter(
-        engagement=engagement, definition__key=progress.MONITORING_KEY
-    ).update(requirement="optional")
+    ActivityRecord.objects.filter(engagement=engagement, definition__progress_reports=True).update(
+        requirement="optional"
+    )
 
     with pytest.raises(ValidationError, match=services.NOT_DUE):
         services.progress_report_submit(

@@ -27,9 +27,9 @@ def _foreign_source(world: World) -> DataSource:
         engagement=engagement,
         record=record,
         name="Foreign dashboard",
-        education=DataSource.Education.SPECIAL,
-        kind=DataSource.Kind.QUANTITATIVE,
-        area=DataSource.Area.ACADEMIC,
+        education="special",
+        kind="quantitative",
+        area="academic",
     )
 
 

@@ -23,9 +23,10 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from cim.catalog_rules import condition_holds
 from lea.models import User
 from steps import services
-from steps.checklist import FIELD_CONDITIONS, record_checklist
+from steps.checklist import record_checklist
 from steps.forms import AnswersForm
 from steps.merge import version_token
 from steps.models import (
@@ -69,12 +70,13 @@ TEXT_ANSWERS = {
     "trends_summary": "Reading scores rose two years running; suspensions of students with "
     "IEPs doubled since 2022.",
 }
+# Names for the members in the roles the catalog requires; any other role gets one made up.
 TEAM = {
-    TeamMember.Role.SUPERINTENDENT: "Robin Superintendent",
-    TeamMember.Role.GENERAL_ED_ADMIN: "Gale Generaled",
-    TeamMember.Role.SPECIAL_ED_ADMIN: "Sasha Specialed",
-    TeamMember.Role.SITE_ADMIN: "Sid Siteadmin",
-    TeamMember.Role.SELPA_REPRESENTATIVE: "Sel Parep",
+    "superintendent": "Robin Superintendent",
+    "general_ed_admin": "Gale Generaled",
+    "special_ed_admin": "Sasha Specialed",
+    "site_admin": "Sid Siteadmin",
+    "selpa_representative": "Sel Parep",
 }
 
 
@@ -118,8 +120,7 @@ def _fill_answers(record: ActivityRecord, spec: ActivityForm, actor: User) -> No
         fields = [field for field in box.fields if field["name"] in answer_names]
         # Unconditional prompts first: conditions read their answers (idc_tool_used).
         for field in sorted(fields, key=lambda field: bool(field.get("condition"))):
-            condition = FIELD_CONDITIONS.get(str(field.get("condition") or ""))
-            applies = condition is None or condition({**answers, **posted})
+            applies = condition_holds(field, {**answers, **posted})
             if field["required"] and applies and _empty(answers.get(field["name"])):
                 posted[field["name"]] = _typed(field, actor)
         all_optional = fields and not any(field["required"] for field in fields)
@@ -186,17 +187,20 @@ def _fill_team(record: ActivityRecord, actor: User) -> None:
     members = list(TeamMember.objects.filter(engagement_id=record.engagement_id))
     covered = {member.role for member in members}
     has_lead = any(member.is_lead for member in members)
-    for role, name in TEAM.items():
-        if role in covered:
+    required = [
+        r for r in part_team.team_roles(cohort_id=record.engagement.cohort_id) if r.required
+    ]
+    for role in required:
+        if role.value in covered:
             continue
         part_team.team_member_add(
             actor=actor,
             record=record,
             version=version_token(_fresh(record)),
-            name=name,
-            title=TeamMember.Role(role).label,
-            role=role,
-            email=f"{role.replace('_', '.')}@example.org",
+            name=TEAM.get(role.value, f"{role.label} Member"),
+            title=role.label,
+            role=role.value,
+            email=f"{role.value.replace('_', '.')}@example.org",
             is_lead=not has_lead,
         )
         has_lead = True
@@ -216,22 +220,23 @@ def _fill_team(record: ActivityRecord, actor: User) -> None:
 
 def _fill_data_sources(record: ActivityRecord, actor: User) -> None:
     sources = list(DataSource.objects.filter(engagement_id=record.engagement_id))
-    educations = [e for e in DataSource.Education if e not in {s.education for s in sources}]
-    kinds = [k for k in DataSource.Kind if k not in {s.kind for s in sources}]
-    areas = [a for a in DataSource.Area if a not in {s.area for s in sources}]
+    tags = part_data_sources.source_tags(cohort_id=record.engagement.cohort_id)
+    educations = [e for e in tags["education"] if e.value not in {s.education for s in sources}]
+    kinds = [k for k in tags["kind"] if k.value not in {s.kind for s in sources}]
+    areas = [a for a in tags["area"] if a.value not in {s.area for s in sources}]
     for n in range(max(len(educations), len(kinds), len(areas))):
-        # Alternate the tags of any extra source, so the new ones cover both of each.
-        education = educations[n] if n < len(educations) else list(DataSource.Education)[n % 2]
-        kind = kinds[n] if n < len(kinds) else list(DataSource.Kind)[n // 2 % 2]
-        area = areas[n] if n < len(areas) else DataSource.Area.ACADEMIC
+        # Alternate the tags of any extra source, so the new ones cover each of them.
+        education = educations[n] if n < len(educations) else tags["education"][n % 2]
+        kind = kinds[n] if n < len(kinds) else tags["kind"][n // 2 % 2]
+        area = areas[n] if n < len(areas) else tags["area"][0]
         part_data_sources.data_source_add(
             actor=actor,
             record=record,
             version=version_token(_fresh(record)),
             name=f"{area.label} data, {education.label.lower()} ({kind.label.lower()})",
-            education=education,
-            kind=kind,
-            area=area,
+            education=education.value,
+            kind=kind.value,
+            area=area.value,
             notes="Three years, disaggregated by student group.",
         )
 

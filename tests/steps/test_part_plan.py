@@ -89,9 +89,9 @@ def _root_cause(engagement: Engagement, statement: str = "Few co-teaching models
         engagement=engagement,
         record=_record(engagement, "data_drill_down"),
         name="CALPADS Fall 1 census",
-        education=DataSource.Education.SPECIAL,
-        kind=DataSource.Kind.QUANTITATIVE,
-        area=DataSource.Area.PLACEMENT,
+        education="special",
+        kind="quantitative",
+        area="placement",
     )
     area = ProblemArea.objects.create(
         engagement=engagement,
@@ -742,7 +742,8 @@ def _trace_queries(client: Client, engagement: Engagement) -> int:
 
 def test_it_traces_in_a_fixed_number_of_queries(world: World, engagement: Engagement) -> None:
     client = signed_in(world.lea_lead)
-    record = _record(engagement)
+    # The page has loaded the record's engagement before the trace reads.
+    record = ActivityRecord.objects.select_related("engagement").get(pk=_record(engagement).pk)
     _grow(engagement, 0)
     with CaptureQueriesContext(connection) as selector:
         plan.plan_trace(record=record)
@@ -753,8 +754,9 @@ def test_it_traces_in_a_fixed_number_of_queries(world: World, engagement: Engage
     assert _trace_queries(client, engagement) == small
     # Strategies, then one query per level of the thread down to the data (outcomes,
     # benchmarks, problems of practice, root causes, problem areas, sources, Data Drill
-    # Down citations; with none, their uploads are not read), then the two gap lists.
-    assert len(selector) == 1 + 7 + 2
+    # Down citations; with none, their uploads are not read), the catalog's words for the
+    # sources' tags, then the two gap lists.
+    assert len(selector) == 1 + 7 + 1 + 2
 
 
 # --- Rows the shared checks (tests/steps/test_row_merge.py) do not cover ----------------------

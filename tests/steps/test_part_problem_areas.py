@@ -53,9 +53,9 @@ def _source(engagement: Engagement, name: str = "CALPADS suspension report") -> 
         engagement=engagement,
         record=_record(engagement, "data_drill_down"),
         name=name,
-        education=DataSource.Education.SPECIAL,
-        kind=DataSource.Kind.QUANTITATIVE,
-        area=DataSource.Area.DISCIPLINE,
+        education="special",
+        kind="quantitative",
+        area="discipline",
     )
 
 

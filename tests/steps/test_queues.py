@@ -21,12 +21,10 @@ from steps import queues
 from steps.merge import version_token
 from steps.models import (
     ActivityRecord,
-    DataSource,
     Engagement,
     Review,
     Submission,
     SubmissionState,
-    TeamMember,
 )
 from steps.services import part_data_sources, part_team
 from steps.submissions import holder
@@ -53,7 +51,8 @@ def _answer(lead: User, engagement: Engagement, key: str, answers: dict[str, Any
 
 
 def _fill_team(lead: User, engagement: Engagement) -> None:
-    for number, role in enumerate(TeamMember.REQUIRED_ROLES):
+    roles = part_team.team_roles(cohort_id=engagement.cohort_id)
+    for number, role in enumerate(role.value for role in roles if role.required):
         record = _record(engagement, "team_creation")
         part_team.team_member_add(
             actor=lead,
@@ -69,10 +68,11 @@ def _fill_team(lead: User, engagement: Engagement) -> None:
 
 
 def _fill_data_drill_down(lead: User, engagement: Engagement) -> None:
+    tags = part_data_sources.source_tags(cohort_id=engagement.cohort_id)
     pairs = zip(
-        itertools.cycle(DataSource.Education),
-        itertools.cycle(DataSource.Kind),
-        DataSource.Area,
+        itertools.cycle(choice.value for choice in tags["education"]),
+        itertools.cycle(choice.value for choice in tags["kind"]),
+        (choice.value for choice in tags["area"]),
         strict=False,
     )
     for education, kind, area in pairs:
@@ -81,7 +81,7 @@ def _fill_data_drill_down(lead: User, engagement: Engagement) -> None:
             actor=lead,
             record=record,
             version=version_token(record),
-            name=f"{area.label} data",
+            name=f"{area} data",
             education=education,
             kind=kind,
             area=area,

@@ -86,7 +86,7 @@ def team_case(world: World, engagement: Engagement) -> RowCase:
     def make() -> TeamMember:
         return part_team.team_member_add(
             actor=world.lea_lead, record=record(), version=version_token(record()),
-            name=f"Person {next(numbers)}", title="Director", role=TeamMember.Role.OTHER,
+            name=f"Person {next(numbers)}", title="Director", role="other",
             email="", is_lead=False,
         )  # fmt: skip
 
@@ -100,7 +100,7 @@ def team_case(world: World, engagement: Engagement) -> RowCase:
     def add() -> tuple[str, dict[str, object]]:
         data = {
             "name": "New Person",
-            "role": TeamMember.Role.OTHER,
+            "role": "other",
             "version": version_token(record()),
         }
         return reverse("team_member_add", args=[engagement.pk, key]), {
@@ -137,8 +137,8 @@ def data_sources_case(world: World, engagement: Engagement) -> RowCase:
     def make() -> DataSource:
         return part_data_sources.data_source_add(
             actor=world.lea_lead, record=record(), version=version_token(record()),
-            name=f"Source {next(numbers)}", education=DataSource.Education.SPECIAL,
-            kind=DataSource.Kind.QUANTITATIVE, area=DataSource.Area.ACADEMIC, notes="Grades 3-8",
+            name=f"Source {next(numbers)}", education="special",
+            kind="quantitative", area="academic", notes="Grades 3-8",
         )  # fmt: skip
 
     def save_as_other(row: DataSource, values: dict[str, object]) -> object:
@@ -150,8 +150,8 @@ def data_sources_case(world: World, engagement: Engagement) -> RowCase:
 
     def add() -> tuple[str, dict[str, object]]:
         data = {
-            "name": "New source", "education": DataSource.Education.GENERAL,
-            "kind": DataSource.Kind.QUALITATIVE, "area": DataSource.Area.CLIMATE,
+            "name": "New source", "education": "general",
+            "kind": "qualitative", "area": "climate",
             "version": version_token(record()),
         }  # fmt: skip
         return reverse("data_source_add", args=[engagement.pk, key]), {

@@ -13,7 +13,7 @@ from pytest_django import DjangoDbBlocker
 from lea.models import User
 from steps import parts
 from steps.merge import version_token
-from steps.models import ActivityRecord, DataSource, Engagement, Finding, ResolvedRequirement
+from steps.models import ActivityRecord, Engagement, Finding, ResolvedRequirement
 from steps.models import TeamMember as Member
 from steps.services import (
     part_data_sources,
@@ -91,7 +91,7 @@ def _answer(actor: User, engagement: Engagement, key: str, **answers: object) ->
 
 
 def _member(actor: User, engagement: Engagement, name: str, **fields: Any) -> Member:
-    values: dict[str, Any] = {"title": "", "role": Member.Role.OTHER, "email": ""}
+    values: dict[str, Any] = {"title": "", "role": "other", "email": ""}
     values |= {"is_lead": False, **fields}
     return part_team.team_member_add(
         actor=actor, name=name, **values, **_rows(engagement, "team_creation")
@@ -102,8 +102,8 @@ def _steps_1_and_2(actor: User, engagement: Engagement) -> dict[str, Any]:
     """A source, a strength, a weakness, a ranked problem area and its root cause, all
     written through the services."""
     source = part_data_sources.data_source_add(
-        actor=actor, name="CALPADS Fall 1 census", education=DataSource.Education.SPECIAL,
-        kind=DataSource.Kind.QUANTITATIVE, area=DataSource.Area.PLACEMENT,
+        actor=actor, name="CALPADS Fall 1 census", education="special",
+        kind="quantitative", area="placement",
         notes="Students with IEPs by setting, 2021-2024", **_rows(engagement, "data_drill_down"),
     )  # fmt: skip
     for kind, found, data in (
@@ -232,13 +232,14 @@ def test_it_leaves_boxes_27_and_28_out_of_a_level_1_plan(world: World) -> None:
 def test_it_snapshots_the_team(world: World, engagement: Engagement) -> None:
     lead = _member(
         world.lea_lead, engagement, "Ana Ruiz", title="Director",
-        role=Member.Role.SPECIAL_ED_ADMIN, email="ana@example.org", is_lead=True,
+        role="special_ed_admin", email="ana@example.org", is_lead=True,
     )  # fmt: skip
     other = _member(world.lea_lead, engagement, "Bo Chen")
 
     snapshot = _snapshot(engagement, "team_creation")
     assert _texts(snapshot)[f"team:{lead.pk}"] == (
-        "Ana Ruiz, Director — LEA special education administration <ana@example.org> (team lead)"
+        "Ana Ruiz, Director — LEA-level special education administration <ana@example.org> "
+        "(team lead)"
     )
     assert _texts(snapshot)[f"team:{other.pk}"] == "Bo Chen — Other member"
     assert _labels(snapshot)[f"team:{other.pk}"] == "Box 1 · Team member 2"
