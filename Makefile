@@ -22,7 +22,6 @@ run: install
 	  trap 'exit 130' INT TERM; \
 	fi; \
 	$(BIN)/python manage.py migrate --noinput && \
-	$(BIN)/python manage.py load_catalog && \
 	$(BIN)/python manage.py seed_demo && \
 	echo "Starting web, Celery worker and beat. Open http://127.0.0.1:8000 (Ctrl-C stops all)." && \
 	$(BIN)/honcho start -f Procfile

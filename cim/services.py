@@ -58,6 +58,19 @@ def catalog_data(*, year: int) -> dict[str, Any]:
     return data
 
 
+def shipped_catalog_years() -> list[int]:
+    """The years whose catalog ships with the code (cim/catalog/<year>.json)."""
+    return sorted(int(path.stem) for path in CATALOG_DIR.glob("*.json") if path.stem.isdigit())
+
+
+def shipped_catalogs_load() -> list[tuple[int, CatalogLoadResult]]:
+    """Load every catalog shipped with the code, as the system; what is there is kept."""
+    return [
+        (year, catalog_load(actor=None, data=catalog_data(year=year), source=f"{year}.json"))
+        for year in shipped_catalog_years()
+    ]
+
+
 @transaction.atomic
 def catalog_load(
     *,
