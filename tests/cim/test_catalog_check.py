@@ -13,10 +13,24 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from cim import services
-from cim.catalog_check import NO_SUCH_LEVEL, UNKNOWN_ACTIVITY, UNKNOWN_CONDITION, UNKNOWN_KEY
+from cim.catalog_check import (
+    NO_SUCH_LEVEL,
+    NO_SUCH_STEP,
+    NOT_A_CHOICE_LIST,
+    NOT_A_NARRATIVE,
+    NOT_A_PROGRESS_ACTIVITY,
+    NOT_AN_ANSWER,
+    NOT_AN_ITEM_FIELD,
+    SECOND_PROGRESS_ACTIVITY,
+    UNKNOWN_ACTIVITY,
+    UNKNOWN_ANSWER,
+    UNKNOWN_CONDITION,
+    UNKNOWN_KEY,
+)
 from cim.catalog_words import CatalogError
 from cim.conditions import CONDITIONS
 from cim.models import ActivityDefinition, Cohort, StepwellBox
+from cim.models.catalog import REPORT_NARRATIVES
 
 CATALOG = services.catalog_data(year=2024)
 
@@ -104,4 +118,92 @@ def test_the_command_prints_each_problem_with_the_file(
     lines = str(refused.value).splitlines()
     assert len(lines) == 4
     assert all(line.startswith(f"{tmp_path / '2030.json'}: cohorts[") for line in lines)
+    assert not Cohort.objects.filter(key="targeted_2030").exists()
+
+
+def _box(cohort: dict[str, Any], number: int) -> dict[str, Any]:
+    return next(box for box in cohort["stepwell_boxes"] if box["number"] == number)
+
+
+def _field(box: dict[str, Any], name: str) -> dict[str, Any]:
+    return next(field for field in box["fields"] if field["name"] == name)
+
+
+def _activity(cohort: dict[str, Any], key: str) -> dict[str, Any]:
+    return next(activity for activity in cohort["activities"] if activity["key"] == key)
+
+
+@pytest.mark.django_db
+def test_it_refuses_the_rules_of_box_fields_it_cannot_apply(world: object) -> None:
+    """A field condition naming an answer the box does not ask (an unknown fact), or an
+    answer that field cannot have; an unknown field rule; a part's choices for an item
+    field that does not exist, or without words."""
+    data = copy.deepcopy(CATALOG)
+    data["year"] = 2030
+    targeted = data["cohorts"][0]
+    targeted["key"] = "targeted_2030"
+    data["cohorts"] = [targeted]
+    drill_down = _box(targeted, 10)
+    _field(drill_down, "alt_reports_generated")["condition"]["answer"] = "idc_used"
+    _field(drill_down, "alt_reports_submitted_to")["condition"]["is"] = "maybe"
+    members = _field(_box(targeted, 1), "members")
+    members["required_roles"] = ["superintendent"]
+    members["item_choices"]["department"] = [{"value": "sped", "label": "Special education"}]
+    members["item_choices"]["role"][0] = {"value": "superintendent"}
+
+    with pytest.raises(CatalogError) as refused:
+        services.catalog_load(actor=None, data=data, source="2030.json")
+
+    box10 = "cohorts[targeted_2030].stepwell_boxes[10].fields"
+    box1 = "cohorts[targeted_2030].stepwell_boxes[1].fields[members]"
+    fields_of_box10 = ", ".join(sorted(field["name"] for field in drill_down["fields"]))
+    reasons = _reasons(refused.value)
+    assert reasons == {
+        f"{box10}[alt_reports_generated].condition.answer": UNKNOWN_ANSWER.format(
+            value="idc_used", known=fields_of_box10
+        ),
+        f"{box10}[alt_reports_submitted_to].condition.is": NOT_AN_ANSWER.format(
+            value="maybe", field="idc_tool_used", known="yes, no"
+        ),
+        f"{box1}.required_roles": reasons[f"{box1}.required_roles"],
+        f"{box1}.item_choices.department": NOT_AN_ITEM_FIELD.format(
+            value="department", known="name, title, role, email"
+        ),
+        f"{box1}.item_choices.role": NOT_A_CHOICE_LIST,
+    }
+    assert reasons[f"{box1}.required_roles"].startswith(UNKNOWN_KEY.split(":")[0])
+    assert not Cohort.objects.filter(key="targeted_2030").exists()
+
+
+@pytest.mark.django_db
+def test_it_refuses_progress_report_rules_and_levels_that_do_not_exist(world: object) -> None:
+    data = copy.deepcopy(CATALOG)
+    data["year"] = 2030
+    targeted = data["cohorts"][0]
+    targeted["key"] = "targeted_2030"
+    data["cohorts"] = [targeted]
+    monitoring = _activity(targeted, "monitoring_implementation")
+    monitoring["report_fields"].append({"name": "coaching_notes", "label": "Coaching"})
+    plan = _activity(targeted, "plan_for_improvement")
+    plan["progress_reports"] = True
+    _activity(targeted, "consolidation")["report_fields"] = []
+    targeted["mailbox_copy"] = {"steps": [3, 5], "levels": [3, 4]}
+    targeted["level_criteria"]["4"] = "bottom 5%"
+
+    with pytest.raises(CatalogError) as refused:
+        services.catalog_load(actor=None, data=data, source="2030.json")
+
+    where = "cohorts[targeted_2030]"
+    assert _reasons(refused.value) == {
+        f"{where}.activities[monitoring_implementation].report_fields[coaching_notes].name": (
+            NOT_A_NARRATIVE.format(value="coaching_notes", known=", ".join(REPORT_NARRATIVES))
+        ),
+        f"{where}.activities[consolidation].report_fields": NOT_A_PROGRESS_ACTIVITY,
+        f"{where}.activities[monitoring_implementation].progress_reports": (
+            SECOND_PROGRESS_ACTIVITY.format(value="plan_for_improvement")
+        ),
+        f"{where}.mailbox_copy.steps": NO_SUCH_STEP.format(value=5),
+        f"{where}.mailbox_copy.levels": NO_SUCH_LEVEL.format(value=4),
+        f"{where}.level_criteria": NO_SUCH_LEVEL.format(value="4"),
+    }
     assert not Cohort.objects.filter(key="targeted_2030").exists()
