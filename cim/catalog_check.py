@@ -20,6 +20,7 @@ from typing import Any
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 
+from cim.catalog_rules import CHOICE_VALUE_MAX
 from cim.catalog_words import CatalogError, CatalogProblem, catalog_word_problems
 from cim.conditions import CONDITIONS
 from cim.models import ActivityDefinition, ActivityRequirement, Cohort, Level, StepwellBox
@@ -36,6 +37,8 @@ NOT_A_LIST = "must be a list"
 UNKNOWN_ANSWER = "no field of this box is named {value!r}: the condition must name one of {known}"
 NOT_AN_ANSWER = "{value!r} is not an answer {field!r} can have: it has {known}"
 NOT_A_CHOICE_LIST = 'must be a list of {"value": ..., "label": ...} (and "required": true or false)'
+# A part's row keeps the value of its item's choice in a column of this size.
+NOT_AN_ITEM_CHOICE_LIST = f"{NOT_A_CHOICE_LIST}, each value at most {CHOICE_VALUE_MAX} characters"
 NOT_AN_ITEM_FIELD = "the items of this field have no {value!r}: they have {known}"
 NOT_A_NARRATIVE = "a progress report has no written part {value!r}: it has {known}"
 NOT_A_PROGRESS_ACTIVITY = "only the activity with progress_reports asks report fields"
@@ -237,7 +240,7 @@ def _item_choice_problems(spec: dict[str, Any], key: str) -> list[CatalogProblem
     if item_choices is None:
         return []
     if not isinstance(item_choices, dict):
-        return [CatalogProblem(f"{key}.item_choices", NOT_A_CHOICE_LIST)]
+        return [CatalogProblem(f"{key}.item_choices", NOT_AN_ITEM_CHOICE_LIST)]
     items = _list(spec.get("item_fields"))
     problems: list[CatalogProblem] = []
     for name, choices in item_choices.items():
@@ -247,12 +250,12 @@ def _item_choice_problems(spec: dict[str, Any], key: str) -> list[CatalogProblem
             problems.append(
                 CatalogProblem(where, NOT_AN_ITEM_FIELD.format(value=name, known=known))
             )
-        if not _is_choice_list(choices):
-            problems.append(CatalogProblem(where, NOT_A_CHOICE_LIST))
+        if not _is_choice_list(choices, longest=CHOICE_VALUE_MAX):
+            problems.append(CatalogProblem(where, NOT_AN_ITEM_CHOICE_LIST))
     return problems
 
 
-def _is_choice_list(value: object) -> bool:
+def _is_choice_list(value: object, *, longest: int | None = None) -> bool:
     return (
         isinstance(value, list)
         and bool(value)
@@ -260,6 +263,7 @@ def _is_choice_list(value: object) -> bool:
             isinstance(choice, dict)
             and set(choice) <= CHOICE_KEYS
             and isinstance(choice.get("value"), str)
+            and (longest is None or len(choice["value"]) <= longest)
             and isinstance(choice.get("label"), str)
             and bool(choice["label"].strip())
             and isinstance(choice.get("required", False), bool)

@@ -14,6 +14,10 @@ from typing import Any
 
 from cim.models import StepwellBox
 
+# A part's row stores the value of its choice (a team member's role, a data source's
+# area): the catalog check refuses a longer one, the rows' columns hold this many.
+CHOICE_VALUE_MAX = 40
+
 
 @dataclass(frozen=True)
 class Choice:

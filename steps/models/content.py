@@ -14,6 +14,7 @@ from typing import ClassVar
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from cim.catalog_rules import CHOICE_VALUE_MAX
 from steps.models.engagement import ActivityRecord, Engagement
 
 
@@ -36,7 +37,7 @@ class TeamMember(EngagementPart):
     title = models.CharField(max_length=150, blank=True)
     # One of the roles the cohort's catalog lists for box 1 (which of them the state
     # requires, and their words, change from year to year: cim/catalog_rules.py).
-    role = models.CharField(max_length=24)
+    role = models.CharField(max_length=CHOICE_VALUE_MAX)
     email = models.EmailField(blank=True)
     is_lead = models.BooleanField("team lead", default=False)
 
@@ -56,9 +57,9 @@ class DataSource(EngagementPart):
     name = models.CharField(max_length=200)
     # Each one of the choices the cohort's catalog lists for box 10's sources (special or
     # general education; quantitative or qualitative; the areas the state asks to cover).
-    education = models.CharField(max_length=8)
-    kind = models.CharField(max_length=12)
-    area = models.CharField(max_length=12)
+    education = models.CharField(max_length=CHOICE_VALUE_MAX)
+    kind = models.CharField(max_length=CHOICE_VALUE_MAX)
+    area = models.CharField(max_length=CHOICE_VALUE_MAX)
     notes = models.TextField(blank=True)
 
     class Meta(EngagementPart.Meta):

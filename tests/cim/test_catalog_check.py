@@ -16,10 +16,10 @@ from cim import services
 from cim.catalog_check import (
     NO_SUCH_LEVEL,
     NO_SUCH_STEP,
-    NOT_A_CHOICE_LIST,
     NOT_A_NARRATIVE,
     NOT_A_PROGRESS_ACTIVITY,
     NOT_AN_ANSWER,
+    NOT_AN_ITEM_CHOICE_LIST,
     NOT_AN_ITEM_FIELD,
     SECOND_PROGRESS_ACTIVITY,
     UNKNOWN_ACTIVITY,
@@ -169,7 +169,7 @@ def test_it_refuses_the_rules_of_box_fields_it_cannot_apply(world: object) -> No
         f"{box1}.item_choices.department": NOT_AN_ITEM_FIELD.format(
             value="department", known="name, title, role, email"
         ),
-        f"{box1}.item_choices.role": NOT_A_CHOICE_LIST,
+        f"{box1}.item_choices.role": NOT_AN_ITEM_CHOICE_LIST,
     }
     assert reasons[f"{box1}.required_roles"].startswith(UNKNOWN_KEY.split(":")[0])
     assert not Cohort.objects.filter(key="targeted_2030").exists()
