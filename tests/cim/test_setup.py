@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.core.management import call_command
 from django.core.management.sql import emit_post_migrate_signal
+from django.db.migrations.executor import MigrationExecutor
 
 from cim import services
 from cim.models import ActivityDefinition, Cohort, StepwellBox
@@ -41,5 +42,22 @@ def test_migrate_again_changes_nothing(cohorts: dict[str, Cohort]) -> None:
 def test_a_flush_leaves_the_database_empty(no_catalog: None) -> None:
     # `flush` sends post_migrate without a migration plan: what it emptied stays empty.
     emit_post_migrate_signal(0, False, "default")
+
+    assert not Cohort.objects.exists()
+
+
+def test_a_database_migrated_to_an_earlier_state_is_left_alone(
+    no_catalog: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After `migrate cim 0009` later migrations are left to apply, and the loader's
+    tables may not be there yet."""
+    emit_post_migrate_signal(0, False, "default", plan=[])
+    assert Cohort.objects.exists()  # migrated all the way: loaded
+    Cohort.objects.all().delete()
+
+    # What the executor plans: (migration, backwards) pairs still to apply.
+    left = [("cim.0010_progress_report_activity", False)]
+    monkeypatch.setattr(MigrationExecutor, "migration_plan", lambda *args, **kwargs: left)
+    emit_post_migrate_signal(0, False, "default", plan=[])
 
     assert not Cohort.objects.exists()
