@@ -307,7 +307,8 @@ WRITES: dict[str, Build] = {
     },
     "steps.services.part_data_sources.data_source_add": lambda a: {
         "record": a.record, "version": a.version, "name": "N", "notes": "",
-        **{name: _choice(DataSource, name) for name in ("education", "kind", "area")},
+        # Values the 2024 catalog lists for box 10's sources.
+        "education": "special", "kind": "quantitative", "area": "academic",
     },
     "steps.services.part_data_sources.data_source_edit": lambda a: {
         "source": a.row(DataSource), "version": a.version,
@@ -480,6 +481,7 @@ SYSTEM_ONLY: dict[str, str] = {
     "reports.services.mailbox.mailbox_copy_pdf": "the mailbox-copy worker",
     "reports.services.mailbox.mailbox_copy_send": "the mailbox-copy worker",
     "reports.services.progress.progress_reports_open": "the daily task opening Step 4 periods",
+    "cim.services.shipped_catalogs_load": "migrate (post_migrate), loading the shipped files",
     "reports.services.progress.progress_reports_open_for": "receiver of steps' step4_may_open",
     "reports.services.progress.progress_reports_open_for_cohort": "receiver of a period's save",
     "reports.services.reminders.reminders_sweep": "the daily reminders task",
@@ -498,6 +500,11 @@ SYSTEM_ONLY: dict[str, str] = {
 # Helpers and readers that happen to live in a services module.
 NOT_WRITES: set[str] = {
     "cim.services.catalog_data",
+    "cim.services.shipped_catalog_years",
+    # The cohort's catalog rules for a part's rows, read by the part and its services.
+    "steps.services.part_team.team_roles",
+    "steps.services.part_data_sources.source_tags",
+    "steps.services.part_data_sources.tag_words",
     "reports.services.mailbox.mailbox_copy_email",  # the message; the task sends it
     "cim.services.monitoring_year_get_or_create",  # the year row a load writes under
     "cim.services.determination_changes",
