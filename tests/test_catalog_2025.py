@@ -19,10 +19,10 @@ from cim.resolver import resolve_activities
 from lea import access
 from lea.models import Organization, Role
 from reports import progress
-from reports import services_progress as report_services
 from reports.forms_progress import ReportForm
 from reports.ics import deadlines_ics
-from reports.selectors_calendar import engagement_deadlines
+from reports.selectors.calendar import engagement_deadlines
+from reports.services import progress as report_services
 from steps import services as step_services
 from steps.checklist import record_checklist
 from steps.forms import AnswersForm
@@ -184,7 +184,7 @@ def test_step_4_follows_the_2025_activity_and_its_written_parts(
     assert monitoring.definition.key == "progress_monitoring"
 
     approve_plan(world, engagement, on=date(2026, 1, 20))
-    reports = report_services.reports_open_for(engagement=engagement)
+    reports = list(progress.reports_of(engagement))
     first = reports[0]
     assert (first.period.number, first.due_on) == (1, date(2026, 7, 30))
 
@@ -255,7 +255,7 @@ def test_a_report_goes_to_the_consultant_of_the_year_it_belongs_to(
             actor=consultant, submission=plan.submission, version_number=plan.number,
             decision="approved",
         )  # fmt: skip
-        report = fill_report(world, report_services.reports_open_for(engagement=engagement)[0])
+        report = fill_report(world, progress.reports_of(engagement).get(period__number=1))
         version = report_services.progress_report_submit(
             actor=world.lea_lead, report=report, confirmation_name="Casey Lead"
         )
