@@ -112,7 +112,7 @@ def _cohort_problems(cohort: dict[str, Any], where: str) -> list[CatalogProblem]
             problems.append(
                 CatalogProblem(f"{key}.activity", UNKNOWN_ACTIVITY.format(value=box["activity"]))
             )
-        problems += _box_field_problems(box, key)
+        problems += box_field_problems(box, key)
     for index, period in enumerate(_items(cohort, "reporting_periods", where, problems)):
         key = f"{where}.reporting_periods[{period.get('number', index)}]"
         problems += _unknown(period, _field_names(ReportingPeriod), key, required=("number",))
@@ -173,7 +173,7 @@ def _report_field_problems(activity: dict[str, Any], where: str) -> list[Catalog
     return problems
 
 
-def _box_field_problems(box: dict[str, Any], where: str) -> list[CatalogProblem]:
+def box_field_problems(box: dict[str, Any], where: str) -> list[CatalogProblem]:
     """Each field of a box: its keys and type, its choices, its condition (an answer of
     the same box), and the rules of a structured part's items."""
     fields = box.get("fields")

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
@@ -207,3 +208,21 @@ def test_it_refuses_progress_report_rules_and_levels_that_do_not_exist(world: ob
         f"{where}.level_criteria": NO_SUCH_LEVEL.format(value="4"),
     }
     assert not Cohort.objects.filter(key="targeted_2030").exists()
+
+
+@pytest.mark.django_db
+def test_an_edit_in_the_admin_is_checked_as_a_file_is(cohorts: dict[str, Cohort]) -> None:
+    box = StepwellBox.objects.get(cohort=cohorts["targeted"], number=10)
+    fields = copy.deepcopy(box.fields)
+    _field({"fields": fields}, "alt_reports_generated")["condition"]["answer"] = "idc_used"
+    box.fields = fields
+
+    with pytest.raises(ValidationError) as refused:
+        box.full_clean()
+
+    assert refused.value.message_dict["fields"] == [
+        "box.fields[alt_reports_generated].condition.answer: "
+        + UNKNOWN_ANSWER.format(
+            value="idc_used", known=", ".join(sorted(field["name"] for field in fields))
+        )
+    ]
