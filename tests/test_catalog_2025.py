@@ -33,8 +33,7 @@ from steps.services import part_data_sources, part_problem_areas, part_team
 from steps.workspace import activity_form
 from tests.conftest import World
 from tests.lea import factories
-from tests.reports.progress_world import approve_plan, fill_report
-from tests.steps.engagements import start
+from tests.reports.progress_world import approve_plan, clock_at, fill_report
 from tests.steps.ready import make_ready
 
 pytestmark = pytest.mark.django_db
@@ -239,11 +238,7 @@ def test_a_report_goes_to_the_consultant_of_the_year_it_belongs_to(
         (2024, cohorts["targeted"], consultant_2024),
         (2025, cohorts_2025["targeted"], consultant_2025),
     ):
-        engagement = (
-            start(world.lea, cohort, level=3)
-            if year == 2024
-            else _start(world.lea, cohort, level=3)
-        )
+        engagement = _start(world.lea, cohort, level=3)
         step_services.consultant_assign(
             actor=world.cde_admin, consultant=consultant, year=cohort.year, leas=[world.lea]
         )
@@ -251,14 +246,20 @@ def test_a_report_goes_to_the_consultant_of_the_year_it_belongs_to(
         plan = step_services.submission_submit(
             actor=world.lea_lead, engagement=engagement, step=3, confirmation_name="Casey Lead"
         )
-        step_services.submission_decide(
-            actor=consultant, submission=plan.submission, version_number=plan.number,
-            decision="approved",
-        )  # fmt: skip
-        report = fill_report(world, progress.reports_of(engagement).get(period__number=1))
-        version = report_services.progress_report_submit(
-            actor=world.lea_lead, report=report, confirmation_name="Casey Lead"
-        )
+        # On January 20, 2026 both cohorts have a reporting period under way.
+        day = date(2026, 1, 20)
+        with clock_at(day):
+            step_services.submission_decide(
+                actor=consultant, submission=plan.submission, version_number=plan.number,
+                decision="approved",
+            )  # fmt: skip
+            report = progress.reports_of(engagement).filter(period__starts_on__lte=day).first()
+            assert report is not None
+            version = report_services.progress_report_submit(
+                actor=world.lea_lead,
+                report=fill_report(world, report),
+                confirmation_name="Casey Lead",
+            )
         submitted[year] = version.submission
         assert set(access.reviewers_for(engagement, "CDE")) == {consultant}
 

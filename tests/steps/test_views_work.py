@@ -30,12 +30,13 @@ PPR = "policies_procedures_review"
 # The most each page costs, the signed-in floor included (the first read of a process adds
 # the content types, so each page is fetched once before it is counted). Reads of the LEA's
 # records include the row of the access record (issue 13), and the trace the drill-down
-# tables its problem areas cite (issue 15).
+# tables its problem areas cite (issue 15) and the catalog's words for its data sources'
+# tags (issue 12).
 QUERIES = {
     "workspace": 15,
     "activity": 20,
     "autosave": 17,
-    "trace": 18,
+    "trace": 19,
 }
 
 
