@@ -29,6 +29,7 @@ from steps.forms import AnswersForm
 from steps.merge import version_token
 from steps.models import ActivityRecord, Engagement
 from steps.parts import data_sources, problem_areas, team
+from steps.selectors import status_rows
 from steps.services import part_data_sources, part_problem_areas, part_team
 from steps.workspace import activity_form
 from tests.conftest import World
@@ -205,7 +206,7 @@ def test_step_4_follows_the_2025_activity_and_its_written_parts(
     )  # fmt: skip
 
 
-def test_the_calendar_shows_the_2025_due_dates(
+def test_the_calendar_and_the_status_show_the_2025_due_dates(
     world: World, cohorts_2025: dict[str, Cohort]
 ) -> None:
     engagement = _start(world.lea, cohorts_2025["targeted"], level=3)
@@ -224,6 +225,11 @@ def test_the_calendar_shows_the_2025_due_dates(
         engagement=engagement, deadlines=engagement_deadlines(engagement=engagement)
     ).decode()
     assert "DTSTART;VALUE=DATE:20250815" in feed
+    rows = status_rows(engagements=Engagement.objects.filter(pk=engagement.pk), year=2025)
+    by_activity = {row.activity: row for row in rows}
+    assert by_activity["data_drill_down"].due_date == "2025-08-15"
+    assert by_activity["root_cause_analysis"].due_date == "2025-11-14"
+    assert "progress_monitoring" in by_activity
 
 
 def test_a_report_goes_to_the_consultant_of_the_year_it_belongs_to(
