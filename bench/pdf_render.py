@@ -42,10 +42,10 @@ def _grow_plan(engagement: Engagement, actor: User) -> None:
     outcomes of two benchmarks, through the plan's own services."""
     from steps.merge import version_token
     from steps.models import ActivityRecord
-    from steps.parts.plan import PLAN_ACTIVITIES, problems_of_practice_of, strategies_of
+    from steps.parts.plan import problems_of_practice_of, strategies_of
     from steps.services import part_plan
 
-    record = ActivityRecord.objects.get(engagement=engagement, definition__key__in=PLAN_ACTIVITIES)
+    record = ActivityRecord.objects.get(engagement=engagement, definition__parts__contains=["plan"])
 
     def version() -> str:
         return version_token(ActivityRecord.objects.get(pk=record.pk))

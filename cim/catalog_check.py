@@ -17,14 +17,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 
 from cim.catalog_rules import CHOICE_VALUE_MAX
 from cim.catalog_words import CatalogError, CatalogProblem, catalog_word_problems
 from cim.conditions import CONDITIONS
 from cim.models import ActivityDefinition, ActivityRequirement, Cohort, Level, StepwellBox
-from cim.models.catalog import REPORT_NARRATIVES
+from cim.models.catalog import ACTIVITY_PARTS_SHAPE, REPORT_NARRATIVES, validate_activity_parts
 from cim.models.framework import ReportingPeriod
 
 UNKNOWN_KEY = "unknown key: the loader knows {known}"
@@ -46,6 +46,7 @@ SECOND_PROGRESS_ACTIVITY = "the cohort has a progress-report activity already: {
 NOT_A_COUNT = "must be a whole number, 0 or more"
 NO_SUCH_STEP = "there is no step {value!r}: steps are 1 to 4"
 NOT_A_CONDITION = 'must be {"answer": <a field of this box>, "is": <its answer>, "help": ...}'
+SECOND_PART = "{value!r} holds this part already: a cohort gives it to one activity"
 
 FIELD_KEYS = frozenset({
     "name", "type", "label", "help", "note", "required", "inferred", "choices", "condition",
@@ -80,6 +81,7 @@ def _cohort_problems(cohort: dict[str, Any], where: str) -> list[CatalogProblem]
     problems += _cohort_value_problems(cohort, where)
     activities: set[str] = set()
     progress_activity = ""
+    part_holders: dict[str, str] = {}
     for index, activity in enumerate(_items(cohort, "activities", where, problems)):
         key = f"{where}.activities[{activity.get('key', index)}]"
         activities.add(str(activity.get("key")))
@@ -88,6 +90,18 @@ def _cohort_problems(cohort: dict[str, Any], where: str) -> list[CatalogProblem]
         )
         problems += _values(ActivityDefinition, activity, key)
         problems += _report_field_problems(activity, key)
+        parts = activity.get("parts")
+        try:
+            validate_activity_parts(parts if parts is not None else [])
+        except ValidationError:
+            problems.append(CatalogProblem(f"{key}.parts", ACTIVITY_PARTS_SHAPE))
+            parts = []
+        for part in parts or []:
+            if part in part_holders:
+                problems.append(
+                    CatalogProblem(f"{key}.parts", SECOND_PART.format(value=part_holders[part]))
+                )
+            part_holders[str(part)] = str(activity.get("key"))
         if activity.get("progress_reports"):
             if progress_activity:
                 problems.append(

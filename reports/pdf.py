@@ -222,16 +222,13 @@ def _with_drilldown_charts(
     return placed
 
 
-PLAN_KEY = "plan_for_improvement"
-
-
 def heading(version: SubmissionVersion) -> str:
     """What the document is, in the state's words: the plan's own name for the Step 3
     that carries it, "Step 1: Gather and inquire" for another step, else the submission's
     title (an activity, a progress report)."""
     submission = version.submission
     for activity in version.snapshot.get("activities", []):
-        if activity.get("key") == PLAN_KEY and activity.get("entries"):
+        if "plan" in activity.get("parts", ()) and activity.get("entries"):
             return str(activity["name"])
     if submission.activity_id is None and not submission.label and submission.step in STEP_NAMES:
         return f"Step {submission.step}: {STEP_NAMES[submission.step]}"

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from cim.drilldown_rules import drilldown_rules
+from cim.models import ActivityDefinition
 from steps import drilldown_privacy
 from steps.drilldown import ALL, Cell
 from steps.drilldown_charts import Bar, breakdown_chart_svg, chart_description
@@ -281,7 +282,18 @@ def cited_breakdowns(citations: Iterable[DrillDownCitation]) -> list[CitedBreakd
 
 # --- The submission snapshot ----------------------------------------------------------------
 
-DRILLDOWN_ACTIVITY = "data_drill_down"
+# The catalog's name for the part of an activity that takes the student-level extract.
+STUDENT_EXTRACT = "student_extract"
+
+
+def student_extract_activity(engagement: Engagement) -> ActivityDefinition | None:
+    """The activity of the engagement's cohort whose page takes the extract (the Data Drill
+    Down in 2024), as the catalog says; None in a cohort without one."""
+    return ActivityDefinition.objects.filter(
+        cohort_id=engagement.cohort_id, parts__contains=[STUDENT_EXTRACT]
+    ).first()
+
+
 SNAPSHOT_NOTE = (
     "From a file of {rows:,} students uploaded {day} (SHA-256 {sha}). Every table leaves "
     "the LEA's team suppressed: a group of {limit} students or fewer shows “n<{shown}” and "

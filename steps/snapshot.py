@@ -18,7 +18,7 @@ from typing import Any
 
 from cim.catalog_rules import choices_of, label_of
 from steps import parts
-from steps.drilldown_page import DRILLDOWN_ACTIVITY, drilldown_snapshot
+from steps.drilldown_page import STUDENT_EXTRACT, drilldown_snapshot
 from steps.models import ActivityRecord
 from steps.parts import Entry, entry, long_date
 from steps.workspace import PART_OF_FIELD, activity_form
@@ -38,12 +38,13 @@ def activity_snapshot(*, record: ActivityRecord) -> dict[str, Any]:
         "key": definition.key,
         "name": definition.name,
         "step": definition.step,
+        "parts": list(definition.parts),
         # str(): a choice set in memory is an enum member; the snapshot holds plain strings.
         "requirement": str(record.requirement),
         "status": str(record.status),
         "entries": [] if set_aside else _entries(record),
     }
-    if definition.key == DRILLDOWN_ACTIVITY and not set_aside:
+    if STUDENT_EXTRACT in definition.parts and not set_aside:
         # The uploaded tables, suppressed, after the boxes; their charts' data for the PDF.
         entries, charts = drilldown_snapshot(record.engagement)
         frozen["entries"] += entries

@@ -43,8 +43,9 @@ PART_OF_FIELD = {
     "root_cause": "root_causes",
     "supporting_data_summary": "root_causes",
 }
-# Parts an activity has beyond its boxes' fields (the PFI form is not a Stepwell box).
-EXTRA_PARTS = {"plan_for_improvement": ["plan"]}
+# Parts of the activity form that the catalog names beyond the boxes' fields (the PFI form
+# is not a Stepwell box); its student-extract upload has a page of its own.
+FORM_PARTS_BEYOND_BOXES = ("plan",)
 # An activity whose catalog entry has no box fields still gets one box to write in.
 FALLBACK_FIELD = {
     "name": "summary",
@@ -230,7 +231,8 @@ def activity_form(*, record: ActivityRecord) -> ActivityForm:
     # An optional activity whose Stepwell box is NA (e.g. Infrastructure Analysis at
     # Targeted Level 3) may still be done locally: it gets the summary box.
     not_applicable = record.requirement == ResolvedRequirement.NOT_APPLICABLE
-    has_content = any(box.fields for box in form.boxes) or EXTRA_PARTS.get(record.definition.key)
+    extra_parts = [part for part in record.definition.parts if part in FORM_PARTS_BEYOND_BOXES]
+    has_content = any(box.fields for box in form.boxes) or extra_parts
     if not has_content and not not_applicable:
         form.boxes.append(
             BoxView(
@@ -243,7 +245,7 @@ def activity_form(*, record: ActivityRecord) -> ActivityForm:
         )
     parts = [PART_OF_FIELD[f["name"]] for box in form.boxes for f in box.fields
              if f["name"] in PART_OF_FIELD]  # fmt: skip
-    form.parts = list(dict.fromkeys([*parts, *EXTRA_PARTS.get(record.definition.key, [])]))
+    form.parts = list(dict.fromkeys([*parts, *extra_parts]))
     return form
 
 

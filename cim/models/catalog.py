@@ -38,6 +38,27 @@ def validate_report_fields(value: object) -> None:
         raise ValidationError(REPORT_FIELDS_SHAPE)
 
 
+# What an activity's page holds beyond its boxes' fields, named in the catalog: the Plan
+# for Improvement form (Step 3's PFI is not a Stepwell box) and the upload of the LEA's
+# student-level extract with its breakdowns (the Data Drill Down). Each at most once.
+ACTIVITY_PARTS = {
+    "plan": "the Plan for Improvement form",
+    "student_extract": "the student-level extract and its breakdowns",
+}
+ACTIVITY_PARTS_SHAPE = (
+    "List parts beyond the boxes by name, each once: " + ", ".join(ACTIVITY_PARTS) + "."
+)
+
+
+def validate_activity_parts(value: object) -> None:
+    if (
+        not isinstance(value, list)
+        or any(part not in ACTIVITY_PARTS for part in value)
+        or len(set(value)) != len(value)
+    ):
+        raise ValidationError(ACTIVITY_PARTS_SHAPE)
+
+
 class Requirement(models.TextChoices):
     REQUIRED = "required", "Required"
     OPTIONAL = "optional", "Optional"
@@ -84,6 +105,15 @@ class ActivityDefinition(models.Model):
         help_text="Only for the progress-report activity: the written parts each report asks, "
         "in the guidance's words, [{name, label, help}]; name is one of "
         + ", ".join(REPORT_NARRATIVES)
+        + ".",
+    )
+    parts = models.JSONField(
+        "parts beyond the boxes",
+        default=list,
+        blank=True,
+        validators=[validate_activity_parts],
+        help_text="What the activity's page holds besides its Stepwell boxes: "
+        + "; ".join(f"{name} ({what})" for name, what in ACTIVITY_PARTS.items())
         + ".",
     )
     inferred = models.BooleanField(

@@ -34,11 +34,8 @@ from steps.models import (
 from steps.parts import Entry, entry, labelled, listing, long_date, or_empty
 from steps.services.part_data_sources import source_tags, tag_words
 from steps.services.part_plan import FOREIGN_PROBLEM, FOREIGN_ROOT_CAUSE, amount
-from steps.workspace import EXTRA_PARTS
 
 TEMPLATE = "steps/parts/plan.html"
-# The activities whose form carries this part; the part's URLs answer 404 for any other.
-PLAN_ACTIVITIES = frozenset(key for key, names in EXTRA_PARTS.items() if "plan" in names)
 # Long enough for any honest answer, short enough that a stray 1 MB paste is refused.
 MAX_TEXT = 5_000
 NOT_A_NUMBER = "Enter the {what} as a number, such as 42 or 42.5, without a % sign or words."

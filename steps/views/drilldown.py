@@ -26,6 +26,7 @@ from steps.drilldown_page import (
     get_problem_area_in_engagement,
     latest_drill_down,
     leaving_csv,
+    student_extract_activity,
 )
 from steps.forms import DrilldownCiteForm, DrilldownUploadForm
 from steps.models import Engagement
@@ -122,6 +123,7 @@ def _page(
     team = view == "exact"
     context = {
         "engagement": engagement,
+        "activity": student_extract_activity(engagement),
         "team": team,
         "form": form,
         "issues": issues or [],

@@ -22,6 +22,7 @@ from cim.catalog_check import (
     NOT_AN_ANSWER,
     NOT_AN_ITEM_CHOICE_LIST,
     NOT_AN_ITEM_FIELD,
+    SECOND_PART,
     SECOND_PROGRESS_ACTIVITY,
     UNKNOWN_ACTIVITY,
     UNKNOWN_ANSWER,
@@ -31,7 +32,7 @@ from cim.catalog_check import (
 from cim.catalog_words import CatalogError
 from cim.conditions import CONDITIONS
 from cim.models import ActivityDefinition, Cohort, StepwellBox
-from cim.models.catalog import REPORT_NARRATIVES
+from cim.models.catalog import ACTIVITY_PARTS_SHAPE, REPORT_NARRATIVES
 
 CATALOG = services.catalog_data(year=2024)
 
@@ -206,6 +207,28 @@ def test_it_refuses_progress_report_rules_and_levels_that_do_not_exist(world: ob
         f"{where}.mailbox_copy.steps": NO_SUCH_STEP.format(value=5),
         f"{where}.mailbox_copy.levels": NO_SUCH_LEVEL.format(value=4),
         f"{where}.level_criteria": NO_SUCH_LEVEL.format(value="4"),
+    }
+    assert not Cohort.objects.filter(key="targeted_2030").exists()
+
+
+def test_it_refuses_a_part_no_activity_can_hold_and_a_part_given_twice(world: object) -> None:
+    data = copy.deepcopy(CATALOG)
+    data["year"] = 2030
+    targeted = data["cohorts"][0]
+    targeted["key"] = "targeted_2030"
+    data["cohorts"] = [targeted]
+    _activity(targeted, "parent_input")["parts"] = ["student_extract"]
+    _activity(targeted, "consolidation")["parts"] = ["plan"]
+    _activity(targeted, "root_cause_analysis")["parts"] = ["slides"]
+
+    with pytest.raises(CatalogError) as refused:
+        services.catalog_load(actor=None, data=data, source="2030.json")
+
+    where = "cohorts[targeted_2030].activities"
+    assert _reasons(refused.value) == {
+        f"{where}[data_drill_down].parts": SECOND_PART.format(value="parent_input"),
+        f"{where}[root_cause_analysis].parts": ACTIVITY_PARTS_SHAPE,
+        f"{where}[plan_for_improvement].parts": SECOND_PART.format(value="consolidation"),
     }
     assert not Cohort.objects.filter(key="targeted_2030").exists()
 

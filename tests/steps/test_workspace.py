@@ -332,3 +332,26 @@ def test_it_has_a_form_for_every_activity_of_the_catalogs(
         assert problems or record.requirement == "not_applicable" or record.status == "marked_na", (
             record.definition.key
         )
+
+
+def test_the_catalog_says_which_activity_holds_the_plan_and_the_student_extract(
+    world: World, cohorts: dict[str, Cohort]
+) -> None:
+    from steps.workspace import activity_form
+
+    cohort = cohorts["targeted"]
+    cohort.activities.filter(key="plan_for_improvement").update(parts=[])
+    cohort.activities.filter(key="consolidation").update(parts=["plan"])
+    cohort.activities.filter(key="data_drill_down").update(parts=[])
+    cohort.activities.filter(key=PARENT_INPUT).update(parts=["student_extract"])
+    engagement = start(world.lea, cohort, level=3)
+
+    def parts_of(key: str) -> list[str]:
+        return activity_form(record=_record(engagement, key)).parts
+
+    assert "plan" in parts_of("consolidation")
+    assert "plan" not in parts_of("plan_for_improvement")
+    tables = signed_in(world.lea_lead).get(reverse("drilldown_detail", args=[engagement.pk]))
+    breadcrumb = tables.content.decode().split('aria-label="Breadcrumb"')[1].split("</nav>")[0]
+    assert _url(engagement, PARENT_INPUT) in breadcrumb
+    assert "Data Drill Down</a>" not in breadcrumb
