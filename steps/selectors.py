@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, F, Prefetch, QuerySet
+from django.db.models.functions import Collate
 
 from cim.models import ActivityDefinition, Tier
 from cim.resolver import ResolvedActivity, resolve_activities
@@ -61,6 +63,97 @@ def status_rows(*, engagements: QuerySet[Engagement], year: int) -> list[StatusR
         .order_by("lea__name", "lea__code", "pk")
     )
     return [row for engagement in scoped for row in _engagement_rows(engagement)]
+
+
+# The rows' order in status_rows (LEA, step, catalog order), as SQL: the key in the "C"
+# collation, the code-point order Python sorts it in.
+STATUS_ORDER = (
+    "engagement__lea__name",
+    "engagement__lea__code",
+    "engagement_id",
+    "definition__step",
+    "definition__position",
+    Collate(F("definition__key"), "C"),
+)
+_STATUS_VALUES = {
+    "engagement_id": "engagement_id",
+    "cds_code": "engagement__lea__code",
+    "lea_name": "engagement__lea__name",
+    "tier": "engagement__cohort__tier",
+    "level": "engagement__determination__level",
+    "step": "definition__step",
+    "activity": "definition__key",
+    "activity_name": "definition__name",
+    "requirement": "requirement",
+    "status": "status",
+    "due_date": "due_date",
+    "review_by": "approver",
+}
+
+
+def status_records(*, engagements: QuerySet[Engagement], year: int) -> StatusRowsQuery | None:
+    """The records behind status_rows, to filter, order and page in SQL; None when an
+    engagement lacks a record of an activity of its cohort (the catalog gained it after
+    the load): only status_rows resolves those, in Python.
+
+    The gap shows as fewer records than activities owed: the records' count (the page's
+    count too, when it is not filtered) against each activity times its cohort's
+    engagements, rather than an anti-join of every engagement with every activity. A
+    record is always of its engagement's cohort's activity (the load makes it from that
+    catalog), so no other record can fill a gap."""
+    scoped = engagements.filter(cohort__year__year=year).order_by()
+    records = ActivityRecord.objects.filter(engagement__in=scoped.values("pk"))
+    held = records.count()
+    per_cohort = dict(scoped.values("cohort").annotate(n=Count("pk")).values_list("cohort", "n"))
+    activities = (
+        ActivityDefinition.objects.filter(cohort__in=per_cohort)
+        .order_by()
+        .values("cohort")
+        .annotate(n=Count("pk"))
+        .values_list("cohort", "n")
+    )
+    owed = sum(per_cohort[cohort] * n for cohort, n in activities)
+    return StatusRowsQuery(records, count=held) if held == owed else None
+
+
+class StatusRowsQuery:
+    """Status rows of a queryset of records, built a slice at a time: a paginator counts
+    them in SQL and builds only the page it shows, not the 60,000 rows of the state."""
+
+    def __init__(self, records: QuerySet[ActivityRecord], count: int | None = None) -> None:
+        self.records = records
+        self._count = count
+
+    def filter(self, *args: Any, **kwargs: Any) -> StatusRowsQuery:
+        return StatusRowsQuery(self.records.filter(*args, **kwargs))
+
+    def annotate(self, **annotations: Any) -> StatusRowsQuery:
+        return StatusRowsQuery(self.records.annotate(**annotations), self._count)
+
+    def order_by(self, *order: Any) -> StatusRowsQuery:
+        return StatusRowsQuery(self.records.order_by(*order), self._count)
+
+    def count(self) -> int:
+        if self._count is None:
+            self._count = self.records.count()
+        return self._count
+
+    def __getitem__(self, index: slice) -> list[StatusRow]:
+        names = tuple(_STATUS_VALUES)
+        page = self.records.values_list(*_STATUS_VALUES.values())[index]
+        return [_status_row(dict(zip(names, values, strict=True))) for values in page]
+
+
+def _status_row(values: dict[str, Any]) -> StatusRow:
+    due = values["due_date"]
+    return StatusRow(
+        **values
+        | {
+            "tier": Tier(values["tier"]).label,
+            "status": str(values["status"]),
+            "due_date": due.isoformat() if due else "",
+        }
+    )
 
 
 def _engagement_rows(engagement: Engagement) -> list[StatusRow]:
