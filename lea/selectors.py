@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -10,6 +11,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.contrib.auth.models import Group, Permission
+from django.db import connection
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
@@ -208,19 +210,20 @@ MENU_PERMISSIONS = {
 }
 
 
-def menu_for(*, user: User | None) -> dict[str, bool]:
-    """The menu's answers in one query; `perms.<app>.<codename>` in a template would cost
-    the two queries of ModelBackend's permission cache, and `reviews_anyone` a third, on
-    every page. Same answers as `user.has_perm` (the person's own and their groups'
-    permissions; all of them for an active superuser; none for an inactive account)."""
-    answers = dict.fromkeys(["reviews_anyone", *MENU_PERMISSIONS], False)
-    if user is None or not user.is_active:
-        return answers
-    # One UNION of two index lookups: the person's reviewing roles, and which of the
-    # menu's permissions they hold themselves or through a group. (EXISTS subqueries per
-    # answer took PostgreSQL longer to plan than the three queries took to run.)
-    own = User.user_permissions.through.objects.filter(user_id=user.pk)
-    through_groups = Group.permissions.through.objects.filter(group__user=user.pk)
+# Stands for the person in the menu's query, compiled once: no user has a negative id.
+_ANYONE = -1
+
+
+@functools.cache
+def _menu_query() -> tuple[str, tuple[Any, ...]]:
+    """The menu's SQL and parameters for _ANYONE, compiled once per process: building
+    the query through the ORM cost every page more than running it.
+
+    One UNION of two index lookups: the person's reviewing roles, and which of the
+    menu's permissions they hold themselves or through a group. (EXISTS subqueries per
+    answer took PostgreSQL longer to plan than the three queries took to run.)"""
+    own = User.user_permissions.through.objects.filter(user_id=_ANYONE)
+    through_groups = Group.permissions.through.objects.filter(group__user=_ANYONE)
     menu = Q.create(
         [Q(content_type__app_label=app, codename=code) for app, code in MENU_PERMISSIONS.values()],
         connector=Q.OR,
@@ -233,14 +236,27 @@ def menu_for(*, user: User | None) -> dict[str, bool]:
         .order_by()
         .values_list("codename")
     )
+    # The person's own memberships, as access.own_memberships (for an active person).
     roles = (
-        access.own_memberships(user)
-        .filter(role__in=REVIEWING_ROLES)
-        .select_related(None)
+        Membership.objects.filter(user_id=_ANYONE, role__in=REVIEWING_ROLES)
         .order_by()
         .values_list("role")
     )
-    found = {name for (name,) in held.union(roles).order_by()}
+    return held.union(roles).order_by().query.sql_with_params()
+
+
+def menu_for(*, user: User | None) -> dict[str, bool]:
+    """The menu's answers in one query; `perms.<app>.<codename>` in a template would cost
+    the two queries of ModelBackend's permission cache, and `reviews_anyone` a third, on
+    every page. Same answers as `user.has_perm` (the person's own and their groups'
+    permissions; all of them for an active superuser; none for an inactive account)."""
+    answers = dict.fromkeys(["reviews_anyone", *MENU_PERMISSIONS], False)
+    if user is None or not user.is_active:
+        return answers
+    sql, params = _menu_query()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user.pk if p == _ANYONE else p for p in params])
+        found = {name for (name,) in cursor.fetchall()}
     answers["reviews_anyone"] = bool(found & set(REVIEWING_ROLES))
     for name, (_app, codename) in MENU_PERMISSIONS.items():
         answers[name] = user.is_superuser or codename in found
