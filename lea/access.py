@@ -680,17 +680,17 @@ def work_goes_to_cde(*, year: int) -> Q:
     step work the catalog routes to CDE (Targeted Level 3, every Intensive level), or a
     submission already routed to CDE: an activity approved on its own, such as a Level 1
     LEA's optional Policies and Procedures Review, waits on a consultant too."""
-    # Two sets of LEA ids, each read once (PostgreSQL hashes an IN subquery), rather than
-    # EXISTS over the records per LEA: 2,500 probes cost a statewide page 50 ms.
-    steps = (
+    # Two sets of LEA ids, each read once (PostgreSQL hashes an IN subquery), the records'
+    # from their partial index alone (steps' activity_record_to_cde), rather than EXISTS
+    # over the records per LEA: 2,500 probes cost a statewide page 50 ms.
+    records = (
         apps.get_model("steps", "ActivityRecord")
-        .objects.filter(
-            engagement__cohort__year__year=year,
-            approver=_CDE,
-            definition__approved_alone=False,
-        )
+        .objects.filter(approver=_CDE, definition__approved_alone=False)
         .exclude(requirement=_NOT_APPLICABLE)
-        .values("engagement__lea")
+        .values("engagement")
+    )
+    steps = (
+        _engagement_model().objects.filter(cohort__year__year=year, pk__in=records).values("lea")
     )
     routed = (
         apps.get_model("steps", "Submission")

@@ -2,8 +2,9 @@
 counted sections whose items link to where the work is, most overdue or newest first.
 
 Here in `reports`, the rightmost app, because a lead's home counts progress reports too.
-Every read starts from a queryset lea/access.py scoped; a section costs two queries (its
-count and its first `SHOWN` items), whatever the number of LEAs or submissions."""
+Every read starts from a queryset lea/access.py scoped; a section costs one query (its
+first `SHOWN` items) or, when they fill the section, two (and its count), whatever the
+number of LEAs or submissions."""
 
 from __future__ import annotations
 
@@ -100,8 +101,10 @@ def _section(
     words: tuple[str, str, str],
     more: tuple[str, str] = ("", ""),
 ) -> Section:
-    count = rows.count()
-    items = [item(row) for row in rows[:SHOWN]]
+    shown = list(rows[:SHOWN])
+    # Fewer than a page full is all there is: counted without a second query.
+    count = len(shown) if len(shown) < SHOWN else rows.count()
+    items = [item(row) for row in shown]
     return Section(key, _heading(count, *words), count, items, *more)
 
 

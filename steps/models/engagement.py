@@ -90,6 +90,16 @@ class ActivityRecord(FSMModelMixin, models.Model):
                 fields=("engagement", "definition"), name="activity_record_one_per_definition"
             ),
         ]
+        indexes: ClassVar = [
+            # Which LEAs' work goes to a CDE consultant (lea.access.work_goes_to_cde), read
+            # from the index alone on the CDE administrator's and consultants' pages.
+            models.Index(
+                fields=("engagement", "definition"),
+                condition=models.Q(approver=Approver.CDE)
+                & ~models.Q(requirement=ResolvedRequirement.NOT_APPLICABLE),
+                name="activity_record_to_cde",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.engagement}: {self.definition.name}"
