@@ -49,6 +49,42 @@ def _is_active(user: AnyUser) -> bool:
     return bool(user.is_authenticated and user.is_active)
 
 
+# The person's memberships as (organisation, its kind, role), read once per User object,
+# as Django keeps their permissions (`_perm_cache`): a page of an engagement asks up to
+# six questions of them. AuthenticationMiddleware loads the user afresh for each request;
+# lea.services forgets them when it adds or removes one of the person's memberships.
+_ROLES_KEY = "_cim_roles"
+
+
+def _roles_of(user: User) -> frozenset[tuple[int, str, str]]:
+    roles = user.__dict__.get(_ROLES_KEY)
+    if roles is None:
+        roles = frozenset(
+            Membership.objects.filter(user=user).values_list(
+                "organization_id", "organization__kind", "role"
+            )
+        )
+        user.__dict__[_ROLES_KEY] = roles
+    return roles
+
+
+def forget_roles(user: User) -> None:
+    """After a change to the person's memberships: the next question reads them again."""
+    user.__dict__.pop(_ROLES_KEY, None)
+
+
+def _holds(
+    user: User, roles: Collection[str], *, organization_id: int | None = None, kind: str = ""
+) -> bool:
+    """Whether the person holds one of `roles`, in that organisation or of that kind."""
+    return any(
+        role in roles
+        and (organization_id is None or organization == organization_id)
+        and (not kind or of_kind == kind)
+        for organization, of_kind, role in _roles_of(user)
+    )
+
+
 # --- Scoped querysets ---------------------------------------------------------------------
 
 
@@ -341,8 +377,14 @@ def get_access_record_lea_for(user: AnyUser, organization_id: int) -> Organizati
 
 
 def may_see_access_record(user: AnyUser, organization_id: int) -> bool:
-    """For a link to the LEA's access record on its pages."""
-    return access_record_leas_for(user).filter(pk=organization_id).exists()
+    """For a link to the LEA's access record on its pages (as access_record_leas_for)."""
+    if not isinstance(user, User) or not user.is_active:
+        return False
+    if user.has_perm(VIEW_ACCESS_RECORD):
+        return access_record_leas_for(user).filter(pk=organization_id).exists()
+    return _holds(
+        user, (Role.LEA_LEAD,), organization_id=organization_id, kind=Organization.Kind.LEA
+    )
 
 
 def access_records_of_lea(lea: Organization) -> QuerySet[AccessRecord]:
@@ -368,11 +410,7 @@ def can_edit_engagement(user: AnyUser, engagement: Engagement) -> bool:
     """The LEA's own CIM team writes; reviewers who may see it read."""
     if not isinstance(user, User) or not user.is_active:
         return False
-    return Membership.objects.filter(
-        user=user,
-        organization_id=engagement.lea_id,
-        role__in=(Role.LEA_LEAD, Role.LEA_MEMBER),
-    ).exists()
+    return _holds(user, (Role.LEA_LEAD, Role.LEA_MEMBER), organization_id=engagement.lea_id)
 
 
 def require_edit_engagement(user: AnyUser, engagement: Engagement) -> None:
@@ -447,9 +485,7 @@ def get_submission_for(user: AnyUser, submission_id: int) -> Submission:
 def is_lea_lead(user: AnyUser, engagement: Engagement) -> bool:
     if not isinstance(user, User) or not user.is_active:
         return False
-    return Membership.objects.filter(
-        user=user, organization_id=engagement.lea_id, role=Role.LEA_LEAD
-    ).exists()
+    return _holds(user, (Role.LEA_LEAD,), organization_id=engagement.lea_id)
 
 
 def is_reviewer_for(user: AnyUser, engagement: Engagement, approver: str) -> bool:
@@ -458,11 +494,9 @@ def is_reviewer_for(user: AnyUser, engagement: Engagement, approver: str) -> boo
     if not isinstance(user, User) or not user.is_active:
         return False
     if approver == "SELPA":
-        return (
-            engagement.lea.selpa_id is not None
-            and Membership.objects.filter(
-                user=user, organization_id=engagement.lea.selpa_id, role=Role.SELPA_REVIEWER
-            ).exists()
+        selpa_id = engagement.lea.selpa_id
+        return selpa_id is not None and _holds(
+            user, (Role.SELPA_REVIEWER,), organization_id=selpa_id
         )
     if approver == "CDE":
         return (
@@ -474,9 +508,7 @@ def is_reviewer_for(user: AnyUser, engagement: Engagement, approver: str) -> boo
 
 
 def _is_cde_admin(user: User) -> bool:
-    return Membership.objects.filter(
-        user=user, role=Role.CDE_ADMIN, organization__kind=Organization.Kind.CDE
-    ).exists()
+    return _holds(user, (Role.CDE_ADMIN,), kind=Organization.Kind.CDE)
 
 
 def may_record_selpa_requires_reports(user: AnyUser, engagement: Engagement) -> bool:

@@ -353,6 +353,7 @@ def _membership_add(
             )
         ) from None
     user.groups.add(_role_group(organization, role))
+    access.forget_roles(user)
     _sync_staff_flag(user)
     audit(
         actor=actor,
@@ -387,6 +388,7 @@ def membership_remove(*, actor: User, membership: Membership) -> None:
     )
     data_version.changed()
     membership.delete()
+    access.forget_roles(user)
     _sync_staff_flag(user)
 
 
