@@ -42,15 +42,15 @@ QUERIES = {
     "home, SELPA reviewer": 16,
     "home, CDE consultant": 16,
     "home, CDE admin": 16,
-    "LEA workspace": 17,
+    "LEA workspace": 12,
     "activity page (Step 3 plan)": 21,
     "activity page (PPR)": 11,
-    "autosave POST (PPR)": 18,
+    "autosave POST (PPR)": 14,
     "trace view": 18,
     "review queue, CDE admin": 7,
     "review queue, CDE consultant": 11,
     "review queue, SELPA reviewer": 10,
-    "submission review page (diff)": 16,
+    "submission review page (diff)": 15,
     "Step 4 page": 16,
 }
 

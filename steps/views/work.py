@@ -117,13 +117,16 @@ def activity_page_context(request: HttpRequest, record: ActivityRecord) -> dict[
 def activity_detail(request: HttpRequest, engagement_id: int, activity_key: str) -> HttpResponse:
     engagement = access.get_engagement_for(request.user, engagement_id)
     record = access.get_record_in_engagement(engagement, activity_key)
-    context = activity_page_context(request, record)
     if request.method == "POST":
         access.require_edit_engagement(request.user, engagement)
+        if "application/json" in request.headers.get("Accept", ""):
+            # The page's script applies the save in place: no page to build.
+            return _save_answers_in_place(request, record)
+        context = activity_page_context(request, record)
         specs = context["spec"].answer_fields  # type: ignore[attr-defined]
         return _save_answers(request, record, specs, context)
     record_activity_read(request, engagement, record)
-    return render(request, "steps/activity.html", context)
+    return render(request, "steps/activity.html", activity_page_context(request, record))
 
 
 def record_activity_read(
@@ -151,13 +154,36 @@ def _form_context(
     return {"form": form, "bases": fingerprints({**current, **(seen or {})})}
 
 
+def _save_answers_in_place(request: HttpRequest, record: ActivityRecord) -> HttpResponse:
+    """A save from the page's script (static/js/autosave.js), answered in JSON."""
+    specs = workspace.activity_form(record=record).answer_fields
+    form, saved = _merge_answers(request, record, specs)
+    return JsonResponse(answers_result(request, form, saved, record))
+
+
 def _save_answers(
     request: HttpRequest, record: ActivityRecord, specs: list, context: dict[str, object]
 ) -> HttpResponse:
-    """Merge the posted answers into what is saved (steps/merge.py). The page's script
-    asks for JSON and applies the result in place; a plain form post gets the page."""
+    """A plain form post of the answers: the page again, or back to it once saved."""
+    form, saved = _merge_answers(request, record, specs)
+    if saved is None:
+        return render(
+            request, "steps/activity.html", {**context, **_form_context(form, record)}, status=400
+        )
+    if not saved.conflicts:
+        messages.success(request, " ".join(["Draft saved.", *_incoming_words(form, saved)]))
+        return redirect(
+            "activity_detail", engagement_id=record.engagement_id,
+            activity_key=record.definition.key,
+        )  # fmt: skip
+    return _show_conflicts(request, form, saved, context)
+
+
+def _merge_answers(
+    request: HttpRequest, record: ActivityRecord, specs: list
+) -> tuple[AnswersForm, AnswersSaved | None]:
+    """Merge the posted answers into what is saved (steps/merge.py); None when refused."""
     form = AnswersForm(request.POST, specs=specs)
-    in_place = "application/json" in request.headers.get("Accept", "")
     saved = None
     if form.is_valid():
         try:
@@ -171,19 +197,7 @@ def _save_answers(
             )
         except ValidationError as error:
             form.add_error(None, error)
-    if in_place:
-        return JsonResponse(answers_result(request, form, saved, record))
-    if saved is None:
-        return render(
-            request, "steps/activity.html", {**context, **_form_context(form, record)}, status=400
-        )
-    if not saved.conflicts:
-        messages.success(request, " ".join(["Draft saved.", *_incoming_words(form, saved)]))
-        return redirect(
-            "activity_detail", engagement_id=record.engagement_id,
-            activity_key=record.definition.key,
-        )  # fmt: skip
-    return _show_conflicts(request, form, saved, context)
+    return form, saved
 
 
 def _show_conflicts(
