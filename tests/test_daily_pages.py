@@ -51,7 +51,7 @@ QUERIES = {
     "review queue, CDE consultant": 11,
     "review queue, SELPA reviewer": 10,
     "submission review page (diff)": 15,
-    "Step 4 page": 16,
+    "Step 4 page": 12,
 }
 
 
