@@ -49,28 +49,33 @@ def _is_active(user: AnyUser) -> bool:
     return bool(user.is_authenticated and user.is_active)
 
 
-# The person's memberships as (organisation, its kind, role), read once per User object,
-# as Django keeps their permissions (`_perm_cache`): a page of an engagement asks up to
-# six questions of them. AuthenticationMiddleware loads the user afresh for each request;
+# The person's memberships, read once per User object, as Django keeps their permissions
+# (`_perm_cache`): a page of an engagement asks up to six questions of them, a home page
+# lists them three times. AuthenticationMiddleware loads the user afresh for each request;
 # lea.services forgets them when it adds or removes one of the person's memberships.
-_ROLES_KEY = "_cim_roles"
+_MEMBERSHIPS_KEY = "_cim_memberships"
 
 
-def _roles_of(user: User) -> frozenset[tuple[int, str, str]]:
-    roles = user.__dict__.get(_ROLES_KEY)
-    if roles is None:
-        roles = frozenset(
-            Membership.objects.filter(user=user).values_list(
-                "organization_id", "organization__kind", "role"
-            )
-        )
-        user.__dict__[_ROLES_KEY] = roles
-    return roles
+def own_membership_list(user: User) -> list[Membership]:
+    """`own_memberships` of an active person, read once per User object."""
+    memberships = user.__dict__.get(_MEMBERSHIPS_KEY)
+    if memberships is None:
+        memberships = list(own_memberships(user))
+        user.__dict__[_MEMBERSHIPS_KEY] = memberships
+    return memberships
+
+
+def _roles_of(user: User) -> list[tuple[int, str, str]]:
+    """(organisation, its kind, role) of each of the person's memberships."""
+    return [
+        (membership.organization_id, membership.organization.kind, membership.role)
+        for membership in own_membership_list(user)
+    ]
 
 
 def forget_roles(user: User) -> None:
     """After a change to the person's memberships: the next question reads them again."""
-    user.__dict__.pop(_ROLES_KEY, None)
+    user.__dict__.pop(_MEMBERSHIPS_KEY, None)
 
 
 def _holds(
@@ -840,11 +845,9 @@ def has_review_role(user: AnyUser) -> bool:
         return False
     if can_assign_consultants(user):
         return True
-    return Membership.objects.filter(
-        Q(role=Role.SELPA_REVIEWER, organization__kind=Organization.Kind.SELPA)
-        | Q(role=Role.CDE_CONSULTANT, organization__kind=Organization.Kind.CDE),
-        user=user,
-    ).exists()
+    return _holds(user, (Role.SELPA_REVIEWER,), kind=Organization.Kind.SELPA) or _holds(
+        user, (Role.CDE_CONSULTANT,), kind=Organization.Kind.CDE
+    )
 
 
 def status_assignments_for(user: AnyUser) -> QuerySet:

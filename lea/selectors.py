@@ -49,7 +49,7 @@ def _people_prefetch() -> Prefetch:
 
 def home_overview(*, user: User) -> HomeOverview:
     """The user's organisations with their people; for SELPA reviewers their LEAs too."""
-    mine = list(access.own_memberships(user))
+    mine = access.own_membership_list(user)
     roles_by_org: dict[int, list[str]] = {}
     for membership in mine:
         roles_by_org.setdefault(membership.organization_id, []).append(

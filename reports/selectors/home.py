@@ -532,7 +532,7 @@ def quiet_leas_for(*, user: AnyUser) -> list[QuietLea]:
         return []
     names = {
         membership.organization_id: membership.organization.name
-        for membership in access.own_memberships(user)
+        for membership in access.own_membership_list(user)
         if membership.role in (Role.LEA_LEAD, Role.LEA_MEMBER)
     }
     year = cim_selectors.newest_adl_year() if names else None
@@ -568,7 +568,7 @@ def homes_for(*, user: AnyUser, today: date | None = None) -> list[RoleHome]:
         return []
     today = today or timezone.localdate()
     orgs: dict[str, dict[int, str]] = {}
-    for membership in access.own_memberships(user):
+    for membership in access.own_membership_list(user):
         orgs.setdefault(membership.role, {})[membership.organization_id] = (
             membership.organization.name
         )
