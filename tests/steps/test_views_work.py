@@ -33,9 +33,9 @@ PPR = "policies_procedures_review"
 # tables its problem areas cite (issue 15) and the catalog's words for its data sources'
 # tags (issue 12).
 QUERIES = {
-    "workspace": 15,
+    "workspace": 12,
     "activity": 20,
-    "autosave": 17,
+    "autosave": 13,
     "trace": 19,
 }
 
