@@ -870,6 +870,11 @@ def submissions_of_engagements(engagement_ids: Collection[int]) -> QuerySet[Subm
     return apps.get_model("steps", "Submission").objects.filter(engagement_id__in=engagement_ids)
 
 
+def submissions_of_ids(submission_ids: Collection[int]) -> QuerySet[Submission]:
+    """Submissions whose ids came from a scoped queryset (a page of a review queue)."""
+    return apps.get_model("steps", "Submission").objects.filter(pk__in=submission_ids)
+
+
 def assignments_of_leas(lea_ids: Collection[int]) -> QuerySet:
     """Live consultant assignments of LEAs whose ids came from a scoped queryset."""
     return _live_assignments().filter(lea_id__in=lea_ids)

@@ -156,17 +156,15 @@ def _queue_order(sort: str) -> tuple[str | OrderBy, ...]:
     return (F("state_changed_at").asc(nulls_last=True), "pk")
 
 
-def queue_items(
-    *, user: AnyUser, ids: Sequence[int], now: datetime | None = None
-) -> list[QueueItem]:
+def queue_items(*, ids: Sequence[int], now: datetime | None = None) -> list[QueueItem]:
     """The rows of a page of `review_queue`, in its order: two queries, the submissions
-    with what a row shows, and which of their LEAs have a consultant for the year."""
+    with what a row shows, and which of their LEAs have a consultant for the year. The ids
+    are the scope (review_queue read them in it): not scoped again."""
     if not ids:
         return []
     submissions = {
         submission.pk: submission
-        for submission in access.submissions_for(user)
-        .filter(pk__in=ids)
+        for submission in access.submissions_of_ids(ids)
         .select_related(
             "engagement__lea__selpa", "engagement__cohort", "engagement__determination", "activity"
         )

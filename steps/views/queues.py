@@ -190,7 +190,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         "form": form,
         "filters": filters,
         "page": page,
-        "items": queues.queue_items(user=user, ids=list(page.object_list)),
+        "items": queues.queue_items(ids=list(page.object_list)),
         "has_review_role": access.has_review_role(user),
         "ignored": IGNORED if form.errors else "",
         "page_note": paged.note,

@@ -181,7 +181,7 @@ def _page(user: User, **params: str | int) -> str:
 
 def _items(user: User, **filters: Any) -> list[queues.QueueItem]:
     ids = list(queues.review_queue(user=user, filters=queues.QueueFilters(**filters)))
-    return queues.queue_items(user=user, ids=ids)
+    return queues.queue_items(ids=ids)
 
 
 def _queue(user: User, **filters: Any) -> list[Submission]:
@@ -423,7 +423,7 @@ def test_it_says_who_holds_each_item_and_for_how_long(
     riverbend = _queue(world.selpa_reviewer)[0]
     assert riverbend.state_changed_at is not None
     later = riverbend.state_changed_at + timedelta(days=6, hours=1)
-    item = queues.queue_items(user=world.selpa_reviewer, ids=[riverbend.pk], now=later)[0]
+    item = queues.queue_items(ids=[riverbend.pk], now=later)[0]
     assert item.holder == "waiting on SELPA review, 6 days"
     assert item.holder == holder(riverbend, now=later)
     assert (item.lea_name, item.what, item.tier, item.level) == (
