@@ -46,7 +46,7 @@ QUERIES = {
     "activity page (Step 3 plan)": 21,
     "activity page (PPR)": 11,
     "autosave POST (PPR)": 14,
-    "trace view": 18,
+    "trace view": 19,
     "review queue, CDE admin": 7,
     "review queue, CDE consultant": 11,
     "review queue, SELPA reviewer": 10,
