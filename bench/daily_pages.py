@@ -46,7 +46,7 @@ def _deepen(people: dict[str, User]) -> dict[str, Any]:
     Step 4: submitted, returned, changed, resubmitted, commented on and approved."""
     from steps import services
     from steps.models import Engagement, Submission
-    from tests.steps.ready import make_ready
+    from tests.steps.ready import make_ready, submitted_and_returned
 
     lead = User.objects.get(email="lead1@bench.example.org")
     engagement = (
@@ -71,18 +71,7 @@ def _deepen(people: dict[str, User]) -> dict[str, Any]:
     else:
         reviewer = User.objects.get(email=f"consultant{region}@bench.example.org")
     records = make_ready(engagement, 3, actor=lead)
-    version = services.submission_submit(
-        actor=lead, engagement=engagement, step=3, confirmation_name=lead.display_name
-    )
-    submission = version.submission
-    services.comment_add(
-        actor=reviewer, submission=submission, version_number=version.number,
-        body="Name the data source for this outcome.",
-    )  # fmt: skip
-    services.submission_decide(
-        actor=reviewer, submission=submission, version_number=version.number,
-        decision="returned", summary="Add the data sources.",
-    )  # fmt: skip
+    submission = submitted_and_returned(engagement, 3, lead=lead, reviewer=reviewer)
     with_answers = next((record for record in records if record.responses), None)
     if with_answers is not None:  # the second version differs from the first
         name = next(iter(with_answers.responses))

@@ -27,7 +27,7 @@ from steps.workspace import activity_form
 from tests.conftest import World, signed_in
 from tests.steps import test_grid
 from tests.steps.engagements import start
-from tests.steps.ready import make_ready
+from tests.steps.ready import make_ready, submitted_and_returned
 from tests.steps.test_queues import assign
 
 pytestmark = pytest.mark.django_db
@@ -60,18 +60,7 @@ def _through_step3(world: World, engagement: Engagement) -> int:
     page compares two versions; the submission's id."""
     lead, reviewer = world.lea_lead, world.selpa_reviewer
     make_ready(engagement, 3, actor=lead)
-    version = services.submission_submit(
-        actor=lead, engagement=engagement, step=3, confirmation_name=lead.display_name
-    )
-    submission = version.submission
-    services.comment_add(
-        actor=reviewer, submission=submission, version_number=version.number,
-        body="Name the data source for this outcome.",
-    )  # fmt: skip
-    services.submission_decide(
-        actor=reviewer, submission=submission, version_number=version.number,
-        decision="returned", summary="Add the data sources.",
-    )  # fmt: skip
+    submission = submitted_and_returned(engagement, 3, lead=lead, reviewer=reviewer)
     version = services.submission_submit(
         actor=lead, engagement=engagement, step=3, confirmation_name=lead.display_name
     )

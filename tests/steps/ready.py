@@ -38,6 +38,7 @@ from steps.models import (
     ResolvedRequirement,
     RootCause,
     Strategy,
+    Submission,
     TeamMember,
 )
 from steps.parts.plan import (
@@ -90,6 +91,26 @@ def make_ready(engagement: Engagement, step: int, *, actor: User) -> list[Activi
         raise ValueError(f"Only steps {SUBMITTABLE_STEPS} are submitted as a whole, not {step}.")
     required = scope_records(engagement, step).filter(requirement=ResolvedRequirement.REQUIRED)
     return [fill_activity(record, actor=actor) for record in required]
+
+
+def submitted_and_returned(
+    engagement: Engagement, step: int, *, lead: User, reviewer: User
+) -> Submission:
+    """The step (made ready already) submitted by its lead, then returned by its reviewer
+    with a comment on the version and a summary: a review round to revise and resubmit."""
+    version = services.submission_submit(
+        actor=lead, engagement=engagement, step=step, confirmation_name=lead.display_name
+    )
+    submission = version.submission
+    services.comment_add(
+        actor=reviewer, submission=submission, version_number=version.number,
+        body="Name the data source for this outcome.",
+    )  # fmt: skip
+    services.submission_decide(
+        actor=reviewer, submission=submission, version_number=version.number,
+        decision="returned", summary="Add the data sources.",
+    )  # fmt: skip
+    return submission
 
 
 def fill_activity(record: ActivityRecord, *, actor: User) -> ActivityRecord:
