@@ -12,8 +12,11 @@ from cim.models import ReportingPeriod
 from reports.services import progress as services_progress
 from steps.signals import step4_may_open
 
+# The receiver's dispatch_uid, by which a test can turn it off and on again.
+OPENER = "reports.open_progress_reports"
 
-@receiver(step4_may_open, dispatch_uid="reports.open_progress_reports")
+
+@receiver(step4_may_open, dispatch_uid=OPENER)
 def open_progress_reports(sender: Any, *, engagement_ids: list[int], **kwargs: Any) -> None:
     services_progress.progress_reports_open_for(engagement_ids)
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 from cim.models import Cohort
 from lea.models import User
 from reports.models import ProgressReport
-from reports.receivers import open_progress_reports
+from reports.receivers import OPENER, open_progress_reports
 from reports.services import progress as services
 from steps import services as step_services
 from steps.merge import version_token
@@ -27,7 +27,6 @@ from tests.steps.engagements import start
 from tests.steps.ready import make_ready
 
 CALIFORNIA = ZoneInfo("America/Los_Angeles")
-OPENER = "reports.open_progress_reports"
 
 
 def reviewer_for(world: World, engagement: Engagement) -> User:
