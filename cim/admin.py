@@ -9,11 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.forms import BaseInlineFormSet, ModelForm
 from django.http import HttpRequest
 
+from cim.catalog_check import box_field_problems
 from cim.models import (
     ActivityDefinition,
     ActivityRequirement,
@@ -128,8 +130,23 @@ class ActivityDefinitionAdmin(AuditedAdmin):
     inlines = (ActivityRequirementInline, StepwellBoxInline)
 
 
+class StepwellBoxForm(ModelForm):
+    """A box edited in the admin meets the rules a catalog file's boxes are checked for."""
+
+    class Meta:
+        model = StepwellBox
+        fields = ("fields",)
+
+    def clean_fields(self) -> Any:
+        fields = self.cleaned_data.get("fields")
+        if problems := box_field_problems({"fields": fields}, "box"):
+            raise ValidationError([f"{problem.key}: {problem.reason}" for problem in problems])
+        return fields
+
+
 @admin.register(StepwellBox)
 class StepwellBoxAdmin(AuditedAdmin):
+    form = StepwellBoxForm
     list_display = (
         "number", "title", "cohort", "activity", "step", "levels", "na_levels", "inferred",
     )  # fmt: skip

@@ -44,7 +44,7 @@ def _refuse_unless(allowed: bool) -> None:
 def _may_change_organizations(actor: User | None) -> bool:
     """None is the system (the ADL load, seed_demo, create_cde_admin); a person must be
     a CDE administrator (statewide organisation rights)."""
-    return actor is None or access.can_change_organizations(actor)
+    return actor is None or access.may_change_organizations(actor)
 
 
 # Statewide (global) permissions that CDE roles hold through their CDE groups. The
@@ -332,7 +332,7 @@ def membership_create(
 ) -> Membership:
     """Give a person a role. actor=None is the system (seed_demo); a person must manage
     the organisation's members (its lead, or a CDE administrator)."""
-    _refuse_unless(actor is None or access.can(actor, "manage_members", organization))
+    _refuse_unless(actor is None or access.may_manage_members(actor, organization))
     return _membership_add(actor=actor, user=user, organization=organization, role=role)
 
 
@@ -369,7 +369,7 @@ def _membership_add(
 @transaction.atomic
 def membership_remove(*, actor: User, membership: Membership) -> None:
     organization = membership.organization
-    _refuse_unless(access.can(actor, "manage_members", organization))
+    _refuse_unless(access.may_manage_members(actor, organization))
     if membership.role == Role.LEA_LEAD:
         # Lock the organisation before counting its leads: two removals at once would
         # otherwise each see the other lead still there, and both go through.
@@ -492,9 +492,7 @@ def invitations_create(
     members of every organisation invited to."""
     if actor is not None:
         organizations = {invite.organization.pk: invite.organization for invite in invites}
-        _refuse_unless(
-            all(access.can(actor, "manage_members", org) for org in organizations.values())
-        )
+        _refuse_unless(all(access.may_manage_members(actor, org) for org in organizations.values()))
     invites = [
         replace(invite, email=User.objects.normalize_email(invite.email).strip().lower())
         for invite in invites
@@ -577,7 +575,7 @@ def _send_invitation_on_commit(invitation: Invitation) -> None:
 @transaction.atomic
 def invitation_resend(*, actor: User, invitation: Invitation) -> Invitation:
     """Send a fresh link (the old one stops working) with a new expiry date."""
-    _refuse_unless(access.can(actor, "manage_members", invitation.organization))
+    _refuse_unless(access.may_manage_members(actor, invitation.organization))
     if invitation.accepted_at or invitation.revoked_at:
         raise ValidationError(INVITATION_NOT_PENDING)
     return invitation_create(
@@ -649,7 +647,7 @@ def cde_admin_invite(*, email: str, full_name: str = "", resend: bool = False) -
 
 @transaction.atomic
 def invitation_revoke(*, actor: User, invitation: Invitation) -> None:
-    _refuse_unless(access.can(actor, "manage_members", invitation.organization))
+    _refuse_unless(access.may_manage_members(actor, invitation.organization))
     if invitation.accepted_at or invitation.revoked_at:
         raise ValidationError(INVITATION_NOT_PENDING)
     invitation.revoked_at = timezone.now()
@@ -704,7 +702,7 @@ def invitation_accept(*, invitation: Invitation, full_name: str, password: str |
 
 @transaction.atomic
 def user_set_active(*, actor: User, user: User, active: bool) -> User:
-    _refuse_unless(access.can(actor, "manage_people", user))
+    _refuse_unless(access.may_manage_person(actor, user))
     if user == actor and not active:
         raise ValidationError("You cannot deactivate your own account.")
     if user.is_active == active:
@@ -735,7 +733,7 @@ PRIVILEGED_FIELDS_REFUSED = (
 def user_update(*, actor: User, user: User, changed: list[str]) -> User:
     """Save edits made in the admin's person form. Privileged fields and the password are
     refused; "Active" goes through `user_set_active`, like the People page."""
-    _refuse_unless(access.can(actor, "manage_people", user))
+    _refuse_unless(access.may_manage_person(actor, user))
     refused = sorted((PRIVILEGED_USER_FIELDS | {"password"}) & set(changed))
     if refused:
         raise PermissionDenied(f"{PRIVILEGED_FIELDS_REFUSED} ({', '.join(refused)})")
@@ -757,7 +755,7 @@ def user_password_changed(*, actor: User | None, user: User, via: str) -> AuditE
     a reset link, the admin's password form). Call it inside the change's transaction.
     The actor is the person themselves or one who administers them; None is the system
     (a management command such as changepassword)."""
-    _refuse_unless(actor is None or actor == user or access.can(actor, "manage_people", user))
+    _refuse_unless(actor is None or actor == user or access.may_manage_person(actor, user))
     event = audit(
         actor=actor,
         verb=AuditVerb.USER_PASSWORD_CHANGE,
@@ -773,7 +771,7 @@ def user_create(*, actor: User | None, email: str, full_name: str, password: str
     """Create an account directly (CDE operators and demo data); people normally join by
     invitation. actor=None is the system (seed_demo); a person must be a CDE
     administrator."""
-    _refuse_unless(actor is None or access.can_create_users(actor))
+    _refuse_unless(actor is None or access.may_create_users(actor))
     user = User(email=User.objects.normalize_email(email).lower(), full_name=full_name)
     validate_password(password, user)
     user.set_password(password)
@@ -789,7 +787,7 @@ def organization_update(
     *, actor: User, organization: Organization, changed: list[str]
 ) -> Organization:
     """Save edits made in the admin form; a new SELPA also moves the reviewers' grants."""
-    _refuse_unless(access.can_change_organizations(actor))
+    _refuse_unless(access.may_change_organizations(actor))
     new_selpa = organization.selpa
     fields = [name for name in changed if name != "selpa"]
     if fields:

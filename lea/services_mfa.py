@@ -59,7 +59,7 @@ def must_use_second_factor(user: User) -> bool:
     """CDE staff and SELPA reviewers, while MFA_REQUIRED_FOR_STAFF is on."""
     return (
         settings.MFA_REQUIRED_FOR_STAFF
-        and access.own_memberships(user).filter(role__in=ROLES_NEEDING_SECOND_FACTOR).exists()
+        and access.own_memberships_for(user).filter(role__in=ROLES_NEEDING_SECOND_FACTOR).exists()
     )
 
 
@@ -217,7 +217,7 @@ def _verify_recovery_code(actor: User, recovery: StaticDevice, code: str) -> Ver
 def second_factor_reset(*, actor: User, user: User) -> None:
     """Remove a person's authenticator app and recovery codes (a lost phone): they set
     up again at their next page. A CDE administrator, for the people they manage."""
-    if actor == user or not access.can(actor, "manage_people", user):
+    if actor == user or not access.may_manage_person(actor, user):
         raise PermissionDenied(ACTOR_REFUSED)
     removed = [str(device.persistent_id) for device in devices_for_user(user, confirmed=None)]
     TOTPDevice.objects.filter(user=user).delete()

@@ -4,8 +4,8 @@ scopes below it: a report is readable where its engagement is.
 
 Name shapes: `<things>_for(user)` a scoped queryset, `get_<thing>_for(user, ...)` one
 object or a 404 when out of scope, `<thing>_for_system(id)` for tasks, which act for
-nobody in particular. (A PDF request's permission, `lea.access.may_request_pdf`, stays
-with the submissions it follows: the PDF model's transitions name it.)
+nobody in particular. (A PDF request's permission, which the PDF model's transitions name, is in
+reports/rules.py.)
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 from django.http import Http404
 
-from lea.access import AnyUser, engagements_for
+from lea.access import AnyUser
 from lea.models import User
 from reports.models import (
     CalendarFeed,
@@ -23,6 +23,7 @@ from reports.models import (
     RenderedPdf,
     TeamMeeting,
 )
+from steps.access import engagements_for
 from steps.models import Engagement, SubmissionVersion
 
 # --- Calendar feeds -------------------------------------------------------------------------

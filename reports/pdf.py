@@ -33,10 +33,9 @@ from weasyprint import HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from lea import access
 from reports import charts as chart_markup
 from reports.progress import SNAPSHOT_KEY, SnapshotChart, charts_in_snapshot
-from steps import drilldown_charts
+from steps import access, drilldown_charts
 from steps.drilldown_page import snapshot_charts
 from steps.models import Review, SubmissionVersion
 from steps.workspace import STEP_NAMES

@@ -27,7 +27,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils.module_loading import import_string
 
-from lea import access
+from steps import access
 from steps.models import ActivityRecord, ResolvedRequirement, Submission, SubmissionState
 
 
@@ -146,6 +146,6 @@ def activity_records_due(due_dates: Collection[date]) -> list[DueItem]:
 def _editors(lea_ids: set[int], record_ids: list[int]) -> dict[int, set[int]]:
     editors: dict[int, set[int]] = defaultdict(set)
     if record_ids:
-        for record_id, user_id in access.record_editors_of(lea_ids, record_ids):
+        for record_id, user_id in access.record_editors_for_system(lea_ids, record_ids):
             editors[int(record_id)].add(user_id)
     return editors

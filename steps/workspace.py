@@ -11,9 +11,9 @@ from django.utils import timezone
 
 from cim.catalog_rules import choices_of
 from cim.models import INFERRED_DATE, StepwellBox
-from lea import access
 from lea.access import AnyUser
 from lea.models import AuditEvent
+from steps import access
 from steps.merge import MERGE_AUDIT_KEYS
 from steps.models import (
     ActivityRecord,

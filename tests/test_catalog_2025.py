@@ -16,13 +16,13 @@ from django.core.exceptions import ValidationError
 from cim import services as cim_services
 from cim.models import Cohort, Determination, Tier
 from cim.resolver import resolve_activities
-from lea import access
 from lea.models import Organization, Role
 from reports import progress
 from reports.forms_progress import ReportForm
 from reports.ics import deadlines_ics
 from reports.selectors.calendar import engagement_deadlines
 from reports.services import progress as report_services
+from steps import access
 from steps import services as step_services
 from steps.checklist import record_checklist
 from steps.forms import AnswersForm

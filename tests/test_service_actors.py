@@ -533,7 +533,6 @@ NOT_WRITES: set[str] = {
     "steps.services.part_plan.activity_values",
     "steps.services.part_plan.outcome_values",
     "steps.services.part_plan.benchmark_values",
-    "steps.services.part_problem_areas.area_values",
     "steps.services.part_root_causes.cause_values",
     "steps.services.part_team.member_values",
     "steps.services.parts_merge.row_key",

@@ -10,10 +10,11 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from lea import access, data_version
+from lea import data_version
 from lea.models import AuditVerb, User
 from lea.services import audit
 from reports.models import CalendarFeed
+from steps import access
 from steps.models import Engagement
 
 NOT_IN_SCOPE = "You may not see this LEA's CIM work, so you cannot subscribe to its deadlines."

@@ -16,12 +16,12 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
-from lea import access
 from lea.models import AuditVerb, User
 from lea.services import audit
 from lea.worker_lock import LockKind, worker_lock
 from reports.models import RenderedPdf
 from reports.pdf import render_version_pdf
+from steps import access
 from steps.models import SubmissionVersion
 from steps.services.transitions import run_transition, system_transition
 

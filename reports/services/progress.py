@@ -44,7 +44,7 @@ from django.utils import timezone
 
 from cim.models import ReportingPeriod
 from cim.models.catalog import REPORT_NARRATIVES
-from lea import access, data_version
+from lea import data_version
 from lea.models import AuditVerb, User
 from lea.services import audit, audit_event, audit_many
 from lea.text import audit_text, shorten
@@ -59,6 +59,7 @@ from reports.progress import (
     report_narratives,
     step4,
 )
+from steps import access
 from steps.merge import version_token
 from steps.models import (
     ActivityRecord,
@@ -275,7 +276,7 @@ def progress_reports_open(*, today: date) -> int:
 
 
 def _require_team(actor: User, engagement: Engagement) -> None:
-    if not access.can_edit_engagement(actor, engagement):
+    if not access.may_edit_engagement(actor, engagement):
         raise PermissionDenied(EDIT_DENIED)
 
 
@@ -530,11 +531,11 @@ def progress_report_submit(
     nothing written) while something is missing, or if it waits for review or is approved.
     A second submit at once waits for the first, then is refused."""
     # Refused before the lock too, so one who may not submit waits for nobody.
-    if not access.is_lea_lead(actor, report.engagement):
+    if not access.may_lead(actor, report.engagement):
         raise PermissionDenied(SUBMIT_DENIED)
     locked = _lock(report)
     engagement = locked.engagement
-    if not access.is_lea_lead(actor, engagement):
+    if not access.may_lead(actor, engagement):
         raise PermissionDenied(SUBMIT_DENIED)
     where = step4(engagement)
     if not where.reports_due:

@@ -113,15 +113,22 @@ class ProblemAreaForm(RowFormMixin, forms.Form):
         field.queryset = sources
 
 
+def area_values(area: ProblemArea) -> dict[str, Any]:
+    """The problem area's values as the form names them."""
+    return {
+        "description": area.description,
+        "quantification": area.quantification,
+        "relates_to_identification": area.relates_to_identification,
+        "sources": list(area.sources.all()),
+    }
+
+
 def form_for(
     engagement: Engagement, record: ActivityRecord, area: ProblemArea | None = None
 ) -> ProblemAreaForm:
     initial: dict[str, Any] = {"version": version_token(record)}
     if area is None:
         return ProblemAreaForm(initial=initial, sources=data_sources_of(engagement))
-    # The service module imports this one (for the limit): import its reader late.
-    from steps.services.part_problem_areas import area_values
-
     values = area_values(area)
     return ProblemAreaForm(
         initial=initial | values, bases=fingerprints(values), sources=data_sources_of(engagement)

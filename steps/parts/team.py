@@ -12,8 +12,9 @@ from django.db.models.functions import Lower
 from django.shortcuts import get_object_or_404
 
 from cim.catalog_rules import Choice, label_of
-from lea import access
+from lea import access as lea_access
 from lea.models import Role, User
+from steps import access
 from steps.forms import _no_nul
 from steps.merge import fingerprints, version_token
 from steps.merge_forms import RowFormMixin
@@ -122,7 +123,7 @@ def _account_states(
         return {}
     states: dict[str, str] = {}
     pending = (
-        access.invitations_for(user)
+        lea_access.invitations_for(user)
         .annotate(lower_email=Lower("email"))
         .filter(
             organization=engagement.lea,
@@ -134,7 +135,7 @@ def _account_states(
     )
     states.update(dict.fromkeys(pending, "invited"))
     accounts = (
-        access.memberships_for(user)
+        lea_access.memberships_for(user)
         .annotate(lower_email=Lower("user__email"))
         .filter(
             organization=engagement.lea,
@@ -160,7 +161,7 @@ def context(
     engagement = record.engagement
     members = list(team_members_of(engagement))
     states = _account_states(engagement, members, user)
-    manages_members = access.can(user, "manage_members", engagement.lea)
+    manages_members = lea_access.may_manage_members(user, engagement.lea)
     roles = roles_of(record)
     return {
         "rows": [
@@ -170,7 +171,7 @@ def context(
         "roles": role_checks(members, roles),
         "can_invite": manages_members,
         # The lead manages the team's composition; members and reviewers read it.
-        "can_manage": manages_members and access.can_edit_engagement(user, engagement),
+        "can_manage": manages_members and access.may_edit_engagement(user, engagement),
         "add_form": add_form
         or TeamMemberForm(initial={"version": version_token(record)}, prefix=ADD, roles=roles),
         "edit_form": edit_form,

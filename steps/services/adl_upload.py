@@ -65,7 +65,7 @@ def _report(upload: AdlUpload, label: str, percent: int) -> None:
 
 @transaction.atomic
 def adl_upload_create(*, actor: User, file_name: str, content: bytes, year: int) -> AdlUpload:
-    if not access.can_load_adl(actor):
+    if not access.may_load_adl(actor):
         raise PermissionDenied
     max_bytes = UploadLimits.from_settings().max_bytes
     if len(content) > max_bytes:

@@ -6,9 +6,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from cim.models import MonitoringYear
-from lea import access, data_version
+from lea import access as lea_access
+from lea import data_version
 from lea.models import AuditVerb, Organization, User
 from lea.services import audit, audit_event, audit_many
+from steps import access
 from steps.models import ConsultantAssignment, Engagement
 
 NOT_A_CONSULTANT = "{name} is not a CDE consultant: only consultants review LEAs."
@@ -20,7 +22,7 @@ ASSIGN_DENIED = "Only a CDE administrator assigns consultants."
 
 
 def _refuse_unless_assigner(actor: User) -> None:
-    if not access.can_assign_consultants(actor):
+    if not access.may_assign_consultants(actor):
         raise PermissionDenied(ASSIGN_DENIED)
 
 
@@ -32,7 +34,7 @@ def consultant_assign(
     Returns how many assignments are new. A CDE administrator assigns (seed_demo passes
     its administrator too)."""
     _refuse_unless_assigner(actor)
-    if not access.consultants().filter(pk=consultant.pk).exists():
+    if not lea_access.consultants().filter(pk=consultant.pk).exists():
         raise ValidationError(NOT_A_CONSULTANT.format(name=consultant.display_name))
     if not leas:
         raise ValidationError(NO_LEAS)

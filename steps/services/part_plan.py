@@ -20,8 +20,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Model
 
-from lea.access import can_edit_engagement
 from lea.models import AuditVerb, User
+from steps.access import may_edit_engagement
 from steps.models import (
     ActivityRecord,
     Benchmark,
@@ -76,7 +76,7 @@ def _same_engagement(
 def _refuse_outsider(actor: User, record: ActivityRecord) -> None:
     """An add saves its row before counting it in the plan's version: refuse one who may
     not edit before that row is written."""
-    if not can_edit_engagement(actor, record.engagement):
+    if not may_edit_engagement(actor, record.engagement):
         raise ValidationError(NOT_YOURS)
 
 

@@ -12,7 +12,7 @@ from django.db.models import Max
 
 from lea.models import AuditVerb, User
 from steps.models import ActivityRecord, DataSource, ProblemArea
-from steps.parts.problem_areas import TEXT_LIMIT
+from steps.parts.problem_areas import TEXT_LIMIT, area_values
 from steps.services.parts_merge import (
     ROW,
     RowSaved,
@@ -54,15 +54,8 @@ def _check_row(record: ActivityRecord, area: ProblemArea) -> None:
         raise ValidationError(FOREIGN_ROW)
 
 
-@values_for(ProblemArea)
-def area_values(area: ProblemArea) -> dict[str, Any]:
-    """The problem area's values as the form names them."""
-    return {
-        "description": area.description,
-        "quantification": area.quantification,
-        "relates_to_identification": area.relates_to_identification,
-        "sources": list(area.sources.all()),
-    }
+# The reader lives with the form (steps.parts.problem_areas), which this module imports.
+values_for(ProblemArea)(area_values)
 
 
 def _about(area: ProblemArea) -> dict[str, Any]:

@@ -25,9 +25,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db.models import Model
 
-from lea.access import can_edit_engagement
 from lea.models import AuditEvent, AuditVerb, User
 from lea.text import AUDIT_TEXT_LIMIT, shorten_value
+from steps.access import may_edit_engagement
 from steps.merge import (
     AUDIT_ROW_KEY,
     Conflict,
@@ -299,7 +299,7 @@ def record_holder(*, actor: User, record: ActivityRecord) -> Holder:
     """The activity record as the holder of a part's rows."""
 
     def lock() -> Model:
-        if not can_edit_engagement(actor, record.engagement):
+        if not may_edit_engagement(actor, record.engagement):
             raise ValidationError(NOT_YOURS)
         return record_lock(record)
 

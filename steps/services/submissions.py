@@ -12,9 +12,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from cim.models import ActivityDefinition
-from lea import access, data_version
+from lea import data_version
 from lea.models import AuditVerb, User
 from lea.services import audit
+from steps import access
 from steps.models import (
     ActivityRecord,
     Comment,
@@ -116,7 +117,7 @@ def submission_submit(
     it to its reviewer. A second submit at once (double click, two tabs) waits for the
     first and is then refused: one version, never two."""
     # Refused before the submission row is made (the transition checks again, later).
-    if not access.is_lea_lead(actor, engagement):
+    if not access.may_lead(actor, engagement):
         raise PermissionDenied(SUBMIT_DENIED)
     if step not in SUBMITTABLE_STEPS:
         raise ValidationError(NOT_SUBMITTABLE)
@@ -307,7 +308,7 @@ def decision_check(
     """Refuse now, writing nothing, what `submission_decide` would refuse: the reviewer is
     asked to confirm only a decision that can be made (it is checked again when made)."""
     _refuse_stale(submission, version_number)
-    if not access.may_review(submission, actor):
+    if not access.may_review(actor, submission):
         raise PermissionDenied(REVIEW_DENIED)
     _decision_summary(decision, summary)
 
@@ -399,7 +400,7 @@ def decision_undo(*, actor: User, submission: Submission, version_number: int) -
     )
     if locked.state not in decided or locked.current_version != version_number:
         raise ValidationError(nothing)
-    if not access.may_undo_decision(locked, actor):
+    if not access.may_undo_decision(actor, locked):
         raise PermissionDenied(UNDO_DENIED)
     version = locked.versions.get(number=version_number)
     review = version.reviews.select_related("version__submission").get()
@@ -474,7 +475,7 @@ def comment_add(
     """A reviewer's comment on a box of the version under review, or a question to the LEA
     (which is emailed, and does not return the work)."""
     locked = _lock_for_decision(submission, version_number)
-    if not access.may_review(locked, actor):
+    if not access.may_review(actor, locked):
         raise PermissionDenied(REVIEW_DENIED)
     text = _clean_text(
         body, required=COMMENT_REQUIRED, limit=MAX_COMMENT, too_long=COMMENT_TOO_LONG
@@ -517,7 +518,7 @@ def comment_reply(*, actor: User, comment: Comment, body: str) -> Comment:
         .select_related("engagement__lea", "engagement__cohort", "activity")
         .get(pk=submission.pk)
     )
-    if not access.can_edit_engagement(actor, locked.engagement):
+    if not access.may_edit_engagement(actor, locked.engagement):
         raise PermissionDenied("Only the LEA's CIM team answers its reviewer.")
     if locked.state not in (SubmissionState.SUBMITTED, SubmissionState.RETURNED):
         raise ValidationError(

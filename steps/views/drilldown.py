@@ -14,8 +14,8 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
 from cim.uploads import FILE_TOO_BIG, size_words
-from lea import access
 from lea.auth import current_user
+from steps import access
 from steps.drilldown import DrilldownIssue, template_csv
 from steps.drilldown_handler import DrilldownMemoryUploadHandler
 from steps.drilldown_page import (

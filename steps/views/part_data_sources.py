@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import path
 from django.views.decorators.http import require_http_methods, require_POST
 
-from lea import access
+from steps import access
 from steps.models import DataSource
 from steps.parts import data_sources
 from steps.services import part_data_sources as services
@@ -22,7 +22,7 @@ NAME = "data_sources"
 @require_POST
 def data_source_add(request: HttpRequest, engagement_id: int, activity_key: str) -> HttpResponse:
     engagement = access.get_engagement_for(request.user, engagement_id)
-    record = common.record_with_part(engagement, activity_key, NAME)
+    record = common.record_with_part(request.user, engagement, activity_key, NAME)
     access.require_edit_engagement(request.user, engagement)
     form = data_sources.DataSourceForm(
         request.POST, prefix=data_sources.ADD, tags=data_sources.tags_of(record)
@@ -48,7 +48,7 @@ def data_source_edit(
     request: HttpRequest, engagement_id: int, activity_key: str, source_id: int
 ) -> HttpResponse:
     engagement = access.get_engagement_for(request.user, engagement_id)
-    record = common.record_with_part(engagement, activity_key, NAME)
+    record = common.record_with_part(request.user, engagement, activity_key, NAME)
     source = data_sources.get_source_in_engagement(engagement, source_id)
     access.require_edit_engagement(request.user, engagement)
     if request.method == "GET":
@@ -81,7 +81,7 @@ def data_source_remove(
     request: HttpRequest, engagement_id: int, activity_key: str, source_id: int
 ) -> HttpResponse:
     engagement = access.get_engagement_for(request.user, engagement_id)
-    record = common.record_with_part(engagement, activity_key, NAME)
+    record = common.record_with_part(request.user, engagement, activity_key, NAME)
     source = common.row_or_gone(
         data_sources.data_sources_of(engagement), source_id, record, DataSource, "data source"
     )

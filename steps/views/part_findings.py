@@ -9,7 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import path
 from django.views.decorators.http import require_http_methods, require_POST
 
-from lea import access
+from steps import access
 from steps.models import Finding
 from steps.parts import findings
 from steps.services import part_findings as services
@@ -24,7 +24,7 @@ def finding_add(
     request: HttpRequest, engagement_id: int, activity_key: str, kind: str
 ) -> HttpResponse:
     engagement = access.get_engagement_for(request.user, engagement_id)
-    record = common.record_with_part(engagement, activity_key, NAME)
+    record = common.record_with_part(request.user, engagement, activity_key, NAME)
     known = findings.kind_from_url(kind)
     if known is None:
         raise Http404("No such kind of finding.")
@@ -56,7 +56,7 @@ def finding_edit(
     request: HttpRequest, engagement_id: int, activity_key: str, finding_id: int
 ) -> HttpResponse:
     engagement = access.get_engagement_for(request.user, engagement_id)
-    record = common.record_with_part(engagement, activity_key, NAME)
+    record = common.record_with_part(request.user, engagement, activity_key, NAME)
     finding = findings.get_finding_in_engagement(engagement, finding_id)
     access.require_edit_engagement(request.user, engagement)
     if request.method == "GET":
@@ -87,7 +87,7 @@ def finding_remove(
     request: HttpRequest, engagement_id: int, activity_key: str, finding_id: int
 ) -> HttpResponse:
     engagement = access.get_engagement_for(request.user, engagement_id)
-    record = common.record_with_part(engagement, activity_key, NAME)
+    record = common.record_with_part(request.user, engagement, activity_key, NAME)
     finding = common.row_or_gone(
         findings.findings_of(engagement), finding_id, record, Finding, "finding"
     )

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import path
 from django.views.decorators.http import require_http_methods, require_POST
 
-from lea import access
+from steps import access
 from steps.models import RootCause
 from steps.parts import root_causes as part
 from steps.services import part_problem_areas

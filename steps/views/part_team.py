@@ -11,7 +11,8 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import path
 from django.views.decorators.http import require_http_methods, require_POST
 
-from lea import access
+from lea import access as lea_access
+from steps import access
 from steps.models import Engagement, TeamMember
 from steps.parts import team
 from steps.services import part_team as services
@@ -24,14 +25,14 @@ ONLY_LEAD_INVITES = "Only the LEA's CIM team lead invites people to the LEA."
 def _may_manage(request: HttpRequest, engagement: Engagement) -> None:
     access.require_edit_engagement(request.user, engagement)
     # Members write the other activities; the lead manages who is on the team.
-    access.require(request.user, "manage_members", engagement.lea)
+    lea_access.require_manage_members(request.user, engagement.lea)
 
 
 @login_required
 @require_POST
 def team_member_add(request: HttpRequest, engagement_id: int, activity_key: str) -> HttpResponse:
     engagement = access.get_engagement_for(request.user, engagement_id)
-    record = common.record_with_part(engagement, activity_key, NAME)
+    record = common.record_with_part(request.user, engagement, activity_key, NAME)
     _may_manage(request, engagement)
     form = team.TeamMemberForm(request.POST, prefix=team.ADD, roles=team.roles_of(record))
     return common.save_row(
@@ -55,7 +56,7 @@ def team_member_edit(
     request: HttpRequest, engagement_id: int, activity_key: str, member_id: int
 ) -> HttpResponse:
     engagement = access.get_engagement_for(request.user, engagement_id)
-    record = common.record_with_part(engagement, activity_key, NAME)
+    record = common.record_with_part(request.user, engagement, activity_key, NAME)
     member = team.get_member_in_engagement(engagement, member_id)
     _may_manage(request, engagement)
     if request.method == "GET":
@@ -86,7 +87,7 @@ def team_member_remove(
     request: HttpRequest, engagement_id: int, activity_key: str, member_id: int
 ) -> HttpResponse:
     engagement = access.get_engagement_for(request.user, engagement_id)
-    record = common.record_with_part(engagement, activity_key, NAME)
+    record = common.record_with_part(request.user, engagement, activity_key, NAME)
     member = common.row_or_gone(
         team.team_members_of(engagement), member_id, record, TeamMember, "team member"
     )
@@ -110,9 +111,9 @@ def team_member_invite(
     request: HttpRequest, engagement_id: int, activity_key: str, member_id: int
 ) -> HttpResponse:
     engagement = access.get_engagement_for(request.user, engagement_id)
-    record = common.record_with_part(engagement, activity_key, NAME)
+    record = common.record_with_part(request.user, engagement, activity_key, NAME)
     member = team.get_member_in_engagement(engagement, member_id)
-    if not access.can(request.user, "manage_members", engagement.lea):
+    if not lea_access.may_manage_members(request.user, engagement.lea):
         raise PermissionDenied(ONLY_LEAD_INVITES)
     try:
         invitation = services.team_member_invite(actor=common.current_user(request), member=member)

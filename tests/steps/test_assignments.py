@@ -14,10 +14,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from cim.models import ActivityDefinition, Cohort, MonitoringYear
-from lea import access
 from lea.models import AuditEvent, Organization, Role
 from lea.services import membership_remove
-from steps import services
+from steps import access, services
 from steps.models import ConsultantAssignment, Engagement, Submission
 from steps.services import assignments as assignment_services
 from steps.services.assignments import (

@@ -294,7 +294,7 @@ def problem_areas_case(world: World, engagement: Engagement) -> RowCase:
     return _text_rows_case(
         world, engagement, name="problem_areas", key="consolidation", model=ProblemArea,
         make_one=make_one, update=part_problem_areas.problem_area_update, row_arg="problem_area",
-        values_of=part_problem_areas.area_values, form_for=problem_areas.form_for,
+        values_of=problem_areas.area_values, form_for=problem_areas.form_for,
         url="problem_areas", texts=("description", "quantification", "Quantification"),
         long=("description", "Problem area"),
         add_data={"description": "New problem", "quantification": "9%"},
