@@ -163,10 +163,6 @@ def accounts_with_email_for_system(email: str) -> QuerySet[User]:
 # --- Yes/no -------------------------------------------------------------------------------
 
 
-def may_view_organization(user: AnyUser, organization: Organization) -> bool:
-    return organizations_for(user).filter(pk=organization.pk).exists()
-
-
 def may_manage_members(user: AnyUser, organization: Organization) -> bool:
     """Invite and remove an organisation's members: its lead (an LEA's), or a CDE
     administrator for any organisation."""
