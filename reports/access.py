@@ -17,6 +17,7 @@ from django.http import Http404
 from lea.access import AnyUser
 from lea.models import User
 from reports.models import (
+    ActivityProgress,
     CalendarFeed,
     OutcomeMeasurement,
     ProgressReport,
@@ -77,6 +78,35 @@ def rendered_pdf_for_system(
 
 
 # --- Step 4 progress reports and CIM team meetings ------------------------------------------
+
+
+def progress_reports_for_engagement(engagement: Engagement | int) -> QuerySet[ProgressReport]:
+    """The progress reports of an engagement the caller has read in scope, by period."""
+    return (
+        ProgressReport.objects.filter(engagement=engagement)
+        .select_related("period", "submission")
+        .order_by("period__number")
+    )
+
+
+def progress_reports_for_system() -> QuerySet[ProgressReport]:
+    """Every progress report, for the reminder sweep."""
+    return ProgressReport.objects.all()
+
+
+def team_meetings_for_engagement(engagement: Engagement | int) -> QuerySet[TeamMeeting]:
+    """The CIM team meetings of an engagement the caller has read in scope."""
+    return TeamMeeting.objects.filter(engagement=engagement)
+
+
+def activity_progress_for_report(report: ProgressReport) -> QuerySet[ActivityProgress]:
+    """The plan activities' progress rows of a report the caller has read in scope."""
+    return ActivityProgress.objects.filter(report=report)
+
+
+def measurements_for_engagement(engagement: Engagement) -> QuerySet[OutcomeMeasurement]:
+    """Every measured value of an engagement's reports (read in scope), for the charts."""
+    return OutcomeMeasurement.objects.filter(report__engagement_id=engagement.pk)
 
 
 def progress_reports_for(user: AnyUser) -> QuerySet[ProgressReport]:

@@ -15,7 +15,7 @@ from collections.abc import Collection
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from cim.models import Approver, Requirement
@@ -35,6 +35,7 @@ from steps.models import (
     ConsultantAssignment,
     Engagement,
     Outcome,
+    Strategy,
     Submission,
     SubmissionState,
     SubmissionVersion,
@@ -238,6 +239,64 @@ def comment_for_system(comment_id: int) -> Comment | None:
     return (
         Comment.objects.select_related("author", "reply_to__author").filter(pk=comment_id).first()
     )
+
+
+# --- Rows of an engagement the caller has read in scope ------------------------------------
+
+
+def records_for_engagement(engagement: Engagement | int | OuterRef) -> QuerySet[ActivityRecord]:
+    """The activity records of an engagement the caller has read in scope (or, as
+    `OuterRef("pk")`, of each engagement of a scoped queryset)."""
+    return ActivityRecord.objects.filter(engagement=engagement)
+
+
+def records_for_engagement_ids(
+    engagement_ids: Collection[int] | QuerySet[Engagement, int],
+) -> QuerySet[ActivityRecord]:
+    """The activity records of engagements whose ids came from a scoped queryset."""
+    return ActivityRecord.objects.filter(engagement_id__in=engagement_ids)
+
+
+def monitoring_record_for_engagement(engagement: Engagement | int) -> ActivityRecord | None:
+    """The engagement's record of its cohort's progress-report activity (the catalog marks
+    which activity that is): its resolved requirement says whether reports are due, its
+    approver where they go."""
+    return (
+        ActivityRecord.objects.filter(engagement=engagement, definition__progress_reports=True)
+        .select_related("definition")
+        .first()
+    )
+
+
+def monitoring_records_for_system() -> QuerySet[ActivityRecord]:
+    """Every engagement's record of its progress-report activity, for the reminder sweep."""
+    return ActivityRecord.objects.filter(definition__progress_reports=True)
+
+
+def plan_approval_for_engagement(engagement: Engagement | int) -> Submission | None:
+    """The approved submission of Step 3 (the Plan for Improvement), if it is approved."""
+    return Submission.objects.filter(
+        engagement=engagement, step=3, activity__isnull=True, state=SubmissionState.APPROVED
+    ).first()
+
+
+def plan_strategies_for_engagement(engagement: Engagement) -> QuerySet[Strategy]:
+    """The plan's strategies in order, with their activities, outcomes (in order) and the
+    outcomes' benchmarks."""
+    return (
+        Strategy.objects.filter(engagement_id=engagement.pk)
+        .order_by("position", "pk")
+        .prefetch_related(
+            "activities",
+            Prefetch("outcomes", queryset=Outcome.objects.order_by("position", "pk")),
+            "outcomes__benchmarks",
+        )
+    )
+
+
+def comments_for_version(version: SubmissionVersion) -> QuerySet[Comment]:
+    """The comments on a version of a submission the caller has read in scope."""
+    return Comment.objects.filter(version=version)
 
 
 # --- Who may act on an engagement's work -------------------------------------------------

@@ -367,7 +367,7 @@ def grid_engagements(*, user: AnyUser, filters: GridFilters) -> QuerySet[Engagem
             )
     if filters.state:
         # The engagements are scoped above; their records need no scope of their own.
-        records = ActivityRecord.objects.filter(_in_state(filters.state), engagement=OuterRef("pk"))
+        records = access.records_for_engagement(OuterRef("pk")).filter(_in_state(filters.state))
         if filters.step:
             records = records.filter(definition__step=filters.step)
         engagements = engagements.filter(Exists(records))
@@ -492,7 +492,7 @@ def _statuses(ids: list[int]) -> dict[tuple[int, str], tuple[str, str]]:
     # The records of engagements already scoped by access: read as plain tuples, since a
     # page of 50 LEAs is about 850 of them and model instances would dominate the time.
     records = (
-        ActivityRecord.objects.filter(engagement_id__in=ids)
+        access.records_for_engagement_ids(ids)
         .order_by()  # the model's ordering would join engagement, cohort, LEA: not needed
         .values_list("engagement_id", "definition__key", "status", "requirement")
     )

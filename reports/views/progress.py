@@ -2,7 +2,7 @@
 (the LEA's team edits, the lead submits it), and the meetings. Reviewers read a submitted
 report through the submission page (steps), like Steps 1-3.
 
-Each view: the engagement through lea/access.py (404 outside the user's scope), a report,
+Each view: the engagement through steps/access.py (404 outside the user's scope), a report,
 outcome, measurement or meeting looked up within it (404 when it belongs elsewhere), 403
 for a write by someone who only reads; then one service or selector, then render.
 """
@@ -77,11 +77,13 @@ def _step4_page(
     meeting_form: MeetingForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    reports = list(progress.reports_of(engagement))
+    reports = list(reports_access.progress_reports_for_engagement(engagement))
     today = timezone.localdate()
     where = progress.step4(engagement)
     meetings = list(
-        progress.meetings_of(engagement).order_by("-met_on", "-pk").select_related("created_by")
+        reports_access.team_meetings_for_engagement(engagement)
+        .order_by("-met_on", "-pk")
+        .select_related("created_by")
     )
     return render(
         request,
@@ -179,7 +181,7 @@ def _report_page(
     for narrative in narratives:
         narrative.form_field = form[narrative.name]
         narrative.conflict = form.conflicts.get(narrative.name)
-    record = progress.monitoring_record(engagement)
+    record = access.monitoring_record_for_engagement(engagement)
     _record_report_read(request, report, Kind.PROGRESS_REPORT)
     return render(
         request,

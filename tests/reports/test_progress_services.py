@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from cim.models import Cohort, ReportingPeriod
 from lea.models import AuditEvent, Role
+from reports import access as reports_access
 from reports import progress
 from reports.models import ActivityProgress, OutcomeMeasurement, ProgressReport, TeamMeeting
 from reports.progress_reminders import progress_reports_due
@@ -53,7 +54,7 @@ def cohorts(world: World) -> dict[str, Cohort]:
 
 def _reports(engagement: Engagement) -> list[ProgressReport]:
     """The engagement's reports as its Step 4 page reads them (it opens none itself)."""
-    return list(progress.reports_of(engagement))
+    return list(reports_access.progress_reports_for_engagement(engagement))
 
 
 def _v(holder: Any, number: int) -> str:

@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from lea.models import AuditEvent, Invitation, Organization
-from reports.progress import reports_of
+from reports.access import progress_reports_for_engagement
 from steps import services
 from steps.models import ActivityRecord, Engagement
 from tests.conftest import World
@@ -83,7 +83,9 @@ def test_it_opens_step_4_reports_at_once_without_a_plan_in_the_portal(
 ) -> None:
     engagement = load_continuing(world)
 
-    reports = list(reports_of(engagement))  # opened by the load; the page only reads
+    reports = list(
+        progress_reports_for_engagement(engagement)
+    )  # opened by the load; the page only reads
 
     assert reports, "a continuing LEA's reports open the day it is loaded"
     client.force_login(world.lea_lead)
