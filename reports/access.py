@@ -19,6 +19,7 @@ from lea.models import User
 from reports.models import (
     ActivityProgress,
     CalendarFeed,
+    Digest,
     OutcomeMeasurement,
     ProgressReport,
     RenderedPdf,
@@ -75,6 +76,14 @@ def rendered_pdf_for_system(
     attaches them."""
     rows = RenderedPdf.objects.filter(pk=rendered_pdf_id)
     return (rows if with_content else rows.defer("content")).first()
+
+
+# --- Reminder digests -----------------------------------------------------------------------
+
+
+def digests_for_system() -> QuerySet[Digest]:
+    """Every reminder digest, for the sweep and the operator's command."""
+    return Digest.objects.all()
 
 
 # --- Step 4 progress reports and CIM team meetings ------------------------------------------

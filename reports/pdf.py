@@ -26,6 +26,7 @@ from urllib.request import OpenerDirector
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.exceptions import SuspiciousFileOperation
+from django.db.models import prefetch_related_objects
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils._os import safe_join
@@ -262,17 +263,8 @@ def reviewed_by(version: SubmissionVersion, review: Review | None) -> str:
 
 def render_version_pdf(version: SubmissionVersion) -> bytes:
     """The PDF of a submitted version, as bytes."""
-    version = (
-        SubmissionVersion.objects.select_related(
-            "submission__engagement__lea__selpa",
-            "submission__engagement__cohort",
-            "submission__engagement__determination",
-            "submission__activity",
-            "submitted_by",
-        )
-        .prefetch_related("reviews__reviewer")
-        .get(pk=version.pk)
-    )
+    version = access.submission_version_for_system(version.pk) or version
+    prefetch_related_objects([version], "reviews__reviewer")
     context = version_context(version)
     html = render_to_string(TEMPLATE, context)
     return html_to_pdf(html, fetcher=StaticFilesOnly(generated=context["images"]))

@@ -38,6 +38,7 @@ from lea import services as lea_services
 from lea.models import AuditVerb, Invitation
 from lea.notifications import absolute_url
 from lea.services import audit
+from reports import access
 from reports.models import Digest, Reminder
 from steps.services.transitions import system_transition
 
@@ -89,7 +90,11 @@ class SendOutcome:
 def digest_send(*, digest_id: int, last_attempt: bool = False) -> SendOutcome:
     """Send one digest if nobody else has. Raises MailNotDelivered for the caller to retry
     (unless `last_attempt`: then the digest is marked failed)."""
-    digest = Digest.objects.select_related("user", "invitation__organization").get(pk=digest_id)
+    digest = (
+        access.digests_for_system()
+        .select_related("user", "invitation__organization")
+        .get(pk=digest_id)
+    )
     if not _move(digest, digest.claim):
         return SendOutcome(digest.pk, digest.email, "skipped")
     try:

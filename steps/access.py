@@ -33,8 +33,11 @@ from steps.models import (
     AdlUpload,
     Comment,
     ConsultantAssignment,
+    DrillDown,
+    DrillDownCitation,
     Engagement,
     Outcome,
+    ProblemArea,
     Strategy,
     Submission,
     SubmissionState,
@@ -169,6 +172,52 @@ def get_outcome_for(user: AnyUser, engagement: Engagement, outcome_id: int) -> O
         raise Http404("No such outcome.") from None
 
 
+# --- The Data Drill Down and its citations ---------------------------------------------------
+
+
+def latest_drill_down_for_engagement(engagement: Engagement) -> DrillDown | None:
+    """The drill-down of an engagement the caller has read in scope: its newest upload."""
+    return DrillDown.objects.filter(engagement=engagement).select_related("uploaded_by").first()
+
+
+def get_drill_down_for(user: AnyUser, engagement: Engagement, drill_down_id: int) -> DrillDown:
+    """An upload of the engagement's drill-down, which the user may read, or 404."""
+    drill_down = DrillDown.objects.filter(
+        pk=drill_down_id, engagement=engagement, engagement__in=engagements_for(user)
+    ).first()
+    if drill_down is None:
+        raise Http404("No such drill-down.")
+    return drill_down
+
+
+def get_citation_for(user: AnyUser, engagement: Engagement, citation_id: int) -> DrillDownCitation:
+    """A drill-down table cited by one of the engagement's problem areas, or 404."""
+    citation = (
+        DrillDownCitation.objects.select_related("problem_area__record__definition", "drill_down")
+        .filter(
+            pk=citation_id,
+            problem_area__engagement=engagement,
+            problem_area__engagement__in=engagements_for(user),
+        )
+        .first()
+    )
+    if citation is None:
+        raise Http404("No such citation.")
+    return citation
+
+
+def get_problem_area_for(user: AnyUser, engagement: Engagement, area_id: int) -> ProblemArea:
+    """A problem area of the engagement, which the user may read, or 404."""
+    area = (
+        ProblemArea.objects.select_related("record")
+        .filter(pk=area_id, engagement=engagement, engagement__in=engagements_for(user))
+        .first()
+    )
+    if area is None:
+        raise Http404("No such problem area.")
+    return area
+
+
 # --- Submissions and reviews ----------------------------------------------------------------
 
 
@@ -221,11 +270,12 @@ def may_see_submission(user: AnyUser, submission_id: int) -> bool:
 
 
 def submission_version_for_system(version_id: int) -> SubmissionVersion | None:
-    """For the email tasks, which act for the system rather than for a user."""
+    """For the email and PDF tasks, which act for the system rather than for a user."""
     return (
         SubmissionVersion.objects.select_related(
             "submission__engagement__lea__selpa",
             "submission__engagement__cohort",
+            "submission__engagement__determination",
             "submission__activity",
             "submitted_by",
         )
@@ -255,6 +305,17 @@ def records_for_engagement_ids(
 ) -> QuerySet[ActivityRecord]:
     """The activity records of engagements whose ids came from a scoped queryset."""
     return ActivityRecord.objects.filter(engagement_id__in=engagement_ids)
+
+
+def records_for_system() -> QuerySet[ActivityRecord]:
+    """Every activity record, for the reminder sweep, which acts for nobody in particular."""
+    return ActivityRecord.objects.all()
+
+
+def submissions_for_engagement(engagement: Engagement | int | OuterRef) -> QuerySet[Submission]:
+    """The submissions of an engagement the caller has read in scope (or, as an
+    `OuterRef`, of each engagement or record of a scoped queryset)."""
+    return Submission.objects.filter(engagement=engagement)
 
 
 def monitoring_record_for_engagement(engagement: Engagement | int) -> ActivityRecord | None:
