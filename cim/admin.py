@@ -28,6 +28,7 @@ from cim.models import (
 )
 from lea import data_version, services
 from lea.admin import ReadOnlyAdmin
+from lea.audit import Changes, diff
 from lea.models import AuditVerb, User
 
 
@@ -35,25 +36,31 @@ class AuditedAdmin(admin.ModelAdmin):
     """Every catalog edit leaves an AuditEvent, like the app's own services do."""
 
     def save_model(self, request: HttpRequest, obj: Model, form: ModelForm, change: bool) -> None:
+        before = _stored(obj, form.changed_data) if change else None
         super().save_model(request, obj, form, change)
         verb = AuditVerb.CATALOG_CHANGE if change else AuditVerb.CATALOG_CREATE
-        self._audit(request, obj, verb, form.changed_data)
+        self._audit(request, obj, verb, diff(before, _cleaned(form)))
 
     def save_formset(
         self, request: HttpRequest, form: ModelForm, formset: BaseInlineFormSet, change: bool
     ) -> None:
+        # Read before the save: the inline rows as they were.
+        changed = [
+            (inline_form, _stored(inline_form.instance, inline_form.changed_data))
+            for inline_form in formset.forms
+            if inline_form.has_changed() and inline_form.instance.pk
+        ]
         super().save_formset(request, form, formset, change)
-        for inline_form in formset.forms:
-            if inline_form.has_changed() and inline_form.instance.pk:
-                self._audit(
-                    request,
-                    inline_form.instance,
-                    AuditVerb.CATALOG_CHANGE,
-                    inline_form.changed_data,
-                )
+        for inline_form, before in changed:
+            self._audit(
+                request,
+                inline_form.instance,
+                AuditVerb.CATALOG_CHANGE,
+                diff(before, _cleaned(inline_form)),
+            )
 
     def delete_model(self, request: HttpRequest, obj: Model) -> None:
-        self._audit(request, obj, AuditVerb.CATALOG_DELETE, [])
+        self._audit(request, obj, AuditVerb.CATALOG_DELETE, {})
         super().delete_model(request, obj)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
@@ -63,15 +70,24 @@ class AuditedAdmin(admin.ModelAdmin):
             for obj in queryset:
                 self.delete_model(request, obj)
 
-    def _audit(self, request: HttpRequest, obj: Model, verb: AuditVerb, fields: list[str]) -> None:
+    def _audit(self, request: HttpRequest, obj: Model, verb: AuditVerb, changes: Changes) -> None:
         actor: User = request.user  # type: ignore[assignment]
-        services.audit(
-            actor=actor,
-            verb=verb,
-            target=obj,
-            changes={"fields": sorted(fields)},
-        )
+        services.audit(actor=actor, verb=verb, target=obj, changes=changes)
         data_version.changed()
+
+
+def _stored(obj: Model, names: list[str]) -> dict[str, Any]:
+    """The named fields of a catalog row as saved now (a many-to-many field: its rows)."""
+    stored = type(obj)._default_manager.get(pk=obj.pk)
+    values = {name: getattr(stored, name) for name in names}
+    return {
+        name: list(value.all()) if hasattr(value, "all") else value
+        for name, value in values.items()
+    }
+
+
+def _cleaned(form: ModelForm) -> dict[str, Any]:
+    return {name: form.cleaned_data.get(name) for name in form.changed_data}
 
 
 @admin.register(MonitoringYear)

@@ -19,6 +19,7 @@ from django.utils.crypto import salted_hmac
 from guardian.shortcuts import remove_perm
 
 from lea import access, data_version
+from lea.audit import Changes, check_changes, diff
 from lea.models import (
     ROLES_BY_KIND,
     AuditEvent,
@@ -111,7 +112,7 @@ def audit(
     verb: AuditVerb,
     target: Model | None = None,
     organization: Organization | None = None,
-    changes: dict[str, Any] | None = None,
+    changes: Changes | None = None,
 ) -> AuditEvent:
     """Record an event; call it inside the transaction of the change it describes.
 
@@ -139,12 +140,15 @@ def audit_event(
     verb: AuditVerb,
     target: Model | None = None,
     organization: Organization | None = None,
-    changes: dict[str, Any] | None = None,
+    changes: Changes | None = None,
 ) -> AuditEvent:
     """An unsaved event, for services that write many at once with `audit_many`.
-    Refuses a verb outside the vocabulary (`AuditVerb`)."""
+    Refuses a verb outside the vocabulary (`AuditVerb`) and `changes` in any shape but
+    {field: [before, after]} (lea/audit.py)."""
     if verb not in AuditVerb.values:
         raise ValueError(UNKNOWN_VERB.format(verb=verb))
+    if changes is not None:
+        check_changes(changes)
     event = AuditEvent(
         actor=actor,
         verb=verb,
@@ -309,7 +313,7 @@ def organization_move_to_selpa(
         verb=AuditVerb.ORGANIZATION_MOVE,
         target=organization,
         organization=organization,
-        changes={"selpa": [str(old_selpa), str(selpa)]},
+        changes=diff({"selpa": old_selpa}, {"selpa": selpa}),
     )
     data_version.changed()
     return organization
@@ -360,7 +364,7 @@ def _membership_add(
         verb=AuditVerb.MEMBERSHIP_CREATE,
         target=membership,
         organization=organization,
-        changes={"user": user.email, "role": role},
+        changes=diff(None, {"user": user.email, "role": role}),
     )
     data_version.changed()
     return membership
@@ -384,7 +388,7 @@ def membership_remove(*, actor: User, membership: Membership) -> None:
         verb=AuditVerb.MEMBERSHIP_REMOVE,
         target=membership,
         organization=organization,
-        changes={"user": user.email, "role": membership.role},
+        changes=diff({"user": user.email, "role": membership.role}, None),
     )
     data_version.changed()
     membership.delete()
@@ -443,8 +447,8 @@ def invitation_renew(*, invitation: Invitation, reminder: str) -> str | None:
             organization=locked.organization,
             changes={
                 "expires_at": [locked.expires_at.isoformat(), renewed.isoformat()],
-                "why": "reminder",
-                "new_link": carries_link,
+                "why": [None, "reminder"],
+                "new_link": [None, carries_link],
             },
         )
         data_version.changed()
@@ -515,7 +519,7 @@ def invitations_create(
             audit_event(
                 actor=actor, verb=AuditVerb.INVITATION_CREATE, target=invitation,
                 organization=invitation.organization,
-                changes={"email": invitation.email, "role": invitation.role},
+                changes=diff(None, {"email": invitation.email, "role": invitation.role}),
             )
             for invitation in invitations
         ]
@@ -657,7 +661,10 @@ def invitation_revoke(*, actor: User, invitation: Invitation) -> None:
         verb=AuditVerb.INVITATION_REVOKE,
         target=invitation,
         organization=invitation.organization,
-        changes={"email": invitation.email},
+        changes={
+            "email": [invitation.email, invitation.email],
+            "revoked_at": [None, invitation.revoked_at.isoformat()],
+        },
     )
     data_version.changed()
 
@@ -740,14 +747,24 @@ def user_update(*, actor: User, user: User, changed: list[str]) -> User:
     active = user.is_active
     fields = [name for name in changed if name != "is_active"]
     if fields:
+        stored = User.objects.get(pk=user.pk)
         user.full_clean()
         user.save(update_fields=fields)
-        audit(actor=actor, verb=AuditVerb.USER_CHANGE, target=user, changes={"fields": fields})
+        audit(
+            actor=actor,
+            verb=AuditVerb.USER_CHANGE,
+            target=user,
+            changes=diff(_values(stored, fields), _values(user, fields)),
+        )
         data_version.changed()
     if "is_active" in changed:
         user.is_active = not active  # as stored: the form set it already
         user_set_active(actor=actor, user=user, active=active)
     return user
+
+
+def _values(instance: Model, fields: list[str]) -> dict[str, Any]:
+    return {name: getattr(instance, name) for name in fields}
 
 
 def user_password_changed(*, actor: User | None, user: User, via: str) -> AuditEvent:
@@ -760,7 +777,7 @@ def user_password_changed(*, actor: User | None, user: User, via: str) -> AuditE
         actor=actor,
         verb=AuditVerb.USER_PASSWORD_CHANGE,
         target=user,
-        changes={"via": via, "usable": user.has_usable_password()},
+        changes={"via": [None, via], "usable": [None, user.has_usable_password()]},
     )
     data_version.changed()
     return event
@@ -791,6 +808,7 @@ def organization_update(
     new_selpa = organization.selpa
     fields = [name for name in changed if name != "selpa"]
     if fields:
+        stored = Organization.objects.get(pk=organization.pk)
         organization.full_clean()
         organization.save(update_fields=fields)
         audit(
@@ -798,7 +816,7 @@ def organization_update(
             verb=AuditVerb.ORGANIZATION_CHANGE,
             target=organization,
             organization=organization,
-            changes={"fields": fields},
+            changes=diff(_values(stored, fields), _values(organization, fields)),
         )
         data_version.changed()
     if "selpa" in changed and new_selpa is not None:

@@ -149,16 +149,16 @@ def _finish(digest: Digest, status: str, error: str) -> SendOutcome:
 def _move(digest: Digest, transition: Callable[..., None], **arguments: Any) -> bool:
     """Run a transition of the digest and save it, audited, in a transaction of its own;
     False when another worker moved the digest first (or it has left the state)."""
-    before = digest.status
+    before, attempts, error = digest.status, digest.attempts, digest.error
     if not can_proceed(transition):
         return False
     try:
         with transaction.atomic():
             system_transition(transition, **arguments)
             digest.save(update_fields=["status", "claimed_at", "attempts", "error", "sent_at"])
-            changes = {"status": [before, digest.status], "attempts": digest.attempts}
+            changes = {"status": [before, digest.status], "attempts": [attempts, digest.attempts]}
             if "error" in arguments:
-                changes["error"] = digest.error
+                changes["error"] = [error, digest.error]
             # No cached page shows a digest: the cached pages stay.
             audit(actor=None, verb=MOVE_VERBS[digest.status], target=digest,
                   changes=changes)  # fmt: skip

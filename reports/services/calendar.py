@@ -54,7 +54,7 @@ def calendar_feed_create(*, actor: User, engagement: Engagement) -> NewFeed:
         verb=AuditVerb.CALENDAR_FEED_ROTATE if replaced else AuditVerb.CALENDAR_FEED_CREATE,
         target=feed,
         organization=engagement.lea,
-        changes={"replaced": replaced} if replaced else {},
+        changes={"replaced": [None, replaced]} if replaced else {},
     )
     data_version.changed()
     return NewFeed(feed=feed, token=token)

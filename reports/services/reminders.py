@@ -33,6 +33,7 @@ from django.utils import timezone
 
 from lea import access as lea_access
 from lea import data_version
+from lea.audit import diff
 from lea.models import AuditVerb, Role, User
 from lea.services import audit
 from reports.models import Digest, Reminder, ReminderSchedule
@@ -123,7 +124,11 @@ def reminders_sweep(*, today: date) -> SweepResult:
     audit(
         actor=None,
         verb=AuditVerb.REMINDERS_SWEEP,
-        changes={"day": today.isoformat(), "items": result.items, "digests": len(digests)},
+        changes={
+            "day": [None, today.isoformat()],
+            "items": [None, result.items],
+            "digests": [None, len(digests)],
+        },
     )
     data_version.changed()
     return result
@@ -319,17 +324,18 @@ def reminder_schedule_update(
     if not actor.has_perm("reports.change_reminderschedule"):
         raise PermissionDenied
     schedule.pk = ReminderSchedule.SINGLETON_PK
+    stored = ReminderSchedule.objects.filter(pk=schedule.pk).first()
     schedule.full_clean()
     schedule.save()
+    names = sorted(changed)
     audit(
         actor=actor,
         verb=AuditVerb.REMINDERS_SCHEDULE_CHANGE,
         target=schedule,
-        changes={
-            "fields": sorted(changed),
-            "offsets": schedule.offsets,
-            "overdue_repeat_days": schedule.overdue_repeat_days,
-        },
+        changes=diff(
+            {name: getattr(stored, name) for name in names} if stored else None,
+            {name: getattr(schedule, name) for name in names},
+        ),
     )
     data_version.changed()
     return schedule

@@ -134,7 +134,11 @@ def determination_load(
             actor=actor,
             verb=AuditVerb.ADL_LOAD,
             target=state.year,
-            changes={"file": file_name, "rows": len(rows), **result.counts},
+            changes={
+                "file": [None, file_name],
+                "rows": [None, len(rows)],
+                **{name: [None, count] for name, count in result.counts.items()},
+            },
         )
         data_version.changed()
     if dry_run:

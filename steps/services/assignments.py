@@ -8,6 +8,7 @@ from django.db import transaction
 from cim.models import MonitoringYear
 from lea import access as lea_access
 from lea import data_version
+from lea.audit import diff
 from lea.models import AuditVerb, Organization, User
 from lea.services import audit, audit_event, audit_many
 from steps import access
@@ -59,7 +60,7 @@ def consultant_assign(
                 verb=AuditVerb.CONSULTANT_ASSIGN,
                 target=lea,
                 organization=lea,
-                changes={"consultant": consultant.email, "year": year.year},
+                changes=diff(None, {"consultant": consultant.email, "year": year.year}),
             )
             for lea in new
         ]
@@ -103,7 +104,9 @@ def consultant_unassign(*, actor: User, assignment: ConsultantAssignment) -> Non
         verb=AuditVerb.CONSULTANT_UNASSIGN,
         target=assignment.lea,
         organization=assignment.lea,
-        changes={"consultant": assignment.consultant.email, "year": assignment.year.year},
+        changes=diff(
+            {"consultant": assignment.consultant.email, "year": assignment.year.year}, None
+        ),
     )
     data_version.changed()
     assignment.delete()

@@ -19,6 +19,7 @@ from django.db import transaction
 from cim.drilldown_rules import drilldown_rules
 from cim.uploads import FILE_TOO_BIG, size_words
 from lea import data_version
+from lea.audit import same
 from lea.models import AuditVerb, User
 from lea.services import audit
 from steps import access
@@ -86,7 +87,7 @@ def drilldown_upload(*, actor: User | None, engagement: Engagement, file: File) 
             verb=AuditVerb.DRILLDOWN_UPLOAD,
             target=drill_down,
             organization=engagement.lea,
-            changes={"rows": drill_down.row_count, "sha256": digest},
+            changes={"rows": [None, drill_down.row_count], "sha256": [None, digest]},
         )
         data_version.changed()
     return drill_down
@@ -140,8 +141,8 @@ def drilldown_cite(
         record=problem_area.record,
         verb=AuditVerb.PROBLEM_AREAS_CITE,
         changes={
-            "problem_area": words(problem_area.description),
-            "cites": citation_title(citation),
+            **same({"problem_area": words(problem_area.description)}),
+            "cites": [None, citation_title(citation)],
         },
     )
     citation.save()
@@ -159,8 +160,8 @@ def drilldown_citation_remove(*, actor: User, citation: DrillDownCitation) -> No
         record=problem_area.record,
         verb=AuditVerb.PROBLEM_AREAS_UNCITE,
         changes={
-            "problem_area": words(problem_area.description),
-            "no longer cites": citation_title(citation),
+            **same({"problem_area": words(problem_area.description)}),
+            "cites": [citation_title(citation), None],
         },
     )
     citation.delete()

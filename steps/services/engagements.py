@@ -115,10 +115,10 @@ def engagements_start(*, actor: User | None, starts: list[EngagementStart]) -> l
                 target=engagement,
                 organization=start.lea,
                 changes={
-                    "cohort": start.cohort.name,
-                    "activities": required_summary(start.activities),
+                    "cohort": [None, start.cohort.name],
+                    "activities": [None, required_summary(start.activities)],
                     **(
-                        {"steps_1_3": "completed outside the portal in an earlier cohort"}
+                        {"steps_1_3": [None, "completed outside the portal in an earlier cohort"]}
                         if is_continuing(start.determination)
                         else {}
                     ),
@@ -154,7 +154,8 @@ def engagement_resolve(
     records = {record.definition_id: record for record in engagement.records.all()}
     continuing = is_continuing(engagement.determination)
     added, changed, notes = [], [], []
-    changes: dict[str, Any] = {}
+    # Each changed detail of an activity as "<activity key>.<field>": [old, new].
+    changes: dict[str, list[Any]] = {}
     for activity in activities:
         record = records.get(activity.definition.pk)
         if record is None:
@@ -164,7 +165,7 @@ def engagement_resolve(
         diff = _record_diff(record, activity)
         if diff:
             changed.append(record)
-            changes[activity.key] = diff
+            changes.update({f"{activity.key}.{name}": pair for name, pair in diff.items()})
             if "requirement" in diff:
                 old, new = diff["requirement"]
                 notes.append(f"{activity.definition.name} {old} -> {new}")
@@ -177,7 +178,10 @@ def engagement_resolve(
         verb=AuditVerb.ENGAGEMENT_RESOLVE,
         target=engagement,
         organization=engagement.lea,
-        changes={"added": [record.definition.key for record in added], "changed": changes},
+        changes={
+            **({"added": [None, [record.definition.key for record in added]]} if added else {}),
+            **changes,
+        },
     )
     data_version.changed()
     step4_may_open.send(Engagement, engagement_ids=[engagement.pk])
@@ -238,8 +242,8 @@ def engagement_move(
         organization=locked.lea,
         changes={
             "cohort": [old.name, cohort.name],
-            "moved": sorted(record.definition.key for record in moved),
-            "kept_not_applicable": sorted(record.definition.key for record in kept),
+            "moved": [None, sorted(record.definition.key for record in moved)],
+            "kept_not_applicable": [None, sorted(record.definition.key for record in kept)],
         },
     )
     data_version.changed()

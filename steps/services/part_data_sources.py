@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Max
 
 from cim.catalog_rules import Choice, box_field, item_choices, label_of
+from lea.audit import diff
 from lea.models import AuditVerb, User
 from steps.models import ActivityRecord, DataSource
 from steps.services.parts_merge import (
@@ -119,7 +120,7 @@ def data_source_add(
         actor=actor,
         record=locked,  # type: ignore[arg-type]
         verb=AuditVerb.DATA_SOURCES_ADD_SOURCE,
-        changes={ROW: row_key(source), **_about(source), "tags": tags},
+        changes=diff(None, {ROW: row_key(source), **_about(source), "tags": tags}),
     )
     return source
 

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 
+from lea.audit import diff
 from lea.models import AuditVerb, User
 from steps.models import ActivityRecord, Finding
 from steps.services.parts_merge import (
@@ -87,7 +88,10 @@ def finding_add(
         actor=actor,
         record=locked,  # type: ignore[arg-type]
         verb=AuditVerb.FINDINGS_ADD_FINDING,
-        changes={ROW: row_key(finding), **_about(finding), "supporting data": supporting_data},
+        changes=diff(
+            None,
+            {ROW: row_key(finding), **_about(finding), "supporting data": supporting_data},
+        ),
     )
     return finding
 

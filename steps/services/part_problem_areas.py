@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 
+from lea.audit import diff
 from lea.models import AuditVerb, User
 from steps.models import ActivityRecord, DataSource, ProblemArea
 from steps.parts.problem_areas import TEXT_LIMIT, area_values
@@ -95,7 +96,7 @@ def problem_area_add(
         actor=actor,
         record=locked,  # type: ignore[arg-type]
         verb=AuditVerb.PROBLEM_AREAS_ADD,
-        changes={ROW: row_key(area), **_about(area), "quantification": quantification},
+        changes=diff(None, {ROW: row_key(area), **_about(area), "quantification": quantification}),
     )
     return area
 

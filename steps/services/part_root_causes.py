@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 
+from lea.audit import diff
 from lea.models import AuditVerb, User
 from steps.models import ActivityRecord, ProblemArea, RootCause
 from steps.parts.problem_areas import TEXT_LIMIT
@@ -110,7 +111,9 @@ def root_cause_add(
         actor=actor,
         record=locked,  # type: ignore[arg-type]
         verb=AuditVerb.ROOT_CAUSES_ADD,
-        changes={ROW: row_key(cause), **_about(cause), "problem_areas": _areas_words(chosen)},
+        changes=diff(
+            None, {ROW: row_key(cause), **_about(cause), "problem_areas": _areas_words(chosen)}
+        ),
     )
     return cause
 

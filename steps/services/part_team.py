@@ -13,6 +13,7 @@ from django.db.models import Max
 from cim.catalog_rules import Choice, box_field, item_choices, label_of
 from lea import access
 from lea import services as lea_services
+from lea.audit import diff
 from lea.models import AuditVerb, Invitation, Membership, Role, User
 from steps.models import ActivityRecord, TeamMember
 from steps.services.parts_merge import (
@@ -121,8 +122,10 @@ def team_member_add(
         actor=actor,
         record=locked,  # type: ignore[arg-type]
         verb=AuditVerb.TEAM_ADD_MEMBER,
-        changes={ROW: row_key(member), **_about(member)}
-        | ({"team lead": "yes"} if is_lead else {}),
+        changes=diff(
+            None,
+            {ROW: row_key(member), **_about(member)} | ({"team lead": "yes"} if is_lead else {}),
+        ),
     )
     return member
 

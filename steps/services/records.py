@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from lea import data_version
+from lea.audit import Changes
 from lea.models import AuditEvent, AuditVerb, User
 from lea.services import audit
 from lea.text import audit_text
@@ -218,13 +219,14 @@ def record_touch(
     actor: User,
     record: ActivityRecord,
     verb: AuditVerb,
-    changes: dict[str, Any],
+    changes: Changes,
     expected_version: int | None = None,
 ) -> ActivityRecord:
     """Count a change of one of the activity's structured rows as a new version, with
-    its audit row. Structured-part services call this inside their own transaction,
-    after their own row-level merge (steps/merge.py); `expected_version`, where given,
-    must be the current one (a change of the whole part, such as a re-ranking)."""
+    its audit row (`changes` as {field: [before, after]}, texts already shortened).
+    Structured-part services call this inside their own transaction, after their own
+    row-level merge (steps/merge.py); `expected_version`, where given, must be the
+    current one (a change of the whole part, such as a re-ranking)."""
     if not may_edit_engagement(actor, record.engagement):
         raise ValidationError(NOT_YOURS)
     locked = record_lock(record) if expected_version is None else _lock(record, expected_version)
@@ -235,10 +237,7 @@ def record_touch(
         verb=verb,
         target=locked,
         organization=locked.engagement.lea,
-        changes={
-            **{name: audit_text(value) for name, value in changes.items()},
-            "version": [before, locked.version],
-        },
+        changes={**changes, "version": [before, locked.version]},
     )
     if started:
         data_version.changed()

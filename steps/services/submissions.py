@@ -215,9 +215,9 @@ def submission_freeze(
         organization=locked.engagement.lea,
         changes={
             "state": [before, locked.state],
-            "version": version.number,
-            "routed_to": locked.routed_to,
-            "activities": [entry["key"] for entry in snapshot["activities"]],
+            "version": [None, version.number],
+            "routed_to": [None, locked.routed_to],
+            "activities": [None, [entry["key"] for entry in snapshot["activities"]]],
         },
     )
     data_version.changed()
@@ -371,7 +371,11 @@ def submission_decide(
         verb=AuditVerb.SUBMISSION_APPROVE if approving else AuditVerb.SUBMISSION_RETURN,
         target=locked,
         organization=locked.engagement.lea,
-        changes={"state": [before, locked.state], "version": version_number, "summary": summary},
+        changes={
+            "state": [before, locked.state],
+            "version": [version_number, version_number],
+            "summary": [None, summary],
+        },
     )
     data_version.changed()
     if approving and locked.step == 3 and locked.activity_id is None:
@@ -434,10 +438,10 @@ def decision_undo(*, actor: User, submission: Submission, version_number: int) -
         organization=locked.engagement.lea,
         changes={
             "state": [before, locked.state],
-            "version": version_number,
-            "decision": review.decision,
-            "summary": review.summary,
-            "decided_at": review.decided_at.isoformat(),
+            "version": [version_number, version_number],
+            "decision": [review.decision, None],
+            "summary": [review.summary, None],
+            "decided_at": [review.decided_at.isoformat(), None],
         },
     )
     data_version.changed()
@@ -497,9 +501,9 @@ def comment_add(
         target=locked,
         organization=locked.engagement.lea,
         changes={
-            "version": version_number,
-            "box": f"{activity_key} {anchor}".strip(),
-            "text": text,
+            "version": [version_number, version_number],
+            "box": [None, f"{activity_key} {anchor}".strip()],
+            "text": [None, text],
         },
     )
     data_version.changed()
@@ -554,7 +558,10 @@ def comment_reply(*, actor: User, comment: Comment, body: str) -> Comment:
         verb=AuditVerb.SUBMISSION_REPLY,
         target=locked,
         organization=locked.engagement.lea,
-        changes={"version": comment.version.number, "text": text},
+        changes={
+            "version": [comment.version.number, comment.version.number],
+            "text": [None, text],
+        },
     )
     data_version.changed()
     _notify("reply", locked, comment.version, actor, reply)

@@ -144,7 +144,7 @@ def test_it_assigns_one_lea_by_cds_code(world: World, engaged: dict[str, Engagem
     assert _needing(client) == {"Harbor View Unified"}
     event = AuditEvent.objects.get(verb="consultant.assign")
     assert (event.actor, event.organization) == (world.cde_admin, world.lea)
-    assert event.changes == {"consultant": world.cde_consultant.email, "year": 2024}
+    assert event.changes == {"consultant": [None, world.cde_consultant.email], "year": [None, 2024]}
 
 
 def test_it_says_so_when_the_lea_already_has_that_consultant(

@@ -55,7 +55,7 @@ def test_it_records_steps_1_to_3_completed_outside_the_portal(world: World, coho
     assert not any(step < 4 and status == "not_started" and req != "not_applicable"
                    for step, req, status in by_step)  # fmt: skip
     start = AuditEvent.objects.get(verb="engagement.start")
-    assert start.changes["steps_1_3"] == "completed outside the portal in an earlier cohort"
+    assert start.changes["steps_1_3"] == [None, "completed outside the portal in an earlier cohort"]
 
 
 def test_it_exports_the_steps_completed_elsewhere_and_the_step_4_requirement(
