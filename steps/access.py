@@ -38,6 +38,7 @@ from steps.models import (
     Engagement,
     Outcome,
     ProblemArea,
+    Review,
     Strategy,
     Submission,
     SubmissionState,
@@ -353,6 +354,30 @@ def plan_strategies_for_engagement(engagement: Engagement) -> QuerySet[Strategy]
             "outcomes__benchmarks",
         )
     )
+
+
+def history_for_record(record: ActivityRecord) -> QuerySet[AuditEvent]:
+    """The audit trail of an activity record the caller has read in scope."""
+    return AuditEvent.objects.filter(
+        content_type__app_label="steps",
+        content_type__model="activityrecord",
+        object_id=str(record.pk),
+    )
+
+
+def versions_for_engagement(engagement: Engagement | int) -> QuerySet[SubmissionVersion]:
+    """Every submitted version of an engagement the caller has read in scope."""
+    return SubmissionVersion.objects.filter(submission__engagement=engagement)
+
+
+def comments_for_submission(submission: Submission) -> QuerySet[Comment]:
+    """The comments on every version of a submission the caller has read in scope."""
+    return Comment.objects.filter(version__submission=submission)
+
+
+def reviews_for_submission(submission: Submission) -> QuerySet[Review]:
+    """The decisions on the versions of a submission the caller has read in scope."""
+    return Review.objects.filter(version__submission=submission)
 
 
 def comments_for_version(version: SubmissionVersion) -> QuerySet[Comment]:

@@ -57,8 +57,10 @@ def scope_records(
     engagement: Engagement, step: int, activity: ActivityDefinition | None = None
 ) -> QuerySet[ActivityRecord]:
     """The activity records a submission of the step (or of the one activity) covers."""
-    records = ActivityRecord.objects.filter(engagement=engagement, definition__step=step).exclude(
-        requirement=ResolvedRequirement.NOT_APPLICABLE
+    records = (
+        access.records_for_engagement(engagement)
+        .filter(definition__step=step)
+        .exclude(requirement=ResolvedRequirement.NOT_APPLICABLE)
     )
     if activity is not None:
         records = records.filter(definition=activity)
@@ -119,8 +121,8 @@ def closing_submission(record: ActivityRecord) -> Submission | None:
     when approved on its own) while submitted or approved; None when it is open."""
     definition = record.definition
     return (
-        Submission.objects.filter(
-            engagement_id=record.engagement_id,
+        access.submissions_for_engagement(record.engagement_id)
+        .filter(
             step=definition.step,
             activity=definition if definition.approved_alone else None,
             state__in=(SubmissionState.SUBMITTED, SubmissionState.APPROVED),
@@ -145,21 +147,22 @@ def lea_resumed(*, review: Review) -> str:
     if not review.activity_versions:
         return RESUMED_UNKNOWN
     submission = review.version.submission
-    records = ActivityRecord.objects.filter(
-        engagement_id=submission.engagement_id, pk__in=[int(pk) for pk in review.activity_versions]
-    ).select_related("definition")
+    records = (
+        access.records_for_engagement(submission.engagement_id)
+        .filter(pk__in=[int(pk) for pk in review.activity_versions])
+        .select_related("definition")
+    )
     for record in records:
         if record.version != review.activity_versions[str(record.pk)]:
             return RESUMED_CHANGED.format(activity=record.definition.name)
-    replied = Comment.objects.filter(
-        version__submission=submission,
+    replied = access.comments_for_submission(submission).filter(
         kind=Comment.Kind.REPLY,
         created_at__gt=review.decided_at,
     )
     if replied.exists():
         return RESUMED_REPLIED
-    submitted = SubmissionVersion.objects.filter(
-        submission__engagement_id=submission.engagement_id, submitted_at__gt=review.decided_at
+    submitted = access.versions_for_engagement(submission.engagement_id).filter(
+        submitted_at__gt=review.decided_at
     )
     if submitted.exists():
         return RESUMED_SUBMITTED
@@ -180,8 +183,10 @@ def undo_for(*, submission: Submission, user: Any) -> Undo | None:
     decided = (SubmissionState.APPROVED, SubmissionState.RETURNED)
     if submission.state not in decided or not access.may_undo_decision(user, submission):
         return None
-    review = Review.objects.select_related("version__submission").get(
-        version__submission=submission, version__number=submission.current_version
+    review = (
+        access.reviews_for_submission(submission)
+        .select_related("version__submission")
+        .get(version__number=submission.current_version)
     )
     return Undo(review=review, refused=lea_resumed(review=review))
 
@@ -190,7 +195,8 @@ def submission_of(
     engagement: Engagement, step: int, activity: ActivityDefinition | None = None
 ) -> Submission | None:
     return (
-        Submission.objects.filter(engagement=engagement, step=step, activity=activity)
+        access.submissions_for_engagement(engagement)
+        .filter(step=step, activity=activity)
         .select_related("activity")
         .first()
     )
@@ -266,7 +272,8 @@ def submission_page(*, submission: Submission, number: int | None = None) -> Sub
         shown.snapshot["activities"],
     )
     comments = list(
-        Comment.objects.filter(version__submission=submission, version__number__lte=shown.number)
+        access.comments_for_submission(submission)
+        .filter(version__number__lte=shown.number)
         .select_related("author", "version")
         .order_by("created_at", "pk")
     )
@@ -281,9 +288,7 @@ def submission_page(*, submission: Submission, number: int | None = None) -> Sub
             threads.setdefault(key, []).append(NoteThread(comment, replies.get(comment.pk, [])))
     reviews = {
         review.version_id: review
-        for review in Review.objects.filter(version__submission=submission).select_related(
-            "reviewer"
-        )
+        for review in access.reviews_for_submission(submission).select_related("reviewer")
     }
     placed = {("", "")}
     for activity in activities:
@@ -313,8 +318,8 @@ def review_notes_for_record(
     and the notes on its boxes by anchor, so they show beside the fields."""
     definition = record.definition
     submission = (
-        Submission.objects.filter(
-            engagement_id=record.engagement_id,
+        access.submissions_for_engagement(record.engagement_id)
+        .filter(
             step=definition.step,
             activity=definition if definition.approved_alone else None,
         )
@@ -328,7 +333,8 @@ def review_notes_for_record(
         return None, {}
     review = version.reviews.select_related("reviewer").first()
     comments = list(
-        Comment.objects.filter(version=version, activity_key=definition.key)
+        access.comments_for_version(version)
+        .filter(activity_key=definition.key)
         .select_related("author", "version")
         .order_by("created_at", "pk")
     )

@@ -177,14 +177,14 @@ def workspace(*, engagement: Engagement) -> list[StepView]:
     cohort = engagement.cohort
     due = {1: cohort.step1_due, 2: cohort.step2_due, 3: cohort.step3_due, 4: cohort.step4_end}
     records = (
-        ActivityRecord.objects.filter(engagement=engagement)
+        access.records_for_engagement(engagement)
         .select_related("definition", "updated_by")
         .order_by("definition__step", "definition__position")
     )
     steps = {n: StepView(n, name, due[n], []) for n, name in STEP_NAMES.items()}
     submissions = {
         (submission.step, submission.activity_id): submission
-        for submission in Submission.objects.filter(engagement=engagement)
+        for submission in access.submissions_for_engagement(engagement)
     }
     for record in records:
         step = steps[record.definition.step]
@@ -283,15 +283,7 @@ class HistoryRow:
 
 def record_history(*, record: ActivityRecord) -> list[HistoryRow]:
     """Every recorded change of the activity, newest first, in words."""
-    events = (
-        AuditEvent.objects.filter(
-            content_type__app_label="steps",
-            content_type__model="activityrecord",
-            object_id=str(record.pk),
-        )
-        .select_related("actor")
-        .order_by("-at")[:200]
-    )
+    events = access.history_for_record(record).select_related("actor").order_by("-at")[:200]
     words = _history_words(record)
     return [
         HistoryRow(

@@ -91,8 +91,6 @@ NOT_MOVED_YET: dict[str, int] = {
     "steps/parts/root_causes.py": 2,
     "steps/parts/team.py": 1,
     "steps/selectors.py": 2,
-    "steps/submissions.py": 11,
-    "steps/workspace.py": 3,
     "reports/selectors/home.py": 10,
 }
 
