@@ -42,7 +42,6 @@ from steps.models import (
     DrillDown,
     DrillDownCitation,
     Engagement,
-    Finding,
     Outcome,
     ProblemArea,
     ProblemOfPractice,
@@ -53,6 +52,8 @@ from steps.models import (
     SubmissionVersion,
     TeamMember,
 )
+from steps.parts import declared_rows
+from steps.parts.rows import RowPart
 from steps.services.engagements import EngagementStart
 from steps.services.records import NOT_YOURS
 from tests.cim.catalog import determination, load_2024
@@ -316,16 +317,6 @@ WRITES: dict[str, Build] = {
     "steps.services.part_data_sources.data_source_remove": lambda a: {
         "source": a.row(DataSource), "version": a.version,
     },
-    "steps.services.part_findings.finding_add": lambda a: {
-        "record": a.record, "version": a.version, "kind": _choice(Finding, "kind"),
-        "area": "Reading", "supporting_data": "S",
-    },
-    "steps.services.part_findings.finding_edit": lambda a: {
-        "finding": a.row(Finding), "version": a.version,
-    },
-    "steps.services.part_findings.finding_remove": lambda a: {
-        "finding": a.row(Finding), "version": a.version,
-    },
     "steps.services.part_problem_areas.problem_area_add": lambda a: {
         "record": a.record, "version": a.version, "description": "D", "quantification": "Q",
         "relates_to_identification": "R",
@@ -447,6 +438,19 @@ WRITES: dict[str, Build] = {
 }  # fmt: skip
 
 
+# The writes of every declared part's rows (steps/parts/rows.py), each called for every
+# part: the actor is refused before any value is looked at, so none are given.
+ROW_WRITES: dict[str, Callable[[Args, RowPart[Any]], dict[str, Any]]] = {
+    "steps.services.part_rows.part_row_add": lambda a, rows: {"record": a.record},
+    "steps.services.part_rows.part_row_edit": lambda a, rows: {
+        "record": a.record, "row": a.row(rows.model),
+    },
+    "steps.services.part_rows.part_row_remove": lambda a, rows: {
+        "record": a.record, "row": a.row(rows.model),
+    },
+}  # fmt: skip
+
+
 def _choice(model: type[Any], name: str) -> Any:
     """A valid value of a field with choices (the first)."""
     return model._meta.get_field(name).choices[0][0]
@@ -526,7 +530,6 @@ NOT_WRITES: set[str] = {
     "steps.services.engagements.required_summary",
     "steps.services.engagements.is_continuing",
     "steps.services.part_data_sources.source_values",
-    "steps.services.part_findings.finding_values",
     "steps.services.part_plan.amount",
     "steps.services.part_plan.problem_values",
     "steps.services.part_plan.strategy_values",
@@ -578,7 +581,7 @@ def _public_functions() -> set[str]:
 
 
 def test_it_decides_every_public_service_function() -> None:
-    tables = [set(WRITES), set(SYSTEM_ONLY), NOT_WRITES]
+    tables = [set(WRITES), set(ROW_WRITES), set(SYSTEM_ONLY), NOT_WRITES]
     decided = set().union(*tables)
     public = _public_functions()
     assert sorted(public - decided) == [], "add each to WRITES, SYSTEM_ONLY or NOT_WRITES"
@@ -615,7 +618,21 @@ def _state() -> dict[str, Any]:
 @pytest.mark.django_db
 @pytest.mark.parametrize("name", sorted(WRITES))
 def test_it_refuses_the_outsider(world: World, name: str) -> None:
-    arguments = WRITES[name](Args(world))
+    _refuses_the_outsider(world, name, WRITES[name](Args(world)))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("rows", declared_rows(), ids=lambda rows: rows.url_name)
+@pytest.mark.parametrize("name", sorted(ROW_WRITES))
+def test_it_refuses_the_outsider_the_rows_of_every_part(
+    world: World, name: str, rows: RowPart[Any]
+) -> None:
+    args = Args(world)
+    arguments = {"rows": rows, "version": args.version, **ROW_WRITES[name](args, rows)}
+    _refuses_the_outsider(world, name, arguments)
+
+
+def _refuses_the_outsider(world: World, name: str, arguments: dict[str, Any]) -> None:
     before = _state()
     audit_rows = AuditEvent.objects.count()
     with pytest.raises((PermissionDenied, ValidationError)) as raised:

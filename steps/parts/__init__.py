@@ -24,6 +24,10 @@ import importlib.util
 from collections.abc import Iterable
 from datetime import date
 from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from steps.parts.rows import RowPart
 
 PART_NAMES = (
     "team",
@@ -42,6 +46,11 @@ Entry = dict[str, str]
 
 def part(name: str) -> ModuleType:
     return importlib.import_module(f"steps.parts.{name}")
+
+
+def declared_rows() -> list[RowPart[Any]]:
+    """Every part's declared rows (its `ROWS`), for the generic views and services."""
+    return [rows for name in PART_NAMES for rows in getattr(part(name), "ROWS", ())]
 
 
 def part_url_modules() -> list[ModuleType]:

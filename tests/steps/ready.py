@@ -41,6 +41,7 @@ from steps.models import (
     Submission,
     TeamMember,
 )
+from steps.parts.findings import FINDINGS
 from steps.parts.plan import (
     problems_of_practice_of,
     strategies_of,
@@ -51,13 +52,13 @@ from steps.parts.problem_areas import problem_areas_of
 from steps.parts.root_causes import root_causes_of
 from steps.services import (
     part_data_sources,
-    part_findings,
     part_plan,
     part_prioritization,
     part_problem_areas,
     part_root_causes,
     part_team,
 )
+from steps.services.part_rows import part_row_add
 from steps.services.records import require_open
 from steps.submissions import SUBMITTABLE_STEPS, scope_records
 from steps.workspace import ActivityForm, activity_form
@@ -272,7 +273,8 @@ def _fill_findings(record: ActivityRecord, actor: User) -> None:
     }
     for kind, (area, data) in words.items():
         if kind not in found:
-            part_findings.finding_add(
+            part_row_add(
+                rows=FINDINGS,
                 actor=actor,
                 record=record,
                 version=version_token(_fresh(record)),

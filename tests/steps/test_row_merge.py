@@ -38,12 +38,12 @@ from steps.models import (
 from steps.parts import data_sources, findings, plan, problem_areas, root_causes, team
 from steps.services import (
     part_data_sources,
-    part_findings,
     part_plan,
     part_problem_areas,
     part_root_causes,
     part_team,
 )
+from steps.services.part_rows import part_row_add, part_row_edit
 from tests.cim.catalog import load_2024
 from tests.conftest import World, signed_in
 from tests.module_data import OwnCopy
@@ -186,16 +186,17 @@ def findings_case(world: World, engagement: Engagement) -> RowCase:
         return _record(engagement, key)
 
     def make() -> Finding:
-        return part_findings.finding_add(
-            actor=world.lea_lead, record=record(), version=version_token(record()),
+        return part_row_add(
+            rows=findings.FINDINGS, actor=world.lea_lead, record=record(),
+            version=version_token(record()),
             kind=Finding.Kind.WEAKNESS, area=f"Area {next(numbers)}", supporting_data="12% met",
         )  # fmt: skip
 
     def save_as_other(row: Finding, values: dict[str, object]) -> object:
         row.refresh_from_db()
-        return part_findings.finding_edit(
-            actor=world.lea_member, finding=row, version=version_token(record()),
-            **(part_findings.finding_values(row) | values),
+        return part_row_edit(
+            rows=findings.FINDINGS, actor=world.lea_member, record=record(), row=row,
+            version=version_token(record()), **(findings.finding_values(row) | values),
         )  # fmt: skip
 
     def add() -> tuple[str, dict[str, object]]:
@@ -213,12 +214,12 @@ def findings_case(world: World, engagement: Engagement) -> RowCase:
         make=make,
         edit_url=lambda row: reverse("finding_edit", args=[engagement.pk, key, row.pk]),
         remove_url=lambda row: reverse("finding_remove", args=[engagement.pk, key, row.pk]),
-        form=lambda row: findings.edit_form(record(), row),  # type: ignore[arg-type]
+        form=lambda row: findings.FINDINGS.edit_form(record(), row),  # type: ignore[arg-type]
         save_as_other=save_as_other,  # type: ignore[arg-type]
         text_a="area",
         text_b="supporting_data",
         label_b="Supporting data",
-        read=lambda row: part_findings.finding_values(Finding.objects.get(pk=row.pk)),
+        read=lambda row: findings.finding_values(Finding.objects.get(pk=row.pk)),
         add=add,
         count=lambda: Finding.objects.filter(engagement=engagement).count(),
         long_field="area",

@@ -15,15 +15,16 @@ from steps import parts
 from steps.merge import version_token
 from steps.models import ActivityRecord, Engagement, Finding, ResolvedRequirement
 from steps.models import TeamMember as Member
+from steps.parts.findings import FINDINGS
 from steps.services import (
     part_data_sources,
-    part_findings,
     part_plan,
     part_prioritization,
     part_problem_areas,
     part_root_causes,
     part_team,
 )
+from steps.services.part_rows import part_row_add
 from steps.services.records import record_save_answers, record_set_aside
 from steps.snapshot import activity_snapshot, snapshot_diff
 from tests.cim.catalog import load_2024
@@ -110,8 +111,8 @@ def _steps_1_and_2(actor: User, engagement: Engagement) -> dict[str, Any]:
         (Finding.Kind.STRENGTH, "Strong attendance", "96% daily attendance"),
         (Finding.Kind.WEAKNESS, "Low inclusion", "41% in regular class 80% of the day"),
     ):
-        part_findings.finding_add(
-            actor=actor, kind=kind, area=found, supporting_data=data,
+        part_row_add(
+            rows=FINDINGS, actor=actor, kind=kind, area=found, supporting_data=data,
             **_rows(engagement, "consolidation"),
         )  # fmt: skip
     area = part_problem_areas.problem_area_add(
@@ -411,8 +412,8 @@ def test_it_puts_a_removed_entry_where_it_was() -> None:
 def _grow(actor: User, engagement: Engagement, rows: dict[str, Any], number: int) -> None:
     """One more row in every part."""
     _member(actor, engagement, f"Member {number}", email=f"m{number}@example.org")
-    part_findings.finding_add(
-        actor=actor, kind=Finding.Kind.WEAKNESS, area=f"Weakness {number}",
+    part_row_add(
+        rows=FINDINGS, actor=actor, kind=Finding.Kind.WEAKNESS, area=f"Weakness {number}",
         supporting_data="Numbers", **_rows(engagement, "consolidation"),
     )  # fmt: skip
     area = part_problem_areas.problem_area_add(
