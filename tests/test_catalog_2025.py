@@ -29,8 +29,11 @@ from steps.forms import AnswersForm
 from steps.merge import version_token
 from steps.models import ActivityRecord, Engagement
 from steps.parts import data_sources, problem_areas, team
+from steps.parts import data_sources as data_sources_part
+from steps.parts.data_sources import DATA_SOURCES
 from steps.selectors import status_rows
-from steps.services import part_data_sources, part_problem_areas, part_team
+from steps.services import part_problem_areas, part_team
+from steps.services.part_rows import part_row_add
 from steps.workspace import activity_form
 from tests.conftest import World
 from tests.lea import factories
@@ -111,7 +114,8 @@ def test_the_data_drill_down_covers_the_2025_areas_and_kinds(
     record = _record(_start(world.lea, cohorts_2025["targeted"]), "data_drill_down")
 
     def add(area: str) -> None:
-        part_data_sources.data_source_add(
+        part_row_add(
+            rows=DATA_SOURCES,
             actor=world.lea_lead, record=record, version=version_token(_fresh(record)),
             name=f"{area} data", education="special", kind="quantitative", area=area, notes="",
         )  # fmt: skip
@@ -126,7 +130,7 @@ def test_the_data_drill_down_covers_the_2025_areas_and_kinds(
         ),
     ]
     add("postsecondary")
-    with pytest.raises(ValidationError, match=part_data_sources.NOT_A_TAG):
+    with pytest.raises(ValidationError, match=data_sources_part.NOT_A_TAG):
         add("climate")
 
 

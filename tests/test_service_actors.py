@@ -38,7 +38,6 @@ from steps.models import (
     Benchmark,
     Comment,
     ConsultantAssignment,
-    DataSource,
     DrillDown,
     DrillDownCitation,
     Engagement,
@@ -306,17 +305,6 @@ WRITES: dict[str, Build] = {
     "steps.services.part_team.team_member_invite": lambda a: {
         "member": a.row(TeamMember, name="N", email="n@example.org"),
     },
-    "steps.services.part_data_sources.data_source_add": lambda a: {
-        "record": a.record, "version": a.version, "name": "N", "notes": "",
-        # Values the 2024 catalog lists for box 10's sources.
-        "education": "special", "kind": "quantitative", "area": "academic",
-    },
-    "steps.services.part_data_sources.data_source_edit": lambda a: {
-        "source": a.row(DataSource), "version": a.version,
-    },
-    "steps.services.part_data_sources.data_source_remove": lambda a: {
-        "source": a.row(DataSource), "version": a.version,
-    },
     "steps.services.part_problem_areas.problem_area_add": lambda a: {
         "record": a.record, "version": a.version, "description": "D", "quantification": "Q",
         "relates_to_identification": "R",
@@ -507,8 +495,6 @@ NOT_WRITES: set[str] = {
     "cim.services.shipped_catalog_years",
     # The cohort's catalog rules for a part's rows, read by the part and its services.
     "steps.services.part_team.team_roles",
-    "steps.services.part_data_sources.source_tags",
-    "steps.services.part_data_sources.tag_words",
     "reports.services.mailbox.mailbox_copy_email",  # the message; the task sends it
     "cim.services.monitoring_year_get_or_create",  # the year row a load writes under
     "cim.services.determination_changes",
@@ -529,7 +515,6 @@ NOT_WRITES: set[str] = {
     "steps.services.engagements.engagement_is_stale",
     "steps.services.engagements.required_summary",
     "steps.services.engagements.is_continuing",
-    "steps.services.part_data_sources.source_values",
     "steps.services.part_plan.amount",
     "steps.services.part_plan.problem_values",
     "steps.services.part_plan.strategy_values",

@@ -41,6 +41,8 @@ from steps.models import (
     Submission,
     TeamMember,
 )
+from steps.parts import data_sources as data_sources_part
+from steps.parts.data_sources import DATA_SOURCES
 from steps.parts.findings import FINDINGS
 from steps.parts.plan import (
     problems_of_practice_of,
@@ -51,7 +53,6 @@ from steps.parts.prioritization import ranking_of
 from steps.parts.problem_areas import problem_areas_of
 from steps.parts.root_causes import root_causes_of
 from steps.services import (
-    part_data_sources,
     part_plan,
     part_prioritization,
     part_problem_areas,
@@ -242,7 +243,7 @@ def _fill_team(record: ActivityRecord, actor: User) -> None:
 
 def _fill_data_sources(record: ActivityRecord, actor: User) -> None:
     sources = list(DataSource.objects.filter(engagement_id=record.engagement_id))
-    tags = part_data_sources.source_tags(cohort_id=record.engagement.cohort_id)
+    tags = data_sources_part.source_tags(cohort_id=record.engagement.cohort_id)
     educations = [e for e in tags["education"] if e.value not in {s.education for s in sources}]
     kinds = [k for k in tags["kind"] if k.value not in {s.kind for s in sources}]
     areas = [a for a in tags["area"] if a.value not in {s.area for s in sources}]
@@ -251,7 +252,8 @@ def _fill_data_sources(record: ActivityRecord, actor: User) -> None:
         education = educations[n] if n < len(educations) else tags["education"][n % 2]
         kind = kinds[n] if n < len(kinds) else tags["kind"][n // 2 % 2]
         area = areas[n] if n < len(areas) else tags["area"][0]
-        part_data_sources.data_source_add(
+        part_row_add(
+            rows=DATA_SOURCES,
             actor=actor,
             record=record,
             version=version_token(_fresh(record)),

@@ -36,8 +36,9 @@ from steps.models import (
     TeamMember,
 )
 from steps.parts import data_sources, findings, plan, problem_areas, root_causes, team
+from steps.parts import data_sources as data_sources_part
+from steps.parts.data_sources import DATA_SOURCES
 from steps.services import (
-    part_data_sources,
     part_plan,
     part_problem_areas,
     part_root_causes,
@@ -135,7 +136,8 @@ def data_sources_case(world: World, engagement: Engagement) -> RowCase:
         return _record(engagement, key)
 
     def make() -> DataSource:
-        return part_data_sources.data_source_add(
+        return part_row_add(
+            rows=DATA_SOURCES,
             actor=world.lea_lead, record=record(), version=version_token(record()),
             name=f"Source {next(numbers)}", education="special",
             kind="quantitative", area="academic", notes="Grades 3-8",
@@ -143,9 +145,10 @@ def data_sources_case(world: World, engagement: Engagement) -> RowCase:
 
     def save_as_other(row: DataSource, values: dict[str, object]) -> object:
         row.refresh_from_db()
-        return part_data_sources.data_source_edit(
-            actor=world.lea_member, source=row, version=version_token(record()),
-            **(part_data_sources.source_values(row) | values),
+        return part_row_edit(
+            rows=DATA_SOURCES, actor=world.lea_member, record=record(), row=row,
+            version=version_token(record()),
+            **(data_sources_part.source_values(row) | values),
         )  # fmt: skip
 
     def add() -> tuple[str, dict[str, object]]:
@@ -163,12 +166,12 @@ def data_sources_case(world: World, engagement: Engagement) -> RowCase:
         make=make,
         edit_url=lambda row: reverse("data_source_edit", args=[engagement.pk, key, row.pk]),
         remove_url=lambda row: reverse("data_source_remove", args=[engagement.pk, key, row.pk]),
-        form=lambda row: data_sources.edit_form(record(), row),  # type: ignore[arg-type]
+        form=lambda row: data_sources.DATA_SOURCES.edit_form(record(), row),  # type: ignore[arg-type]
         save_as_other=save_as_other,  # type: ignore[arg-type]
         text_a="name",
         text_b="notes",
         label_b="Notes",
-        read=lambda row: part_data_sources.source_values(DataSource.objects.get(pk=row.pk)),
+        read=lambda row: data_sources_part.source_values(DataSource.objects.get(pk=row.pk)),
         add=add,
         count=lambda: DataSource.objects.filter(engagement=engagement).count(),
         long_field="notes",

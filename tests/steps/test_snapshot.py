@@ -15,9 +15,9 @@ from steps import parts
 from steps.merge import version_token
 from steps.models import ActivityRecord, Engagement, Finding, ResolvedRequirement
 from steps.models import TeamMember as Member
+from steps.parts.data_sources import DATA_SOURCES
 from steps.parts.findings import FINDINGS
 from steps.services import (
-    part_data_sources,
     part_plan,
     part_prioritization,
     part_problem_areas,
@@ -102,8 +102,8 @@ def _member(actor: User, engagement: Engagement, name: str, **fields: Any) -> Me
 def _steps_1_and_2(actor: User, engagement: Engagement) -> dict[str, Any]:
     """A source, a strength, a weakness, a ranked problem area and its root cause, all
     written through the services."""
-    source = part_data_sources.data_source_add(
-        actor=actor, name="CALPADS Fall 1 census", education="special",
+    source = part_row_add(
+        rows=DATA_SOURCES, actor=actor, name="CALPADS Fall 1 census", education="special",
         kind="quantitative", area="placement",
         notes="Students with IEPs by setting, 2021-2024", **_rows(engagement, "data_drill_down"),
     )  # fmt: skip
