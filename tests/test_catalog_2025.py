@@ -30,9 +30,11 @@ from steps.merge import version_token
 from steps.models import ActivityRecord, Engagement
 from steps.parts import data_sources, problem_areas, team
 from steps.parts import data_sources as data_sources_part
+from steps.parts import team as team_part
 from steps.parts.data_sources import DATA_SOURCES
+from steps.parts.team import TEAM_MEMBERS
 from steps.selectors import status_rows
-from steps.services import part_problem_areas, part_team
+from steps.services import part_problem_areas
 from steps.services.part_rows import part_row_add
 from steps.workspace import activity_form
 from tests.conftest import World
@@ -85,7 +87,8 @@ def test_the_team_needs_the_roles_2025_requires(
     for number, role in enumerate(
         ("superintendent", "general_ed_admin", "special_ed_admin", "selpa_representative")
     ):
-        part_team.team_member_add(
+        part_row_add(
+            rows=TEAM_MEMBERS,
             actor=world.lea_lead, record=record, version=version_token(_fresh(record)),
             name=f"Person {number}", title="Director", role=role,
             email=f"p{number}@example.org", is_lead=number == 0,
@@ -95,14 +98,16 @@ def test_the_team_needs_the_roles_2025_requires(
     form = team.TeamMemberForm(roles=team.roles_of(record))
     assert ("parent_representative", PARENT) in form.fields["role"].choices  # type: ignore[attr-defined]
 
-    part_team.team_member_add(
+    part_row_add(
+        rows=TEAM_MEMBERS,
         actor=world.lea_lead, record=record, version=version_token(_fresh(record)),
         name="Pat Parent", title="Parent", role="parent_representative",
         email="pat@example.org", is_lead=False,
     )  # fmt: skip
     assert team.check(record=_fresh(record)) == []
-    with pytest.raises(ValidationError, match=part_team.NOT_A_ROLE):
-        part_team.team_member_add(
+    with pytest.raises(ValidationError, match=team_part.NOT_A_ROLE):
+        part_row_add(
+            rows=TEAM_MEMBERS,
             actor=world.lea_lead, record=record, version=version_token(_fresh(record)),
             name="Vic Principal", title="", role="vice_principal", email="", is_lead=False,
         )  # fmt: skip

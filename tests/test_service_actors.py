@@ -292,16 +292,6 @@ WRITES: dict[str, Build] = {
         "body": "A reply.",
     },
     # steps/services/part_*.py: the structured parts' rows
-    "steps.services.part_team.team_member_add": lambda a: {
-        "record": a.record, "version": a.version, "name": "N", "title": "", "role": "other",
-        "email": "", "is_lead": False,
-    },
-    "steps.services.part_team.team_member_edit": lambda a: {
-        "member": a.row(TeamMember), "version": a.version,
-    },
-    "steps.services.part_team.team_member_remove": lambda a: {
-        "member": a.row(TeamMember), "version": a.version,
-    },
     "steps.services.part_team.team_member_invite": lambda a: {
         "member": a.row(TeamMember, name="N", email="n@example.org"),
     },
@@ -494,7 +484,6 @@ NOT_WRITES: set[str] = {
     "cim.services.catalog_data",
     "cim.services.shipped_catalog_years",
     # The cohort's catalog rules for a part's rows, read by the part and its services.
-    "steps.services.part_team.team_roles",
     "reports.services.mailbox.mailbox_copy_email",  # the message; the task sends it
     "cim.services.monitoring_year_get_or_create",  # the year row a load writes under
     "cim.services.determination_changes",
@@ -523,7 +512,6 @@ NOT_WRITES: set[str] = {
     "steps.services.part_plan.benchmark_values",
     "steps.services.part_problem_areas.area_values",
     "steps.services.part_root_causes.cause_values",
-    "steps.services.part_team.member_values",
     "steps.services.parts_merge.row_key",
     "steps.services.parts_merge.row_edits",
     "steps.services.parts_merge.row_editor",

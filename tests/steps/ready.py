@@ -42,6 +42,7 @@ from steps.models import (
     TeamMember,
 )
 from steps.parts import data_sources as data_sources_part
+from steps.parts import team as team_part
 from steps.parts.data_sources import DATA_SOURCES
 from steps.parts.findings import FINDINGS
 from steps.parts.plan import (
@@ -52,14 +53,14 @@ from steps.parts.plan import (
 from steps.parts.prioritization import ranking_of
 from steps.parts.problem_areas import problem_areas_of
 from steps.parts.root_causes import root_causes_of
+from steps.parts.team import TEAM_MEMBERS
 from steps.services import (
     part_plan,
     part_prioritization,
     part_problem_areas,
     part_root_causes,
-    part_team,
 )
-from steps.services.part_rows import part_row_add
+from steps.services.part_rows import part_row_add, part_row_edit
 from steps.services.records import require_open
 from steps.submissions import SUBMITTABLE_STEPS, scope_records
 from steps.workspace import ActivityForm, activity_form
@@ -211,12 +212,13 @@ def _fill_team(record: ActivityRecord, actor: User) -> None:
     covered = {member.role for member in members}
     has_lead = any(member.is_lead for member in members)
     required = [
-        r for r in part_team.team_roles(cohort_id=record.engagement.cohort_id) if r.required
+        r for r in team_part.team_roles(cohort_id=record.engagement.cohort_id) if r.required
     ]
     for role in required:
         if role.value in covered:
             continue
-        part_team.team_member_add(
+        part_row_add(
+            rows=TEAM_MEMBERS,
             actor=actor,
             record=record,
             version=version_token(_fresh(record)),
@@ -229,9 +231,11 @@ def _fill_team(record: ActivityRecord, actor: User) -> None:
         has_lead = True
     if not has_lead:
         first = members[0]
-        part_team.team_member_edit(
+        part_row_edit(
+            rows=TEAM_MEMBERS,
             actor=actor,
-            member=first,
+            record=record,
+            row=first,
             version=version_token(_fresh(record)),
             name=first.name,
             title=first.title,

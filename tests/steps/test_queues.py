@@ -27,8 +27,9 @@ from steps.models import (
     SubmissionState,
 )
 from steps.parts import data_sources as data_sources_part
+from steps.parts import team as team_part
 from steps.parts.data_sources import DATA_SOURCES
-from steps.services import part_team
+from steps.parts.team import TEAM_MEMBERS
 from steps.services.part_rows import part_row_add
 from steps.submissions import holder
 from tests.conftest import World
@@ -54,10 +55,11 @@ def _answer(lead: User, engagement: Engagement, key: str, answers: dict[str, Any
 
 
 def _fill_team(lead: User, engagement: Engagement) -> None:
-    roles = part_team.team_roles(cohort_id=engagement.cohort_id)
+    roles = team_part.team_roles(cohort_id=engagement.cohort_id)
     for number, role in enumerate(role.value for role in roles if role.required):
         record = _record(engagement, "team_creation")
-        part_team.team_member_add(
+        part_row_add(
+            rows=TEAM_MEMBERS,
             actor=lead,
             record=record,
             version=version_token(record),

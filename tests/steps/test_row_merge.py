@@ -37,12 +37,13 @@ from steps.models import (
 )
 from steps.parts import data_sources, findings, plan, problem_areas, root_causes, team
 from steps.parts import data_sources as data_sources_part
+from steps.parts import team as team_part
 from steps.parts.data_sources import DATA_SOURCES
+from steps.parts.team import TEAM_MEMBERS
 from steps.services import (
     part_plan,
     part_problem_areas,
     part_root_causes,
-    part_team,
 )
 from steps.services.part_rows import part_row_add, part_row_edit
 from tests.cim.catalog import load_2024
@@ -85,7 +86,8 @@ def team_case(world: World, engagement: Engagement) -> RowCase:
         return _record(engagement, key)
 
     def make() -> TeamMember:
-        return part_team.team_member_add(
+        return part_row_add(
+            rows=TEAM_MEMBERS,
             actor=world.lea_lead, record=record(), version=version_token(record()),
             name=f"Person {next(numbers)}", title="Director", role="other",
             email="", is_lead=False,
@@ -93,9 +95,10 @@ def team_case(world: World, engagement: Engagement) -> RowCase:
 
     def save_as_other(row: TeamMember, values: dict[str, object]) -> object:
         row.refresh_from_db()
-        return part_team.team_member_edit(
-            actor=world.lea_member, member=row, version=version_token(record()),
-            **(part_team.member_values(row) | values),
+        return part_row_edit(
+            rows=TEAM_MEMBERS, actor=world.lea_member, record=record(), row=row,
+            version=version_token(record()),
+            **(team_part.member_values(row) | values),
         )  # fmt: skip
 
     def add() -> tuple[str, dict[str, object]]:
@@ -113,12 +116,12 @@ def team_case(world: World, engagement: Engagement) -> RowCase:
         make=make,
         edit_url=lambda row: reverse("team_member_edit", args=[engagement.pk, key, row.pk]),
         remove_url=lambda row: reverse("team_member_remove", args=[engagement.pk, key, row.pk]),
-        form=lambda row: team.edit_form(record(), row),  # type: ignore[arg-type]
+        form=lambda row: team.TEAM_MEMBERS.edit_form(record(), row),  # type: ignore[arg-type]
         save_as_other=save_as_other,  # type: ignore[arg-type]
         text_a="name",
         text_b="title",
         label_b="Title",
-        read=lambda row: part_team.member_values(TeamMember.objects.get(pk=row.pk)),
+        read=lambda row: team_part.member_values(TeamMember.objects.get(pk=row.pk)),
         add=add,
         count=lambda: TeamMember.objects.filter(engagement=engagement).count(),
         long_field="title",

@@ -17,14 +17,14 @@ from steps.models import ActivityRecord, Engagement, Finding, ResolvedRequiremen
 from steps.models import TeamMember as Member
 from steps.parts.data_sources import DATA_SOURCES
 from steps.parts.findings import FINDINGS
+from steps.parts.team import TEAM_MEMBERS
 from steps.services import (
     part_plan,
     part_prioritization,
     part_problem_areas,
     part_root_causes,
-    part_team,
 )
-from steps.services.part_rows import part_row_add
+from steps.services.part_rows import part_row_add, part_row_remove
 from steps.services.records import record_save_answers, record_set_aside
 from steps.snapshot import activity_snapshot, snapshot_diff
 from tests.cim.catalog import load_2024
@@ -94,8 +94,8 @@ def _answer(actor: User, engagement: Engagement, key: str, **answers: object) ->
 def _member(actor: User, engagement: Engagement, name: str, **fields: Any) -> Member:
     values: dict[str, Any] = {"title": "", "role": "other", "email": ""}
     values |= {"is_lead": False, **fields}
-    return part_team.team_member_add(
-        actor=actor, name=name, **values, **_rows(engagement, "team_creation")
+    return part_row_add(
+        rows=TEAM_MEMBERS, actor=actor, name=name, **values, **_rows(engagement, "team_creation")
     )
 
 
@@ -349,8 +349,8 @@ def test_it_marks_what_changed_box_by_box(world: World, engagement: Engagement) 
     first = [_snapshot(engagement, key) for key in keys]
 
     gone_anchor = f"team:{gone.pk}"
-    part_team.team_member_remove(
-        actor=world.lea_lead, member=gone,
+    part_row_remove(
+        rows=TEAM_MEMBERS, actor=world.lea_lead, record=gone.record, row=gone,
         version=version_token(_record(engagement, "team_creation")),
     )  # fmt: skip
     added = _member(world.lea_lead, engagement, "Cy Diaz")
