@@ -32,9 +32,9 @@ from steps.parts import data_sources, problem_areas, team
 from steps.parts import data_sources as data_sources_part
 from steps.parts import team as team_part
 from steps.parts.data_sources import DATA_SOURCES
+from steps.parts.problem_areas import PROBLEM_AREAS
 from steps.parts.team import TEAM_MEMBERS
 from steps.selectors import status_rows
-from steps.services import part_problem_areas
 from steps.services.part_rows import part_row_add
 from steps.workspace import activity_form
 from tests.conftest import World
@@ -144,7 +144,8 @@ def test_two_problem_areas_must_relate_to_the_identification_in_2025(
 ) -> None:
     record = _record(_start(world.lea, cohorts_2025["targeted"]), "consolidation")
     for number, relates in enumerate((True, False)):
-        part_problem_areas.problem_area_add(
+        part_row_add(
+            rows=PROBLEM_AREAS,
             actor=world.lea_lead, record=record, version=version_token(_fresh(record)),
             description=f"Problem {number}", quantification="41% against 57%",
             relates_to_identification=relates,

@@ -44,7 +44,6 @@ from steps.models import (
     Outcome,
     ProblemArea,
     ProblemOfPractice,
-    RootCause,
     Strategy,
     StrategyActivity,
     Submission,
@@ -295,16 +294,6 @@ WRITES: dict[str, Build] = {
     "steps.services.part_team.team_member_invite": lambda a: {
         "member": a.row(TeamMember, name="N", email="n@example.org"),
     },
-    "steps.services.part_problem_areas.problem_area_add": lambda a: {
-        "record": a.record, "version": a.version, "description": "D", "quantification": "Q",
-        "relates_to_identification": "R",
-    },
-    "steps.services.part_problem_areas.problem_area_update": lambda a: {
-        "record": a.record, "version": a.version, "problem_area": a.row(ProblemArea),
-    },
-    "steps.services.part_problem_areas.problem_area_remove": lambda a: {
-        "record": a.record, "version": a.version, "problem_area": a.row(ProblemArea),
-    },
     "steps.services.part_prioritization.prioritization_move": lambda a: {
         "record": a.record, "version": a.version, "problem_area": a.row(ProblemArea),
         "direction": "up",
@@ -315,15 +304,6 @@ WRITES: dict[str, Build] = {
     },
     "steps.services.part_prioritization.prioritization_rank": lambda a: {
         "record": a.record, "version": a.version,
-    },
-    "steps.services.part_root_causes.root_cause_add": lambda a: {
-        "record": a.record, "version": a.version, "statement": "S", "problem_areas": [],
-    },
-    "steps.services.part_root_causes.root_cause_update": lambda a: {
-        "record": a.record, "version": a.version, "root_cause": a.row(RootCause),
-    },
-    "steps.services.part_root_causes.root_cause_remove": lambda a: {
-        "record": a.record, "version": a.version, "root_cause": a.row(RootCause),
     },
     "steps.services.part_plan.problem_of_practice_add": lambda a: {
         "record": a.record, "version": a.version, "statement": "S", "root_causes": [],
@@ -510,8 +490,6 @@ NOT_WRITES: set[str] = {
     "steps.services.part_plan.activity_values",
     "steps.services.part_plan.outcome_values",
     "steps.services.part_plan.benchmark_values",
-    "steps.services.part_problem_areas.area_values",
-    "steps.services.part_root_causes.cause_values",
     "steps.services.parts_merge.row_key",
     "steps.services.parts_merge.row_edits",
     "steps.services.parts_merge.row_editor",

@@ -51,14 +51,12 @@ from steps.parts.plan import (
     unexplained_problem_areas,
 )
 from steps.parts.prioritization import ranking_of
-from steps.parts.problem_areas import problem_areas_of
-from steps.parts.root_causes import root_causes_of
+from steps.parts.problem_areas import PROBLEM_AREAS, problem_areas_of
+from steps.parts.root_causes import ROOT_CAUSES, root_causes_of
 from steps.parts.team import TEAM_MEMBERS
 from steps.services import (
     part_plan,
     part_prioritization,
-    part_problem_areas,
-    part_root_causes,
 )
 from steps.services.part_rows import part_row_add, part_row_edit
 from steps.services.records import require_open
@@ -293,7 +291,8 @@ def _fill_findings(record: ActivityRecord, actor: User) -> None:
 def _fill_problem_areas(record: ActivityRecord, actor: User) -> None:
     areas = list(problem_areas_of(record.engagement))
     if not areas:
-        part_problem_areas.problem_area_add(
+        part_row_add(
+            rows=PROBLEM_AREAS,
             actor=actor,
             record=record,
             version=version_token(_fresh(record)),
@@ -308,11 +307,12 @@ def _fill_problem_areas(record: ActivityRecord, actor: User) -> None:
         relates = area.relates_to_identification or (none_relates and number == 0)
         if area.quantification.strip() and relates == area.relates_to_identification:
             continue
-        part_problem_areas.problem_area_update(
+        part_row_edit(
+            rows=PROBLEM_AREAS,
             actor=actor,
             record=record,
             version=version_token(_fresh(record)),
-            problem_area=area,
+            row=area,
             description=area.description,
             quantification=area.quantification.strip() or "41% against a target of 57%",
             relates_to_identification=relates,
@@ -356,7 +356,8 @@ def _fill_root_causes(record: ActivityRecord, actor: User) -> None:
     ]
     unexplained = [area for area in to_explain if area.pk not in explained]
     if not causes or unexplained:
-        part_root_causes.root_cause_add(
+        part_row_add(
+            rows=ROOT_CAUSES,
             actor=actor,
             record=record,
             version=version_token(_fresh(record)),
@@ -370,11 +371,12 @@ def _fill_root_causes(record: ActivityRecord, actor: User) -> None:
         supported = cause.qualitative_support.strip() and cause.quantitative_support.strip()
         if linked and supported:
             continue
-        part_root_causes.root_cause_update(
+        part_row_edit(
+            rows=ROOT_CAUSES,
             actor=actor,
             record=record,
             version=version_token(_fresh(record)),
-            root_cause=cause,
+            row=cause,
             statement=cause.statement,
             problem_areas=linked or to_explain or areas,
             qualitative_support=cause.qualitative_support.strip()

@@ -14,6 +14,7 @@ from steps.models import ActivityRecord, DataSource, Engagement
 from steps.parts import data_sources
 from steps.parts import data_sources as data_sources_part
 from steps.parts.data_sources import DATA_SOURCES
+from steps.parts.problem_areas import PROBLEM_AREAS
 from steps.services.part_rows import TOO_LONG, part_row_add, part_row_edit, part_row_remove
 from steps.services.parts_merge import row_base
 from tests.cim.catalog import load_2024
@@ -346,7 +347,6 @@ def test_it_reads_the_list_and_the_catalogs_tags_in_two_queries(
 def test_it_keeps_a_source_that_a_problem_area_cites(world: World) -> None:
 
     from steps.models import ActivityRecord, DataSource
-    from steps.services.part_problem_areas import problem_area_add
     from tests.cim.catalog import load_2024
     from tests.steps.engagements import start
 
@@ -363,7 +363,8 @@ def test_it_keeps_a_source_that_a_problem_area_cites(world: World) -> None:
     consolidation = ActivityRecord.objects.get(
         engagement=engagement, definition__key="consolidation"
     )
-    problem_area_add(
+    part_row_add(
+        rows=PROBLEM_AREAS,
         actor=world.lea_lead, record=consolidation, version=version_token(consolidation),
         description="Low LRE",
         quantification="41% vs 58%", relates_to_identification=True, sources=[source],

@@ -17,12 +17,12 @@ from steps.models import ActivityRecord, Engagement, Finding, ResolvedRequiremen
 from steps.models import TeamMember as Member
 from steps.parts.data_sources import DATA_SOURCES
 from steps.parts.findings import FINDINGS
+from steps.parts.problem_areas import PROBLEM_AREAS
+from steps.parts.root_causes import ROOT_CAUSES
 from steps.parts.team import TEAM_MEMBERS
 from steps.services import (
     part_plan,
     part_prioritization,
-    part_problem_areas,
-    part_root_causes,
 )
 from steps.services.part_rows import part_row_add, part_row_remove
 from steps.services.records import record_save_answers, record_set_aside
@@ -115,16 +115,16 @@ def _steps_1_and_2(actor: User, engagement: Engagement) -> dict[str, Any]:
             rows=FINDINGS, actor=actor, kind=kind, area=found, supporting_data=data,
             **_rows(engagement, "consolidation"),
         )  # fmt: skip
-    area = part_problem_areas.problem_area_add(
-        actor=actor, description="Few students with IEPs in regular class",
+    area = part_row_add(
+        rows=PROBLEM_AREAS, actor=actor, description="Few students with IEPs in regular class",
         quantification="41% against a state target of 57%", relates_to_identification=True,
         sources=[source], **_rows(engagement, "consolidation"),
     )  # fmt: skip
     part_prioritization.prioritization_explore(
         actor=actor, problem_area=area, explore=True, **_rows(engagement, "prioritization")
     )
-    cause = part_root_causes.root_cause_add(
-        actor=actor, statement="Few co-teaching models", problem_areas=[area],
+    cause = part_row_add(
+        rows=ROOT_CAUSES, actor=actor, statement="Few co-teaching models", problem_areas=[area],
         qualitative_support="Teachers said they never plan together",
         quantitative_support="2 of 14 classrooms co-teach",
         **_rows(engagement, "root_cause_analysis"),
@@ -416,12 +416,13 @@ def _grow(actor: User, engagement: Engagement, rows: dict[str, Any], number: int
         rows=FINDINGS, actor=actor, kind=Finding.Kind.WEAKNESS, area=f"Weakness {number}",
         supporting_data="Numbers", **_rows(engagement, "consolidation"),
     )  # fmt: skip
-    area = part_problem_areas.problem_area_add(
-        actor=actor, description=f"Area {number}", quantification="12%",
+    area = part_row_add(
+        rows=PROBLEM_AREAS, actor=actor, description=f"Area {number}", quantification="12%",
         relates_to_identification=False, sources=[rows["source"]],
         **_rows(engagement, "consolidation"),
     )  # fmt: skip
-    cause = part_root_causes.root_cause_add(
+    cause = part_row_add(
+        rows=ROOT_CAUSES,
         actor=actor, statement=f"Cause {number}", problem_areas=[area, rows["area"]],
         **_rows(engagement, "root_cause_analysis"),
     )  # fmt: skip
