@@ -86,7 +86,7 @@ def _grow_plan(engagement: Engagement, actor: User) -> None:
 
 def build() -> tuple[int, int]:
     """Ids of a submitted progress-report version with history, and of a plan version."""
-    from reports.progress import reports_of
+    from reports.access import progress_reports_for_engagement
     from reports.services import progress as services_progress
     from tests.cim.catalog import load_2024
     from tests.conftest import build_world
@@ -99,7 +99,7 @@ def build() -> tuple[int, int]:
     make_ready(engagement, 3, actor=world.lea_lead)
     _grow_plan(engagement, world.lea_lead)
     plan = approve_plan(world, engagement, on=date(2024, 12, 20))
-    first, second = reports_of(engagement)[:2]
+    first, second = progress_reports_for_engagement(engagement)[:2]
     for report in (first, second):
         report = fill_report(
             world, report, measured_on=min(report.period.ends_on, timezone.localdate())

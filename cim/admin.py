@@ -9,11 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.forms import BaseInlineFormSet, ModelForm
 from django.http import HttpRequest
 
+from cim.catalog_check import box_field_problems
 from cim.models import (
     ActivityDefinition,
     ActivityRequirement,
@@ -26,6 +28,7 @@ from cim.models import (
 )
 from lea import data_version, services
 from lea.admin import ReadOnlyAdmin
+from lea.audit import Changes, diff
 from lea.models import AuditVerb, User
 
 
@@ -33,25 +36,31 @@ class AuditedAdmin(admin.ModelAdmin):
     """Every catalog edit leaves an AuditEvent, like the app's own services do."""
 
     def save_model(self, request: HttpRequest, obj: Model, form: ModelForm, change: bool) -> None:
+        before = _stored(obj, form.changed_data) if change else None
         super().save_model(request, obj, form, change)
         verb = AuditVerb.CATALOG_CHANGE if change else AuditVerb.CATALOG_CREATE
-        self._audit(request, obj, verb, form.changed_data)
+        self._audit(request, obj, verb, diff(before, _cleaned(form)))
 
     def save_formset(
         self, request: HttpRequest, form: ModelForm, formset: BaseInlineFormSet, change: bool
     ) -> None:
+        # Read before the save: the inline rows as they were.
+        changed = [
+            (inline_form, _stored(inline_form.instance, inline_form.changed_data))
+            for inline_form in formset.forms
+            if inline_form.has_changed() and inline_form.instance.pk
+        ]
         super().save_formset(request, form, formset, change)
-        for inline_form in formset.forms:
-            if inline_form.has_changed() and inline_form.instance.pk:
-                self._audit(
-                    request,
-                    inline_form.instance,
-                    AuditVerb.CATALOG_CHANGE,
-                    inline_form.changed_data,
-                )
+        for inline_form, before in changed:
+            self._audit(
+                request,
+                inline_form.instance,
+                AuditVerb.CATALOG_CHANGE,
+                diff(before, _cleaned(inline_form)),
+            )
 
     def delete_model(self, request: HttpRequest, obj: Model) -> None:
-        self._audit(request, obj, AuditVerb.CATALOG_DELETE, [])
+        self._audit(request, obj, AuditVerb.CATALOG_DELETE, {})
         super().delete_model(request, obj)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
@@ -61,15 +70,24 @@ class AuditedAdmin(admin.ModelAdmin):
             for obj in queryset:
                 self.delete_model(request, obj)
 
-    def _audit(self, request: HttpRequest, obj: Model, verb: AuditVerb, fields: list[str]) -> None:
+    def _audit(self, request: HttpRequest, obj: Model, verb: AuditVerb, changes: Changes) -> None:
         actor: User = request.user  # type: ignore[assignment]
-        services.audit(
-            actor=actor,
-            verb=verb,
-            target=obj,
-            changes={"fields": sorted(fields)},
-        )
+        services.audit(actor=actor, verb=verb, target=obj, changes=changes)
         data_version.changed()
+
+
+def _stored(obj: Model, names: list[str]) -> dict[str, Any]:
+    """The named fields of a catalog row as saved now (a many-to-many field: its rows)."""
+    stored = type(obj)._default_manager.get(pk=obj.pk)
+    values = {name: getattr(stored, name) for name in names}
+    return {
+        name: list(value.all()) if hasattr(value, "all") else value
+        for name, value in values.items()
+    }
+
+
+def _cleaned(form: ModelForm) -> dict[str, Any]:
+    return {name: form.cleaned_data.get(name) for name in form.changed_data}
 
 
 @admin.register(MonitoringYear)
@@ -128,8 +146,23 @@ class ActivityDefinitionAdmin(AuditedAdmin):
     inlines = (ActivityRequirementInline, StepwellBoxInline)
 
 
+class StepwellBoxForm(ModelForm):
+    """A box edited in the admin meets the rules a catalog file's boxes are checked for."""
+
+    class Meta:
+        model = StepwellBox
+        fields = ("fields",)
+
+    def clean_fields(self) -> Any:
+        fields = self.cleaned_data.get("fields")
+        if problems := box_field_problems({"fields": fields}, "box"):
+            raise ValidationError([f"{problem.key}: {problem.reason}" for problem in problems])
+        return fields
+
+
 @admin.register(StepwellBox)
 class StepwellBoxAdmin(AuditedAdmin):
+    form = StepwellBoxForm
     list_display = (
         "number", "title", "cohort", "activity", "step", "levels", "na_levels", "inferred",
     )  # fmt: skip

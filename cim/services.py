@@ -101,7 +101,10 @@ def catalog_load(
             actor=actor,
             verb=AuditVerb.CATALOG_LOAD,
             target=year,
-            changes={"created": dict(result.created), "updated": dict(result.updated)},
+            changes={
+                **{f"{kind} created": [None, n] for kind, n in sorted(result.created.items())},
+                **{f"{kind} updated": [None, n] for kind, n in sorted(result.updated.items())},
+            },
         )
         data_version.changed()
     return result
@@ -242,7 +245,7 @@ def determination_changes(
     old_codes = sorted(existing.unmet_codes) if existing else []
     new_codes = sorted(indicator.code for indicator in facts.unmet)
     if old_codes != new_codes:
-        changes["unmet_indicators"] = [old_codes, new_codes]
+        changes["unmet_indicators"] = [old_codes if existing else None, new_codes]
     return changes
 
 

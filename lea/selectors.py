@@ -34,7 +34,6 @@ class HomeOverview:
     is_cde_admin: bool = False
     is_cde_staff: bool = False
     statewide_counts: dict[str, int] = field(default_factory=dict)
-    engagements: list[Any] = field(default_factory=list)
 
 
 def _people_prefetch() -> Prefetch:
@@ -49,7 +48,7 @@ def _people_prefetch() -> Prefetch:
 
 def home_overview(*, user: User) -> HomeOverview:
     """The user's organisations with their people; for SELPA reviewers their LEAs too."""
-    mine = access.own_membership_list(user)
+    mine = access.own_membership_list_for(user)
     roles_by_org: dict[int, list[str]] = {}
     for membership in mine:
         roles_by_org.setdefault(membership.organization_id, []).append(
@@ -88,9 +87,6 @@ def home_overview(*, user: User) -> HomeOverview:
             )
             .order_by("selpa__name", "name")
         )
-    overview.engagements = list(
-        access.engagements_of_own_leas(user).select_related("lea", "cohort").order_by("lea__name")
-    )
     roles = {m.role for m in mine}
     overview.is_cde_admin = Role.CDE_ADMIN in roles
     overview.is_cde_staff = bool(roles & {Role.CDE_ADMIN, Role.CDE_CONSULTANT})
@@ -153,10 +149,10 @@ def _start_of(day: date) -> datetime:
 
 
 def access_record_list(
-    *, lea: Organization, person_id: int | None, since: date | None, until: date | None
+    *, user: User, lea: Organization, person_id: int | None, since: date | None, until: date | None
 ) -> QuerySet[AccessRecord]:
     """The LEA's access record, newest first, for one person and days (both included)."""
-    rows = access.access_records_of_lea(lea).select_related("user").order_by("-at", "-pk")
+    rows = access.access_records_for(user, lea).select_related("user").order_by("-at", "-pk")
     if person_id is not None:
         rows = rows.filter(user_id=person_id)
     if since is not None:
@@ -166,9 +162,9 @@ def access_record_list(
     return rows
 
 
-def access_record_people(*, lea: Organization) -> list[tuple[int, str]]:
+def access_record_people(*, user: User, lea: Organization) -> list[tuple[int, str]]:
     """Everyone who appears in the LEA's access record, by name, for the person filter."""
-    readers = access.access_records_of_lea(lea).values("user_id")
+    readers = access.access_records_for(user, lea).values("user_id")
     people = User.objects.filter(pk__in=readers).order_by("full_name", "email")
     return [
         (pk, f"{full_name} ({email})" if full_name else email)
@@ -236,7 +232,7 @@ def _menu_query() -> tuple[str, tuple[Any, ...]]:
         .order_by()
         .values_list("codename")
     )
-    # The person's own memberships, as access.own_memberships (for an active person).
+    # The person's own memberships, as access.own_memberships_for (for an active person).
     roles = (
         Membership.objects.filter(user_id=_ANYONE, role__in=REVIEWING_ROLES)
         .order_by()

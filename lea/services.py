@@ -19,6 +19,7 @@ from django.utils.crypto import salted_hmac
 from guardian.shortcuts import remove_perm
 
 from lea import access, data_version
+from lea.audit import Changes, check_changes, diff
 from lea.models import (
     ROLES_BY_KIND,
     AuditEvent,
@@ -44,7 +45,7 @@ def _refuse_unless(allowed: bool) -> None:
 def _may_change_organizations(actor: User | None) -> bool:
     """None is the system (the ADL load, seed_demo, create_cde_admin); a person must be
     a CDE administrator (statewide organisation rights)."""
-    return actor is None or access.can_change_organizations(actor)
+    return actor is None or access.may_change_organizations(actor)
 
 
 # Statewide (global) permissions that CDE roles hold through their CDE groups. The
@@ -111,7 +112,7 @@ def audit(
     verb: AuditVerb,
     target: Model | None = None,
     organization: Organization | None = None,
-    changes: dict[str, Any] | None = None,
+    changes: Changes | None = None,
 ) -> AuditEvent:
     """Record an event; call it inside the transaction of the change it describes.
 
@@ -139,12 +140,15 @@ def audit_event(
     verb: AuditVerb,
     target: Model | None = None,
     organization: Organization | None = None,
-    changes: dict[str, Any] | None = None,
+    changes: Changes | None = None,
 ) -> AuditEvent:
     """An unsaved event, for services that write many at once with `audit_many`.
-    Refuses a verb outside the vocabulary (`AuditVerb`)."""
+    Refuses a verb outside the vocabulary (`AuditVerb`) and `changes` in any shape but
+    {field: [before, after]} (lea/audit.py)."""
     if verb not in AuditVerb.values:
         raise ValueError(UNKNOWN_VERB.format(verb=verb))
+    if changes is not None:
+        check_changes(changes)
     event = AuditEvent(
         actor=actor,
         verb=verb,
@@ -309,7 +313,7 @@ def organization_move_to_selpa(
         verb=AuditVerb.ORGANIZATION_MOVE,
         target=organization,
         organization=organization,
-        changes={"selpa": [str(old_selpa), str(selpa)]},
+        changes=diff({"selpa": old_selpa}, {"selpa": selpa}),
     )
     data_version.changed()
     return organization
@@ -332,7 +336,7 @@ def membership_create(
 ) -> Membership:
     """Give a person a role. actor=None is the system (seed_demo); a person must manage
     the organisation's members (its lead, or a CDE administrator)."""
-    _refuse_unless(actor is None or access.can(actor, "manage_members", organization))
+    _refuse_unless(actor is None or access.may_manage_members(actor, organization))
     return _membership_add(actor=actor, user=user, organization=organization, role=role)
 
 
@@ -360,7 +364,7 @@ def _membership_add(
         verb=AuditVerb.MEMBERSHIP_CREATE,
         target=membership,
         organization=organization,
-        changes={"user": user.email, "role": role},
+        changes=diff(None, {"user": user.email, "role": role}),
     )
     data_version.changed()
     return membership
@@ -369,7 +373,7 @@ def _membership_add(
 @transaction.atomic
 def membership_remove(*, actor: User, membership: Membership) -> None:
     organization = membership.organization
-    _refuse_unless(access.can(actor, "manage_members", organization))
+    _refuse_unless(access.may_manage_members(actor, organization))
     if membership.role == Role.LEA_LEAD:
         # Lock the organisation before counting its leads: two removals at once would
         # otherwise each see the other lead still there, and both go through.
@@ -384,7 +388,7 @@ def membership_remove(*, actor: User, membership: Membership) -> None:
         verb=AuditVerb.MEMBERSHIP_REMOVE,
         target=membership,
         organization=organization,
-        changes={"user": user.email, "role": membership.role},
+        changes=diff({"user": user.email, "role": membership.role}, None),
     )
     data_version.changed()
     membership.delete()
@@ -443,8 +447,8 @@ def invitation_renew(*, invitation: Invitation, reminder: str) -> str | None:
             organization=locked.organization,
             changes={
                 "expires_at": [locked.expires_at.isoformat(), renewed.isoformat()],
-                "why": "reminder",
-                "new_link": carries_link,
+                "why": [None, "reminder"],
+                "new_link": [None, carries_link],
             },
         )
         data_version.changed()
@@ -492,9 +496,7 @@ def invitations_create(
     members of every organisation invited to."""
     if actor is not None:
         organizations = {invite.organization.pk: invite.organization for invite in invites}
-        _refuse_unless(
-            all(access.can(actor, "manage_members", org) for org in organizations.values())
-        )
+        _refuse_unless(all(access.may_manage_members(actor, org) for org in organizations.values()))
     invites = [
         replace(invite, email=User.objects.normalize_email(invite.email).strip().lower())
         for invite in invites
@@ -517,7 +519,7 @@ def invitations_create(
             audit_event(
                 actor=actor, verb=AuditVerb.INVITATION_CREATE, target=invitation,
                 organization=invitation.organization,
-                changes={"email": invitation.email, "role": invitation.role},
+                changes=diff(None, {"email": invitation.email, "role": invitation.role}),
             )
             for invitation in invitations
         ]
@@ -577,7 +579,7 @@ def _send_invitation_on_commit(invitation: Invitation) -> None:
 @transaction.atomic
 def invitation_resend(*, actor: User, invitation: Invitation) -> Invitation:
     """Send a fresh link (the old one stops working) with a new expiry date."""
-    _refuse_unless(access.can(actor, "manage_members", invitation.organization))
+    _refuse_unless(access.may_manage_members(actor, invitation.organization))
     if invitation.accepted_at or invitation.revoked_at:
         raise ValidationError(INVITATION_NOT_PENDING)
     return invitation_create(
@@ -649,7 +651,7 @@ def cde_admin_invite(*, email: str, full_name: str = "", resend: bool = False) -
 
 @transaction.atomic
 def invitation_revoke(*, actor: User, invitation: Invitation) -> None:
-    _refuse_unless(access.can(actor, "manage_members", invitation.organization))
+    _refuse_unless(access.may_manage_members(actor, invitation.organization))
     if invitation.accepted_at or invitation.revoked_at:
         raise ValidationError(INVITATION_NOT_PENDING)
     invitation.revoked_at = timezone.now()
@@ -659,7 +661,10 @@ def invitation_revoke(*, actor: User, invitation: Invitation) -> None:
         verb=AuditVerb.INVITATION_REVOKE,
         target=invitation,
         organization=invitation.organization,
-        changes={"email": invitation.email},
+        changes={
+            "email": [invitation.email, invitation.email],
+            "revoked_at": [None, invitation.revoked_at.isoformat()],
+        },
     )
     data_version.changed()
 
@@ -704,7 +709,7 @@ def invitation_accept(*, invitation: Invitation, full_name: str, password: str |
 
 @transaction.atomic
 def user_set_active(*, actor: User, user: User, active: bool) -> User:
-    _refuse_unless(access.can(actor, "manage_people", user))
+    _refuse_unless(access.may_manage_person(actor, user))
     if user == actor and not active:
         raise ValidationError("You cannot deactivate your own account.")
     if user.is_active == active:
@@ -735,16 +740,22 @@ PRIVILEGED_FIELDS_REFUSED = (
 def user_update(*, actor: User, user: User, changed: list[str]) -> User:
     """Save edits made in the admin's person form. Privileged fields and the password are
     refused; "Active" goes through `user_set_active`, like the People page."""
-    _refuse_unless(access.can(actor, "manage_people", user))
+    _refuse_unless(access.may_manage_person(actor, user))
     refused = sorted((PRIVILEGED_USER_FIELDS | {"password"}) & set(changed))
     if refused:
         raise PermissionDenied(f"{PRIVILEGED_FIELDS_REFUSED} ({', '.join(refused)})")
     active = user.is_active
     fields = [name for name in changed if name != "is_active"]
     if fields:
+        stored = User.objects.get(pk=user.pk)
         user.full_clean()
         user.save(update_fields=fields)
-        audit(actor=actor, verb=AuditVerb.USER_CHANGE, target=user, changes={"fields": fields})
+        audit(
+            actor=actor,
+            verb=AuditVerb.USER_CHANGE,
+            target=user,
+            changes=diff(_values(stored, fields), _values(user, fields)),
+        )
         data_version.changed()
     if "is_active" in changed:
         user.is_active = not active  # as stored: the form set it already
@@ -752,17 +763,21 @@ def user_update(*, actor: User, user: User, changed: list[str]) -> User:
     return user
 
 
+def _values(instance: Model, fields: list[str]) -> dict[str, Any]:
+    return {name: getattr(instance, name) for name in fields}
+
+
 def user_password_changed(*, actor: User | None, user: User, via: str) -> AuditEvent:
     """Record a password change made by one of Django's password forms (their own change,
     a reset link, the admin's password form). Call it inside the change's transaction.
     The actor is the person themselves or one who administers them; None is the system
     (a management command such as changepassword)."""
-    _refuse_unless(actor is None or actor == user or access.can(actor, "manage_people", user))
+    _refuse_unless(actor is None or actor == user or access.may_manage_person(actor, user))
     event = audit(
         actor=actor,
         verb=AuditVerb.USER_PASSWORD_CHANGE,
         target=user,
-        changes={"via": via, "usable": user.has_usable_password()},
+        changes={"via": [None, via], "usable": [None, user.has_usable_password()]},
     )
     data_version.changed()
     return event
@@ -773,7 +788,7 @@ def user_create(*, actor: User | None, email: str, full_name: str, password: str
     """Create an account directly (CDE operators and demo data); people normally join by
     invitation. actor=None is the system (seed_demo); a person must be a CDE
     administrator."""
-    _refuse_unless(actor is None or access.can_create_users(actor))
+    _refuse_unless(actor is None or access.may_create_users(actor))
     user = User(email=User.objects.normalize_email(email).lower(), full_name=full_name)
     validate_password(password, user)
     user.set_password(password)
@@ -789,10 +804,11 @@ def organization_update(
     *, actor: User, organization: Organization, changed: list[str]
 ) -> Organization:
     """Save edits made in the admin form; a new SELPA also moves the reviewers' grants."""
-    _refuse_unless(access.can_change_organizations(actor))
+    _refuse_unless(access.may_change_organizations(actor))
     new_selpa = organization.selpa
     fields = [name for name in changed if name != "selpa"]
     if fields:
+        stored = Organization.objects.get(pk=organization.pk)
         organization.full_clean()
         organization.save(update_fields=fields)
         audit(
@@ -800,7 +816,7 @@ def organization_update(
             verb=AuditVerb.ORGANIZATION_CHANGE,
             target=organization,
             organization=organization,
-            changes={"fields": fields},
+            changes=diff(_values(stored, fields), _values(organization, fields)),
         )
         data_version.changed()
     if "selpa" in changed and new_selpa is not None:

@@ -150,7 +150,11 @@ def access_records_purge(*, now: datetime | None = None) -> int:
     audit(
         actor=None,
         verb=AuditVerb.ACCESS_RECORD_PURGE,
-        changes={"deleted": deleted, "before": cutoff.isoformat(), "retention_days": retention},
+        changes={
+            "deleted": [None, deleted],
+            "before": [None, cutoff.isoformat()],
+            "retention_days": [None, retention],
+        },
         # Nothing a cached page shows has changed.
     )
     return deleted

@@ -59,7 +59,7 @@ def must_use_second_factor(user: User) -> bool:
     """CDE staff and SELPA reviewers, while MFA_REQUIRED_FOR_STAFF is on."""
     return (
         settings.MFA_REQUIRED_FOR_STAFF
-        and access.own_memberships(user).filter(role__in=ROLES_NEEDING_SECOND_FACTOR).exists()
+        and access.own_memberships_for(user).filter(role__in=ROLES_NEEDING_SECOND_FACTOR).exists()
     )
 
 
@@ -120,7 +120,7 @@ def second_factor_enrol(*, actor: User, user: User, key: str, code: str) -> Enro
         actor=actor,
         verb=AuditVerb.MFA_ENROL,
         target=user,
-        changes={"method": "totp", "recovery_codes": RECOVERY_CODE_COUNT},
+        changes={"method": [None, "totp"], "recovery_codes": [None, RECOVERY_CODE_COUNT]},
     )
     return Enrolment(device=device, recovery_codes=codes)
 
@@ -149,7 +149,7 @@ def _failed(actor: User, reason: str, message: str) -> Verification:
         actor=actor,
         verb=AuditVerb.MFA_VERIFY_FAILED,
         target=actor,
-        changes={"reason": reason},
+        changes={"reason": [None, reason]},
     )
     return Verification(device=None, error=message)
 
@@ -184,8 +184,8 @@ def _verify_app_code(actor: User, totp: TOTPDevice, code: str) -> Verification:
         return _failed(actor, "throttled", waiting)
     if totp.verify_token(code):
         audit(
-            actor=actor, verb=AuditVerb.MFA_VERIFY, target=actor, changes={"method": "totp"},
-        )  # fmt: skip
+            actor=actor, verb=AuditVerb.MFA_VERIFY, target=actor, changes={"method": [None, "totp"]}
+        )
         return Verification(device=totp)
     if totp.last_t >= 0 and code == str(_totp_at(totp, totp.last_t)).zfill(totp.digits):
         return _failed(actor, "replayed", REPLAYED_CODE)
@@ -202,11 +202,12 @@ def _verify_recovery_code(actor: User, recovery: StaticDevice, code: str) -> Ver
             actor=actor,
             verb=AuditVerb.MFA_RECOVERY_CODE_USED,
             target=actor,
-            changes={"code": digest, "left": left},
+            changes={"code": [digest, None], "left": [left + 1, left]},
         )
         return Verification(device=recovery, recovery_codes_left=left)
+    # A used code is one the audit saw go: [digest, None].
     used = AuditEvent.objects.filter(
-        actor=actor, verb=AuditVerb.MFA_RECOVERY_CODE_USED, changes__code=digest
+        actor=actor, verb=AuditVerb.MFA_RECOVERY_CODE_USED, changes__code=[digest, None]
     ).exists()
     if used:
         return _failed(actor, "recovery_code_reused", USED_RECOVERY_CODE)
@@ -217,12 +218,12 @@ def _verify_recovery_code(actor: User, recovery: StaticDevice, code: str) -> Ver
 def second_factor_reset(*, actor: User, user: User) -> None:
     """Remove a person's authenticator app and recovery codes (a lost phone): they set
     up again at their next page. A CDE administrator, for the people they manage."""
-    if actor == user or not access.can(actor, "manage_people", user):
+    if actor == user or not access.may_manage_person(actor, user):
         raise PermissionDenied(ACTOR_REFUSED)
     removed = [str(device.persistent_id) for device in devices_for_user(user, confirmed=None)]
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
-    audit(actor=actor, verb=AuditVerb.MFA_RESET, target=user, changes={"removed": removed})
+    audit(actor=actor, verb=AuditVerb.MFA_RESET, target=user, changes={"devices": [removed, None]})
     data_version.changed()
 
 
@@ -252,7 +253,7 @@ def second_factor_new_recovery_codes(*, actor: User, user: User, code: str) -> l
             actor=actor,
             verb=AuditVerb.MFA_RECOVERY_CODES_RENEWED,
             target=user,
-            changes={"recovery_codes": RECOVERY_CODE_COUNT},
+            changes={"recovery_codes": [None, RECOVERY_CODE_COUNT]},
         )
     return codes
 
@@ -272,5 +273,5 @@ def second_factor_turn_off(*, actor: User, user: User, code: str) -> None:
             actor=actor,
             verb=AuditVerb.MFA_TURN_OFF,
             target=user,
-            changes={"removed": removed},
+            changes={"devices": [removed, None]},
         )

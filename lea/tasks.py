@@ -10,7 +10,7 @@ from lea import access, notifications, services, services_access_records
 def send_invitation_email(invitation_id: int) -> None:
     # Sends nothing if the invitation was withdrawn, used or replaced before the worker
     # got to it: the link in this email would not work anyway.
-    invitation = access.invitation_for_delivery(invitation_id)
+    invitation = access.invitation_for_system(invitation_id)
     if invitation is not None and invitation.is_pending:
         token = services.invitation_issue_link(invitation=invitation)
         notifications.send_invitation(invitation, token)

@@ -58,7 +58,7 @@ def _members_page(
 ) -> HttpResponse:
     user = _current_user(request)
     organization = access.get_organization_for(user, organization_id)
-    roles = access.assignable_roles(user, organization)
+    roles = access.assignable_roles_for(user, organization)
     context = {
         "organization": organization,
         "people": selectors.organization_people(organization=organization),
@@ -84,7 +84,7 @@ def organization_members(request: HttpRequest, organization_id: int) -> HttpResp
 def invitation_create(request: HttpRequest, organization_id: int) -> HttpResponse:
     user = _current_user(request)
     organization = access.get_manageable_organization_for(user, organization_id)
-    form = InvitationForm(request.POST, roles=access.assignable_roles(user, organization))
+    form = InvitationForm(request.POST, roles=access.assignable_roles_for(user, organization))
     if form.is_valid():
         try:
             invitation = services.invitation_create(
@@ -110,8 +110,8 @@ def invitation_resend(
     user = _current_user(request)
     # Child first: another organisation's invitation is "not found" before any role check.
     organization = access.get_organization_for(user, organization_id)
-    invitation = access.get_invitation_in_organization(invitation_id, organization)
-    access.require(user, "manage_members", organization)
+    invitation = access.get_invitation_for(user, organization, invitation_id)
+    access.require_manage_members(user, organization)
     try:
         services.invitation_resend(actor=user, invitation=invitation)
     except ValidationError as error:
@@ -131,8 +131,8 @@ def invitation_revoke(
     user = _current_user(request)
     # Child first: another organisation's invitation is "not found" before any role check.
     organization = access.get_organization_for(user, organization_id)
-    invitation = access.get_invitation_in_organization(invitation_id, organization)
-    access.require(user, "manage_members", organization)
+    invitation = access.get_invitation_for(user, organization, invitation_id)
+    access.require_manage_members(user, organization)
     try:
         services.invitation_revoke(actor=user, invitation=invitation)
     except ValidationError as error:
@@ -150,8 +150,8 @@ def membership_remove(
     user = _current_user(request)
     # Child first: another organisation's membership is "not found" before any role check.
     organization = access.get_organization_for(user, organization_id)
-    membership = access.get_membership_in_organization(membership_id, organization)
-    access.require(user, "manage_members", organization)
+    membership = access.get_membership_for(user, organization, membership_id)
+    access.require_manage_members(user, organization)
     try:
         services.membership_remove(actor=user, membership=membership)
     except ValidationError as error:
@@ -169,14 +169,14 @@ def membership_remove(
 def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     """The invitation link. A new person sets a name and password; someone with an
     account logs in as the invited address and confirms."""
-    invitation = access.get_invitation_by_token(token)
+    invitation = access.invitation_for_token(token)
     if invitation is None or not invitation.is_pending:
         status = 404 if invitation is None else 410
         return render(
             request, "lea/invitation_invalid.html", {"invitation": invitation}, status=status
         )
     context: dict[str, object] = {"invitation": invitation}
-    if access.account_exists(invitation.email):
+    if access.accounts_with_email_for_system(invitation.email).exists():
         signed_in_as_invitee = (
             request.user.is_authenticated and request.user.email.lower() == invitation.email
         )
@@ -338,11 +338,12 @@ def _access_record(
     """The LEA (404 unless the user is a CDE administrator or leads it), the filters as
     asked for, and the rows they leave; a filter that does not parse is shown and unused."""
     lea = access.get_access_record_lea_for(request.user, organization_id)
-    people = selectors.access_record_people(lea=lea)
+    people = selectors.access_record_people(user=_current_user(request), lea=lea)
     form = AccessRecordFilterForm(request.GET or None, people=people)
     form.is_valid()  # a bound form keeps the filters that parsed in cleaned_data
     filters = form.cleaned_data if form.is_bound else {}
     rows = selectors.access_record_list(
+        user=_current_user(request),
         lea=lea,
         person_id=filters.get("person"),
         since=filters.get("since"),

@@ -4,8 +4,8 @@ scopes below it: a report is readable where its engagement is.
 
 Name shapes: `<things>_for(user)` a scoped queryset, `get_<thing>_for(user, ...)` one
 object or a 404 when out of scope, `<thing>_for_system(id)` for tasks, which act for
-nobody in particular. (A PDF request's permission, `lea.access.may_request_pdf`, stays
-with the submissions it follows: the PDF model's transitions name it.)
+nobody in particular. (A PDF request's permission, which the PDF model's transitions name, is in
+reports/rules.py.)
 """
 
 from __future__ import annotations
@@ -14,15 +14,18 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 from django.http import Http404
 
-from lea.access import AnyUser, engagements_for
+from lea.access import AnyUser
 from lea.models import User
 from reports.models import (
+    ActivityProgress,
     CalendarFeed,
+    Digest,
     OutcomeMeasurement,
     ProgressReport,
     RenderedPdf,
     TeamMeeting,
 )
+from steps.access import engagements_for
 from steps.models import Engagement, SubmissionVersion
 
 # --- Calendar feeds -------------------------------------------------------------------------
@@ -75,7 +78,44 @@ def rendered_pdf_for_system(
     return (rows if with_content else rows.defer("content")).first()
 
 
+# --- Reminder digests -----------------------------------------------------------------------
+
+
+def digests_for_system() -> QuerySet[Digest]:
+    """Every reminder digest, for the sweep and the operator's command."""
+    return Digest.objects.all()
+
+
 # --- Step 4 progress reports and CIM team meetings ------------------------------------------
+
+
+def progress_reports_for_engagement(engagement: Engagement | int) -> QuerySet[ProgressReport]:
+    """The progress reports of an engagement the caller has read in scope, by period."""
+    return (
+        ProgressReport.objects.filter(engagement=engagement)
+        .select_related("period", "submission")
+        .order_by("period__number")
+    )
+
+
+def progress_reports_for_system() -> QuerySet[ProgressReport]:
+    """Every progress report, for the reminder sweep."""
+    return ProgressReport.objects.all()
+
+
+def team_meetings_for_engagement(engagement: Engagement | int) -> QuerySet[TeamMeeting]:
+    """The CIM team meetings of an engagement the caller has read in scope."""
+    return TeamMeeting.objects.filter(engagement=engagement)
+
+
+def activity_progress_for_report(report: ProgressReport) -> QuerySet[ActivityProgress]:
+    """The plan activities' progress rows of a report the caller has read in scope."""
+    return ActivityProgress.objects.filter(report=report)
+
+
+def measurements_for_engagement(engagement: Engagement) -> QuerySet[OutcomeMeasurement]:
+    """Every measured value of an engagement's reports (read in scope), for the charts."""
+    return OutcomeMeasurement.objects.filter(report__engagement_id=engagement.pk)
 
 
 def progress_reports_for(user: AnyUser) -> QuerySet[ProgressReport]:

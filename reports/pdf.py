@@ -26,6 +26,7 @@ from urllib.request import OpenerDirector
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.exceptions import SuspiciousFileOperation
+from django.db.models import prefetch_related_objects
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils._os import safe_join
@@ -33,10 +34,9 @@ from weasyprint import HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from lea import access
 from reports import charts as chart_markup
 from reports.progress import SNAPSHOT_KEY, SnapshotChart, charts_in_snapshot
-from steps import drilldown_charts
+from steps import access, drilldown_charts
 from steps.drilldown_page import snapshot_charts
 from steps.models import Review, SubmissionVersion
 from steps.workspace import STEP_NAMES
@@ -263,17 +263,8 @@ def reviewed_by(version: SubmissionVersion, review: Review | None) -> str:
 
 def render_version_pdf(version: SubmissionVersion) -> bytes:
     """The PDF of a submitted version, as bytes."""
-    version = (
-        SubmissionVersion.objects.select_related(
-            "submission__engagement__lea__selpa",
-            "submission__engagement__cohort",
-            "submission__engagement__determination",
-            "submission__activity",
-            "submitted_by",
-        )
-        .prefetch_related("reviews__reviewer")
-        .get(pk=version.pk)
-    )
+    version = access.submission_version_for_system(version.pk) or version
+    prefetch_related_objects([version], "reviews__reviewer")
     context = version_context(version)
     html = render_to_string(TEMPLATE, context)
     return html_to_pdf(html, fetcher=StaticFilesOnly(generated=context["images"]))

@@ -15,12 +15,13 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from cim.models import ActivityDefinition, ReportingPeriod
 from lea.text import shorten
+from reports import access as reports_access
 from reports.charts import (
     ChartOutcome,
     ChartPoint,
@@ -30,15 +31,14 @@ from reports.charts import (
     outcome_chart_svg,
 )
 from reports.models import ActivityProgress, OutcomeMeasurement, ProgressReport, TeamMeeting
+from steps import access
 from steps.models import (
     ActivityRecord,
-    Comment,
     Engagement,
     Outcome,
     ResolvedRequirement,
     Review,
     Strategy,
-    Submission,
     SubmissionState,
 )
 from steps.parts import Entry, entry, item, labelled, long_date
@@ -93,24 +93,6 @@ def local_day(moment: datetime) -> date:
 # --- Is Step 4 open, and are reports due? -------------------------------------------------
 
 
-def monitoring_record(engagement: Engagement | int) -> ActivityRecord | None:
-    """The engagement's record of its cohort's progress-report activity (the catalog marks
-    which activity that is): its resolved requirement says whether reports are due, its
-    approver where they go."""
-    return (
-        ActivityRecord.objects.filter(engagement=engagement, definition__progress_reports=True)
-        .select_related("definition")
-        .first()
-    )
-
-
-def plan_approval(engagement: Engagement | int) -> Submission | None:
-    """The approved submission of Step 3 (the Plan for Improvement), if it is approved."""
-    return Submission.objects.filter(
-        engagement=engagement, step=3, activity__isnull=True, state=SubmissionState.APPROVED
-    ).first()
-
-
 @dataclass
 class Step4:
     """Where an engagement stands in Step 4."""
@@ -141,7 +123,7 @@ class Step4:
 
 
 def step4(engagement: Engagement) -> Step4:
-    approval = plan_approval(engagement)
+    approval = access.plan_approval_for_engagement(engagement)
     approved_on = (
         local_day(approval.state_changed_at) if approval and approval.state_changed_at else None
     )
@@ -150,21 +132,13 @@ def step4(engagement: Engagement) -> Step4:
     )
     return Step4(
         plan_approved_on=approved_on,
-        record=monitoring_record(engagement),
+        record=access.monitoring_record_for_engagement(engagement),
         continuing_since=continuing_since,
     )
 
 
 def periods_of(engagement: Engagement) -> QuerySet[ReportingPeriod]:
     return ReportingPeriod.objects.filter(cohort_id=engagement.cohort_id).order_by("number")
-
-
-def reports_of(engagement: Engagement | int) -> QuerySet[ProgressReport]:
-    return (
-        ProgressReport.objects.filter(engagement=engagement)
-        .select_related("period", "submission")
-        .order_by("period__number")
-    )
 
 
 def report_is_open(report: ProgressReport) -> bool:
@@ -199,14 +173,12 @@ class MonthView:
         return not self.meetings and not self.upcoming
 
 
-def meetings_of(engagement: Engagement | int) -> QuerySet[TeamMeeting]:
-    return TeamMeeting.objects.filter(engagement=engagement)
-
-
 def meetings_in(engagement: Engagement | int, period: ReportingPeriod) -> QuerySet[TeamMeeting]:
-    return TeamMeeting.objects.filter(
-        engagement=engagement, met_on__gte=period.starts_on, met_on__lte=period.ends_on
-    ).order_by("met_on", "pk")
+    return (
+        reports_access.team_meetings_for_engagement(engagement)
+        .filter(met_on__gte=period.starts_on, met_on__lte=period.ends_on)
+        .order_by("met_on", "pk")
+    )
 
 
 def period_months(
@@ -367,20 +339,14 @@ def progress_report_page(*, report: ProgressReport, today: date | None = None) -
     should be loaded with the report."""
     engagement = report.engagement
     period = report.period
-    rows = list(ActivityProgress.objects.filter(report=report).select_related("strategy_activity"))
-    strategies = list(
-        Strategy.objects.filter(engagement_id=engagement.pk)
-        .order_by("position", "pk")
-        .prefetch_related(
-            "activities",
-            Prefetch("outcomes", queryset=Outcome.objects.order_by("position", "pk")),
-            "outcomes__benchmarks",
-        )
+    rows = list(
+        reports_access.activity_progress_for_report(report).select_related("strategy_activity")
     )
+    strategies = list(access.plan_strategies_for_engagement(engagement))
     history = list(
-        OutcomeMeasurement.objects.filter(
-            report__engagement_id=engagement.pk, report__period__number__lte=period.number
-        ).order_by("measured_on", "pk")
+        reports_access.measurements_for_engagement(engagement)
+        .filter(report__period__number__lte=period.number)
+        .order_by("measured_on", "pk")
     )
     meetings = list(meetings_in(engagement.pk, period).select_related("created_by"))
     views = []
@@ -432,7 +398,7 @@ def _review_notes(report: ProgressReport) -> tuple[Review | None, dict[str, list
         return None, {}
     review = version.reviews.select_related("reviewer").first()
     comments = list(
-        Comment.objects.filter(version=version)
+        access.comments_for_version(version)
         .filter(Q(activity_key=SNAPSHOT_KEY) | Q(activity_key=""))
         .select_related("author", "version")
         .order_by("created_at", "pk")

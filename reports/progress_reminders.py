@@ -14,21 +14,24 @@ from datetime import date
 from django.db.models import OuterRef, Q, Subquery
 from django.urls import reverse
 
-from reports.models import ProgressReport
+from reports import access as reports_access
 from reports.progress import OPEN_STATES
 from reports.reminder_items import DueItem
-from steps.models import ActivityRecord
+from steps import access
 
 
 def progress_reports_due(due_dates: Collection[date]) -> list[DueItem]:
     """Progress reports due on the dates that the LEA still owes: never submitted, or
     returned for revision (not waiting for review, not approved). Reports exist only
     where the catalog requires them, so optional ones are never reminded. One query."""
-    approver = ActivityRecord.objects.filter(
-        engagement=OuterRef("engagement"), definition__progress_reports=True
-    ).values("approver")[:1]
+    approver = (
+        access.monitoring_records_for_system()
+        .filter(engagement=OuterRef("engagement"))
+        .values("approver")[:1]
+    )
     rows = (
-        ProgressReport.objects.filter(due_on__in=list(due_dates))
+        reports_access.progress_reports_for_system()
+        .filter(due_on__in=list(due_dates))
         .filter(Q(submission__isnull=True) | Q(submission__state__in=OPEN_STATES))
         .annotate(approver=Subquery(approver))
         .select_related("period", "engagement__lea", "engagement__cohort")

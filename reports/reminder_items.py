@@ -27,8 +27,8 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils.module_loading import import_string
 
-from lea import access
-from steps.models import ActivityRecord, ResolvedRequirement, Submission, SubmissionState
+from steps import access
+from steps.models import ActivityRecord, ResolvedRequirement, SubmissionState
 
 
 @dataclass(frozen=True)
@@ -93,14 +93,13 @@ def owed_records(records: QuerySet[ActivityRecord]) -> QuerySet[ActivityRecord]:
     e.g. a required activity added by an ADL reload after the step went in. The homes
     (reports/selectors/home.py) list the same work the reminders are about."""
     waiting = (SubmissionState.SUBMITTED, SubmissionState.APPROVED)
-    step_closed = Submission.objects.filter(
-        engagement=OuterRef("engagement"),
+    step_closed = access.submissions_for_engagement(OuterRef("engagement")).filter(
         step=OuterRef("definition__step"),
         activity__isnull=True,
         state__in=waiting,
     )
-    alone_closed = Submission.objects.filter(
-        engagement=OuterRef("engagement"), activity=OuterRef("definition"), state__in=waiting
+    alone_closed = access.submissions_for_engagement(OuterRef("engagement")).filter(
+        activity=OuterRef("definition"), state__in=waiting
     )
     closed = Q(Exists(step_closed), definition__approved_alone=False) | Q(
         Exists(alone_closed), definition__approved_alone=True
@@ -111,7 +110,7 @@ def owed_records(records: QuerySet[ActivityRecord]) -> QuerySet[ActivityRecord]:
 def activity_records_due(due_dates: Collection[date]) -> list[DueItem]:
     """Activity records due on the dates that the LEA still owes (`owed_records`)."""
     rows = list(
-        owed_records(ActivityRecord.objects.filter(due_date__in=list(due_dates)))
+        owed_records(access.records_for_system().filter(due_date__in=list(due_dates)))
         .values_list(
             "pk", "engagement_id", "engagement__lea_id", "engagement__lea__name",
             "engagement__lea__selpa_id", "engagement__cohort__year_id", "definition__name",
@@ -146,6 +145,6 @@ def activity_records_due(due_dates: Collection[date]) -> list[DueItem]:
 def _editors(lea_ids: set[int], record_ids: list[int]) -> dict[int, set[int]]:
     editors: dict[int, set[int]] = defaultdict(set)
     if record_ids:
-        for record_id, user_id in access.record_editors_of(lea_ids, record_ids):
+        for record_id, user_id in access.record_editors_for_system(lea_ids, record_ids):
             editors[int(record_id)].add(user_id)
     return editors

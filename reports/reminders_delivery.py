@@ -38,6 +38,7 @@ from lea import services as lea_services
 from lea.models import AuditVerb, Invitation
 from lea.notifications import absolute_url
 from lea.services import audit
+from reports import access
 from reports.models import Digest, Reminder
 from steps.services.transitions import system_transition
 
@@ -89,7 +90,11 @@ class SendOutcome:
 def digest_send(*, digest_id: int, last_attempt: bool = False) -> SendOutcome:
     """Send one digest if nobody else has. Raises MailNotDelivered for the caller to retry
     (unless `last_attempt`: then the digest is marked failed)."""
-    digest = Digest.objects.select_related("user", "invitation__organization").get(pk=digest_id)
+    digest = (
+        access.digests_for_system()
+        .select_related("user", "invitation__organization")
+        .get(pk=digest_id)
+    )
     if not _move(digest, digest.claim):
         return SendOutcome(digest.pk, digest.email, "skipped")
     try:
@@ -144,16 +149,16 @@ def _finish(digest: Digest, status: str, error: str) -> SendOutcome:
 def _move(digest: Digest, transition: Callable[..., None], **arguments: Any) -> bool:
     """Run a transition of the digest and save it, audited, in a transaction of its own;
     False when another worker moved the digest first (or it has left the state)."""
-    before = digest.status
+    before, attempts, error = digest.status, digest.attempts, digest.error
     if not can_proceed(transition):
         return False
     try:
         with transaction.atomic():
             system_transition(transition, **arguments)
             digest.save(update_fields=["status", "claimed_at", "attempts", "error", "sent_at"])
-            changes = {"status": [before, digest.status], "attempts": digest.attempts}
+            changes = {"status": [before, digest.status], "attempts": [attempts, digest.attempts]}
             if "error" in arguments:
-                changes["error"] = digest.error
+                changes["error"] = [error, digest.error]
             # No cached page shows a digest: the cached pages stay.
             audit(actor=None, verb=MOVE_VERBS[digest.status], target=digest,
                   changes=changes)  # fmt: skip

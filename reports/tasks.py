@@ -13,7 +13,6 @@ from celery.utils.time import get_exponential_backoff_interval
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
-from lea import access
 from reports import access as reports_access
 from reports import reminders_delivery
 from reports.models import RenderedPdf
@@ -21,6 +20,7 @@ from reports.models.pdf import RENDER_SOFT_TIME_LIMIT, RENDER_TIME_LIMIT
 from reports.services import mailbox as services_mailbox
 from reports.services import pdf as services_pdf
 from reports.services import reminders as services_reminders
+from steps import access
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +84,7 @@ def send_mailbox_copy(self: Task, version_id: int) -> None:
     steps/services/submissions.py): its PDF is drawn here, within this task's time limits,
     unless drawn already, then the copy is sent once. Another worker drawing it: tried
     again later. The PDF failed: no copy, said in the log (the PDF's page offers a retry)."""
-    version = access.submission_version_for_worker(version_id)
+    version = access.submission_version_for_system(version_id)
     if version is None:
         return
     rendered = services_mailbox.mailbox_copy_pdf(version=version)

@@ -11,18 +11,16 @@ from dataclasses import asdict, dataclass
 from itertools import groupby
 from typing import Any
 
-from django.db.models import QuerySet
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from cim.drilldown_rules import drilldown_rules
 from cim.models import ActivityDefinition
-from steps import drilldown_privacy
+from steps import access, drilldown_privacy
 from steps.drilldown import ALL, Cell
 from steps.drilldown_charts import Bar, breakdown_chart_svg, chart_description
 from steps.drilldown_privacy import ShownCell
-from steps.models import DrillDown, DrillDownCitation, Engagement, ProblemArea
+from steps.models import DrillDown, DrillDownCitation, Engagement
 from steps.parts import Entry, entry, listing, long_date
 
 DIMENSION_WORDS = {
@@ -70,35 +68,6 @@ GROUP_WORDS = {
     "yes": "Yes",
     "no": "No",
 }
-
-
-# --- Reads in an engagement already read through access --------------------------------
-
-
-def latest_drill_down(engagement: Engagement) -> DrillDown | None:
-    """The engagement's drill-down: its newest upload."""
-    return DrillDown.objects.filter(engagement=engagement).select_related("uploaded_by").first()
-
-
-def get_drill_down_in_engagement(engagement: Engagement, drill_down_id: int) -> DrillDown:
-    return get_object_or_404(DrillDown.objects.filter(engagement=engagement), pk=drill_down_id)
-
-
-def citations_in(engagement: Engagement) -> QuerySet[DrillDownCitation]:
-    return DrillDownCitation.objects.filter(problem_area__engagement=engagement)
-
-
-def get_citation_in_engagement(engagement: Engagement, citation_id: int) -> DrillDownCitation:
-    return get_object_or_404(
-        citations_in(engagement).select_related("problem_area__record__definition", "drill_down"),
-        pk=citation_id,
-    )
-
-
-def get_problem_area_in_engagement(engagement: Engagement, area_id: int) -> ProblemArea:
-    return get_object_or_404(
-        ProblemArea.objects.filter(engagement=engagement).select_related("record"), pk=area_id
-    )
 
 
 @dataclass(frozen=True)
@@ -306,7 +275,7 @@ def drilldown_snapshot(engagement: Engagement) -> tuple[list[Entry], list[dict[s
     """The engagement's drill-down as a submission freezes it, suppressed: an entry for
     the upload and one per measure (its overall row and every breakdown, in words), and
     the charts' data per measure entry (for the PDF). Nothing when there is no upload."""
-    latest = latest_drill_down(engagement)
+    latest = access.latest_drill_down_for_engagement(engagement)
     if latest is None:
         return [], []
     limit = drilldown_rules(latest.year).suppress_up_to

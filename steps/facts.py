@@ -12,8 +12,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from cim.models import ActivityRequirement, Determination
-from lea import access
 from lea.models import User
+from steps import access
 from steps.forms import RecordedFactForm
 from steps.models import Engagement
 

@@ -26,7 +26,8 @@ from django.db.models import Model
 
 BASE_PREFIX = "base-"
 # What the audit rows of a merged save carry besides the changed fields: the holder's
-# version before and after, and which structured row changed (`<model>:<id>`).
+# version before and after, and which structured row changed (`<model>:<id>`, as a pair
+# like any change: [None, key] added, [key, key] changed, [key, None] removed).
 AUDIT_VERSION_KEY = "version"
 AUDIT_ROW_KEY = "row"
 MERGE_AUDIT_KEYS = frozenset({AUDIT_VERSION_KEY, AUDIT_ROW_KEY})

@@ -9,9 +9,10 @@ from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from lea import access
+from lea import access as lea_access
 from lea.models import User
 from lea.notifications import absolute_url
+from steps import access
 from steps.models import Comment, SubmissionVersion
 
 SUBJECTS = {
@@ -51,7 +52,7 @@ def recipients(
     elif event == "submitted":
         people = access.reviewers_for(engagement, version.routed_to)
         if not people.exists():
-            return [Delivery("unassigned", user) for user in access.cde_admins()]
+            return [Delivery("unassigned", user) for user in lea_access.cde_admins()]
     else:
         people = access.lea_team_for(engagement)
     return [Delivery(event, user) for user in people]

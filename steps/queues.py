@@ -35,9 +35,8 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 
 from cim.models import ActivityDefinition, Tier
-from lea import access
 from lea.access import AnyUser
-from steps import selectors
+from steps import access, selectors
 from steps.models import ActivityRecord, Engagement, ResolvedRequirement, Submission
 from steps.models import SubmissionState as State
 from steps.selectors import FORMULA_PREFIXES, STATUS_COLUMNS, StatusRow
@@ -142,7 +141,7 @@ def review_queue(*, user: AnyUser, filters: QueueFilters) -> QuerySet[Submission
         if filters.consultant == NO_CONSULTANT:
             queue = queue.exclude(Exists(covered))
         else:
-            queue = queue.filter(Exists(covered.filter(consultant=filters.consultant)))
+            queue = queue.filter(Exists(covered.filter(consultant_id=int(filters.consultant))))
     if filters.sort == SORT_DUE:
         queue = queue.annotate(due=_due())
     return queue.order_by(*_queue_order(filters.sort)).values_list("pk", flat=True)
@@ -164,7 +163,7 @@ def queue_items(*, ids: Sequence[int], now: datetime | None = None) -> list[Queu
         return []
     submissions = {
         submission.pk: submission
-        for submission in access.submissions_of_ids(ids)
+        for submission in access.submissions_for_ids(ids)
         .select_related(
             "engagement__lea__selpa", "engagement__cohort", "engagement__determination", "activity"
         )
@@ -172,7 +171,7 @@ def queue_items(*, ids: Sequence[int], now: datetime | None = None) -> list[Queu
         .order_by()
     }
     leas = {submission.engagement.lea_id for submission in submissions.values()}
-    covered = set(access.assignments_of_leas(leas).values_list("lea_id", "year_id"))
+    covered = set(access.live_assignments_for_lea_ids(leas).values_list("lea_id", "year_id"))
     now = now or timezone.now()
     return [
         _queue_item(submission, covered, now)
@@ -363,10 +362,12 @@ def grid_engagements(*, user: AnyUser, filters: GridFilters) -> QuerySet[Engagem
         if filters.consultant == NO_CONSULTANT:
             engagements = engagements.exclude(Exists(covered))
         else:
-            engagements = engagements.filter(Exists(covered.filter(consultant=filters.consultant)))
+            engagements = engagements.filter(
+                Exists(covered.filter(consultant_id=int(filters.consultant)))
+            )
     if filters.state:
         # The engagements are scoped above; their records need no scope of their own.
-        records = ActivityRecord.objects.filter(_in_state(filters.state), engagement=OuterRef("pk"))
+        records = access.records_for_engagement(OuterRef("pk")).filter(_in_state(filters.state))
         if filters.step:
             records = records.filter(definition__step=filters.step)
         engagements = engagements.filter(Exists(records))
@@ -491,7 +492,7 @@ def _statuses(ids: list[int]) -> dict[tuple[int, str], tuple[str, str]]:
     # The records of engagements already scoped by access: read as plain tuples, since a
     # page of 50 LEAs is about 850 of them and model instances would dominate the time.
     records = (
-        ActivityRecord.objects.filter(engagement_id__in=ids)
+        access.records_for_engagement_ids(ids)
         .order_by()  # the model's ordering would join engagement, cohort, LEA: not needed
         .values_list("engagement_id", "definition__key", "status", "requirement")
     )
@@ -518,7 +519,7 @@ def _holders(ids: list[int], now: datetime) -> dict[int, str]:
     reviewer, else the one waiting longest on the LEA to revise, else the latest approved.
     With none submitted the LEA holds it."""
     submissions = (
-        access.submissions_of_engagements(ids)
+        access.submissions_for_engagement_ids(ids)
         .exclude(state=State.DRAFT)
         .select_related("activity")
         .order_by()
@@ -547,7 +548,7 @@ def _precedes(one: Submission, other: Submission, rank: dict[str, int]) -> bool:
 
 def _consultants(lea_ids: list[int], year: int) -> dict[int, list[str]]:
     assignments = (
-        access.assignments_of_leas(lea_ids)
+        access.live_assignments_for_lea_ids(lea_ids)
         .filter(year__year=year)
         .order_by("consultant__full_name", "consultant__email")
         .values_list("lea_id", "consultant__full_name", "consultant__email")

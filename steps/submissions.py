@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from cim.models import ActivityDefinition
-from lea import access
+from steps import access
 from steps.checklist import record_checklist, record_warnings
 from steps.models import (
     ActivityRecord,
@@ -178,7 +178,7 @@ class Undo:
 def undo_for(*, submission: Submission, user: Any) -> Undo | None:
     """The decision the user may take back on the submission's current version, if any."""
     decided = (SubmissionState.APPROVED, SubmissionState.RETURNED)
-    if submission.state not in decided or not access.may_undo_decision(submission, user):
+    if submission.state not in decided or not access.may_undo_decision(user, submission):
         return None
     review = Review.objects.select_related("version__submission").get(
         version__submission=submission, version__number=submission.current_version

@@ -11,10 +11,10 @@ from django.utils import timezone
 
 from cim.catalog_rules import choices_of
 from cim.models import INFERRED_DATE, StepwellBox
-from lea import access
 from lea.access import AnyUser
 from lea.models import AuditEvent
-from steps.merge import MERGE_AUDIT_KEYS
+from steps import access
+from steps.merge import AUDIT_ROW_KEY, MERGE_AUDIT_KEYS
 from steps.models import (
     ActivityRecord,
     Engagement,
@@ -297,12 +297,7 @@ def record_history(*, record: ActivityRecord) -> list[HistoryRow]:
         HistoryRow(
             event=event,
             what=event.get_verb_display(),
-            # The version pair and the row key are for the merge, not for people.
-            details=[
-                _detail(name, value, words)
-                for name, value in event.changes.items()
-                if name not in MERGE_AUDIT_KEYS
-            ],
+            details=_details(event.changes, words),
         )
         for event in events
     ]
@@ -346,11 +341,28 @@ def _history_words(record: ActivityRecord) -> HistoryWords:
     return HistoryWords(labels, values)
 
 
-def _detail(name: str, value: Any, words: HistoryWords) -> str:
+def _details(changes: dict[str, list[Any]], words: HistoryWords) -> list[str]:
+    """An event's {field: [before, after]} in words. A row added or removed (its `row`
+    pair has an empty side) lists the row's values as they were there, without the empty
+    side: "Member: Ana", not "Member: (empty) → Ana"."""
+    row = changes.get(AUDIT_ROW_KEY)
+    one_sided = row is not None and None in row
+    return [
+        _detail(name, before, after, words, one_sided=one_sided)
+        for name, (before, after) in changes.items()
+        # The version pair and the row key are for the merge, not for people.
+        if name not in MERGE_AUDIT_KEYS
+    ]
+
+
+def _detail(name: str, before: Any, after: Any, words: HistoryWords, *, one_sided: bool) -> str:
     # A structured part's change names are already words ("area", "title").
     label = words.labels.get(name) or name.replace("_", " ")
     coded = words.values.get(name, {})
-    if isinstance(value, list) and len(value) == 2:
-        old, new = (coded.get(str(v), v) if v not in (None, "") else "(empty)" for v in value)
-        return f"{label}: {old} → {new}"
-    return f"{label}: {coded.get(str(value), value)}"
+
+    def shown(value: Any) -> Any:
+        return coded.get(str(value), value) if value not in (None, "") else "(empty)"
+
+    if one_sided or before == after:
+        return f"{label}: {shown(after if after is not None else before)}"
+    return f"{label}: {shown(before)} → {shown(after)}"

@@ -16,13 +16,14 @@ from django.core.exceptions import ValidationError
 from cim import services as cim_services
 from cim.models import Cohort, Determination, Tier
 from cim.resolver import resolve_activities
-from lea import access
 from lea.models import Organization, Role
+from reports import access as reports_access
 from reports import progress
 from reports.forms_progress import ReportForm
 from reports.ics import deadlines_ics
 from reports.selectors.calendar import engagement_deadlines
 from reports.services import progress as report_services
+from steps import access
 from steps import services as step_services
 from steps.checklist import record_checklist
 from steps.forms import AnswersForm
@@ -189,12 +190,12 @@ def test_step_4_follows_the_2025_activity_and_its_written_parts(
     world: World, cohorts_2025: dict[str, Cohort]
 ) -> None:
     engagement = _start(world.lea, cohorts_2025["targeted"], level=3)
-    monitoring = progress.monitoring_record(engagement)
+    monitoring = access.monitoring_record_for_engagement(engagement)
     assert monitoring is not None
     assert monitoring.definition.key == "progress_monitoring"
 
     approve_plan(world, engagement, on=date(2026, 1, 20))
-    reports = list(progress.reports_of(engagement))
+    reports = list(reports_access.progress_reports_for_engagement(engagement))
     first = reports[0]
     assert (first.period.number, first.due_on) == (1, date(2026, 7, 30))
 
@@ -269,7 +270,11 @@ def test_a_report_goes_to_the_consultant_of_the_year_it_belongs_to(
                 actor=consultant, submission=plan.submission, version_number=plan.number,
                 decision="approved",
             )  # fmt: skip
-            report = progress.reports_of(engagement).filter(period__starts_on__lte=day).first()
+            report = (
+                reports_access.progress_reports_for_engagement(engagement)
+                .filter(period__starts_on__lte=day)
+                .first()
+            )
             assert report is not None
             version = report_services.progress_report_submit(
                 actor=world.lea_lead,

@@ -147,6 +147,59 @@ def is_upward(edge: Edge) -> bool:
     return LAYERS.index(group_of(edge.source)) < LAYERS.index(group_of(edge.target))
 
 
+def enqueues_own_task(edge: Edge) -> bool:
+    """A service's deferred import of its own app's tasks, to enqueue one once its
+    transaction commits; the task calls the services back. The one loop the layout allows:
+    nothing of it runs at import time, and it never leaves the app."""
+    app = edge.source.split(".")[0]
+    return (
+        edge.kind == "deferred"
+        and edge.target == f"{app}.tasks"
+        and edge.source.startswith(f"{app}.services")
+    )
+
+
+def cycles_of(edges: list[Edge]) -> list[list[str]]:
+    """The loops among the modules (each a sorted list of the modules in it), found by
+    Tarjan's strongly connected components over every edge that runs (not typing-only
+    imports) but a service enqueuing its own app's task."""
+    graph: dict[str, set[str]] = {}
+    for edge in edges:
+        if edge.kind != "typing" and not enqueues_own_task(edge):
+            graph.setdefault(edge.source, set()).add(edge.target)
+    index: dict[str, int] = {}
+    lowest: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    cycles: list[list[str]] = []
+
+    def visit(module: str) -> None:
+        index[module] = lowest[module] = len(index)
+        stack.append(module)
+        on_stack.add(module)
+        for target in graph.get(module, ()):
+            if target not in index:
+                visit(target)
+                lowest[module] = min(lowest[module], lowest[target])
+            elif target in on_stack:
+                lowest[module] = min(lowest[module], index[target])
+        if lowest[module] == index[module]:
+            component = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.append(member)
+                if member == module:
+                    break
+            if len(component) > 1:
+                cycles.append(sorted(component))
+
+    for module in sorted(graph):
+        if module not in index:
+            visit(module)
+    return sorted(cycles)
+
+
 def dot(modules: dict[str, Path], edges: list[Edge]) -> str:
     style = {"import": "solid", "deferred": "dashed", "typing": "dotted", "get_model": "dotted"}
     lines = [

@@ -276,8 +276,3 @@ class StepwellBox(models.Model):
             raise ValidationError({"activity": "Choose an activity of the same cohort."})
         if self.na_levels and not self.na_reason:
             raise ValidationError({"na_reason": "Say why the box is NA."})
-        # The rules on the fields, as a catalog file's are checked, for an edit in the admin.
-        from cim.catalog_check import box_field_problems  # it reads these models
-
-        if problems := box_field_problems({"fields": self.fields}, "box"):
-            raise ValidationError({"fields": [f"{p.key}: {p.reason}" for p in problems]})

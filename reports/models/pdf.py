@@ -10,7 +10,8 @@ from django.db import models
 from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from lea import access
+from reports import rules
+from steps import rules as steps_rules
 
 # The task's limits (reports/tasks.py). A render still "rendering" well past the hard
 # limit lost its worker: the page shows it as too slow and offers a retry.
@@ -70,7 +71,7 @@ class RenderedPdf(ConcurrentTransitionMixin, models.Model):
         source=[Status.FAILED, Status.QUEUED, Status.RENDERING],
         target=Status.QUEUED,
         conditions=[_failed_or_stuck],
-        permission=access.may_request_pdf,
+        permission=steps_rules.transition_permission(rules.may_request_pdf),
     )
     def ask_again(self) -> None:
         self.error = ""
@@ -83,14 +84,17 @@ class RenderedPdf(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=[Status.QUEUED, Status.RENDERING],
         target=Status.RENDERING,
-        permission=access.by_system,
+        permission=steps_rules.transition_permission(steps_rules.may_run_system_work),
     )
     def begin_render(self) -> None:
         self.started_at = timezone.now()
         self.attempts += 1
 
     @transition(
-        field=status, source=Status.RENDERING, target=Status.DONE, permission=access.by_system
+        field=status,
+        source=Status.RENDERING,
+        target=Status.DONE,
+        permission=steps_rules.transition_permission(steps_rules.may_run_system_work),
     )
     def finish(self, *, content: bytes) -> None:
         self.content = content
@@ -102,7 +106,7 @@ class RenderedPdf(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=[Status.QUEUED, Status.RENDERING, Status.FAILED],
         target=Status.FAILED,
-        permission=access.by_system,
+        permission=steps_rules.transition_permission(steps_rules.may_run_system_work),
     )
     def fail(self, *, error: str) -> None:
         self.error = error

@@ -17,7 +17,7 @@ from django.db import models
 from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from lea import access
+from steps import rules
 
 DEFAULT_OFFSETS = "30, 14, 7, 1"
 MAX_OFFSET = 366
@@ -118,28 +118,40 @@ class Digest(ConcurrentTransitionMixin, models.Model):
         return f"Reminders for {self.email} on {self.day:%Y-%m-%d}"
 
     @transition(
-        field=status, source=Status.QUEUED, target=Status.SENDING, permission=access.by_system
+        field=status,
+        source=Status.QUEUED,
+        target=Status.SENDING,
+        permission=rules.transition_permission(rules.may_run_system_work),
     )
     def claim(self) -> None:
         self.claimed_at = timezone.now()
         self.attempts += 1
 
     @transition(
-        field=status, source=Status.SENDING, target=Status.SENT, permission=access.by_system
+        field=status,
+        source=Status.SENDING,
+        target=Status.SENT,
+        permission=rules.transition_permission(rules.may_run_system_work),
     )
     def mark_sent(self) -> None:
         self.error = ""
         self.sent_at = timezone.now()
 
     @transition(
-        field=status, source=Status.SENDING, target=Status.FAILED, permission=access.by_system
+        field=status,
+        source=Status.SENDING,
+        target=Status.FAILED,
+        permission=rules.transition_permission(rules.may_run_system_work),
     )
     def mark_failed(self, *, error: str) -> None:
         self.error = error[:2000]
 
     # The mail server took nothing: queued again, for the task's retry.
     @transition(
-        field=status, source=Status.SENDING, target=Status.QUEUED, permission=access.by_system
+        field=status,
+        source=Status.SENDING,
+        target=Status.QUEUED,
+        permission=rules.transition_permission(rules.may_run_system_work),
     )
     def put_back(self, *, error: str) -> None:
         self.error = error[:2000]

@@ -14,6 +14,7 @@ from typing import Any
 from django.apps import apps
 from django.utils import timezone
 
+from steps import access
 from steps.models import (
     ActivityRecord,
     Engagement,
@@ -63,15 +64,15 @@ def engagement_deadlines(*, engagement: Engagement, today: date | None = None) -
     step_due = {1: cohort.step1_due, 2: cohort.step2_due, 3: cohort.step3_due}
     records = [
         record
-        for record in ActivityRecord.objects.filter(engagement=engagement)
+        for record in access.records_for_engagement(engagement)
         .select_related("definition")
         .order_by("definition__step", "definition__position")
         if owes(record)
     ]
     submissions = {
         submission.step: submission
-        for submission in Submission.objects.filter(
-            engagement=engagement, step__in=step_due, activity__isnull=True
+        for submission in access.submissions_for_engagement(engagement).filter(
+            step__in=step_due, activity__isnull=True
         )
     }
     done_elsewhere = _steps_done_elsewhere(records, step_due)

@@ -20,12 +20,13 @@ from django.utils.formats import date_format
 
 from cim import selectors as cim_selectors
 from cim.models import INFERRED_DATE, Determination, Tier
-from lea import access
+from lea import access as lea_access
 from lea.access import AnyUser
 from lea.models import Membership, Organization, Role, User
 from reports import access as reports_access
 from reports.progress import OPEN_STATES
 from reports.reminder_items import owed_records
+from steps import access
 from steps.models import ActivityRecord, AdlUpload, Comment, Engagement, Submission
 from steps.models import SubmissionState as State
 
@@ -112,7 +113,7 @@ def _section(
 
 
 def _team_engagements(user: AnyUser, lea_ids: Collection[int]) -> QuerySet[Engagement]:
-    return access.engagements_of_own_leas(user).filter(lea_id__in=lea_ids)
+    return access.team_engagements_for(user).filter(lea_id__in=lea_ids)
 
 
 def _owed(user: AnyUser, lea_ids: Collection[int], today: date) -> Section:
@@ -450,7 +451,7 @@ def cde_admin_home(*, user: AnyUser, year: int | None, today: date) -> list[Sect
     )
     in_cim = _year_engagements(user, year).values("lea__selpa")
     selpas = (
-        access.organizations_for(user)
+        lea_access.organizations_for(user)
         .filter(~Exists(reviewers), kind=Organization.Kind.SELPA, pk__in=in_cim)
         .order_by("name")
     )
@@ -532,14 +533,14 @@ def quiet_leas_for(*, user: AnyUser) -> list[QuietLea]:
         return []
     names = {
         membership.organization_id: membership.organization.name
-        for membership in access.own_membership_list(user)
+        for membership in lea_access.own_membership_list_for(user)
         if membership.role in (Role.LEA_LEAD, Role.LEA_MEMBER)
     }
     year = cim_selectors.newest_adl_year() if names else None
     if year is None:
         return []
     engaged = set(
-        access.engagements_of_own_leas(user)
+        access.team_engagements_for(user)
         .filter(cohort__year__year=year, lea_id__in=names)
         .values_list("lea_id", flat=True)
     )
@@ -568,7 +569,7 @@ def homes_for(*, user: AnyUser, today: date | None = None) -> list[RoleHome]:
         return []
     today = today or timezone.localdate()
     orgs: dict[str, dict[int, str]] = {}
-    for membership in access.own_membership_list(user):
+    for membership in lea_access.own_membership_list_for(user):
         orgs.setdefault(membership.role, {})[membership.organization_id] = (
             membership.organization.name
         )

@@ -10,10 +10,11 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from lea import access, data_version
+from lea import data_version
 from lea.models import AuditVerb, User
 from lea.services import audit
 from reports.models import CalendarFeed
+from steps import access
 from steps.models import Engagement
 
 NOT_IN_SCOPE = "You may not see this LEA's CIM work, so you cannot subscribe to its deadlines."
@@ -53,7 +54,7 @@ def calendar_feed_create(*, actor: User, engagement: Engagement) -> NewFeed:
         verb=AuditVerb.CALENDAR_FEED_ROTATE if replaced else AuditVerb.CALENDAR_FEED_CREATE,
         target=feed,
         organization=engagement.lea,
-        changes={"replaced": replaced} if replaced else {},
+        changes={"replaced": [None, replaced]} if replaced else {},
     )
     data_version.changed()
     return NewFeed(feed=feed, token=token)

@@ -32,7 +32,7 @@ def mailbox_copy_pdf(*, version: SubmissionVersion) -> RenderedPdf:
             actor=None,
             verb=AuditVerb.PDF_REQUEST,
             target=rendered,
-            changes={"status": [None, rendered.status], "version": version.number},
+            changes={"status": [None, rendered.status], "version": [version.number] * 2},
         )
     return rendered
 
@@ -55,7 +55,11 @@ def mailbox_copy_send(*, rendered: RenderedPdf) -> bool:
         verb=AuditVerb.SUBMISSION_MAILBOX_COPY,
         target=submission,
         organization=submission.engagement.lea,
-        changes={"version": version.number, "to": mailbox, "pdf_bytes": locked.size},
+        changes={
+            "version": [version.number] * 2,
+            "to": [None, mailbox],
+            "pdf_bytes": [None, locked.size],
+        },
     )
     from reports import tasks
 

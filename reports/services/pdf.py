@@ -16,12 +16,13 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
-from lea import access
+from lea.audit import Changes
 from lea.models import AuditVerb, User
 from lea.services import audit
 from lea.worker_lock import LockKind, worker_lock
 from reports.models import RenderedPdf
 from reports.pdf import render_version_pdf
+from steps import access
 from steps.models import SubmissionVersion
 from steps.services.transitions import run_transition, system_transition
 
@@ -69,15 +70,20 @@ def _audit_move(
     *,
     actor: User | None,
     verb: AuditVerb,
-    **changes: Any,
+    changes: Changes | None = None,
 ) -> None:
     # No cached page shows a PDF's status: the cached pages stay.
     audit(
         actor=actor,
         verb=verb,
         target=rendered,
-        changes={"status": [before, rendered.status], **changes},
+        changes={"status": [before, rendered.status], **(changes or {})},
     )
+
+
+def _about(version: SubmissionVersion) -> Changes:
+    """The version a PDF is of: it names what the PDF's change is about."""
+    return {"version": [version.number, version.number]}
 
 
 @transaction.atomic
@@ -91,7 +97,9 @@ def rendered_pdf_request(*, actor: User, version: SubmissionVersion) -> Rendered
         version=version, defaults={"requested_by": actor}
     )
     if created:
-        _audit_move(rendered, None, actor=actor, verb=AuditVerb.PDF_REQUEST, version=version.number)
+        _audit_move(
+            rendered, None, actor=actor, verb=AuditVerb.PDF_REQUEST, changes=_about(version)
+        )
     elif rendered.status == RenderedPdf.Status.FAILED or rendered.is_stuck:
         before = rendered.status
         run_transition(rendered.ask_again, actor=actor, refused=NOT_NOW)
@@ -101,7 +109,9 @@ def rendered_pdf_request(*, actor: User, version: SubmissionVersion) -> Rendered
                 "status", "error", "requested_by", "requested_at", "started_at", "finished_at"
             ]
         )  # fmt: skip
-        _audit_move(rendered, before, actor=actor, verb=AuditVerb.PDF_RETRY, version=version.number)
+        _audit_move(
+            rendered, before, actor=actor, verb=AuditVerb.PDF_RETRY, changes=_about(version)
+        )
     else:
         return rendered
     _enqueue_on_commit(rendered)
@@ -124,15 +134,15 @@ def _move(
 ) -> None:
     """Run one of the worker's transitions on a locked row, save it and audit it (the verb
     names the status reached: pdf.rendering, pdf.done, pdf.failed)."""
-    before = locked.status
+    before, attempts, error = locked.status, locked.attempts, locked.error
     system_transition(transition, **arguments)
     locked.save(update_fields=["status", *fields])
-    changes = {"attempts": locked.attempts}
+    changes: Changes = {"attempts": [attempts, locked.attempts]}
     if "error" in arguments:
-        changes["error"] = arguments["error"]
+        changes["error"] = [error, arguments["error"]]
     if "content" in arguments:
-        changes["bytes"] = locked.size
-    _audit_move(locked, before, actor=None, verb=MOVE_VERBS[locked.status], **changes)
+        changes["bytes"] = [None, locked.size]
+    _audit_move(locked, before, actor=None, verb=MOVE_VERBS[locked.status], changes=changes)
 
 
 @transaction.atomic

@@ -44,7 +44,8 @@ from django.utils import timezone
 
 from cim.models import ReportingPeriod
 from cim.models.catalog import REPORT_NARRATIVES
-from lea import access, data_version
+from lea import data_version
+from lea.audit import Changes, diff
 from lea.models import AuditVerb, User
 from lea.services import audit, audit_event, audit_many
 from lea.text import audit_text, shorten
@@ -59,6 +60,7 @@ from reports.progress import (
     report_narratives,
     step4,
 )
+from steps import access
 from steps.merge import version_token
 from steps.models import (
     ActivityRecord,
@@ -205,7 +207,7 @@ def _open(engagement_ids: list[int] | None, today: date) -> int:
                     verb=AuditVerb.PROGRESS_REPORT_OPEN,
                     target=engagement,
                     organization=engagement.lea,
-                    changes={"periods": opened[engagement.pk]},
+                    changes={"periods": [None, opened[engagement.pk]]},
                 )
                 for engagement in engagements
             ]
@@ -275,7 +277,7 @@ def progress_reports_open(*, today: date) -> int:
 
 
 def _require_team(actor: User, engagement: Engagement) -> None:
-    if not access.can_edit_engagement(actor, engagement):
+    if not access.may_edit_engagement(actor, engagement):
         raise PermissionDenied(EDIT_DENIED)
 
 
@@ -321,7 +323,7 @@ def report_holder(*, actor: User, report: ProgressReport) -> Holder:
         _require_team(actor, report.engagement)
         return _lock(report)
 
-    def touch(locked: Model, verb: AuditVerb, changes: dict[str, Any]) -> Any:
+    def touch(locked: Model, verb: AuditVerb, changes: Changes) -> Any:
         assert isinstance(locked, ProgressReport)  # noqa: S101 -- narrows the type
         before = locked.version
         _bump(locked, actor)
@@ -331,10 +333,7 @@ def report_holder(*, actor: User, report: ProgressReport) -> Holder:
             verb=verb,
             target=locked,
             organization=locked.engagement.lea,
-            changes={
-                **{name: audit_text(value) for name, value in changes.items()},
-                "version": [before, locked.version],
-            },
+            changes={**changes, "version": [before, locked.version]},
         )
         return locked
 
@@ -491,7 +490,10 @@ def outcome_measurement_add(
     holder.touch(
         locked,
         AuditVerb.PROGRESS_REPORT_ADD_MEASUREMENT,
-        {ROW: row_key(measurement), **_measurement_about(measurement), "on track": on_track},
+        diff(
+            None,
+            {ROW: row_key(measurement), **_measurement_about(measurement), "on track": on_track},
+        ),
     )
     return measurement
 
@@ -530,11 +532,11 @@ def progress_report_submit(
     nothing written) while something is missing, or if it waits for review or is approved.
     A second submit at once waits for the first, then is refused."""
     # Refused before the lock too, so one who may not submit waits for nobody.
-    if not access.is_lea_lead(actor, report.engagement):
+    if not access.may_lead(actor, report.engagement):
         raise PermissionDenied(SUBMIT_DENIED)
     locked = _lock(report)
     engagement = locked.engagement
-    if not access.is_lea_lead(actor, engagement):
+    if not access.may_lead(actor, engagement):
         raise PermissionDenied(SUBMIT_DENIED)
     where = step4(engagement)
     if not where.reports_due:
@@ -618,7 +620,7 @@ def team_meeting_add(
         verb=AuditVerb.TEAM_MEETING_ADD,
         target=meeting,
         organization=engagement.lea,
-        changes={"date": met_on.isoformat(), "attendees": audit_text(meeting.attendees)},
+        changes=diff(None, {"date": met_on, "attendees": meeting.attendees}),
     )
     return meeting
 
@@ -635,7 +637,7 @@ def meeting_holder(*, actor: User, meeting: TeamMeeting) -> Holder:
             .get(pk=meeting.pk)
         )
 
-    def touch(locked: Model, verb: AuditVerb, changes: dict[str, Any]) -> Any:
+    def touch(locked: Model, verb: AuditVerb, changes: Changes) -> Any:
         assert isinstance(locked, TeamMeeting)  # noqa: S101 -- narrows the type
         before = locked.version
         TeamMeeting.objects.filter(pk=locked.pk).update(version=before + 1)

@@ -31,11 +31,14 @@ from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 
-from lea import access, data_version
+from lea import access as lea_access
+from lea import data_version
+from lea.audit import diff
 from lea.models import AuditVerb, Role, User
 from lea.services import audit
 from reports.models import Digest, Reminder, ReminderSchedule
 from reports.reminder_items import DueItem, before_sweep, due_items
+from steps import access
 
 # Overdue notices repeat for at most this long (a cohort runs about three years).
 OVERDUE_HORIZON_DAYS = 3 * 366
@@ -121,7 +124,11 @@ def reminders_sweep(*, today: date) -> SweepResult:
     audit(
         actor=None,
         verb=AuditVerb.REMINDERS_SWEEP,
-        changes={"day": today.isoformat(), "items": result.items, "digests": len(digests)},
+        changes={
+            "day": [None, today.isoformat()],
+            "items": [None, result.items],
+            "digests": [None, len(digests)],
+        },
     )
     data_version.changed()
     return result
@@ -144,25 +151,25 @@ class _People:
         people = cls(defaultdict(list), {}, defaultdict(list), defaultdict(list), {}, [])
         if not items:
             return people
-        for membership in access.lea_teams_of(lea_ids):
+        for membership in lea_access.lea_teams_for_system(lea_ids):
             person = _account(membership.user)
             people.team[membership.organization_id, membership.user_id] = person
             if membership.role == Role.LEA_LEAD:
                 people.leads[membership.organization_id].append(person)
-        for invitation in access.pending_lead_invitations_of(lea_ids):
+        for invitation in lea_access.pending_lead_invitations_for_system(lea_ids):
             people.invitees[invitation.organization_id].append(
                 Recipient(email=invitation.email.lower(), invitation_id=invitation.pk)
             )
         selpa_ids = {item.selpa_id for item in items if item.selpa_id is not None}
-        for membership in access.selpa_reviewers_of(selpa_ids):
+        for membership in lea_access.selpa_reviewers_for_system(selpa_ids):
             people.selpa_reviewers[membership.organization_id].append(_account(membership.user))
         consultants: dict[tuple[int, int], list[Recipient]] = defaultdict(list)
-        for assignment in access.assignments_of_leas(lea_ids).select_related("consultant"):
+        for assignment in access.live_assignments_for_lea_ids(lea_ids).select_related("consultant"):
             consultants[assignment.lea_id, assignment.year_id].append(
                 _account(assignment.consultant)
             )
         people.consultants = consultants
-        people.cde_admins = [_account(user) for user in access.cde_admins()]
+        people.cde_admins = [_account(user) for user in lea_access.cde_admins()]
         return people
 
     def at_lea(self, item: DueItem) -> list[Recipient]:
@@ -317,17 +324,18 @@ def reminder_schedule_update(
     if not actor.has_perm("reports.change_reminderschedule"):
         raise PermissionDenied
     schedule.pk = ReminderSchedule.SINGLETON_PK
+    stored = ReminderSchedule.objects.filter(pk=schedule.pk).first()
     schedule.full_clean()
     schedule.save()
+    names = sorted(changed)
     audit(
         actor=actor,
         verb=AuditVerb.REMINDERS_SCHEDULE_CHANGE,
         target=schedule,
-        changes={
-            "fields": sorted(changed),
-            "offsets": schedule.offsets,
-            "overdue_repeat_days": schedule.overdue_repeat_days,
-        },
+        changes=diff(
+            {name: getattr(stored, name) for name in names} if stored else None,
+            {name: getattr(schedule, name) for name in names},
+        ),
     )
     data_version.changed()
     return schedule

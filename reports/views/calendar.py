@@ -15,7 +15,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from cim.models import INFERRED_DATE
-from lea import access
 from lea.auth import current_user
 from lea.models import User
 from lea.services_access_records import Kind, record_read
@@ -23,6 +22,7 @@ from reports import access as reports_access
 from reports import ics
 from reports.selectors.calendar import engagement_deadlines
 from reports.services import calendar as services
+from steps import access
 from steps.models import Engagement
 
 REVOKED = (

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET
 from lea import selectors
 from lea.models import User
 from reports.selectors import home as selectors_home
+from steps import access
 
 
 @login_required
@@ -23,6 +24,9 @@ def home(request: HttpRequest) -> HttpResponse:
         "homes": selectors_home.homes_for(user=user),
         "quiet_leas": selectors_home.quiet_leas_for(user=user),
         "overview": selectors.home_overview(user=user),
+        "team_engagements": access.team_engagements_for(user)
+        .select_related("lea", "cohort")
+        .order_by("lea__name"),
     }
     return render(request, "lea/home.html", context)
 

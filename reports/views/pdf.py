@@ -14,7 +14,6 @@ from django.utils.cache import patch_cache_control
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
-from lea import access
 from lea.models import User
 from lea.services_access_records import Kind, record_read
 from reports import access as reports_access
@@ -22,6 +21,7 @@ from reports.models import RenderedPdf
 from reports.models.pdf import UNCLAIMED_AFTER
 from reports.pdf import pdf_filename
 from reports.services import pdf as services_pdf
+from steps import access
 from steps.models import Submission, SubmissionVersion
 
 NO_PDF_YET = "There is no PDF of this version yet."
@@ -32,7 +32,7 @@ def _version(
     request: HttpRequest, submission_id: int, number: int
 ) -> tuple[Submission, SubmissionVersion]:
     submission = access.get_submission_for(request.user, submission_id)
-    return submission, access.get_version_in_submission(submission, number)
+    return submission, access.get_version_for(request.user, submission, number)
 
 
 def _state(

@@ -2,7 +2,7 @@
 (the LEA's team edits, the lead submits it), and the meetings. Reviewers read a submitted
 report through the submission page (steps), like Steps 1-3.
 
-Each view: the engagement through lea/access.py (404 outside the user's scope), a report,
+Each view: the engagement through steps/access.py (404 outside the user's scope), a report,
 outcome, measurement or meeting looked up within it (404 when it belongs elsewhere), 403
 for a write by someone who only reads; then one service or selector, then render.
 """
@@ -21,7 +21,6 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from lea import access
 from lea.auth import current_user
 from lea.services_access_records import Kind, record_read
 from reports import access as reports_access
@@ -29,6 +28,7 @@ from reports import progress
 from reports.forms_progress import MeasurementForm, MeetingForm, ReportForm
 from reports.models import OutcomeMeasurement, ProgressReport, TeamMeeting
 from reports.services import progress as services
+from steps import access
 from steps.forms import SubmitForm
 from steps.merge import fingerprints, version_token
 from steps.models import Engagement
@@ -77,11 +77,13 @@ def _step4_page(
     meeting_form: MeetingForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    reports = list(progress.reports_of(engagement))
+    reports = list(reports_access.progress_reports_for_engagement(engagement))
     today = timezone.localdate()
     where = progress.step4(engagement)
     meetings = list(
-        progress.meetings_of(engagement).order_by("-met_on", "-pk").select_related("created_by")
+        reports_access.team_meetings_for_engagement(engagement)
+        .order_by("-met_on", "-pk")
+        .select_related("created_by")
     )
     return render(
         request,
@@ -95,7 +97,7 @@ def _step4_page(
             ],
             "periods": list(progress.periods_of(engagement)) if where.reports_optional else [],
             "meetings": meetings,
-            "can_edit": access.can_edit_engagement(request.user, engagement),
+            "can_edit": access.may_edit_engagement(request.user, engagement),
             "meeting_form": meeting_form or MeetingForm(),
             "today": today,
         },
@@ -159,7 +161,7 @@ def _report_page(
 ) -> HttpResponse:
     page = progress.progress_report_page(report=report)
     engagement = report.engagement
-    can_edit = access.can_edit_engagement(request.user, engagement)
+    can_edit = access.may_edit_engagement(request.user, engagement)
     editable = can_edit and progress.report_is_open(report)
     if form is None:
         form = _report_form(page)
@@ -179,7 +181,7 @@ def _report_page(
     for narrative in narratives:
         narrative.form_field = form[narrative.name]
         narrative.conflict = form.conflicts.get(narrative.name)
-    record = progress.monitoring_record(engagement)
+    record = access.monitoring_record_for_engagement(engagement)
     _record_report_read(request, report, Kind.PROGRESS_REPORT)
     return render(
         request,
@@ -192,7 +194,7 @@ def _report_page(
             "narratives": narratives,
             "can_edit": can_edit,
             "editable": editable,
-            "is_lead": access.is_lea_lead(request.user, engagement),
+            "is_lead": access.may_lead(request.user, engagement),
             "holder": holder(report.submission),
             "problems": progress.readiness(page, routed_to=record.approver if record else ""),
         },
@@ -232,7 +234,7 @@ def progress_measurement_add(
     request: HttpRequest, engagement_id: int, report_id: int, outcome_id: int
 ) -> HttpResponse:
     engagement, report = _report_in_scope(request, engagement_id, report_id)
-    outcome = access.get_outcome_in_engagement(engagement, outcome_id)
+    outcome = access.get_outcome_for(request.user, engagement, outcome_id)
     access.require_edit_engagement(request.user, engagement)
     form = MeasurementForm(request.POST, prefix=f"m-{outcome.pk}")
     return save_row(
@@ -296,7 +298,7 @@ def progress_report_submit(
     engagement, report = _report_in_scope(request, engagement_id, report_id)
     # The LEA's team sees what stands in the way; reviewers read submissions, not this.
     access.require_edit_engagement(request.user, engagement)
-    is_lead = access.is_lea_lead(request.user, engagement)
+    is_lead = access.may_lead(request.user, engagement)
     if request.method == "POST" and not is_lead:
         raise PermissionDenied(SUBMIT_DENIED)
     form = SubmitForm(request.POST or None)

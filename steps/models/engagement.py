@@ -8,7 +8,7 @@ from django.db import models
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from cim.models import ActivityDefinition, Approver, Assistance, Cohort, Determination
-from lea import access
+from steps import rules
 
 
 class Engagement(models.Model):
@@ -106,7 +106,7 @@ class ActivityRecord(FSMModelMixin, models.Model):
 
     @transition(
         field=status, source=Status.NOT_STARTED, target=Status.IN_PROGRESS,
-        permission=access.may_edit_record,
+        permission=rules.transition_permission(rules.may_edit_record),
     )  # fmt: skip
     def start(self) -> None:
         pass
@@ -115,7 +115,7 @@ class ActivityRecord(FSMModelMixin, models.Model):
     # the ADL load records them done there, once, and nothing moves them on.
     @transition(
         field=status, source=Status.NOT_STARTED, target=Status.COMPLETED_ELSEWHERE,
-        permission=access.may_record_completed_elsewhere,
+        permission=rules.transition_permission(rules.may_record_completed_elsewhere),
     )  # fmt: skip
     def complete_elsewhere(self) -> None:
         pass
@@ -124,14 +124,14 @@ class ActivityRecord(FSMModelMixin, models.Model):
         field=status,
         source=[Status.NOT_STARTED, Status.IN_PROGRESS, Status.RETURNED],
         target=Status.MARKED_NA,
-        permission=access.may_edit_record,
+        permission=rules.transition_permission(rules.may_edit_record),
     )
     def set_aside(self) -> None:
         pass
 
     @transition(
         field=status, source=Status.MARKED_NA, target=Status.IN_PROGRESS,
-        permission=access.may_edit_record,
+        permission=rules.transition_permission(rules.may_edit_record),
     )  # fmt: skip
     def take_up(self) -> None:
         pass
@@ -140,28 +140,28 @@ class ActivityRecord(FSMModelMixin, models.Model):
         field=status,
         source=[Status.NOT_STARTED, Status.IN_PROGRESS, Status.RETURNED],
         target=Status.SUBMITTED,
-        permission=access.may_submit,
+        permission=rules.transition_permission(rules.may_submit),
     )
     def submit(self) -> None:
         pass
 
     @transition(
         field=status, source=Status.SUBMITTED, target=Status.RETURNED,
-        permission=access.may_decide_record,
+        permission=rules.transition_permission(rules.may_decide_record),
     )  # fmt: skip
     def return_for_revision(self) -> None:
         pass
 
     @transition(
         field=status, source=Status.SUBMITTED, target=Status.APPROVED,
-        permission=access.may_decide_record,
+        permission=rules.transition_permission(rules.may_decide_record),
     )  # fmt: skip
     def approve(self) -> None:
         pass
 
     @transition(
         field=status, source=[Status.APPROVED, Status.RETURNED], target=Status.SUBMITTED,
-        permission=access.may_decide_record,
+        permission=rules.transition_permission(rules.may_decide_record),
     )  # fmt: skip
     def undo_decision(self) -> None:
         pass

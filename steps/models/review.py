@@ -9,7 +9,7 @@ from django.db import models
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from cim.models import ActivityDefinition, Approver, MonitoringYear
-from lea import access
+from steps import rules
 from steps.models.engagement import Engagement
 
 
@@ -103,7 +103,7 @@ class Submission(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=[SubmissionState.DRAFT, SubmissionState.RETURNED],
         target=SubmissionState.SUBMITTED,
-        permission=access.may_submit,
+        permission=rules.transition_permission(rules.may_submit),
     )
     def submit(self) -> None:
         self.current_version += 1
@@ -112,7 +112,7 @@ class Submission(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=SubmissionState.SUBMITTED,
         target=SubmissionState.RETURNED,
-        permission=access.may_review,
+        permission=rules.transition_permission(rules.may_review),
     )
     def return_for_revision(self) -> None:
         pass
@@ -121,7 +121,7 @@ class Submission(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=SubmissionState.SUBMITTED,
         target=SubmissionState.APPROVED,
-        permission=access.may_review,
+        permission=rules.transition_permission(rules.may_review),
     )
     def approve(self) -> None:
         pass
@@ -130,7 +130,7 @@ class Submission(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=[SubmissionState.APPROVED, SubmissionState.RETURNED],
         target=SubmissionState.SUBMITTED,
-        permission=access.may_undo_decision,
+        permission=rules.transition_permission(rules.may_undo_decision),
     )
     def undo_decision(self) -> None:
         pass

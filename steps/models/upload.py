@@ -9,7 +9,7 @@ from django.db import models
 from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from lea import access
+from steps import rules
 
 # Shown for a check or load whose worker stopped without a word: killed at the hard time
 # limit, out of memory, or the machine went down.
@@ -71,13 +71,19 @@ class AdlUpload(ConcurrentTransitionMixin, models.Model):
 
     # The worker's steps: begun once (started_at set), then ended by what the file held.
     @transition(
-        field=status, source=Status.QUEUED, target=Status.CHECKING, permission=access.by_system
+        field=status,
+        source=Status.QUEUED,
+        target=Status.CHECKING,
+        permission=rules.transition_permission(rules.may_run_system_work),
     )
     def begin_check(self) -> None:
         self.started_at = timezone.now()
 
     @transition(
-        field=status, source=Status.CHECKING, target=Status.CHECKED, permission=access.by_system
+        field=status,
+        source=Status.CHECKING,
+        target=Status.CHECKED,
+        permission=rules.transition_permission(rules.may_run_system_work),
     )
     def find_ready(self) -> None:
         pass
@@ -87,26 +93,35 @@ class AdlUpload(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=[Status.CHECKING, Status.APPLYING],
         target=Status.INVALID,
-        permission=access.by_system,
+        permission=rules.transition_permission(rules.may_run_system_work),
     )
     def find_errors(self) -> None:
         pass
 
     @transition(
-        field=status, source=Status.CHECKED, target=Status.APPLYING, permission=access.may_load_adl
+        field=status,
+        source=Status.CHECKED,
+        target=Status.APPLYING,
+        permission=rules.transition_permission(rules.may_confirm_adl_upload),
     )
     def confirm(self) -> None:
         self.started_at = None  # the apply step is still to begin
 
     # Applying stays applying: the worker only marks the step begun.
     @transition(
-        field=status, source=Status.APPLYING, target=Status.APPLYING, permission=access.by_system
+        field=status,
+        source=Status.APPLYING,
+        target=Status.APPLYING,
+        permission=rules.transition_permission(rules.may_run_system_work),
     )
     def begin_apply(self) -> None:
         self.started_at = timezone.now()
 
     @transition(
-        field=status, source=Status.APPLYING, target=Status.APPLIED, permission=access.by_system
+        field=status,
+        source=Status.APPLYING,
+        target=Status.APPLIED,
+        permission=rules.transition_permission(rules.may_run_system_work),
     )
     def finish_apply(self) -> None:
         self.applied_at = timezone.now()
@@ -115,7 +130,7 @@ class AdlUpload(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=[Status.CHECKING, Status.APPLYING],
         target=Status.FAILED,
-        permission=access.by_system,
+        permission=rules.transition_permission(rules.may_run_system_work),
     )
     def fail(self, *, message: str) -> None:
         self.failure = message

@@ -14,8 +14,9 @@ from django.db.models.functions import Lower
 from django.shortcuts import get_object_or_404
 
 from cim.catalog_rules import Choice, box_field, item_choices, label_of
-from lea import access
+from lea import access as lea_access
 from lea.models import AuditVerb, Role, User
+from steps import access
 from steps.forms import _no_nul
 from steps.merge import version_token
 from steps.merge_forms import RowFormMixin
@@ -118,7 +119,7 @@ def _roles_in_words(member: TeamMember) -> Callable[[str, Any], Any]:
 
 def _may_manage_members(user: User, engagement: Engagement) -> None:
     # Members write the other activities; the lead manages who is on the team.
-    access.require(user, "manage_members", engagement.lea)
+    lea_access.require_manage_members(user, engagement.lea)
 
 
 @dataclass(frozen=True)
@@ -199,7 +200,7 @@ def _account_states(
         return {}
     states: dict[str, str] = {}
     pending = (
-        access.invitations_for(user)
+        lea_access.invitations_for(user)
         .annotate(lower_email=Lower("email"))
         .filter(
             organization=engagement.lea,
@@ -211,7 +212,7 @@ def _account_states(
     )
     states.update(dict.fromkeys(pending, "invited"))
     accounts = (
-        access.memberships_for(user)
+        lea_access.memberships_for(user)
         .annotate(lower_email=Lower("user__email"))
         .filter(
             organization=engagement.lea,
@@ -237,7 +238,7 @@ def context(
     engagement = record.engagement
     members = list(team_members_of(engagement))
     states = _account_states(engagement, members, user)
-    manages_members = access.can(user, "manage_members", engagement.lea)
+    manages_members = lea_access.may_manage_members(user, engagement.lea)
     roles = roles_of(record)
     return {
         "rows": [
@@ -247,7 +248,7 @@ def context(
         "roles": role_checks(members, roles),
         "can_invite": manages_members,
         # The lead manages the team's composition; members and reviewers read it.
-        "can_manage": manages_members and access.can_edit_engagement(user, engagement),
+        "can_manage": manages_members and access.may_edit_engagement(user, engagement),
         "add_form": add_form
         or TeamMemberForm(initial={"version": version_token(record)}, prefix=ADD, roles=roles),
         "edit_form": edit_form,

@@ -93,7 +93,7 @@ def adl_apply(
 ) -> AdlLoadResult:
     """Check an ADL file and, when it has no errors, load it (or plan it, for a dry run).
     actor=None is the system (manage.py import_adl without --actor, seed data, benches);
-    a person must be a CDE administrator (access.can_load_adl)."""
+    a person must be a CDE administrator (access.may_load_adl)."""
     access.require_system_or_adl_loader(actor)
     adl = read_adl(content, year=year)
     if not adl.is_valid:
@@ -134,7 +134,11 @@ def determination_load(
             actor=actor,
             verb=AuditVerb.ADL_LOAD,
             target=state.year,
-            changes={"file": file_name, "rows": len(rows), **result.counts},
+            changes={
+                "file": [None, file_name],
+                "rows": [None, len(rows)],
+                **{name: [None, count] for name, count in result.counts.items()},
+            },
         )
         data_version.changed()
     if dry_run:

@@ -65,7 +65,7 @@ def _report(upload: AdlUpload, label: str, percent: int) -> None:
 
 @transaction.atomic
 def adl_upload_create(*, actor: User, file_name: str, content: bytes, year: int) -> AdlUpload:
-    if not access.can_load_adl(actor):
+    if not access.may_load_adl(actor):
         raise PermissionDenied
     max_bytes = UploadLimits.from_settings().max_bytes
     if len(content) > max_bytes:
@@ -75,7 +75,12 @@ def adl_upload_create(*, actor: User, file_name: str, content: bytes, year: int)
     )
     upload.full_clean(exclude=["content", "status"])  # status: protected, its default
     upload.save()
-    audit(actor=actor, verb=AuditVerb.ADL_UPLOAD_CREATE, target=upload, changes={"file": file_name})
+    audit(
+        actor=actor,
+        verb=AuditVerb.ADL_UPLOAD_CREATE,
+        target=upload,
+        changes={"file": [None, file_name]},
+    )
     data_version.changed()
     _enqueue_on_commit("check_adl_upload", upload)
     return upload
@@ -101,7 +106,7 @@ MOVE_VERBS = {
 
 def _audit_move(upload: AdlUpload, before: str, *, actor: User | None, verb: AuditVerb) -> None:
     # No cached page shows an upload: the load itself retires them (steps/services/adl_load.py).
-    changes = {"status": [before, upload.status], "file": upload.file_name}
+    changes = {"status": [before, upload.status], "file": [upload.file_name] * 2}
     audit(actor=actor, verb=verb, target=upload, changes=changes)
 
 

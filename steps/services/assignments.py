@@ -6,9 +6,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from cim.models import MonitoringYear
-from lea import access, data_version
+from lea import access as lea_access
+from lea import data_version
+from lea.audit import diff
 from lea.models import AuditVerb, Organization, User
 from lea.services import audit, audit_event, audit_many
+from steps import access
 from steps.models import ConsultantAssignment, Engagement
 
 NOT_A_CONSULTANT = "{name} is not a CDE consultant: only consultants review LEAs."
@@ -20,7 +23,7 @@ ASSIGN_DENIED = "Only a CDE administrator assigns consultants."
 
 
 def _refuse_unless_assigner(actor: User) -> None:
-    if not access.can_assign_consultants(actor):
+    if not access.may_assign_consultants(actor):
         raise PermissionDenied(ASSIGN_DENIED)
 
 
@@ -32,7 +35,7 @@ def consultant_assign(
     Returns how many assignments are new. A CDE administrator assigns (seed_demo passes
     its administrator too)."""
     _refuse_unless_assigner(actor)
-    if not access.consultants().filter(pk=consultant.pk).exists():
+    if not lea_access.consultants().filter(pk=consultant.pk).exists():
         raise ValidationError(NOT_A_CONSULTANT.format(name=consultant.display_name))
     if not leas:
         raise ValidationError(NO_LEAS)
@@ -57,7 +60,7 @@ def consultant_assign(
                 verb=AuditVerb.CONSULTANT_ASSIGN,
                 target=lea,
                 organization=lea,
-                changes={"consultant": consultant.email, "year": year.year},
+                changes=diff(None, {"consultant": consultant.email, "year": year.year}),
             )
             for lea in new
         ]
@@ -101,7 +104,9 @@ def consultant_unassign(*, actor: User, assignment: ConsultantAssignment) -> Non
         verb=AuditVerb.CONSULTANT_UNASSIGN,
         target=assignment.lea,
         organization=assignment.lea,
-        changes={"consultant": assignment.consultant.email, "year": assignment.year.year},
+        changes=diff(
+            {"consultant": assignment.consultant.email, "year": assignment.year.year}, None
+        ),
     )
     data_version.changed()
     assignment.delete()

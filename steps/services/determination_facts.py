@@ -10,9 +10,10 @@ from django.utils import timezone
 
 from cim.models import Determination
 from cim.resolver import resolve_activities
-from lea import access, data_version
+from lea import data_version
 from lea import services as lea_services
 from lea.models import AuditVerb, User
+from steps import access
 from steps.models import Engagement
 from steps.services.engagements import engagement_resolve
 

@@ -18,9 +18,11 @@ from django.db import transaction
 
 from cim.drilldown_rules import drilldown_rules
 from cim.uploads import FILE_TOO_BIG, size_words
-from lea import access, data_version
+from lea import data_version
+from lea.audit import same
 from lea.models import AuditVerb, User
 from lea.services import audit
+from steps import access
 from steps.drilldown import ALL, DrilldownIssue, aggregate, drilldown_limits, read_extract
 from steps.drilldown_page import citation_title
 from steps.models import DrillDown, DrillDownCitation, Engagement, ProblemArea
@@ -48,7 +50,7 @@ def drilldown_upload(*, actor: User | None, engagement: Engagement, file: File) 
     """Read the extract, count its tables and keep them for the engagement. The LEA's
     lead or members, or (actor=None) the system: `manage.py drill_down`, run by an
     operator. Raises DrilldownRefused for a file with problems."""
-    if actor is not None and not access.can_edit_engagement(actor, engagement):
+    if actor is not None and not access.may_edit_engagement(actor, engagement):
         raise PermissionDenied(NOT_TEAM)
     year = engagement.cohort.year.year
     try:
@@ -85,7 +87,7 @@ def drilldown_upload(*, actor: User | None, engagement: Engagement, file: File) 
             verb=AuditVerb.DRILLDOWN_UPLOAD,
             target=drill_down,
             organization=engagement.lea,
-            changes={"rows": drill_down.row_count, "sha256": digest},
+            changes={"rows": [None, drill_down.row_count], "sha256": [None, digest]},
         )
         data_version.changed()
     return drill_down
@@ -109,7 +111,7 @@ def drilldown_cite(
     group's row) as data that shows the problem area: a change of the consolidation
     record that holds the problem area, versioned and audited with it."""
     engagement = drill_down.engagement
-    if not access.can_edit_engagement(actor, engagement):
+    if not access.may_edit_engagement(actor, engagement):
         raise PermissionDenied(NOT_TEAM_CITE)
     if problem_area.engagement_id != engagement.pk:
         raise ValidationError({"problem_area": FOREIGN_AREA})
@@ -139,8 +141,8 @@ def drilldown_cite(
         record=problem_area.record,
         verb=AuditVerb.PROBLEM_AREAS_CITE,
         changes={
-            "problem_area": words(problem_area.description),
-            "cites": citation_title(citation),
+            **same({"problem_area": words(problem_area.description)}),
+            "cites": [None, citation_title(citation)],
         },
     )
     citation.save()
@@ -151,15 +153,15 @@ def drilldown_cite(
 def drilldown_citation_remove(*, actor: User, citation: DrillDownCitation) -> None:
     """Take a citation off its problem area: a change of the consolidation record too."""
     problem_area = citation.problem_area
-    if not access.can_edit_engagement(actor, problem_area.engagement):
+    if not access.may_edit_engagement(actor, problem_area.engagement):
         raise PermissionDenied(NOT_TEAM_CITE)
     record_touch(
         actor=actor,
         record=problem_area.record,
         verb=AuditVerb.PROBLEM_AREAS_UNCITE,
         changes={
-            "problem_area": words(problem_area.description),
-            "no longer cites": citation_title(citation),
+            **same({"problem_area": words(problem_area.description)}),
+            "cites": [citation_title(citation), None],
         },
     )
     citation.delete()

@@ -11,9 +11,11 @@ from django.utils import timezone
 
 from cim.models import Cohort, Determination
 from cim.resolver import ResolvedActivity
-from lea import access, data_version
+from lea import access as lea_access
+from lea import data_version
 from lea import services as lea_services
 from lea.models import AuditVerb, Organization, User
+from steps import access
 from steps.models import ActivityRecord, Engagement, ResolvedRequirement, Submission
 from steps.services.transitions import run_transition, system_transition
 from steps.signals import step4_may_open
@@ -74,7 +76,7 @@ def engagement_start(
     """Start an LEA's CIM process in a cohort, with one record per resolved activity.
     Only the ADL load starts one: actor=None is the system; a person must be a CDE
     administrator."""
-    access.require_system_or_adl_loader(actor)
+    lea_access.require_system_or_adl_loader(actor)
     start = EngagementStart(lea, cohort, determination, activities)
     [engagement] = engagements_start(actor=actor, starts=[start])
     return engagement
@@ -84,7 +86,7 @@ def engagement_start(
 def engagements_start(*, actor: User | None, starts: list[EngagementStart]) -> list[Engagement]:
     """engagement_start for many LEAs in a fixed number of queries (the statewide load);
     actor as for engagement_start."""
-    access.require_system_or_adl_loader(actor)
+    lea_access.require_system_or_adl_loader(actor)
     engagements = [
         Engagement(lea=start.lea, cohort=start.cohort, determination=start.determination)
         for start in starts
@@ -113,10 +115,10 @@ def engagements_start(*, actor: User | None, starts: list[EngagementStart]) -> l
                 target=engagement,
                 organization=start.lea,
                 changes={
-                    "cohort": start.cohort.name,
-                    "activities": required_summary(start.activities),
+                    "cohort": [None, start.cohort.name],
+                    "activities": [None, required_summary(start.activities)],
                     **(
-                        {"steps_1_3": "completed outside the portal in an earlier cohort"}
+                        {"steps_1_3": [None, "completed outside the portal in an earlier cohort"]}
                         if is_continuing(start.determination)
                         else {}
                     ),
@@ -144,15 +146,16 @@ def engagement_resolve(
     or CDE consultant, who record the determination's facts).
     """
     if actor is not None and not (
-        access.can_load_adl(actor)
-        or access.is_reviewer_for(actor, engagement, "SELPA")
-        or access.is_reviewer_for(actor, engagement, "CDE")
+        lea_access.may_load_adl(actor)
+        or access.may_review_for(actor, engagement, "SELPA")
+        or access.may_review_for(actor, engagement, "CDE")
     ):
         raise PermissionDenied(RESOLVE_DENIED)
     records = {record.definition_id: record for record in engagement.records.all()}
     continuing = is_continuing(engagement.determination)
     added, changed, notes = [], [], []
-    changes: dict[str, Any] = {}
+    # Each changed detail of an activity as "<activity key>.<field>": [old, new].
+    changes: dict[str, list[Any]] = {}
     for activity in activities:
         record = records.get(activity.definition.pk)
         if record is None:
@@ -162,7 +165,7 @@ def engagement_resolve(
         diff = _record_diff(record, activity)
         if diff:
             changed.append(record)
-            changes[activity.key] = diff
+            changes.update({f"{activity.key}.{name}": pair for name, pair in diff.items()})
             if "requirement" in diff:
                 old, new = diff["requirement"]
                 notes.append(f"{activity.definition.name} {old} -> {new}")
@@ -175,7 +178,10 @@ def engagement_resolve(
         verb=AuditVerb.ENGAGEMENT_RESOLVE,
         target=engagement,
         organization=engagement.lea,
-        changes={"added": [record.definition.key for record in added], "changed": changes},
+        changes={
+            **({"added": [None, [record.definition.key for record in added]]} if added else {}),
+            **changes,
+        },
     )
     data_version.changed()
     step4_may_open.send(Engagement, engagement_ids=[engagement.pk])
@@ -198,7 +204,7 @@ def engagement_move(
     Then the records take the new cohort's requirements (engagement_resolve). Audited as
     `engagement.move`. Only the ADL load moves one: actor=None is the system; a person must
     be a CDE administrator. Returns what changed, in words."""
-    access.require_system_or_adl_loader(actor)
+    lea_access.require_system_or_adl_loader(actor)
     locked = Engagement.objects.select_for_update().select_related("cohort").get(pk=engagement.pk)
     old = locked.cohort
     if old.pk == cohort.pk:
@@ -236,8 +242,8 @@ def engagement_move(
         organization=locked.lea,
         changes={
             "cohort": [old.name, cohort.name],
-            "moved": sorted(record.definition.key for record in moved),
-            "kept_not_applicable": sorted(record.definition.key for record in kept),
+            "moved": [None, sorted(record.definition.key for record in moved)],
+            "kept_not_applicable": [None, sorted(record.definition.key for record in kept)],
         },
     )
     data_version.changed()

@@ -20,8 +20,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Model
 
-from lea.access import can_edit_engagement
+from lea.audit import diff
 from lea.models import AuditVerb, User
+from steps.access import may_edit_engagement
 from steps.models import (
     ActivityRecord,
     Benchmark,
@@ -76,7 +77,7 @@ def _same_engagement(
 def _refuse_outsider(actor: User, record: ActivityRecord) -> None:
     """An add saves its row before counting it in the plan's version: refuse one who may
     not edit before that row is written."""
-    if not can_edit_engagement(actor, record.engagement):
+    if not may_edit_engagement(actor, record.engagement):
         raise ValidationError(NOT_YOURS)
 
 
@@ -86,7 +87,12 @@ def _added(
     """Count an added row in the plan's version (the row is saved already, in the same
     transaction): an add never conflicts, but a bad version token is refused."""
     locked = holder_open(record_holder(actor=actor, record=record), version)
-    record_touch(actor=actor, record=locked, verb=verb, changes={ROW: row_key(row), **about})  # type: ignore[arg-type]
+    record_touch(
+        actor=actor,
+        record=locked,  # type: ignore[arg-type]
+        verb=verb,
+        changes=diff(None, {ROW: row_key(row), **about}),
+    )
 
 
 def _update[RowT: Model](

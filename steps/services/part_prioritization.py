@@ -14,6 +14,7 @@ from typing import Literal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from lea.audit import same
 from lea.models import AuditVerb, User
 from steps.models import ActivityRecord, ProblemArea
 from steps.parts.prioritization import ranking_of
@@ -74,7 +75,7 @@ def prioritization_move(
         actor=actor,
         record=locked,
         verb=AuditVerb.PRIORITIZATION_MOVE,
-        changes={"problem_area": str(problem_area), "rank": [index + 1, other + 1]},
+        changes={**same({"problem_area": str(problem_area)}), "rank": [index + 1, other + 1]},
     )
     areas[index], areas[other] = areas[other], areas[index]
     _save_ranking(areas)
@@ -101,7 +102,7 @@ def prioritization_explore(
         actor=actor,
         record=locked,
         verb=AuditVerb.PRIORITIZATION_EXPLORE,
-        changes={"problem_area": str(area), "explore_for_root_causes": words},
+        changes={**same({"problem_area": str(area)}), "explore_for_root_causes": words},
     )
     _save_ranking(areas)
     area.explore_root_causes = explore
@@ -119,6 +120,6 @@ def prioritization_rank(*, actor: User, record: ActivityRecord, version: str) ->
         actor=actor,
         record=locked,
         verb=AuditVerb.PRIORITIZATION_RANK,
-        changes={"ranking": _ranking_words(areas)},
+        changes=same({"ranking": _ranking_words(areas)}),
     )
     _save_ranking(areas)

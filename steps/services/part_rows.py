@@ -13,8 +13,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, Model
 
-from lea.access import can_edit_engagement
+from lea.audit import diff
 from lea.models import User
+from steps.access import may_edit_engagement
 from steps.models import ActivityRecord
 from steps.parts.rows import RowPart
 from steps.services.parts_merge import (
@@ -33,7 +34,7 @@ TOO_LONG = "This is longer than {limit:,} characters."
 
 
 def _require_editor(actor: User, record: ActivityRecord) -> None:
-    if not can_edit_engagement(actor, record.engagement):
+    if not may_edit_engagement(actor, record.engagement):
         raise ValidationError(NOT_YOURS)
 
 
@@ -111,7 +112,7 @@ def part_row_add(
         actor=actor,
         record=locked,  # type: ignore[arg-type]
         verb=rows.verbs.add,
-        changes={ROW: row_key(row), **rows.about(row), **rows.added(row)},
+        changes=diff(None, {ROW: row_key(row), **rows.about(row), **rows.added(row)}),
     )
     return row
 

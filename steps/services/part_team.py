@@ -21,7 +21,7 @@ def team_member_invite(*, actor: User, member: TeamMember) -> Invitation:
     The actor must manage the LEA's members (its lead, or a CDE administrator): refused
     here, before anything is written, as invitation_create would."""
     lea = member.engagement.lea
-    if not access.can(actor, "manage_members", lea):
+    if not access.may_manage_members(actor, lea):
         raise PermissionDenied(access.MANAGE_MEMBERS_DENIED)
     if not member.email:
         raise ValidationError(NO_EMAIL.format(name=member.name))

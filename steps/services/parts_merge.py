@@ -25,9 +25,10 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db.models import Model
 
-from lea.access import can_edit_engagement
+from lea.audit import Changes, diff, same
 from lea.models import AuditEvent, AuditVerb, User
 from lea.text import AUDIT_TEXT_LIMIT, shorten_value
+from steps.access import may_edit_engagement
 from steps.merge import (
     AUDIT_ROW_KEY,
     Conflict,
@@ -69,6 +70,12 @@ def _events(holder: Model) -> Any:
     ).select_related("actor")
 
 
+def _row_events(holder: Model, key: str) -> Any:
+    """The holder's events about one row: its `row` pair names it on either side (added,
+    changed or removed)."""
+    return _events(holder).filter(changes__contains={ROW: [key]})
+
+
 def _who(event: AuditEvent) -> str:
     return event.actor.display_name if event.actor else "The system"
 
@@ -79,7 +86,7 @@ def row_edits(holder: Model, key: str, names: Iterable[str]) -> dict[str, Edit]:
     if not wanted:
         return {}
     found: dict[str, Edit] = {}
-    for event in _events(holder).filter(changes__row=key).order_by("-at", "-pk")[:EDIT_LOOKBACK]:
+    for event in _row_events(holder, key).order_by("-at", "-pk")[:EDIT_LOOKBACK]:
         for name in wanted.intersection(event.changes) - found.keys():
             found[name] = Edit(who=_who(event), at=event.at)
         if found.keys() == wanted:
@@ -94,15 +101,16 @@ def row_edits(holder: Model, key: str, names: Iterable[str]) -> dict[str, Edit]:
 
 def row_editor(holder: Model, key: str) -> str:
     """Who last changed the row (per the holder's history)."""
-    event = _events(holder).filter(changes__row=key).order_by("-at", "-pk").first()
+    event = _row_events(holder, key).order_by("-at", "-pk").first()
     return _who(event) if event is not None else "Someone"
 
 
 def removed_by(holder: Model, key: str, *, organization: Model | None = None) -> str | None:
-    """Who removed the row from the holder (per its history), or None if it never did.
+    """Who removed the row from the holder (per its history: a `row` pair [key, None]),
+    or None if it never did.
     With `organization`, only a removal within that organisation counts: a holder that is
     gone itself (a removed meeting) is named by type and id alone."""
-    events = _events(holder).filter(changes__row=key, verb__contains="remove")
+    events = _events(holder).filter(changes__row=[key, None])
     if organization is not None:
         events = events.filter(organization=organization)
     event = events.order_by("-at").first()
@@ -147,7 +155,7 @@ class Holder:
     with its audit row; `token(locked)` is the version token a form of it carries."""
 
     lock: Callable[[], Model]
-    touch: Callable[[Model, AuditVerb, dict[str, Any]], Any]
+    touch: Callable[[Model, AuditVerb, Changes], Any]
     token: Callable[[Model], str]
 
 
@@ -226,7 +234,7 @@ def row_save[RowT: Model](
         changes = {
             name: [say(name, current[name]), say(name, merged[name])] for name in merge.write
         }
-        holder.touch(locked, verb, {ROW: key, **about(current_row), **changes})
+        holder.touch(locked, verb, {ROW: [key, key], **same(about(current_row)), **changes})
     return RowSaved(row=current_row, written=list(merge.write), incoming=edits(merge.incoming))
 
 
@@ -257,7 +265,7 @@ def row_remove[RowT: Model](
         require_unchanged(base=base, current=current, who=who)
     if check is not None:
         check(found)
-    holder.touch(locked, verb, {ROW: key, **about(found)})
+    holder.touch(locked, verb, diff({ROW: key, **about(found)}, None))
     found.delete()
 
 
@@ -299,11 +307,11 @@ def record_holder(*, actor: User, record: ActivityRecord) -> Holder:
     """The activity record as the holder of a part's rows."""
 
     def lock() -> Model:
-        if not can_edit_engagement(actor, record.engagement):
+        if not may_edit_engagement(actor, record.engagement):
             raise ValidationError(NOT_YOURS)
         return record_lock(record)
 
-    def touch(locked: Model, verb: AuditVerb, changes: dict[str, Any]) -> Any:
+    def touch(locked: Model, verb: AuditVerb, changes: Changes) -> Any:
         return record_touch(actor=actor, record=locked, verb=verb, changes=changes)  # type: ignore[arg-type]
 
     return Holder(lock=lock, touch=touch, token=version_token)

@@ -13,10 +13,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from lea import data_version
-from lea.access import can_edit_engagement
+from lea.audit import Changes
 from lea.models import AuditEvent, AuditVerb, User
 from lea.services import audit
 from lea.text import audit_text
+from steps.access import may_edit_engagement
 from steps.merge import (
     MAX_ANSWER_LENGTH,
     TOO_LONG,
@@ -166,7 +167,7 @@ def record_save_answers(
     the writer opened the form (`bases`: each field's fingerprint as the writer saw it;
     without them, a caller that started from the current version is taken to have seen
     it all). Fields both changed are not written: the result names them."""
-    if not can_edit_engagement(actor, record.engagement):
+    if not may_edit_engagement(actor, record.engagement):
         raise ValidationError(NOT_YOURS)
     _check_lengths(answers, labels or {})
     locked = record_lock(record)
@@ -218,14 +219,15 @@ def record_touch(
     actor: User,
     record: ActivityRecord,
     verb: AuditVerb,
-    changes: dict[str, Any],
+    changes: Changes,
     expected_version: int | None = None,
 ) -> ActivityRecord:
     """Count a change of one of the activity's structured rows as a new version, with
-    its audit row. Structured-part services call this inside their own transaction,
-    after their own row-level merge (steps/merge.py); `expected_version`, where given,
-    must be the current one (a change of the whole part, such as a re-ranking)."""
-    if not can_edit_engagement(actor, record.engagement):
+    its audit row (`changes` as {field: [before, after]}, texts already shortened).
+    Structured-part services call this inside their own transaction, after their own
+    row-level merge (steps/merge.py); `expected_version`, where given, must be the
+    current one (a change of the whole part, such as a re-ranking)."""
+    if not may_edit_engagement(actor, record.engagement):
         raise ValidationError(NOT_YOURS)
     locked = record_lock(record) if expected_version is None else _lock(record, expected_version)
     before = locked.version
@@ -235,10 +237,7 @@ def record_touch(
         verb=verb,
         target=locked,
         organization=locked.engagement.lea,
-        changes={
-            **{name: audit_text(value) for name, value in changes.items()},
-            "version": [before, locked.version],
-        },
+        changes={**changes, "version": [before, locked.version]},
     )
     if started:
         data_version.changed()
@@ -250,7 +249,7 @@ def record_set_aside(
     *, actor: User, record: ActivityRecord, expected_version: int
 ) -> ActivityRecord:
     """Mark an optional activity as not done (NA); its content stays."""
-    if not can_edit_engagement(actor, record.engagement):
+    if not may_edit_engagement(actor, record.engagement):
         raise ValidationError(NOT_YOURS)
     if record.requirement == ResolvedRequirement.REQUIRED:
         raise ValidationError(NOT_OPTIONAL)
@@ -272,7 +271,7 @@ def record_set_aside(
 @transaction.atomic
 def record_take_up(*, actor: User, record: ActivityRecord) -> ActivityRecord:
     """Take up an optional activity that was set aside."""
-    if not can_edit_engagement(actor, record.engagement):
+    if not may_edit_engagement(actor, record.engagement):
         raise ValidationError(NOT_YOURS)
     locked = (
         ActivityRecord.objects.select_for_update(of=("self",))

@@ -12,9 +12,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from cim.models import ActivityDefinition
-from lea import access, data_version
+from lea import data_version
 from lea.models import AuditVerb, User
 from lea.services import audit
+from steps import access
 from steps.models import (
     ActivityRecord,
     Comment,
@@ -116,7 +117,7 @@ def submission_submit(
     it to its reviewer. A second submit at once (double click, two tabs) waits for the
     first and is then refused: one version, never two."""
     # Refused before the submission row is made (the transition checks again, later).
-    if not access.is_lea_lead(actor, engagement):
+    if not access.may_lead(actor, engagement):
         raise PermissionDenied(SUBMIT_DENIED)
     if step not in SUBMITTABLE_STEPS:
         raise ValidationError(NOT_SUBMITTABLE)
@@ -214,9 +215,9 @@ def submission_freeze(
         organization=locked.engagement.lea,
         changes={
             "state": [before, locked.state],
-            "version": version.number,
-            "routed_to": locked.routed_to,
-            "activities": [entry["key"] for entry in snapshot["activities"]],
+            "version": [None, version.number],
+            "routed_to": [None, locked.routed_to],
+            "activities": [None, [entry["key"] for entry in snapshot["activities"]]],
         },
     )
     data_version.changed()
@@ -307,7 +308,7 @@ def decision_check(
     """Refuse now, writing nothing, what `submission_decide` would refuse: the reviewer is
     asked to confirm only a decision that can be made (it is checked again when made)."""
     _refuse_stale(submission, version_number)
-    if not access.may_review(submission, actor):
+    if not access.may_review(actor, submission):
         raise PermissionDenied(REVIEW_DENIED)
     _decision_summary(decision, summary)
 
@@ -370,7 +371,11 @@ def submission_decide(
         verb=AuditVerb.SUBMISSION_APPROVE if approving else AuditVerb.SUBMISSION_RETURN,
         target=locked,
         organization=locked.engagement.lea,
-        changes={"state": [before, locked.state], "version": version_number, "summary": summary},
+        changes={
+            "state": [before, locked.state],
+            "version": [version_number, version_number],
+            "summary": [None, summary],
+        },
     )
     data_version.changed()
     if approving and locked.step == 3 and locked.activity_id is None:
@@ -399,7 +404,7 @@ def decision_undo(*, actor: User, submission: Submission, version_number: int) -
     )
     if locked.state not in decided or locked.current_version != version_number:
         raise ValidationError(nothing)
-    if not access.may_undo_decision(locked, actor):
+    if not access.may_undo_decision(actor, locked):
         raise PermissionDenied(UNDO_DENIED)
     version = locked.versions.get(number=version_number)
     review = version.reviews.select_related("version__submission").get()
@@ -433,10 +438,10 @@ def decision_undo(*, actor: User, submission: Submission, version_number: int) -
         organization=locked.engagement.lea,
         changes={
             "state": [before, locked.state],
-            "version": version_number,
-            "decision": review.decision,
-            "summary": review.summary,
-            "decided_at": review.decided_at.isoformat(),
+            "version": [version_number, version_number],
+            "decision": [review.decision, None],
+            "summary": [review.summary, None],
+            "decided_at": [review.decided_at.isoformat(), None],
         },
     )
     data_version.changed()
@@ -474,7 +479,7 @@ def comment_add(
     """A reviewer's comment on a box of the version under review, or a question to the LEA
     (which is emailed, and does not return the work)."""
     locked = _lock_for_decision(submission, version_number)
-    if not access.may_review(locked, actor):
+    if not access.may_review(actor, locked):
         raise PermissionDenied(REVIEW_DENIED)
     text = _clean_text(
         body, required=COMMENT_REQUIRED, limit=MAX_COMMENT, too_long=COMMENT_TOO_LONG
@@ -496,9 +501,9 @@ def comment_add(
         target=locked,
         organization=locked.engagement.lea,
         changes={
-            "version": version_number,
-            "box": f"{activity_key} {anchor}".strip(),
-            "text": text,
+            "version": [version_number, version_number],
+            "box": [None, f"{activity_key} {anchor}".strip()],
+            "text": [None, text],
         },
     )
     data_version.changed()
@@ -517,7 +522,7 @@ def comment_reply(*, actor: User, comment: Comment, body: str) -> Comment:
         .select_related("engagement__lea", "engagement__cohort", "activity")
         .get(pk=submission.pk)
     )
-    if not access.can_edit_engagement(actor, locked.engagement):
+    if not access.may_edit_engagement(actor, locked.engagement):
         raise PermissionDenied("Only the LEA's CIM team answers its reviewer.")
     if locked.state not in (SubmissionState.SUBMITTED, SubmissionState.RETURNED):
         raise ValidationError(
@@ -553,7 +558,10 @@ def comment_reply(*, actor: User, comment: Comment, body: str) -> Comment:
         verb=AuditVerb.SUBMISSION_REPLY,
         target=locked,
         organization=locked.engagement.lea,
-        changes={"version": comment.version.number, "text": text},
+        changes={
+            "version": [comment.version.number, comment.version.number],
+            "text": [None, text],
+        },
     )
     data_version.changed()
     _notify("reply", locked, comment.version, actor, reply)

@@ -16,10 +16,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from cim import selectors as cim_selectors
 from cim.adl import adl_template_csv
-from lea import access
+from lea import access as lea_access
 from lea.models import User
 from lea.services_access_records import Kind, record_export
-from steps import queues, selectors, services
+from steps import access, queues, selectors, services
 from steps.forms import AdlUploadForm
 
 ADMINS_ONLY = "Only CDE administrators load the ADL cohort list."
@@ -27,7 +27,7 @@ ADMINS_ONLY = "Only CDE administrators load the ADL cohort list."
 
 def _cde_admin(request: HttpRequest) -> User:
     user = cast(User, request.user)
-    if not access.can_load_adl(user):
+    if not lea_access.may_load_adl(user):
         raise PermissionDenied(ADMINS_ONLY)
     return user
 

@@ -23,8 +23,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from cim import selectors as cim_selectors
 from cim.models import MonitoringYear
-from lea import access
+from lea import access as lea_access
 from lea.models import Organization, User
+from steps import access
 from steps.services import assignments as services
 
 ADMINS_ONLY = "Only CDE administrators assign consultants to LEAs."
@@ -51,7 +52,7 @@ class _AssignForm(forms.Form):
 
     consultant = forms.ModelChoiceField(
         label="Consultant",
-        queryset=access.consultants().none(),
+        queryset=lea_access.consultants().none(),
         empty_label="Choose a consultant…",
         error_messages={"required": CHOOSE_CONSULTANT, "invalid_choice": NOT_A_CONSULTANT},
     )
@@ -62,7 +63,7 @@ class _AssignForm(forms.Form):
     def __init__(self, *args: Any, years: list[int], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         consultant = cast(forms.ModelChoiceField, self.fields["consultant"])
-        consultant.queryset = access.consultants().order_by("full_name", "email")
+        consultant.queryset = lea_access.consultants().order_by("full_name", "email")
         year = cast(forms.TypedChoiceField, self.fields["year"])
         year.choices = [(y, str(y)) for y in years]
         year.error_messages["invalid_choice"] = NO_YEAR
@@ -125,7 +126,7 @@ class AssignRegionForm(_AssignForm):
 class AssignmentFilterForm(forms.Form):
     consultant = forms.ModelChoiceField(
         label="Consultant",
-        queryset=access.consultants().none(),
+        queryset=lea_access.consultants().none(),
         required=False,
         empty_label="Any consultant",
         error_messages={"invalid_choice": NOT_A_CONSULTANT},
@@ -142,7 +143,7 @@ class AssignmentFilterForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         consultant = cast(forms.ModelChoiceField, self.fields["consultant"])
-        consultant.queryset = access.consultants().order_by("full_name", "email")
+        consultant.queryset = lea_access.consultants().order_by("full_name", "email")
 
 
 # --- The page ------------------------------------------------------------------------------
@@ -156,7 +157,7 @@ class _Forms:
 
 def _cde_admin(request: HttpRequest) -> User:
     user = cast(User, request.user)
-    if not access.can_assign_consultants(user):
+    if not access.may_assign_consultants(user):
         raise PermissionDenied(ADMINS_ONLY)
     return user
 
@@ -191,7 +192,7 @@ def _assignments(user: User, year: int, filters: AssignmentFilterForm) -> QueryS
         .filter(year__year=year)
         .select_related("consultant", "lea", "lea__selpa", "assigned_by")
         .annotate(
-            still_consultant=Exists(access.consultants().filter(pk=OuterRef("consultant"))),
+            still_consultant=Exists(lea_access.consultants().filter(pk=OuterRef("consultant"))),
             # The LEA's engagement of the year, when the user may read it: its name links there.
             engagement_id=Subquery(
                 access.engagements_for(user)
@@ -223,7 +224,7 @@ def _page(
             "leas": access.leas_in_cim_for(user, year=year)
             .select_related("selpa")
             .order_by("name", "code"),
-            "consultants": list(access.consultants().order_by("full_name", "email")),
+            "consultants": list(lea_access.consultants().order_by("full_name", "email")),
             "filters": filters,
             "page": Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page")),
         }

@@ -14,17 +14,13 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
 from cim.uploads import FILE_TOO_BIG, size_words
-from lea import access
 from lea.auth import current_user
+from steps import access
 from steps.drilldown import DrilldownIssue, template_csv
 from steps.drilldown_handler import DrilldownMemoryUploadHandler
 from steps.drilldown_page import (
     citation_title,
     drilldown_tables,
-    get_citation_in_engagement,
-    get_drill_down_in_engagement,
-    get_problem_area_in_engagement,
-    latest_drill_down,
     leaving_csv,
     student_extract_activity,
 )
@@ -59,7 +55,7 @@ def drilldown_csv(request: HttpRequest, engagement_id: int) -> HttpResponse:
     """The tables as they leave the team, small groups suppressed, whoever downloads them:
     a file outside the portal can go anywhere."""
     engagement = access.get_engagement_for(request.user, engagement_id)
-    latest = latest_drill_down(engagement)
+    latest = access.latest_drill_down_for_engagement(engagement)
     if access.drilldown_view_for(request.user, engagement) is None or latest is None:
         raise Http404("No such drill-down.")
     response = HttpResponse(leaving_csv(latest), content_type="text/csv; charset=utf-8")
@@ -119,7 +115,7 @@ def _page(
     view = access.drilldown_view_for(request.user, engagement)
     if view is None:
         raise Http404("No such drill-down.")
-    latest = latest_drill_down(engagement)
+    latest = access.latest_drill_down_for_engagement(engagement)
     team = view == "exact"
     context = {
         "engagement": engagement,
@@ -148,12 +144,12 @@ def drilldown_cite_view(request: HttpRequest, engagement_id: int) -> HttpRespons
             messages.error(request, " ".join(error["message"] for error in field_errors))
         return redirect(back)
     data = form.cleaned_data
-    area = get_problem_area_in_engagement(engagement, data["problem_area"])
+    area = access.get_problem_area_for(user, engagement, data["problem_area"])
     try:
         citation = drilldown_cite(
             actor=user,
             problem_area=area,
-            drill_down=get_drill_down_in_engagement(engagement, data["drill_down"]),
+            drill_down=access.get_drill_down_for(user, engagement, data["drill_down"]),
             measure=data["measure"],
             dimension=data["dimension"],
             group=data["group"],
@@ -174,7 +170,7 @@ def drilldown_citation_remove_view(
     user = current_user(request)
     engagement = access.get_engagement_for(user, engagement_id)
     access.require_edit_engagement(user, engagement)
-    citation = get_citation_in_engagement(engagement, citation_id)
+    citation = access.get_citation_for(user, engagement, citation_id)
     area, what = citation.problem_area, citation_title(citation)
     try:
         drilldown_citation_remove(actor=user, citation=citation)

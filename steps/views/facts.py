@@ -12,10 +12,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
-from lea import access
 from lea.access import AnyUser
 from lea.auth import current_user
-from steps import services
+from steps import access, services
 from steps.facts import SELPA_REPORTS, SPECS_BY_KEY, SRR_FINDING
 from steps.forms import PriorPlanForm, RecordedFactForm
 from steps.models import Engagement

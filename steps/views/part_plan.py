@@ -19,7 +19,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import path
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from lea import access
+from steps import access
 from steps.models import ActivityRecord
 from steps.parts import plan
 from steps.services import part_plan

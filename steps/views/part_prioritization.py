@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
-from lea import access
+from steps import access
 from steps.models import ActivityRecord
 from steps.parts import prioritization as part
 from steps.services import part_prioritization as services

@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import path
 from django.views.decorators.http import require_POST
 
-from lea import access
+from steps import access
 from steps.parts import root_causes as part
 from steps.parts.problem_areas import PROBLEM_AREAS
 from steps.services.part_rows import part_row_add

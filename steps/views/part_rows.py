@@ -15,8 +15,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import URLPattern, path
 from django.views.decorators.http import require_http_methods, require_POST
 
-from lea import access
-from steps import parts
+from steps import access, parts
 from steps.models import Engagement
 from steps.parts.rows import RowPart
 from steps.services.part_rows import part_row_add, part_row_edit, part_row_remove

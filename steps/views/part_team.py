@@ -10,7 +10,8 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import path
 from django.views.decorators.http import require_POST
 
-from lea import access
+from lea import access as lea_access
+from steps import access
 from steps.parts import team
 from steps.services import part_team as services
 from steps.views import parts_common as common
@@ -25,9 +26,9 @@ def team_member_invite(
     request: HttpRequest, engagement_id: int, activity_key: str, row_id: int
 ) -> HttpResponse:
     engagement = access.get_engagement_for(request.user, engagement_id)
-    record = common.record_with_part(engagement, activity_key, NAME)
+    record = common.record_with_part(request.user, engagement, activity_key, NAME)
     member = team.get_member_in_engagement(engagement, row_id)
-    if not access.can(request.user, "manage_members", engagement.lea):
+    if not lea_access.may_manage_members(request.user, engagement.lea):
         raise PermissionDenied(ONLY_LEAD_INVITES)
     try:
         invitation = services.team_member_invite(actor=common.current_user(request), member=member)

@@ -15,9 +15,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from lea import access
+from lea.access import AnyUser
 from lea.auth import current_user
-from steps import parts, workspace
+from steps import access, parts, workspace
 from steps.merge import Edit
 from steps.merge_forms import RowFormMixin, labels_of
 from steps.models import ActivityRecord, Engagement
@@ -30,10 +30,12 @@ RowT = TypeVar("RowT", bound=Model)
 PREFIX = "engagements/<int:engagement_id>/activities/<slug:activity_key>/"
 
 
-def record_with_part(engagement: Engagement, activity_key: str, name: str) -> ActivityRecord:
+def record_with_part(
+    user: AnyUser, engagement: Engagement, activity_key: str, name: str
+) -> ActivityRecord:
     """The activity, only if its form carries the part: rows cannot be hung off an
     unrelated activity by editing the URL."""
-    record = access.get_record_in_engagement(engagement, activity_key)
+    record = access.get_record_for(user, engagement, activity_key)
     if name not in workspace.activity_form(record=record).parts:
         raise Http404("This activity has no such part.")
     return cast(ActivityRecord, record)
@@ -44,7 +46,7 @@ def part_record(
 ) -> tuple[Engagement, ActivityRecord]:
     """The engagement and activity, both in the user's scope, carrying the part."""
     engagement = access.get_engagement_for(request.user, engagement_id)
-    return engagement, record_with_part(engagement, activity_key, name)
+    return engagement, record_with_part(request.user, engagement, activity_key, name)
 
 
 def back(record: ActivityRecord, name: str) -> HttpResponse:

@@ -23,10 +23,11 @@ from django.views.decorators.http import require_GET
 
 from cim import selectors as cim_selectors
 from cim.models import Level, Tier
-from lea import access, data_version
+from lea import access as lea_access
+from lea import data_version
 from lea.models import Organization
 from lea.services_access_records import Kind, record_export
-from steps import queues
+from steps import access, queues
 from steps.listing import IGNORED, choice_field, name_field, number_field, page_of, valid_data
 from steps.models import SubmissionState
 
@@ -177,7 +178,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     selpas, consultants = _scope_choices(user)
     form = QueueFilterForm(
         request.GET or None,
-        watches_unassigned=access.can_assign_consultants(user),
+        watches_unassigned=access.may_assign_consultants(user),
         selpas=selpas,
         consultants=consultants,
     )
@@ -191,7 +192,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "page": page,
         "items": queues.queue_items(ids=list(page.object_list)),
-        "has_review_role": access.has_review_role(user),
+        "has_review_role": access.may_review_work(user),
         "ignored": IGNORED if form.errors else "",
         "page_note": paged.note,
     }
@@ -202,7 +203,10 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 
 def _consultant_without_leas(user: Any) -> bool:
     """Why a consultant's queue is empty when it is: no LEA is assigned to them."""
-    if access.can_assign_consultants(user) or not access.consultants().filter(pk=user.pk).exists():
+    if (
+        access.may_assign_consultants(user)
+        or not lea_access.consultants().filter(pk=user.pk).exists()
+    ):
         return False
     return not access.consultant_assignments_for(user).exists()
 
@@ -235,10 +239,12 @@ class StatusFilterForm(GridFilterForm):
 def _scope_choices(user: Any) -> tuple[list[tuple[int, str]], list[tuple[str, str]] | None]:
     """The SELPAs the user may see, and the consultants (for CDE staff only, who see
     who reviews which LEA statewide; None for anyone else): the choices of two filters."""
-    selpas = access.organizations_for(user).filter(kind=Organization.Kind.SELPA).order_by("name")
+    selpas = (
+        lea_access.organizations_for(user).filter(kind=Organization.Kind.SELPA).order_by("name")
+    )
     consultants = None
-    if access.sees_statewide_status(user):
-        people = access.consultants().order_by("full_name", "email")
+    if access.may_see_statewide_status(user):
+        people = lea_access.consultants().order_by("full_name", "email")
         consultants = [
             (str(pk), full_name or email)
             for pk, full_name, email in people.values_list("pk", "full_name", "email")

@@ -12,10 +12,10 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from lea import access
+from lea import access as lea_access
 from lea.auth import current_user
 from lea.services_access_records import Kind, record_read
-from steps import services, submissions
+from steps import access, services, submissions
 from steps.forms import CommentForm, DecisionForm, ReplyForm, SubmitForm, UndoForm
 from steps.models import (
     Comment,
@@ -33,7 +33,7 @@ def _submit_page(
 ) -> HttpResponse:
     activity = None
     if activity_key is not None:
-        record = access.get_record_in_engagement(engagement, activity_key)
+        record = access.get_record_for(request.user, engagement, activity_key)
         if not record.definition.approved_alone:
             raise Http404("This activity is submitted with its step.")
         activity, step = record.definition, record.definition.step
@@ -41,7 +41,7 @@ def _submit_page(
         raise Http404("Only Steps 1 to 3 are submitted here.")
     # The LEA's team sees what stands in the way; reviewers read submissions, not this.
     access.require_edit_engagement(request.user, engagement)
-    is_lead = access.is_lea_lead(request.user, engagement)
+    is_lead = access.may_lead(request.user, engagement)
     if request.method == "POST" and not is_lead:
         raise PermissionDenied(SUBMIT_DENIED)
     existing = submissions.submission_of(engagement, step, activity)
@@ -127,7 +127,7 @@ def _page(
     reviewing = (
         page.is_latest
         and submission.state == SubmissionState.SUBMITTED
-        and access.may_review(submission, request.user)
+        and access.may_review(request.user, submission)
     )
     engagement = submission.engagement
     record_read(
@@ -146,7 +146,7 @@ def _page(
             "page": page,
             "holder": submissions.holder(submission),
             "reviewing": reviewing,
-            "can_reply": access.can_edit_engagement(request.user, engagement)
+            "can_reply": access.may_edit_engagement(request.user, engagement)
             and submission.state in (SubmissionState.SUBMITTED, SubmissionState.RETURNED)
             and page.is_latest,
             "decision_form": decision_form or DecisionForm(initial={"version": page.shown.number}),
@@ -230,7 +230,9 @@ def _confirm_decision(
             "approving": form.cleaned_data["decision"] == Review.Decision.APPROVED,
             "decision": form.cleaned_data["decision"],
             "summary": form.cleaned_data["summary"],
-            "told": access.lea_teams_of([engagement.lea_id]).order_by("role", "user__full_name"),
+            "told": lea_access.lea_teams_for_system([engagement.lea_id]).order_by(
+                "role", "user__full_name"
+            ),
         },
     )
 
@@ -296,7 +298,7 @@ def _box_of(form: CommentForm) -> str:
 @require_POST
 def submission_reply(request: HttpRequest, submission_id: int, comment_id: int) -> HttpResponse:
     submission = access.get_submission_for(request.user, submission_id)
-    comment = access.get_comment_in_submission(submission, comment_id)
+    comment = access.get_comment_for(request.user, submission, comment_id)
     form = ReplyForm(request.POST)
     if form.is_valid():
         try:

@@ -14,10 +14,10 @@ from django.utils.formats import date_format
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cim.models import INFERRED_DATE
-from lea import access
+from lea import access as lea_access
 from lea.auth import current_user
 from lea.services_access_records import Kind, record_read
-from steps import checklist, facts, parts, presence, services, submissions, workspace
+from steps import access, checklist, facts, parts, presence, services, submissions, workspace
 from steps.forms import ANSWERS_FORM_ID, AnswersForm, PriorPlanForm
 from steps.merge import (
     ConflictView,
@@ -60,8 +60,8 @@ def engagement_workspace(request: HttpRequest, engagement_id: int) -> HttpRespon
         {
             "engagement": engagement,
             "steps": steps,
-            "can_edit": access.can_edit_engagement(request.user, engagement),
-            "sees_access_record": access.may_see_access_record(request.user, engagement.lea_id),
+            "can_edit": access.may_edit_engagement(request.user, engagement),
+            "sees_access_record": lea_access.may_see_access_record(request.user, engagement.lea_id),
             "facts": facts.facts_for(engagement=engagement, user=current_user(request)),
             "about": workspace.about_the_work(engagement=engagement),
             "other_years": workspace.other_years(user=request.user, engagement=engagement),
@@ -74,7 +74,7 @@ def engagement_workspace(request: HttpRequest, engagement_id: int) -> HttpRespon
 
 def activity_page_context(request: HttpRequest, record: ActivityRecord) -> dict[str, object]:
     form_spec = workspace.activity_form(record=record)
-    can_edit = access.can_edit_engagement(request.user, record.engagement)
+    can_edit = access.may_edit_engagement(request.user, record.engagement)
     closed_by = submissions.closing_submission(record)
     editable = can_edit and record.status in services.EDITABLE and closed_by is None
     review, notes = submissions.review_notes_for_record(record)
@@ -116,7 +116,7 @@ def activity_page_context(request: HttpRequest, record: ActivityRecord) -> dict[
 @require_http_methods(["GET", "POST"])
 def activity_detail(request: HttpRequest, engagement_id: int, activity_key: str) -> HttpResponse:
     engagement = access.get_engagement_for(request.user, engagement_id)
-    record = access.get_record_in_engagement(engagement, activity_key)
+    record = access.get_record_for(request.user, engagement, activity_key)
     if request.method == "POST":
         access.require_edit_engagement(request.user, engagement)
         if "application/json" in request.headers.get("Accept", ""):
@@ -308,7 +308,7 @@ def _saved_by(record: ActivityRecord) -> str:
 @require_POST
 def activity_set_aside(request: HttpRequest, engagement_id: int, activity_key: str) -> HttpResponse:
     engagement = access.get_engagement_for(request.user, engagement_id)
-    record = access.get_record_in_engagement(engagement, activity_key)
+    record = access.get_record_for(request.user, engagement, activity_key)
     access.require_edit_engagement(request.user, engagement)
     try:
         if request.POST.get("take_up"):
@@ -330,7 +330,7 @@ def activity_set_aside(request: HttpRequest, engagement_id: int, activity_key: s
 @require_GET
 def activity_history(request: HttpRequest, engagement_id: int, activity_key: str) -> HttpResponse:
     engagement = access.get_engagement_for(request.user, engagement_id)
-    record = access.get_record_in_engagement(engagement, activity_key)
+    record = access.get_record_for(request.user, engagement, activity_key)
     record_activity_read(request, engagement, record, Kind.ACTIVITY_HISTORY)
     return render(
         request,
@@ -344,7 +344,7 @@ def activity_history(request: HttpRequest, engagement_id: int, activity_key: str
 @require_GET
 def activity_checklist(request: HttpRequest, engagement_id: int, activity_key: str) -> HttpResponse:
     engagement = access.get_engagement_for(request.user, engagement_id)
-    record = access.get_record_in_engagement(engagement, activity_key)
+    record = access.get_record_for(request.user, engagement, activity_key)
     result = {
         "problems": checklist.record_checklist(record=record),
         "warnings": checklist.record_warnings(record=record),
@@ -365,7 +365,7 @@ def activity_presence(request: HttpRequest, engagement_id: int, activity_key: st
     """The page's heartbeat: who else is editing this activity (and whether a newer
     version was saved), so each person sees the others without reloading."""
     engagement = access.get_engagement_for(request.user, engagement_id)
-    record = access.get_record_in_engagement(engagement, activity_key)
+    record = access.get_record_for(request.user, engagement, activity_key)
     access.require_edit_engagement(request.user, engagement)
     user = current_user(request)
     if request.POST.get("leave"):

@@ -30,7 +30,7 @@ def test_it_audits_a_catalog_edit(admin_client: Client, cohorts: dict) -> None:
     assert response.status_code == 302
     event = AuditEvent.objects.get(verb=AuditVerb.CATALOG_CHANGE)
     assert event.target == year
-    assert event.changes == {"fields": ["adl_sent_on"]}
+    assert event.changes == {"adl_sent_on": [None, "2024-03-15"]}
 
 
 def test_it_audits_each_object_of_a_delete_selected(admin_client: Client, cohorts: dict) -> None:

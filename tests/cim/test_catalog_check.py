@@ -9,11 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.contrib import admin
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from cim import services
+from cim.admin import StepwellBoxForm
 from cim.catalog_check import (
     NO_SUCH_LEVEL,
     NO_SUCH_STEP,
@@ -238,14 +239,14 @@ def test_an_edit_in_the_admin_is_checked_as_a_file_is(cohorts: dict[str, Cohort]
     box = StepwellBox.objects.get(cohort=cohorts["targeted"], number=10)
     fields = copy.deepcopy(box.fields)
     _field({"fields": fields}, "alt_reports_generated")["condition"]["answer"] = "idc_used"
-    box.fields = fields
 
-    with pytest.raises(ValidationError) as refused:
-        box.full_clean()
+    form = StepwellBoxForm(data={"fields": json.dumps(fields)}, instance=box)
 
-    assert refused.value.message_dict["fields"] == [
+    assert not form.is_valid()
+    assert form.errors["fields"] == [
         "box.fields[alt_reports_generated].condition.answer: "
         + UNKNOWN_ANSWER.format(
             value="idc_used", known=", ".join(sorted(field["name"] for field in fields))
         )
     ]
+    assert admin.site._registry[StepwellBox].form is StepwellBoxForm

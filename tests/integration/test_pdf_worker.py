@@ -13,9 +13,10 @@ from django.test import Client
 from django.urls import reverse
 from pypdf import PdfReader
 
+from reports.access import progress_reports_for_engagement
 from reports.charts import amount
 from reports.models import RenderedPdf
-from reports.progress import charts_in_snapshot, reports_of
+from reports.progress import charts_in_snapshot
 from reports.services import progress as services_progress
 from steps.models import Outcome, SubmissionVersion
 from tests.cim.catalog import load_2024
@@ -51,7 +52,7 @@ def _text(content: bytes) -> str:
 def test_it_renders_a_progress_report_through_the_worker(celery_worker: Worker) -> None:
     world = build_world()
     engagement = in_step_four(world, load_2024()["targeted"], level=3)
-    report = fill_report(world, reports_of(engagement)[0])
+    report = fill_report(world, progress_reports_for_engagement(engagement)[0])
     version = services_progress.progress_report_submit(
         actor=world.lea_lead, report=report, confirmation_name="Casey Lead"
     )

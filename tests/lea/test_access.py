@@ -48,12 +48,12 @@ def test_it_hides_everything_from_a_deactivated_account(world: World) -> None:
 
 
 def test_it_lets_only_leads_and_cde_admins_manage_members(world: World) -> None:
-    assert access.can(world.lea_lead, "manage_members", world.lea)
-    assert access.can(world.cde_admin, "manage_members", world.foreign_lea)
-    assert not access.can(world.lea_member, "manage_members", world.lea)
-    assert not access.can(world.selpa_reviewer, "manage_members", world.lea)
-    assert not access.can(world.cde_consultant, "manage_members", world.lea)
-    assert not access.can(world.lea_lead, "manage_members", world.lea2)
+    assert access.may_manage_members(world.lea_lead, world.lea)
+    assert access.may_manage_members(world.cde_admin, world.foreign_lea)
+    assert not access.may_manage_members(world.lea_member, world.lea)
+    assert not access.may_manage_members(world.selpa_reviewer, world.lea)
+    assert not access.may_manage_members(world.cde_consultant, world.lea)
+    assert not access.may_manage_members(world.lea_lead, world.lea2)
 
 
 def test_it_raises_404_out_of_scope_and_403_in_scope_without_the_role(world: World) -> None:
@@ -67,7 +67,7 @@ def test_it_raises_404_out_of_scope_and_403_in_scope_without_the_role(world: Wor
 def test_it_finds_a_membership_only_inside_the_given_organisation(world: World) -> None:
     foreign_membership = world.foreign_lea_lead.memberships.get()
     with pytest.raises(Http404):
-        access.get_membership_in_organization(foreign_membership.pk, world.lea)
+        access.get_membership_for(world.lea_lead, world.lea, foreign_membership.pk)
 
 
 def test_it_moves_selpa_sight_with_the_lea(world: World) -> None:
@@ -94,6 +94,9 @@ def test_it_gives_user_administration_to_cde_admins_only(world: World) -> None:
 
 
 def test_it_offers_the_roles_the_organisation_has(world: World) -> None:
-    assert access.assignable_roles(world.lea_lead, world.lea) == [Role.LEA_LEAD, Role.LEA_MEMBER]
-    assert access.assignable_roles(world.cde_admin, world.selpa) == [Role.SELPA_REVIEWER]
-    assert access.assignable_roles(world.lea_member, world.lea) == []
+    assert access.assignable_roles_for(world.lea_lead, world.lea) == [
+        Role.LEA_LEAD,
+        Role.LEA_MEMBER,
+    ]
+    assert access.assignable_roles_for(world.cde_admin, world.selpa) == [Role.SELPA_REVIEWER]
+    assert access.assignable_roles_for(world.lea_member, world.lea) == []

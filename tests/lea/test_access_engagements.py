@@ -5,8 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from lea import access, services
+from lea import access as lea_access
+from lea import services
 from lea.models import Role
+from steps import access
 from steps.models import Engagement
 from tests.cim.catalog import load_2024
 from tests.conftest import World
@@ -15,7 +17,7 @@ from tests.steps.engagements import start
 
 pytestmark = pytest.mark.django_db
 
-LEA_DIR = Path(access.__file__).resolve().parent
+LEA_DIR = Path(lea_access.__file__).resolve().parent
 
 
 @pytest.fixture

@@ -108,7 +108,9 @@ def test_it_sets_up_an_app_and_shows_the_recovery_codes_once(world: World) -> No
     assert page.context["next"] == "/status/"
     assert client.get(response["Location"]).status_code == 302  # shown once
     assert client.get("/").status_code == 200
-    assert verbs(person) == [("mfa.enrol", {"method": "totp", "recovery_codes": 10})]
+    assert verbs(person) == [
+        ("mfa.enrol", {"method": [None, "totp"], "recovery_codes": [None, 10]})
+    ]
 
 
 def test_it_refuses_a_wrong_setup_code(world: World) -> None:
@@ -130,7 +132,7 @@ def test_it_asks_for_a_code_after_the_password_and_audits_its_use(world: World) 
     response = client.post(VERIFY, {"code": next_code(key), "next": "/organizations/"})
     assert response["Location"] == "/organizations/"
     assert client.get("/organizations/").status_code == 200
-    assert verbs(person)[-1] == ("mfa.verify", {"method": "totp"})
+    assert verbs(person)[-1] == ("mfa.verify", {"method": [None, "totp"]})
 
 
 def test_it_refuses_a_replayed_code_and_audits_it(world: World) -> None:
@@ -145,7 +147,7 @@ def test_it_refuses_a_replayed_code_and_audits_it(world: World) -> None:
         response = client.post(VERIFY, {"code": code})
     assert response.status_code == 400
     assert REPLAYED_CODE in response.content.decode()
-    assert verbs(person)[-1] == ("mfa.verify_failed", {"reason": "replayed"})
+    assert verbs(person)[-1] == ("mfa.verify_failed", {"reason": [None, "replayed"]})
     assert client.get("/").status_code == 302
 
 
@@ -156,7 +158,7 @@ def test_it_refuses_a_wrong_code_and_audits_it(world: World) -> None:
     response = client.post(VERIFY, {"code": "12345"})
     assert response.status_code == 400
     assert WRONG_CODE in response.content.decode()
-    assert verbs(person)[-1] == ("mfa.verify_failed", {"reason": "wrong"})
+    assert verbs(person)[-1] == ("mfa.verify_failed", {"reason": [None, "wrong"]})
 
 
 def test_it_takes_a_recovery_code_once(world: World) -> None:
@@ -167,14 +169,14 @@ def test_it_takes_a_recovery_code_once(world: World) -> None:
     assert response.status_code == 200
     assert "9 left" in response.content.decode()
     verb, changes = verbs(person)[-1]
-    assert (verb, changes["left"]) == ("mfa.recovery_code_used", 9)
+    assert (verb, changes["left"]) == ("mfa.recovery_code_used", [10, 9])
     assert codes[0] not in str(changes)  # the audit keeps a digest, never the code
 
     again = logged_in(person)
     response = again.post(VERIFY, {"code": codes[0]})
     assert response.status_code == 400
     assert USED_RECOVERY_CODE in response.content.decode()
-    assert verbs(person)[-1] == ("mfa.verify_failed", {"reason": "recovery_code_reused"})
+    assert verbs(person)[-1] == ("mfa.verify_failed", {"reason": [None, "recovery_code_reused"]})
     assert services_mfa.recovery_codes_left(person) == 9  # nothing else lost
     assert again.post(VERIFY, {"code": codes[1]})["Location"] == "/"
 
@@ -188,7 +190,7 @@ def test_it_waits_after_a_wrong_code(world: World, settings: Any) -> None:
     response = client.post(VERIFY, {"code": next_code(key)})
     assert response.status_code == 400
     assert "Wait 60 seconds" in response.content.decode()
-    assert verbs(person)[-1] == ("mfa.verify_failed", {"reason": "throttled"})
+    assert verbs(person)[-1] == ("mfa.verify_failed", {"reason": [None, "throttled"]})
 
 
 def test_a_cde_admin_resets_a_second_factor_and_the_person_sets_up_again(world: World) -> None:
@@ -204,7 +206,8 @@ def test_a_cde_admin_resets_a_second_factor_and_the_person_sets_up_again(world: 
     assert not has_second_factor(person)
     event = AuditEvent.objects.get(verb="mfa.reset")
     assert (event.actor, event.target) == (world.cde_admin, person)
-    assert len(event.changes["removed"]) == 2
+    removed, after = event.changes["devices"]
+    assert (len(removed), after) == (2, None)
     client = logged_in(person)
     assert client.get("/")["Location"].startswith(ENROL)
 
@@ -257,7 +260,7 @@ def test_a_person_gets_new_recovery_codes_and_the_old_ones_stop_working(world: W
     assert len(new_codes) == 10
     assert not set(new_codes) & set(old_codes)
     assert shown.context["next"] == ENROL
-    assert verbs(person)[-1] == ("mfa.recovery_codes_renewed", {"recovery_codes": 10})
+    assert verbs(person)[-1] == ("mfa.recovery_codes_renewed", {"recovery_codes": [None, 10]})
     # The session that used an old code stays verified with the renewed ones.
     assert client.get(ENROL).status_code == 200
 
@@ -273,7 +276,7 @@ def test_it_asks_for_a_right_code_before_new_recovery_codes(world: World) -> Non
     assert response.status_code == 400
     assert WRONG_CODE in response.content.decode()
     assert services_mfa.recovery_codes_left(person) == 10
-    assert verbs(person)[-1] == ("mfa.verify_failed", {"reason": "wrong"})
+    assert verbs(person)[-1] == ("mfa.verify_failed", {"reason": [None, "wrong"]})
     assert logged_in(person).post(VERIFY, {"code": codes[0]})["Location"] == "/"
 
 
@@ -288,7 +291,8 @@ def test_an_lea_person_turns_two_step_verification_off_with_a_code(world: World)
     assert not has_second_factor(person)
     verb, changes = verbs(person)[-1]
     assert verb == "mfa.turn_off"
-    assert len(changes["removed"]) == 2
+    removed, after = changes["devices"]
+    assert (len(removed), after) == (2, None)
     assert logged_in(person).get("/organizations/").status_code == 200  # password only
 
 

@@ -26,6 +26,7 @@ from cim.celery import app as celery_app
 from cim.models import Cohort
 from lea.models import AuditEvent, Role, User
 from reports import tasks
+from reports.access import progress_reports_for_engagement
 from reports.models import RenderedPdf
 from reports.models.pdf import STUCK_AFTER, UNCLAIMED_AFTER
 from reports.pdf import (
@@ -39,7 +40,7 @@ from reports.pdf import (
     static_file,
     static_prefix,
 )
-from reports.progress import charts_in_snapshot, reports_of
+from reports.progress import charts_in_snapshot
 from reports.services import pdf as services_pdf
 from reports.services import progress as services_progress
 from steps import services
@@ -205,7 +206,7 @@ def test_it_draws_a_chart_per_outcome_in_a_progress_report(
         lea_member=factories.member(world.lea2, Role.LEA_MEMBER, full_name="Mo Member"),
     )
     engagement = in_step_four(other, load_2024()["intensive"], level=1)
-    report = fill_report(other, reports_of(engagement)[0])
+    report = fill_report(other, progress_reports_for_engagement(engagement)[0])
     version = services_progress.progress_report_submit(
         actor=other.lea_lead, report=report, confirmation_name="Lee Lead"
     )

@@ -16,8 +16,9 @@ from django.conf import settings
 from pypdf import PdfReader
 
 from lea.models import Role, User
+from reports.access import progress_reports_for_engagement
 from reports.pdf import document_title, render_version_pdf
-from reports.progress import charts_in_snapshot, reports_of
+from reports.progress import charts_in_snapshot
 from reports.services import progress as services_progress
 from steps import services
 from steps.forms import AnswersForm
@@ -123,7 +124,7 @@ def test_it_keeps_each_chart_on_the_page_of_its_outcome(world: World) -> None:
         lea_member=factories.member(world.lea2, Role.LEA_MEMBER, full_name="Mo Member"),
     )
     engagement = in_step_four(other, load_2024()["intensive"], level=1)
-    report = fill_report(other, reports_of(engagement)[0])
+    report = fill_report(other, progress_reports_for_engagement(engagement)[0])
     version = services_progress.progress_report_submit(
         actor=other.lea_lead, report=report, confirmation_name="Lee Lead"
     )

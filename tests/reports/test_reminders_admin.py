@@ -30,7 +30,7 @@ def test_it_lets_a_cde_admin_change_the_schedule(world: World) -> None:
     assert schedule.overdue_repeat_days == 14
     event = AuditEvent.objects.get(verb="reminders.schedule.change")
     assert event.actor == world.cde_admin
-    assert event.changes["offsets"] == "30, 7, 1"
+    assert event.changes["offsets"] == ["30, 14, 7, 1", "30, 7, 1"]
 
 
 def test_it_refuses_offsets_that_are_not_days(world: World) -> None:

@@ -60,7 +60,7 @@ def test_it_copies_a_level_3_plan_with_its_pdf_to_targeted_monitoring(
     assert filename.endswith(f"-v{version.number}.pdf")
     assert bytes(content).startswith(b"%PDF")
     event = AuditEvent.objects.get(verb="submission.mailbox_copy")
-    assert event.changes["to"] == TARGETED
+    assert event.changes["to"] == [None, TARGETED]
 
 
 def test_it_sends_no_copy_of_a_level_2_plan(

@@ -14,10 +14,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from cim.models import ActivityDefinition, Cohort, MonitoringYear
-from lea import access
 from lea.models import AuditEvent, Organization, Role
 from lea.services import membership_remove
-from steps import services
+from steps import access, services
 from steps.models import ConsultantAssignment, Engagement, Submission
 from steps.services import assignments as assignment_services
 from steps.services.assignments import (
@@ -145,7 +144,7 @@ def test_it_assigns_one_lea_by_cds_code(world: World, engaged: dict[str, Engagem
     assert _needing(client) == {"Harbor View Unified"}
     event = AuditEvent.objects.get(verb="consultant.assign")
     assert (event.actor, event.organization) == (world.cde_admin, world.lea)
-    assert event.changes == {"consultant": world.cde_consultant.email, "year": 2024}
+    assert event.changes == {"consultant": [None, world.cde_consultant.email], "year": [None, 2024]}
 
 
 def test_it_says_so_when_the_lea_already_has_that_consultant(

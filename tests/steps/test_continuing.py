@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from lea.models import AuditEvent, Invitation, Organization
-from reports.progress import reports_of
+from reports.access import progress_reports_for_engagement
 from steps import services
 from steps.models import ActivityRecord, Engagement
 from tests.conftest import World
@@ -55,7 +55,7 @@ def test_it_records_steps_1_to_3_completed_outside_the_portal(world: World, coho
     assert not any(step < 4 and status == "not_started" and req != "not_applicable"
                    for step, req, status in by_step)  # fmt: skip
     start = AuditEvent.objects.get(verb="engagement.start")
-    assert start.changes["steps_1_3"] == "completed outside the portal in an earlier cohort"
+    assert start.changes["steps_1_3"] == [None, "completed outside the portal in an earlier cohort"]
 
 
 def test_it_exports_the_steps_completed_elsewhere_and_the_step_4_requirement(
@@ -83,7 +83,9 @@ def test_it_opens_step_4_reports_at_once_without_a_plan_in_the_portal(
 ) -> None:
     engagement = load_continuing(world)
 
-    reports = list(reports_of(engagement))  # opened by the load; the page only reads
+    reports = list(
+        progress_reports_for_engagement(engagement)
+    )  # opened by the load; the page only reads
 
     assert reports, "a continuing LEA's reports open the day it is loaded"
     client.force_login(world.lea_lead)

@@ -91,7 +91,7 @@ def test_it_puts_the_work_under_review_again_audited_and_tells_the_lea(
     event = AuditEvent.objects.get(verb="submission.undo")
     assert event.actor == world.cde_consultant
     assert event.changes["state"] == [decision, "submitted"]
-    assert event.changes["decision"] == decision
+    assert event.changes["decision"] == [decision, None]
     assert AuditEvent.objects.filter(verb="activity.undo").count() == 1
     assert {tuple(m.to) for m in mail.outbox} == {
         (world.lea_lead.email,),

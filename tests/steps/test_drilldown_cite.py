@@ -125,7 +125,7 @@ def test_the_team_cites_a_breakdown_in_one_action_and_it_is_versioned_and_audite
     assert (citation.problem_area, citation.drill_down, citation.group) == (area, drill_down, "")
     assert _record(engagement, "consolidation").version == version + 1
     event = AuditEvent.objects.filter(verb="problem_areas.cite").get()
-    assert event.changes["cites"] == f"{SUSPENSION}, by race/ethnicity"
+    assert event.changes["cites"] == [None, f"{SUSPENSION}, by race/ethnicity"]
     followed = client.get(response["Location"]).content.decode()
     assert "now cites" in unescape(followed)
 

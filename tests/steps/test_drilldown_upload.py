@@ -45,7 +45,7 @@ def test_it_keeps_the_tables_the_hash_and_who_uploaded(world: World, engagement)
     assert overall[("suspended_over_10", "all")]["numerator"] == 2
     event = AuditEvent.objects.get(verb="drilldown.upload")
     assert (event.actor, event.organization, event.changes["rows"]) == (
-        world.lea_member, world.lea, 8,
+        world.lea_member, world.lea, [None, 8],
     )  # fmt: skip
 
 

@@ -191,7 +191,7 @@ def test_it_adds_a_problem_of_practice_linked_to_root_causes(
     assert list(problem.root_causes.all()) == [cause]
     assert _record(engagement).version == 2
     event = AuditEvent.objects.filter(verb="plan.add_problem_of_practice").get()
-    assert event.changes["root causes"] == str(cause)
+    assert event.changes["root causes"] == [None, str(cause)]
 
 
 def test_it_refuses_another_leas_root_cause_in_a_crafted_post(

@@ -102,7 +102,11 @@ def test_it_moves_an_area_up_and_ranks_them_all(
         _record(engagement, "consolidation").pk
     }
     event = AuditEvent.objects.get(verb="prioritization.move")
-    assert event.changes == {"problem_area": "Reading scores", "rank": [3, 2], "version": [1, 2]}
+    assert event.changes == {
+        "problem_area": ["Reading scores", "Reading scores"],
+        "rank": [3, 2],
+        "version": [1, 2],
+    }
     page = client.get(_url(engagement, "activity_detail")).content.decode()
     assert "“Reading scores” is now priority 2." in page
     assert "not ranked yet" not in page
@@ -181,7 +185,8 @@ def test_it_keeps_the_ranking_as_shown(
     assert response.status_code == 302
     assert _order(engagement) == [("Suspensions", 1), ("Chronic absence", 2), ("Reading scores", 3)]
     event = AuditEvent.objects.get(verb="prioritization.rank")
-    assert event.changes["ranking"] == "1. Suspensions; 2. Chronic absence; 3. Reading scores"
+    ranking = "1. Suspensions; 2. Chronic absence; 3. Reading scores"
+    assert event.changes["ranking"] == [ranking, ranking]
 
 
 def test_it_puts_a_new_area_at_the_bottom(

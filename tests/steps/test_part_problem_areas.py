@@ -112,7 +112,7 @@ def test_it_adds_a_problem_area_with_its_sources(world: World, engagement: Engag
     assert list(area.sources.all()) == [source]
     assert _record(engagement).version == 2
     event = AuditEvent.objects.get(verb="problem_areas.add")
-    assert event.changes["problem_area"] == "Chronic absence of students with disabilities"
+    assert event.changes["problem_area"] == [None, "Chronic absence of students with disabilities"]
     page = client.get(_url(engagement, "activity_detail")).content.decode()
     assert "Problem area “Chronic absence of students with disabilities” added." in page
     assert "CALPADS suspension report" in page

@@ -131,7 +131,7 @@ def test_it_adds_a_root_cause_linked_to_problem_areas(
     assert set(cause.problem_areas.all()) == set(areas)
     assert _record(engagement).version == 2
     event = AuditEvent.objects.get(verb="root_causes.add")
-    assert event.changes["problem_areas"] == "Suspensions; Chronic absence"
+    assert event.changes["problem_areas"] == [None, "Suspensions; Chronic absence"]
     page = client.get(_url(engagement, "activity_detail")).content.decode()
     assert "Root cause “Staff lack training in positive behavior supports” added." in page
 

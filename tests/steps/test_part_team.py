@@ -110,7 +110,9 @@ def test_it_adds_a_member_and_records_it(world: World, engagement: Engagement) -
     assert "Pat Lee is on the team." in page
     assert '<span class="visually-hidden"> Pat Lee</span>' in page
     history = client.get(reverse("activity_history", args=[engagement.pk, ACTIVITY]))
-    assert "Pat Lee (SELPA representative)" in history.content.decode()
+    # An added row's values alone: nothing was there before.
+    assert "member: Pat Lee (SELPA representative)" in history.content.decode()
+    assert "(empty)" not in history.content.decode()
 
 
 def test_it_edits_a_member(world: World, engagement: Engagement) -> None:
@@ -153,6 +155,12 @@ def test_it_removes_a_member(world: World, engagement: Engagement) -> None:
     assert "Pat Lee is no longer on the team." in response.content.decode()
     assert not TeamMember.objects.filter(engagement=engagement).exists()
     assert _record(engagement).version == 3
+    history = signed_in(world.lea_lead).get(
+        reverse("activity_history", args=[engagement.pk, ACTIVITY])
+    )
+    # Added, then removed: the row's values twice, never against an empty side.
+    assert history.content.decode().count("member: Pat Lee (Other member)") == 2
+    assert "(empty)" not in history.content.decode()
 
 
 def test_it_refuses_a_remove_without_a_version(world: World, engagement: Engagement) -> None:

@@ -7,8 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from cim.models import ActivityDefinition, ActivityRequirement, Cohort
-from lea import access
-from steps import selectors
+from steps import access, selectors
 from steps.models import ActivityRecord, Engagement
 from tests.conftest import World
 from tests.lea import factories

@@ -11,9 +11,8 @@ import pytest
 from django.urls import reverse
 
 from cim.models import ActivityDefinition, ActivityRequirement, Cohort
-from lea import access
 from lea.models import User
-from steps import listing, queues, selectors
+from steps import access, listing, queues, selectors
 from steps.models import Engagement
 from steps.views import queues as views
 from tests.conftest import World, signed_in

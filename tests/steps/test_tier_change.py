@@ -97,8 +97,9 @@ def test_a_corrected_adl_moves_an_lea_with_submitted_work_to_its_new_tier_keepin
     assert change.changes["tier"] == ["targeted", "intensive"]
     move = AuditEvent.objects.filter(verb="engagement.move").get()
     assert move.changes["cohort"] == ["Targeted 2024", "Intensive 2024"]
-    assert "team_creation" in move.changes["moved"]
-    assert "sig_dis_indicators" in move.changes["kept_not_applicable"]
+    assert move.changes["moved"][0] is None
+    assert "team_creation" in move.changes["moved"][1]
+    assert "sig_dis_indicators" in move.changes["kept_not_applicable"][1]
     assert result.counts["engagements moved to another tier"] == 1
     assert "moves from Targeted 2024 to Intensive 2024, keeping its work" in str(result.plan[0])
 
@@ -145,7 +146,7 @@ def test_a_new_year_keeps_the_history_and_gives_the_new_cohorts_requirements(
     assert (step_4.requirement, step_4.approver) == ("required", "CDE")
     assert result.counts["engagements created"] == 1
     start = AuditEvent.objects.filter(verb="engagement.start").latest("pk")
-    assert start.changes["cohort"] == "Intensive 2025"
+    assert start.changes["cohort"] == [None, "Intensive 2025"]
     # The lead finds both years from the home and from the new year's workspace.
     client.force_login(world.lea_lead)
     home = client.get(reverse("home")).content.decode()

@@ -114,6 +114,17 @@ def test_it_saves_a_draft_and_records_who_changed_what(
     assert "Parents of K-2 students" in history
 
 
+def test_it_shows_each_answer_before_and_after_in_the_history(
+    world: World, engagement: Engagement
+) -> None:
+    client = signed_in(world.lea_member)
+    for answer in ("Parents of K-2 students", "Parents of K-5 students"):
+        client.post(_url(engagement), drawn(_record(engagement), target_group=answer))
+    history = unescape(client.get(_url(engagement, name="activity_history")).content.decode())
+    assert "Target group: (empty) → Parents of K-2 students" in history
+    assert "Target group: Parents of K-2 students → Parents of K-5 students" in history
+
+
 def test_it_rejects_a_nul_byte_beside_the_field(world: World, engagement: Engagement) -> None:
     response = signed_in(world.lea_lead).post(
         _url(engagement), drawn(_record(engagement), trends="a\x00b")

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from reports import reminders_delivery
+from reports import access, reminders_delivery
 from reports.models import Digest
 from reports.services import reminders as services_reminders
 
@@ -56,15 +56,17 @@ class Command(BaseCommand):
             return reminders_delivery.digest_send(digest_id=digest_id)
         except reminders_delivery.MailNotDelivered as error:
             # Back in the queue: the next sweep (or this command again) tries it again.
-            digest = Digest.objects.get(pk=digest_id)
+            digest = access.digests_for_system().get(pk=digest_id)
             return reminders_delivery.SendOutcome(
                 digest_id, digest.email, Digest.Status.QUEUED, f"{error} It stays queued."
             )
 
     def _report_stuck(self) -> None:
-        stuck = Digest.objects.filter(
-            status=Digest.Status.SENDING, claimed_at__lt=timezone.now() - STUCK_AFTER
-        ).order_by("claimed_at")
+        stuck = (
+            access.digests_for_system()
+            .filter(status=Digest.Status.SENDING, claimed_at__lt=timezone.now() - STUCK_AFTER)
+            .order_by("claimed_at")
+        )
         for digest in stuck:
             self.stdout.write(
                 f"Stuck: the digest to {digest.email} of {digest.day:%Y-%m-%d} has been "

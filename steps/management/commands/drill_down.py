@@ -7,7 +7,7 @@ from typing import Any
 from django.core.files.base import File
 from django.core.management.base import BaseCommand, CommandError
 
-from lea import access
+from steps import access
 from steps.drilldown_page import leaving_csv
 from steps.services.drilldown import DrilldownRefused, drilldown_upload
 

@@ -5,8 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from lea import access
-from steps import queues, selectors
+from steps import access, queues, selectors
 
 
 class Command(BaseCommand):

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from lea import access
 from lea.models import User
 from steps import services
 
@@ -66,7 +67,7 @@ class Command(BaseCommand):
     def _actor(self, email: str | None) -> User | None:
         if email is None:
             return None
-        actor = User.objects.filter(email__iexact=email, is_active=True).first()
+        actor = access.accounts_with_email_for_system(email).filter(is_active=True).first()
         if actor is None:
             raise CommandError(NO_ACTOR.format(email=email))
         return actor
