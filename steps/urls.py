@@ -1,8 +1,9 @@
 from django.urls import path
 
-from steps.parts import part_url_modules
+from steps.parts import declared_rows, part_url_modules
 from steps.views import adl as views
 from steps.views import assignments, drilldown, facts, queues, submissions, work
+from steps.views.part_rows import row_urlpatterns
 
 urlpatterns = [
     path(
@@ -87,3 +88,5 @@ urlpatterns += submissions.urlpatterns + queues.urlpatterns + assignments.urlpat
 # Each structured part of the activity forms brings its own URLs (steps/parts).
 for _module in part_url_modules():
     urlpatterns += _module.urlpatterns
+for _rows in declared_rows():
+    urlpatterns += row_urlpatterns(_rows)

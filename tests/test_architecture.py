@@ -89,7 +89,7 @@ NOT_MOVED_YET: dict[str, int] = {
     "steps/parts/prioritization.py": 1,
     "steps/parts/problem_areas.py": 3,
     "steps/parts/root_causes.py": 2,
-    "steps/parts/team.py": 1,
+    "steps/parts/team.py": 2,
     "steps/selectors.py": 2,
     "reports/selectors/home.py": 10,
 }

@@ -30,8 +30,13 @@ from steps.forms import AnswersForm
 from steps.merge import version_token
 from steps.models import ActivityRecord, Engagement
 from steps.parts import data_sources, problem_areas, team
+from steps.parts import data_sources as data_sources_part
+from steps.parts import team as team_part
+from steps.parts.data_sources import DATA_SOURCES
+from steps.parts.problem_areas import PROBLEM_AREAS
+from steps.parts.team import TEAM_MEMBERS
 from steps.selectors import status_rows
-from steps.services import part_data_sources, part_problem_areas, part_team
+from steps.services.part_rows import part_row_add
 from steps.workspace import activity_form
 from tests.conftest import World
 from tests.lea import factories
@@ -83,7 +88,8 @@ def test_the_team_needs_the_roles_2025_requires(
     for number, role in enumerate(
         ("superintendent", "general_ed_admin", "special_ed_admin", "selpa_representative")
     ):
-        part_team.team_member_add(
+        part_row_add(
+            rows=TEAM_MEMBERS,
             actor=world.lea_lead, record=record, version=version_token(_fresh(record)),
             name=f"Person {number}", title="Director", role=role,
             email=f"p{number}@example.org", is_lead=number == 0,
@@ -93,14 +99,16 @@ def test_the_team_needs_the_roles_2025_requires(
     form = team.TeamMemberForm(roles=team.roles_of(record))
     assert ("parent_representative", PARENT) in form.fields["role"].choices  # type: ignore[attr-defined]
 
-    part_team.team_member_add(
+    part_row_add(
+        rows=TEAM_MEMBERS,
         actor=world.lea_lead, record=record, version=version_token(_fresh(record)),
         name="Pat Parent", title="Parent", role="parent_representative",
         email="pat@example.org", is_lead=False,
     )  # fmt: skip
     assert team.check(record=_fresh(record)) == []
-    with pytest.raises(ValidationError, match=part_team.NOT_A_ROLE):
-        part_team.team_member_add(
+    with pytest.raises(ValidationError, match=team_part.NOT_A_ROLE):
+        part_row_add(
+            rows=TEAM_MEMBERS,
             actor=world.lea_lead, record=record, version=version_token(_fresh(record)),
             name="Vic Principal", title="", role="vice_principal", email="", is_lead=False,
         )  # fmt: skip
@@ -112,7 +120,8 @@ def test_the_data_drill_down_covers_the_2025_areas_and_kinds(
     record = _record(_start(world.lea, cohorts_2025["targeted"]), "data_drill_down")
 
     def add(area: str) -> None:
-        part_data_sources.data_source_add(
+        part_row_add(
+            rows=DATA_SOURCES,
             actor=world.lea_lead, record=record, version=version_token(_fresh(record)),
             name=f"{area} data", education="special", kind="quantitative", area=area, notes="",
         )  # fmt: skip
@@ -127,7 +136,7 @@ def test_the_data_drill_down_covers_the_2025_areas_and_kinds(
         ),
     ]
     add("postsecondary")
-    with pytest.raises(ValidationError, match=part_data_sources.NOT_A_TAG):
+    with pytest.raises(ValidationError, match=data_sources_part.NOT_A_TAG):
         add("climate")
 
 
@@ -136,7 +145,8 @@ def test_two_problem_areas_must_relate_to_the_identification_in_2025(
 ) -> None:
     record = _record(_start(world.lea, cohorts_2025["targeted"]), "consolidation")
     for number, relates in enumerate((True, False)):
-        part_problem_areas.problem_area_add(
+        part_row_add(
+            rows=PROBLEM_AREAS,
             actor=world.lea_lead, record=record, version=version_token(_fresh(record)),
             description=f"Problem {number}", quantification="41% against 57%",
             relates_to_identification=relates,

@@ -38,21 +38,20 @@ from steps.models import (
     Benchmark,
     Comment,
     ConsultantAssignment,
-    DataSource,
     DrillDown,
     DrillDownCitation,
     Engagement,
-    Finding,
     Outcome,
     ProblemArea,
     ProblemOfPractice,
-    RootCause,
     Strategy,
     StrategyActivity,
     Submission,
     SubmissionVersion,
     TeamMember,
 )
+from steps.parts import declared_rows
+from steps.parts.rows import RowPart
 from steps.services.engagements import EngagementStart
 from steps.services.records import NOT_YOURS
 from tests.cim.catalog import determination, load_2024
@@ -292,49 +291,8 @@ WRITES: dict[str, Build] = {
         "body": "A reply.",
     },
     # steps/services/part_*.py: the structured parts' rows
-    "steps.services.part_team.team_member_add": lambda a: {
-        "record": a.record, "version": a.version, "name": "N", "title": "", "role": "other",
-        "email": "", "is_lead": False,
-    },
-    "steps.services.part_team.team_member_edit": lambda a: {
-        "member": a.row(TeamMember), "version": a.version,
-    },
-    "steps.services.part_team.team_member_remove": lambda a: {
-        "member": a.row(TeamMember), "version": a.version,
-    },
     "steps.services.part_team.team_member_invite": lambda a: {
         "member": a.row(TeamMember, name="N", email="n@example.org"),
-    },
-    "steps.services.part_data_sources.data_source_add": lambda a: {
-        "record": a.record, "version": a.version, "name": "N", "notes": "",
-        # Values the 2024 catalog lists for box 10's sources.
-        "education": "special", "kind": "quantitative", "area": "academic",
-    },
-    "steps.services.part_data_sources.data_source_edit": lambda a: {
-        "source": a.row(DataSource), "version": a.version,
-    },
-    "steps.services.part_data_sources.data_source_remove": lambda a: {
-        "source": a.row(DataSource), "version": a.version,
-    },
-    "steps.services.part_findings.finding_add": lambda a: {
-        "record": a.record, "version": a.version, "kind": _choice(Finding, "kind"),
-        "area": "Reading", "supporting_data": "S",
-    },
-    "steps.services.part_findings.finding_edit": lambda a: {
-        "finding": a.row(Finding), "version": a.version,
-    },
-    "steps.services.part_findings.finding_remove": lambda a: {
-        "finding": a.row(Finding), "version": a.version,
-    },
-    "steps.services.part_problem_areas.problem_area_add": lambda a: {
-        "record": a.record, "version": a.version, "description": "D", "quantification": "Q",
-        "relates_to_identification": "R",
-    },
-    "steps.services.part_problem_areas.problem_area_update": lambda a: {
-        "record": a.record, "version": a.version, "problem_area": a.row(ProblemArea),
-    },
-    "steps.services.part_problem_areas.problem_area_remove": lambda a: {
-        "record": a.record, "version": a.version, "problem_area": a.row(ProblemArea),
     },
     "steps.services.part_prioritization.prioritization_move": lambda a: {
         "record": a.record, "version": a.version, "problem_area": a.row(ProblemArea),
@@ -346,15 +304,6 @@ WRITES: dict[str, Build] = {
     },
     "steps.services.part_prioritization.prioritization_rank": lambda a: {
         "record": a.record, "version": a.version,
-    },
-    "steps.services.part_root_causes.root_cause_add": lambda a: {
-        "record": a.record, "version": a.version, "statement": "S", "problem_areas": [],
-    },
-    "steps.services.part_root_causes.root_cause_update": lambda a: {
-        "record": a.record, "version": a.version, "root_cause": a.row(RootCause),
-    },
-    "steps.services.part_root_causes.root_cause_remove": lambda a: {
-        "record": a.record, "version": a.version, "root_cause": a.row(RootCause),
     },
     "steps.services.part_plan.problem_of_practice_add": lambda a: {
         "record": a.record, "version": a.version, "statement": "S", "root_causes": [],
@@ -447,6 +396,19 @@ WRITES: dict[str, Build] = {
 }  # fmt: skip
 
 
+# The writes of every declared part's rows (steps/parts/rows.py), each called for every
+# part: the actor is refused before any value is looked at, so none are given.
+ROW_WRITES: dict[str, Callable[[Args, RowPart[Any]], dict[str, Any]]] = {
+    "steps.services.part_rows.part_row_add": lambda a, rows: {"record": a.record},
+    "steps.services.part_rows.part_row_edit": lambda a, rows: {
+        "record": a.record, "row": a.row(rows.model),
+    },
+    "steps.services.part_rows.part_row_remove": lambda a, rows: {
+        "record": a.record, "row": a.row(rows.model),
+    },
+}  # fmt: skip
+
+
 def _choice(model: type[Any], name: str) -> Any:
     """A valid value of a field with choices (the first)."""
     return model._meta.get_field(name).choices[0][0]
@@ -502,9 +464,6 @@ NOT_WRITES: set[str] = {
     "cim.services.catalog_data",
     "cim.services.shipped_catalog_years",
     # The cohort's catalog rules for a part's rows, read by the part and its services.
-    "steps.services.part_team.team_roles",
-    "steps.services.part_data_sources.source_tags",
-    "steps.services.part_data_sources.tag_words",
     "reports.services.mailbox.mailbox_copy_email",  # the message; the task sends it
     "cim.services.monitoring_year_get_or_create",  # the year row a load writes under
     "cim.services.determination_changes",
@@ -525,16 +484,12 @@ NOT_WRITES: set[str] = {
     "steps.services.engagements.engagement_is_stale",
     "steps.services.engagements.required_summary",
     "steps.services.engagements.is_continuing",
-    "steps.services.part_data_sources.source_values",
-    "steps.services.part_findings.finding_values",
     "steps.services.part_plan.amount",
     "steps.services.part_plan.problem_values",
     "steps.services.part_plan.strategy_values",
     "steps.services.part_plan.activity_values",
     "steps.services.part_plan.outcome_values",
     "steps.services.part_plan.benchmark_values",
-    "steps.services.part_root_causes.cause_values",
-    "steps.services.part_team.member_values",
     "steps.services.parts_merge.row_key",
     "steps.services.parts_merge.row_edits",
     "steps.services.parts_merge.row_editor",
@@ -577,7 +532,7 @@ def _public_functions() -> set[str]:
 
 
 def test_it_decides_every_public_service_function() -> None:
-    tables = [set(WRITES), set(SYSTEM_ONLY), NOT_WRITES]
+    tables = [set(WRITES), set(ROW_WRITES), set(SYSTEM_ONLY), NOT_WRITES]
     decided = set().union(*tables)
     public = _public_functions()
     assert sorted(public - decided) == [], "add each to WRITES, SYSTEM_ONLY or NOT_WRITES"
@@ -614,7 +569,21 @@ def _state() -> dict[str, Any]:
 @pytest.mark.django_db
 @pytest.mark.parametrize("name", sorted(WRITES))
 def test_it_refuses_the_outsider(world: World, name: str) -> None:
-    arguments = WRITES[name](Args(world))
+    _refuses_the_outsider(world, name, WRITES[name](Args(world)))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("rows", declared_rows(), ids=lambda rows: rows.url_name)
+@pytest.mark.parametrize("name", sorted(ROW_WRITES))
+def test_it_refuses_the_outsider_the_rows_of_every_part(
+    world: World, name: str, rows: RowPart[Any]
+) -> None:
+    args = Args(world)
+    arguments = {"rows": rows, "version": args.version, **ROW_WRITES[name](args, rows)}
+    _refuses_the_outsider(world, name, arguments)
+
+
+def _refuses_the_outsider(world: World, name: str, arguments: dict[str, Any]) -> None:
     before = _state()
     audit_rows = AuditEvent.objects.count()
     with pytest.raises((PermissionDenied, ValidationError)) as raised:

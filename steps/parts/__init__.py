@@ -12,9 +12,18 @@ Each part is a module `steps/parts/<name>.py` that defines:
   within the activity, so two snapshots can be compared and commented on entry by entry;
   the text is plain, multi-line, and holds everything the person typed. A part with no
   rows still gives one empty entry, so a reviewer can comment on it.
-Its views live in `steps/views/part_<name>.py` (with an `urlpatterns` list) and its writes
-in `steps/services/part_<name>.py`. The activity page, the checklist, the snapshot and the
-URLconf find parts through this registry.
+- `ROWS`: its rows, each kind declared once as a `RowPart` (steps/parts/rows.py): the
+  model, the form, how rows are found, their order, what the history and the messages say,
+  and hooks only where the state's guidance makes the part differ (the team's roles, the
+  sources' tags, what may not be removed while another part cites it). One set of views
+  (`steps/views/part_rows.py`, URLs `<url_name>_add/_edit/_remove` made from the
+  declaration) and one set of services (`steps/services/part_rows.py`: actor, lock,
+  version check, merge, audit, new version) add, edit and remove the rows of every part.
+What a part does beyond its rows has its own views in `steps/views/part_<name>.py` (with an
+`urlpatterns` list) and writes in `steps/services/part_<name>.py`: inviting a team member,
+prioritization's ranking, a problem area added from the root cause page, and the plan's
+nested rows (not on the declared mechanism yet). The activity page, the checklist, the
+snapshot and the URLconf find parts through this registry.
 """
 
 from __future__ import annotations
@@ -24,6 +33,10 @@ import importlib.util
 from collections.abc import Iterable
 from datetime import date
 from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from steps.parts.rows import RowPart
 
 PART_NAMES = (
     "team",
@@ -42,6 +55,11 @@ Entry = dict[str, str]
 
 def part(name: str) -> ModuleType:
     return importlib.import_module(f"steps.parts.{name}")
+
+
+def declared_rows() -> list[RowPart[Any]]:
+    """Every part's declared rows (its `ROWS`), for the generic views and services."""
+    return [rows for name in PART_NAMES for rows in getattr(part(name), "ROWS", ())]
 
 
 def part_url_modules() -> list[ModuleType]:

@@ -4,21 +4,23 @@ of the cohort's catalog, which also says which of them the sources must cover.""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.shortcuts import get_object_or_404
 
-from cim.catalog_rules import Choice
-from lea.models import User
+from cim.catalog_rules import Choice, box_field, item_choices, label_of
+from lea.models import AuditVerb, User
 from steps.forms import _no_nul
-from steps.merge import fingerprints, version_token
+from steps.merge import version_token
 from steps.merge_forms import RowFormMixin
 from steps.models import ActivityRecord, DataSource, Engagement
 from steps.parts import Entry, entry, labelled, or_empty
-from steps.services.part_data_sources import NOTES_MAX, source_tags, source_values, tag_words
+from steps.parts.rows import RowPart, Verbs
+from steps.services.parts_merge import values_for, words
 
 TEMPLATE = "steps/parts/data_sources.html"
 
@@ -30,6 +32,15 @@ TAG_LABELS = {"education": "Education", "kind": "Kind", "area": "Area"}
 # Form prefixes keep field ids unique on a page that also carries the box answers form.
 ADD = "source"
 EDIT = "edit-source"
+# Notes say what a source shows; longer text is a stray paste.
+NOTES_MAX = 5_000
+NOT_A_TAG = "Choose one of the listed values."
+STILL_CITED = (
+    "“{source}” is the data behind problem area(s): {areas}. Unlink it there first, so the "
+    "plan's trace keeps the data that motivated it."
+)
+# The box 10 field whose items are the sources; the catalog gives their tags' choices.
+SOURCES_FIELD = "data_sources"
 
 
 class DataSourceForm(RowFormMixin, forms.ModelForm):
@@ -59,19 +70,57 @@ class DataSourceForm(RowFormMixin, forms.ModelForm):
             )
 
 
+def source_tags(*, cohort_id: int) -> dict[str, list[Choice]]:
+    """Per tag of a source (education, kind, area), the cohort's choices, the ones every
+    Data Drill Down must cover marked required, in the catalog's words."""
+    spec = box_field(cohort_id=cohort_id, name=SOURCES_FIELD)
+    return {tag: item_choices(spec, tag) for tag in DataSource.TAGS}
+
+
+def tag_words(source: DataSource, tags: dict[str, list[Choice]]) -> list[str]:
+    """The source's education, kind and area in the catalog's words."""
+    return [label_of(tags[tag], getattr(source, tag)) for tag in DataSource.TAGS]
+
+
 def tags_of(record: ActivityRecord) -> dict[str, list[Choice]]:
     return source_tags(cohort_id=record.engagement.cohort_id)
 
 
-def edit_form(record: ActivityRecord, source: DataSource) -> DataSourceForm:
-    """The source's edit form as drawn now: its values, their bases, the version token."""
-    values = source_values(source)
-    return DataSourceForm(
-        initial={**values, "version": version_token(record)},
-        bases=fingerprints(values),
-        prefix=EDIT,
-        tags=tags_of(record),
-    )
+def _source_tags(source: DataSource) -> dict[str, list[Choice]]:
+    return source_tags(cohort_id=source.engagement.cohort_id)
+
+
+@values_for(DataSource)
+def source_values(source: DataSource) -> dict[str, Any]:
+    """The source's values as the form names them."""
+    return {
+        "name": source.name,
+        "education": source.education,
+        "kind": source.kind,
+        "area": source.area,
+        "notes": source.notes,
+    }
+
+
+def _tags_listed(source: DataSource) -> None:
+    for tag, choices in _source_tags(source).items():
+        if getattr(source, tag) not in {choice.value for choice in choices}:
+            raise ValidationError({tag: NOT_A_TAG})
+
+
+def _tags_in_words(source: DataSource) -> Callable[[str, Any], Any]:
+    tags = _source_tags(source)
+
+    def said(name: str, value: Any) -> Any:
+        return label_of(tags[name], value) if name in tags else words(value)
+
+    return said
+
+
+def _not_cited(source: DataSource) -> None:
+    cited_by = [str(area) for area in source.problem_areas.all()]
+    if cited_by:
+        raise ValidationError(STILL_CITED.format(source=source.name, areas="; ".join(cited_by)))
 
 
 @dataclass(frozen=True)
@@ -85,8 +134,33 @@ def data_sources_of(engagement: Engagement) -> QuerySet[DataSource]:
     return DataSource.objects.filter(engagement=engagement)
 
 
-def get_source_in_engagement(engagement: Engagement, source_id: int) -> DataSource:
-    return get_object_or_404(data_sources_of(engagement).select_related("record"), pk=source_id)
+DATA_SOURCES = RowPart[DataSource](
+    part="data_sources",
+    model=DataSource,
+    noun="data source",
+    url="data-sources",
+    url_name="data_source",
+    rows_of=data_sources_of,
+    values=source_values,
+    form=lambda record, *args, **kwargs: DataSourceForm(*args, tags=tags_of(record), **kwargs),
+    add_prefix=ADD,
+    edit_prefix=EDIT,
+    text_limits={"notes": NOTES_MAX},
+    check=_tags_listed,
+    described=_tags_in_words,
+    removable=_not_cited,
+    verbs=Verbs(
+        add=AuditVerb.DATA_SOURCES_ADD_SOURCE,
+        edit=AuditVerb.DATA_SOURCES_EDIT_SOURCE,
+        remove=AuditVerb.DATA_SOURCES_REMOVE_SOURCE,
+    ),
+    about=lambda source: {"source": source.name},
+    added=lambda source: {"tags": ", ".join(tag_words(source, _source_tags(source)))},
+    said_added=lambda source: f"“{source.name}” is on the list of data sources.",
+    said_saved=lambda source: f"“{source.name}” is saved.",
+    said_removed=lambda source: f"“{source.name}” is no longer on the list.",
+)
+ROWS = (DATA_SOURCES,)
 
 
 def context(

@@ -7,20 +7,22 @@ from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
-from django.shortcuts import get_object_or_404
 
-from lea.models import User
+from lea.models import AuditVerb, User
 from steps.forms import _no_nul
-from steps.merge import fingerprints, version_token
+from steps.merge import version_token
 from steps.merge_forms import RowFormMixin
 from steps.models import ActivityRecord, Engagement, Finding
 from steps.parts import Entry, entry, labelled, or_empty
-from steps.services.part_findings import SUPPORTING_DATA_MAX, finding_values
+from steps.parts.rows import RowPart, Verbs
+from steps.services.parts_merge import values_for
 
 TEMPLATE = "steps/parts/findings.html"
 
 NO_STRENGTH = "Box 13: name at least one area of strength, with the data that supports it."
 NO_WEAKNESS = "Box 14: name at least one area of weakness, with the data that supports it."
+# Supporting data is a summary with numbers; longer text is a stray paste.
+SUPPORTING_DATA_MAX = 10_000
 # Form prefixes keep field ids unique: one add form per kind, plus the box answers form.
 EDIT = "edit-finding"
 KINDS = tuple(Finding.Kind)
@@ -51,14 +53,10 @@ class FindingForm(RowFormMixin, forms.ModelForm):
         self.fields["area"].validators.append(_no_nul)
 
 
-def edit_form(record: ActivityRecord, finding: Finding) -> FindingForm:
-    """The finding's edit form as drawn now: its values, their bases, the version token."""
-    values = finding_values(finding)
-    return FindingForm(
-        initial={**values, "version": version_token(record)},
-        bases=fingerprints(values),
-        prefix=EDIT,
-    )
+@values_for(Finding)
+def finding_values(finding: Finding) -> dict[str, Any]:
+    """The finding's values as the form names them (its kind stays)."""
+    return {"area": finding.area, "supporting_data": finding.supporting_data}
 
 
 def findings_of(engagement: Engagement) -> QuerySet[Finding]:
@@ -66,27 +64,58 @@ def findings_of(engagement: Engagement) -> QuerySet[Finding]:
     return Finding.objects.filter(engagement=engagement)
 
 
-def get_finding_in_engagement(engagement: Engagement, finding_id: int) -> Finding:
-    return get_object_or_404(findings_of(engagement).select_related("record"), pk=finding_id)
+def _kind_from_url(kind: str) -> dict[str, Any] | None:
+    known = next((known for known in KINDS if known.value == kind), None)
+    return None if known is None else {"kind": known}
 
 
-def kind_from_url(kind: str) -> Finding.Kind | None:
-    return next((known for known in KINDS if known.value == kind), None)
+def _kind_word(finding: Finding) -> str:
+    return finding.get_kind_display().lower()
+
+
+FINDINGS = RowPart[Finding](
+    part="findings",
+    model=Finding,
+    noun="finding",
+    noun_of=_kind_word,
+    url="findings",
+    url_name="finding",
+    add_words="<slug:kind>/",
+    fixed_by_url=_kind_from_url,
+    rows_of=findings_of,
+    values=finding_values,
+    form=lambda _record, *args, **kwargs: FindingForm(*args, **kwargs),
+    add_prefix="{kind.value}",
+    edit_prefix=EDIT,
+    ordered_within=("kind",),
+    text_limits={"supporting_data": SUPPORTING_DATA_MAX},
+    verbs=Verbs(
+        add=AuditVerb.FINDINGS_ADD_FINDING,
+        edit=AuditVerb.FINDINGS_EDIT_FINDING,
+        remove=AuditVerb.FINDINGS_REMOVE_FINDING,
+    ),
+    about=lambda finding: {_kind_word(finding): finding.area},
+    added=lambda finding: {"supporting data": finding.supporting_data},
+    said_added=lambda finding: f"“{finding.area}” is listed as an {_kind_word(finding)}.",
+    said_saved=lambda finding: f"“{finding.area}” is saved.",
+    said_removed=lambda finding: f"“{finding.area}” is no longer listed.",
+)
+ROWS = (FINDINGS,)
 
 
 def context(
     *,
     record: ActivityRecord,
     user: User,
-    add_forms: dict[str, FindingForm] | None = None,
+    add_form: FindingForm | None = None,
     edit_form: FindingForm | None = None,
     editing: Finding | None = None,
 ) -> dict[str, Any]:
     """What findings.html needs: one list and one add form per kind. Views pass a bound
-    add form (by kind), or an `edit_form` with the finding being edited, to show what was
-    typed and the errors beside the fields."""
+    add form (its prefix is its kind), or an `edit_form` with the finding being edited,
+    to show what was typed and the errors beside the fields."""
     found = list(findings_of(record.engagement))
-    add_forms = add_forms or {}
+    add_forms = {add_form.prefix: add_form} if add_form else {}
     return {
         "lists": [
             {

@@ -32,7 +32,7 @@ from steps.models import (
     StrategyActivity,
 )
 from steps.parts import Entry, entry, labelled, listing, long_date, or_empty
-from steps.services.part_data_sources import source_tags, tag_words
+from steps.parts.data_sources import source_tags, tag_words
 from steps.services.part_plan import FOREIGN_PROBLEM, FOREIGN_ROOT_CAUSE, amount
 
 TEMPLATE = "steps/parts/plan.html"

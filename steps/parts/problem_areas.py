@@ -7,16 +7,19 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.core.validators import ProhibitNullCharactersValidator
 from django.db.models import QuerySet
 
 from cim.catalog_rules import box_field
+from lea.models import AuditVerb
 from steps.drilldown_page import cited_breakdowns
 from steps.forms import _no_nul
-from steps.merge import fingerprints, version_token
 from steps.merge_forms import RowFormMixin
 from steps.models import ActivityRecord, DataSource, Engagement, ProblemArea
 from steps.parts import Entry, entry, labelled, listing, or_empty
+from steps.parts.rows import RowPart, Verbs
+from steps.services.parts_merge import values_for, words
 
 TEMPLATE = "steps/parts/problem_areas.html"
 # Long enough for a paragraph with its statistics; a 1 MB paste is a mistake, not an answer.
@@ -32,6 +35,11 @@ TOO_FEW_RELATE = (
 NONE_RELATES = (
     "Box 15: at least one problem area should relate to the LEA's identification (CDE "
     "expects it); tick “relates to the LEA's identification” on the one that does."
+)
+FOREIGN_SOURCE = "Choose data sources from this LEA's Data Drill Down."
+EXPLAINED = (
+    "Root cause analysis links “{cause}” to this problem area: unlink it there first, "
+    "so no root cause is left explaining nothing."
 )
 # The box 15 field whose catalog entry says how many problem areas must relate to the
 # LEA's identification (`min_relating_to_identification`; 0 or absent: none need to).
@@ -113,6 +121,10 @@ class ProblemAreaForm(RowFormMixin, forms.Form):
         field.queryset = sources
 
 
+# --- The rows ------------------------------------------------------------------------------
+
+
+@values_for(ProblemArea)
 def area_values(area: ProblemArea) -> dict[str, Any]:
     """The problem area's values as the form names them."""
     return {
@@ -123,28 +135,61 @@ def area_values(area: ProblemArea) -> dict[str, Any]:
     }
 
 
-def form_for(
-    engagement: Engagement, record: ActivityRecord, area: ProblemArea | None = None
-) -> ProblemAreaForm:
-    initial: dict[str, Any] = {"version": version_token(record)}
-    if area is None:
-        return ProblemAreaForm(initial=initial, sources=data_sources_of(engagement))
-    values = area_values(area)
-    return ProblemAreaForm(
-        initial=initial | values, bases=fingerprints(values), sources=data_sources_of(engagement)
-    )
+def _not_explained(area: ProblemArea) -> None:
+    cause = area.root_causes.first()
+    if cause is not None:
+        raise ValidationError(EXPLAINED.format(cause=cause))
+
+
+# Its rank and links stay as they are: prioritization and root cause analysis write them.
+PROBLEM_AREAS = RowPart[ProblemArea](
+    part="problem_areas",
+    model=ProblemArea,
+    noun="problem area",
+    url="problem_areas",
+    url_name="problem_areas",
+    rows_of=problem_areas_of,
+    values=area_values,
+    form=lambda record, *args, **kwargs: ProblemAreaForm(
+        *args, sources=data_sources_of(record.engagement), **kwargs
+    ),
+    text_limits=dict.fromkeys(("description", "quantification"), TEXT_LIMIT),
+    chosen_in_engagement={"sources": FOREIGN_SOURCE},
+    removable=_not_explained,
+    verbs=Verbs(
+        add=AuditVerb.PROBLEM_AREAS_ADD,
+        edit=AuditVerb.PROBLEM_AREAS_EDIT,
+        remove=AuditVerb.PROBLEM_AREAS_REMOVE,
+    ),
+    about=lambda area: {"problem_area": words(area.description)},
+    added=lambda area: {"quantification": area.quantification},
+    said_added=lambda area: f"Problem area “{area}” added.",
+    said_saved=lambda area: f"Problem area “{area}” saved.",
+    said_removed=lambda area: f"Problem area “{area}” removed.",
+)
+ROWS = (PROBLEM_AREAS,)
 
 
 # --- The part ------------------------------------------------------------------------------
 
 
-def context(*, record: ActivityRecord, user: object) -> dict[str, Any]:
+def context(
+    *,
+    record: ActivityRecord,
+    user: object,
+    add_form: ProblemAreaForm | None = None,
+    edit_form: ProblemAreaForm | None = None,
+    editing: ProblemArea | None = None,
+) -> dict[str, Any]:
+    """What problem_areas.html needs. Views pass a bound `add_form`, or an `edit_form`
+    with the area being edited, to show what was typed and the errors beside the fields."""
     engagement = record.engagement
     return {
         "areas": list(problem_areas_of(engagement)),
-        "form": form_for(engagement, record),
+        "form": add_form or PROBLEM_AREAS.add_form(record),
         "has_sources": data_sources_of(engagement).exists(),
-        "editing": None,
+        "edit_form": edit_form,
+        "editing": editing,
     }
 
 

@@ -8,14 +8,18 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
-from steps.merge import fingerprints, version_token
+from lea.models import AuditVerb
+from steps.merge import version_token
 from steps.merge_forms import RowFormMixin
 from steps.models import ActivityRecord, Engagement, ProblemArea, RootCause
 from steps.parts import Entry, entry, labelled, listing, or_empty
 from steps.parts.prioritization import ranking_of
-from steps.parts.problem_areas import ProblemAreaForm, data_sources_of, text_field
+from steps.parts.problem_areas import PROBLEM_AREAS, TEXT_LIMIT, ProblemAreaForm, text_field
+from steps.parts.rows import RowPart, Verbs
+from steps.services.parts_merge import values_for, words
 
 TEMPLATE = "steps/parts/root_causes.html"
 
@@ -27,6 +31,11 @@ NO_SUPPORT = "Root cause “{cause}” needs its {missing} supporting data."
 UNLINKED = "Root cause “{cause}” does not say which problem area it explains."
 # The form that adds a problem area on this page shares it with the root cause forms.
 AREA_PREFIX = "new-area"
+FOREIGN_AREA = "Choose problem areas from this LEA's Consolidation."
+ADDRESSED = (
+    "The plan's problem of practice “{problem}” is grounded in this root cause: unlink it "
+    "in the Plan for Improvement first."
+)
 
 
 def root_causes_of(engagement: Engagement) -> QuerySet[RootCause]:
@@ -75,36 +84,77 @@ class RootCauseForm(RowFormMixin, forms.Form):
         field.queryset = problem_areas
 
 
-def form_for(
-    engagement: Engagement, record: ActivityRecord, cause: RootCause | None = None
-) -> RootCauseForm:
-    initial: dict[str, Any] = {"version": version_token(record)}
-    areas = problem_areas_to_explain(engagement)
-    if cause is None:
-        return RootCauseForm(initial=initial, problem_areas=areas)
-    # The service module imports this part's neighbours: import its reader late.
-    from steps.services.part_root_causes import cause_values
-
-    values = cause_values(cause)
-    return RootCauseForm(initial=initial | values, bases=fingerprints(values), problem_areas=areas)
-
-
-def area_form_for(engagement: Engagement, record: ActivityRecord) -> ProblemAreaForm:
-    """A problem area written right here, for an LEA that has none to point at."""
-    return ProblemAreaForm(
-        initial={"version": version_token(record)},
-        sources=data_sources_of(engagement),
-        prefix=AREA_PREFIX,
-    )
-
-
-def context(*, record: ActivityRecord, user: object) -> dict[str, Any]:
-    engagement = record.engagement
+@values_for(RootCause)
+def cause_values(cause: RootCause) -> dict[str, Any]:
+    """The root cause's values as the form names them."""
     return {
-        "causes": list(root_causes_of(engagement)),
-        "form": form_for(engagement, record),
-        "area_form": area_form_for(engagement, record),
-        "editing": None,
+        "statement": cause.statement,
+        "problem_areas": list(cause.problem_areas.all()),
+        "qualitative_support": cause.qualitative_support,
+        "quantitative_support": cause.quantitative_support,
+    }
+
+
+def _not_addressed(cause: RootCause) -> None:
+    problem = cause.problems_of_practice.first()
+    if problem is not None:
+        raise ValidationError(ADDRESSED.format(problem=problem))
+
+
+# There may be more than Stepwell's four boxes: a new root cause goes after the others.
+ROOT_CAUSES = RowPart[RootCause](
+    part="root_causes",
+    model=RootCause,
+    noun="root cause",
+    url="root_causes",
+    url_name="root_causes",
+    rows_of=root_causes_of,
+    values=cause_values,
+    form=lambda record, *args, **kwargs: RootCauseForm(
+        *args, problem_areas=problem_areas_to_explain(record.engagement), **kwargs
+    ),
+    text_limits=dict.fromkeys(
+        ("statement", "qualitative_support", "quantitative_support"), TEXT_LIMIT
+    ),
+    chosen_in_engagement={"problem_areas": FOREIGN_AREA},
+    removable=_not_addressed,
+    verbs=Verbs(
+        add=AuditVerb.ROOT_CAUSES_ADD,
+        edit=AuditVerb.ROOT_CAUSES_EDIT,
+        remove=AuditVerb.ROOT_CAUSES_REMOVE,
+    ),
+    about=lambda cause: {"root_cause": words(cause.statement)},
+    added=lambda cause: {"problem_areas": words(cause.problem_areas.all())},
+    said_added=lambda cause: f"Root cause “{cause}” added.",
+    said_saved=lambda cause: f"Root cause “{cause}” saved.",
+    said_removed=lambda cause: f"Root cause “{cause}” removed.",
+)
+ROWS = (ROOT_CAUSES,)
+
+
+def new_area_form(record: ActivityRecord, data: Any = None) -> ProblemAreaForm:
+    """A problem area written right here, for an LEA that has none to point at."""
+    initial = {"version": version_token(record)}
+    return PROBLEM_AREAS.form(record, data, initial=initial, prefix=AREA_PREFIX)  # type: ignore[return-value]
+
+
+def context(
+    *,
+    record: ActivityRecord,
+    user: object,
+    add_form: RootCauseForm | None = None,
+    edit_form: RootCauseForm | None = None,
+    editing: RootCause | None = None,
+    area_form: ProblemAreaForm | None = None,
+) -> dict[str, Any]:
+    """What root_causes.html needs. Views pass a bound `add_form` or `area_form`, or an
+    `edit_form` with the cause being edited, to show what was typed and the errors."""
+    return {
+        "causes": list(root_causes_of(record.engagement)),
+        "form": add_form or ROOT_CAUSES.add_form(record),
+        "area_form": area_form or new_area_form(record),
+        "edit_form": edit_form,
+        "editing": editing,
     }
 
 

@@ -3,24 +3,27 @@ covered, who leads it, and which members already have an account on the LEA's CI
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.db.models.functions import Lower
 from django.shortcuts import get_object_or_404
 
-from cim.catalog_rules import Choice, label_of
+from cim.catalog_rules import Choice, box_field, item_choices, label_of
 from lea import access as lea_access
-from lea.models import Role, User
+from lea.models import AuditVerb, Role, User
 from steps import access
 from steps.forms import _no_nul
-from steps.merge import fingerprints, version_token
+from steps.merge import version_token
 from steps.merge_forms import RowFormMixin
 from steps.models import ActivityRecord, Engagement, TeamMember
 from steps.parts import Entry, entry, or_empty
-from steps.services.part_team import member_values, team_roles
+from steps.parts.rows import RowPart, Verbs
+from steps.services.parts_merge import values_for, words
 
 TEMPLATE = "steps/parts/team.html"
 
@@ -38,6 +41,9 @@ EXCEPTION_FIELD = "exception_explanation"
 # Form prefixes keep field ids unique on a page that also carries the box answers form.
 ADD = "member"
 EDIT = "edit-member"
+NOT_A_ROLE = "Choose one of the roles the state lists for the CIM team."
+# The box 1 field whose items are the team's members; the catalog gives their roles.
+MEMBERS_FIELD = "members"
 
 
 class TeamMemberForm(RowFormMixin, forms.ModelForm):
@@ -63,19 +69,57 @@ class TeamMemberForm(RowFormMixin, forms.ModelForm):
         )
 
 
+def team_roles(*, cohort_id: int) -> list[Choice]:
+    """The roles a member of the cohort's CIM teams may have, the required ones marked, in
+    the state's words (the catalog's box 1)."""
+    return item_choices(box_field(cohort_id=cohort_id, name=MEMBERS_FIELD), "role")
+
+
 def roles_of(record: ActivityRecord) -> list[Choice]:
     return team_roles(cohort_id=record.engagement.cohort_id)
 
 
-def edit_form(record: ActivityRecord, member: TeamMember) -> TeamMemberForm:
-    """The member's edit form as drawn now: its values, their bases, the version token."""
-    values = member_values(member)
-    return TeamMemberForm(
-        initial={**values, "version": version_token(record)},
-        bases=fingerprints(values),
-        prefix=EDIT,
-        roles=roles_of(record),
-    )
+def _member_roles(member: TeamMember) -> list[Choice]:
+    return team_roles(cohort_id=member.engagement.cohort_id)
+
+
+@values_for(TeamMember)
+def member_values(member: TeamMember) -> dict[str, Any]:
+    """The member's values as the form names them."""
+    return {
+        "name": member.name,
+        "title": member.title,
+        "role": member.role,
+        "email": member.email,
+        "is_lead": member.is_lead,
+    }
+
+
+def _role_listed(member: TeamMember) -> None:
+    if member.role not in {role.value for role in _member_roles(member)}:
+        raise ValidationError({"role": NOT_A_ROLE})
+
+
+def _keep_one_lead(member: TeamMember) -> None:
+    # The box names one lead: choosing a new one moves the designation.
+    if member.is_lead:
+        TeamMember.objects.filter(engagement_id=member.engagement_id, is_lead=True).exclude(
+            pk=member.pk
+        ).update(is_lead=False)
+
+
+def _roles_in_words(member: TeamMember) -> Callable[[str, Any], Any]:
+    roles = _member_roles(member)
+
+    def said(name: str, value: Any) -> Any:
+        return label_of(roles, value) if name == "role" else words(value)
+
+    return said
+
+
+def _may_manage_members(user: User, engagement: Engagement) -> None:
+    # Members write the other activities; the lead manages who is on the team.
+    lea_access.require_manage_members(user, engagement.lea)
 
 
 @dataclass(frozen=True)
@@ -97,9 +141,42 @@ def team_members_of(engagement: Engagement) -> QuerySet[TeamMember]:
     return TeamMember.objects.filter(engagement=engagement)
 
 
+TEAM_MEMBERS = RowPart[TeamMember](
+    part="team",
+    model=TeamMember,
+    noun="team member",
+    url="team",
+    url_name="team_member",
+    rows_of=team_members_of,
+    values=member_values,
+    form=lambda record, *args, **kwargs: TeamMemberForm(*args, roles=roles_of(record), **kwargs),
+    add_prefix=ADD,
+    edit_prefix=EDIT,
+    check=_role_listed,
+    after_write=_keep_one_lead,
+    described=_roles_in_words,
+    may_write=_may_manage_members,
+    verbs=Verbs(
+        add=AuditVerb.TEAM_ADD_MEMBER,
+        edit=AuditVerb.TEAM_EDIT_MEMBER,
+        remove=AuditVerb.TEAM_REMOVE_MEMBER,
+    ),
+    about=lambda member: {
+        "member": f"{member.name} ({label_of(_member_roles(member), member.role)})"
+    },
+    added=lambda member: {"team lead": "yes"} if member.is_lead else {},
+    said_added=lambda member: f"{member.name} is on the team.",
+    said_saved=lambda member: f"{member.name}'s details are saved.",
+    said_removed=lambda member: f"{member.name} is no longer on the team.",
+)
+ROWS = (TEAM_MEMBERS,)
+
+
 def get_member_in_engagement(engagement: Engagement, member_id: int) -> TeamMember:
+    """A member to invite: the engagement's own, with its LEA (an id from anywhere else is
+    not found)."""
     return get_object_or_404(
-        team_members_of(engagement).select_related("record", "engagement__lea"), pk=member_id
+        team_members_of(engagement).select_related("engagement__lea"), pk=member_id
     )
 
 

@@ -12,8 +12,10 @@ from playwright.sync_api import expect
 from lea.models import User
 from steps.merge import version_token
 from steps.models import ActivityRecord, DrillDownCitation, Engagement
-from steps.services import part_plan, part_root_causes
-from steps.services.part_problem_areas import problem_area_add
+from steps.parts.problem_areas import PROBLEM_AREAS
+from steps.parts.root_causes import ROOT_CAUSES
+from steps.services import part_plan
+from steps.services.part_rows import part_row_add
 from tests.browser.conftest import log_in, serious_accessibility_violations
 from tests.cim.catalog import load_2024
 from tests.conftest import World
@@ -41,11 +43,13 @@ def _rows(engagement: Engagement, key: str) -> dict[str, Any]:
 
 def _thread(actor: User, engagement: Engagement) -> None:
     """A problem area with its root cause, problem of practice, strategy and outcome."""
-    area = problem_area_add(
+    area = part_row_add(
+        rows=PROBLEM_AREAS,
         actor=actor, description=AREA, quantification="30% against 0.6% statewide",
         relates_to_identification=True, **_rows(engagement, "consolidation"),
     )  # fmt: skip
-    cause = part_root_causes.root_cause_add(
+    cause = part_row_add(
+        rows=ROOT_CAUSES,
         actor=actor, statement="Discipline without supports", problem_areas=[area],
         **_rows(engagement, "root_cause_analysis"),
     )  # fmt: skip

@@ -13,6 +13,8 @@ from django.test import override_settings
 from playwright.sync_api import expect
 
 from steps.models import ActivityRecord, Engagement
+from steps.parts.problem_areas import PROBLEM_AREAS
+from steps.services.part_rows import part_row_add
 from tests.browser.conftest import (
     NAVIGATION_TIMEOUT,
     CspWatcher,
@@ -229,11 +231,12 @@ def test_it_shows_who_else_is_editing_without_reloading(two: Any, engagement: En
 def test_it_merges_and_asks_about_rows_of_a_structured_part(
     two: Any, engagement: Engagement, browser_world: World
 ) -> None:
+
     from steps.merge import version_token
-    from steps.services.part_problem_areas import problem_area_add
 
     record = ActivityRecord.objects.get(engagement=engagement, definition__key="consolidation")
-    area = problem_area_add(
+    area = part_row_add(
+        rows=PROBLEM_AREAS,
         actor=browser_world.lea_lead,
         record=record,
         version=version_token(record),

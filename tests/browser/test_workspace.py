@@ -8,6 +8,9 @@ from playwright.sync_api import expect
 
 from steps.merge import version_token
 from steps.models import ActivityRecord, Engagement
+from steps.parts.problem_areas import PROBLEM_AREAS
+from steps.parts.root_causes import ROOT_CAUSES
+from steps.services.part_rows import part_row_add
 from tests.browser.conftest import log_in, serious_accessibility_violations
 from tests.cim.catalog import load_2024
 from tests.conftest import World
@@ -108,10 +111,10 @@ def test_it_warns_before_leaving_unsaved_changes(
 
 
 def _problem_area(engagement: Engagement, lead: Any) -> None:
-    from steps.services.part_problem_areas import problem_area_add
 
     record = ActivityRecord.objects.get(engagement=engagement, definition__key="consolidation")
-    problem_area_add(
+    part_row_add(
+        rows=PROBLEM_AREAS,
         actor=lead,
         record=record,
         version=version_token(record),
@@ -146,14 +149,14 @@ def test_it_writes_a_root_cause_with_the_keyboard(
 def test_it_writes_the_plan_with_the_keyboard(
     page: Any, browser_world: World, engagement: Engagement
 ) -> None:
-    from steps.services.part_root_causes import root_cause_add
 
     lead = browser_world.lea_lead
     _problem_area(engagement, lead)
     record = ActivityRecord.objects.get(
         engagement=engagement, definition__key="root_cause_analysis"
     )
-    root_cause_add(
+    part_row_add(
+        rows=ROOT_CAUSES,
         actor=lead,
         record=record,
         version=version_token(record),

@@ -42,7 +42,7 @@ def _foreign_row(world: World) -> dict[str, object]:
     return {
         "engagement_id": source.engagement_id,
         "activity_key": ACTIVITY,
-        "source_id": source.pk,
+        "row_id": source.pk,
     }
 
 
@@ -50,7 +50,7 @@ def _home_engagement_foreign_row(world: World) -> dict[str, object]:
     """The user's own LEA, naming a data source of another LEA."""
     source = _foreign_source(world)
     home = _engagement(world, foreign=False)
-    return {"engagement_id": home.pk, "activity_key": ACTIVITY, "source_id": source.pk}
+    return {"engagement_id": home.pk, "activity_key": ACTIVITY, "row_id": source.pk}
 
 
 FOREIGN_OBJECTS: dict[str, list[Callable[[World], dict[str, object]]]] = {

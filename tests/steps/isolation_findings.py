@@ -42,7 +42,7 @@ def _foreign_row(world: World) -> dict[str, object]:
     return {
         "engagement_id": finding.engagement_id,
         "activity_key": ACTIVITY,
-        "finding_id": finding.pk,
+        "row_id": finding.pk,
     }
 
 
@@ -50,7 +50,7 @@ def _home_engagement_foreign_row(world: World) -> dict[str, object]:
     """The user's own LEA, naming a finding of another LEA."""
     finding = _foreign_finding(world)
     home = _engagement(world, foreign=False)
-    return {"engagement_id": home.pk, "activity_key": ACTIVITY, "finding_id": finding.pk}
+    return {"engagement_id": home.pk, "activity_key": ACTIVITY, "row_id": finding.pk}
 
 
 FOREIGN_OBJECTS: dict[str, list[Callable[[World], dict[str, object]]]] = {

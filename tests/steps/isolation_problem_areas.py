@@ -7,7 +7,8 @@ from collections.abc import Callable
 from lea.models import Organization
 from steps.merge import version_token
 from steps.models import ActivityRecord, Engagement, ProblemArea
-from steps.services.part_problem_areas import problem_area_add
+from steps.parts.problem_areas import PROBLEM_AREAS
+from steps.services.part_rows import part_row_add
 from tests.cim.catalog import load_2024
 from tests.conftest import World
 from tests.steps.engagements import start
@@ -25,7 +26,8 @@ def foreign_area(world: World) -> ProblemArea:
     record = ActivityRecord.objects.get(
         engagement=engagement_of(world.foreign_lea), definition__key="consolidation"
     )
-    return problem_area_add(
+    return part_row_add(
+        rows=PROBLEM_AREAS,
         actor=world.foreign_lea_lead,
         record=record,
         version=version_token(record),
@@ -40,14 +42,14 @@ def _foreign_activity(world: World) -> Kwargs:
 
 
 def _foreign_row(world: World) -> Kwargs:
-    return {**_foreign_activity(world), "area_id": foreign_area(world).pk}
+    return {**_foreign_activity(world), "row_id": foreign_area(world).pk}
 
 
 def _own_activity_foreign_row(world: World) -> Kwargs:
     return {
         "engagement_id": engagement_of(world.lea).pk,
         "activity_key": "consolidation",
-        "area_id": foreign_area(world).pk,
+        "row_id": foreign_area(world).pk,
     }
 
 

@@ -6,7 +6,8 @@ from collections.abc import Callable
 
 from steps.merge import version_token
 from steps.models import ActivityRecord, RootCause
-from steps.services.part_root_causes import root_cause_add
+from steps.parts.root_causes import ROOT_CAUSES
+from steps.services.part_rows import part_row_add
 from tests.conftest import World
 from tests.steps.isolation_problem_areas import engagement_of, foreign_area
 
@@ -17,7 +18,8 @@ ACTIVITY = "root_cause_analysis"
 def _foreign_cause(world: World) -> RootCause:
     area = foreign_area(world)
     record = ActivityRecord.objects.get(engagement=area.engagement, definition__key=ACTIVITY)
-    return root_cause_add(
+    return part_row_add(
+        rows=ROOT_CAUSES,
         actor=world.foreign_lea_lead,
         record=record,
         version=version_token(record),
@@ -32,14 +34,14 @@ def _foreign_activity(world: World) -> Kwargs:
 
 
 def _foreign_row(world: World) -> Kwargs:
-    return {**_foreign_activity(world), "cause_id": _foreign_cause(world).pk}
+    return {**_foreign_activity(world), "row_id": _foreign_cause(world).pk}
 
 
 def _own_activity_foreign_row(world: World) -> Kwargs:
     return {
         "engagement_id": engagement_of(world.lea).pk,
         "activity_key": ACTIVITY,
-        "cause_id": _foreign_cause(world).pk,
+        "row_id": _foreign_cause(world).pk,
     }
 
 

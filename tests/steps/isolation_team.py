@@ -37,7 +37,7 @@ def _foreign_row(world: World) -> dict[str, object]:
     return {
         "engagement_id": member.engagement_id,
         "activity_key": ACTIVITY,
-        "member_id": member.pk,
+        "row_id": member.pk,
     }
 
 
@@ -45,7 +45,7 @@ def _home_engagement_foreign_row(world: World) -> dict[str, object]:
     """The user's own LEA, naming a member of another LEA's team."""
     member = _foreign_member(world)
     home = _engagement(world, foreign=False)
-    return {"engagement_id": home.pk, "activity_key": ACTIVITY, "member_id": member.pk}
+    return {"engagement_id": home.pk, "activity_key": ACTIVITY, "row_id": member.pk}
 
 
 FOREIGN_OBJECTS: dict[str, list[Callable[[World], dict[str, object]]]] = {

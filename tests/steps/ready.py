@@ -41,23 +41,24 @@ from steps.models import (
     Submission,
     TeamMember,
 )
+from steps.parts import data_sources as data_sources_part
+from steps.parts import team as team_part
+from steps.parts.data_sources import DATA_SOURCES
+from steps.parts.findings import FINDINGS
 from steps.parts.plan import (
     problems_of_practice_of,
     strategies_of,
     unexplained_problem_areas,
 )
 from steps.parts.prioritization import ranking_of
-from steps.parts.problem_areas import problem_areas_of
-from steps.parts.root_causes import root_causes_of
+from steps.parts.problem_areas import PROBLEM_AREAS, problem_areas_of
+from steps.parts.root_causes import ROOT_CAUSES, root_causes_of
+from steps.parts.team import TEAM_MEMBERS
 from steps.services import (
-    part_data_sources,
-    part_findings,
     part_plan,
     part_prioritization,
-    part_problem_areas,
-    part_root_causes,
-    part_team,
 )
+from steps.services.part_rows import part_row_add, part_row_edit
 from steps.services.records import require_open
 from steps.submissions import SUBMITTABLE_STEPS, scope_records
 from steps.workspace import ActivityForm, activity_form
@@ -209,12 +210,13 @@ def _fill_team(record: ActivityRecord, actor: User) -> None:
     covered = {member.role for member in members}
     has_lead = any(member.is_lead for member in members)
     required = [
-        r for r in part_team.team_roles(cohort_id=record.engagement.cohort_id) if r.required
+        r for r in team_part.team_roles(cohort_id=record.engagement.cohort_id) if r.required
     ]
     for role in required:
         if role.value in covered:
             continue
-        part_team.team_member_add(
+        part_row_add(
+            rows=TEAM_MEMBERS,
             actor=actor,
             record=record,
             version=version_token(_fresh(record)),
@@ -227,9 +229,11 @@ def _fill_team(record: ActivityRecord, actor: User) -> None:
         has_lead = True
     if not has_lead:
         first = members[0]
-        part_team.team_member_edit(
+        part_row_edit(
+            rows=TEAM_MEMBERS,
             actor=actor,
-            member=first,
+            record=record,
+            row=first,
             version=version_token(_fresh(record)),
             name=first.name,
             title=first.title,
@@ -241,7 +245,7 @@ def _fill_team(record: ActivityRecord, actor: User) -> None:
 
 def _fill_data_sources(record: ActivityRecord, actor: User) -> None:
     sources = list(DataSource.objects.filter(engagement_id=record.engagement_id))
-    tags = part_data_sources.source_tags(cohort_id=record.engagement.cohort_id)
+    tags = data_sources_part.source_tags(cohort_id=record.engagement.cohort_id)
     educations = [e for e in tags["education"] if e.value not in {s.education for s in sources}]
     kinds = [k for k in tags["kind"] if k.value not in {s.kind for s in sources}]
     areas = [a for a in tags["area"] if a.value not in {s.area for s in sources}]
@@ -250,7 +254,8 @@ def _fill_data_sources(record: ActivityRecord, actor: User) -> None:
         education = educations[n] if n < len(educations) else tags["education"][n % 2]
         kind = kinds[n] if n < len(kinds) else tags["kind"][n // 2 % 2]
         area = areas[n] if n < len(areas) else tags["area"][0]
-        part_data_sources.data_source_add(
+        part_row_add(
+            rows=DATA_SOURCES,
             actor=actor,
             record=record,
             version=version_token(_fresh(record)),
@@ -272,7 +277,8 @@ def _fill_findings(record: ActivityRecord, actor: User) -> None:
     }
     for kind, (area, data) in words.items():
         if kind not in found:
-            part_findings.finding_add(
+            part_row_add(
+                rows=FINDINGS,
                 actor=actor,
                 record=record,
                 version=version_token(_fresh(record)),
@@ -285,7 +291,8 @@ def _fill_findings(record: ActivityRecord, actor: User) -> None:
 def _fill_problem_areas(record: ActivityRecord, actor: User) -> None:
     areas = list(problem_areas_of(record.engagement))
     if not areas:
-        part_problem_areas.problem_area_add(
+        part_row_add(
+            rows=PROBLEM_AREAS,
             actor=actor,
             record=record,
             version=version_token(_fresh(record)),
@@ -300,11 +307,12 @@ def _fill_problem_areas(record: ActivityRecord, actor: User) -> None:
         relates = area.relates_to_identification or (none_relates and number == 0)
         if area.quantification.strip() and relates == area.relates_to_identification:
             continue
-        part_problem_areas.problem_area_update(
+        part_row_edit(
+            rows=PROBLEM_AREAS,
             actor=actor,
             record=record,
             version=version_token(_fresh(record)),
-            problem_area=area,
+            row=area,
             description=area.description,
             quantification=area.quantification.strip() or "41% against a target of 57%",
             relates_to_identification=relates,
@@ -348,7 +356,8 @@ def _fill_root_causes(record: ActivityRecord, actor: User) -> None:
     ]
     unexplained = [area for area in to_explain if area.pk not in explained]
     if not causes or unexplained:
-        part_root_causes.root_cause_add(
+        part_row_add(
+            rows=ROOT_CAUSES,
             actor=actor,
             record=record,
             version=version_token(_fresh(record)),
@@ -362,11 +371,12 @@ def _fill_root_causes(record: ActivityRecord, actor: User) -> None:
         supported = cause.qualitative_support.strip() and cause.quantitative_support.strip()
         if linked and supported:
             continue
-        part_root_causes.root_cause_update(
+        part_row_edit(
+            rows=ROOT_CAUSES,
             actor=actor,
             record=record,
             version=version_token(_fresh(record)),
-            root_cause=cause,
+            row=cause,
             statement=cause.statement,
             problem_areas=linked or to_explain or areas,
             qualitative_support=cause.qualitative_support.strip()

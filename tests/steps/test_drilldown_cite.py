@@ -28,14 +28,16 @@ from steps.models import (
     Submission,
     SubmissionVersion,
 )
-from steps.services import part_plan, part_root_causes
+from steps.parts.problem_areas import PROBLEM_AREAS
+from steps.parts.root_causes import ROOT_CAUSES
+from steps.services import part_plan
 from steps.services.drilldown import (
     CITED_TWICE,
     NO_SUCH_BREAKDOWN,
     drilldown_cite,
     drilldown_upload,
 )
-from steps.services.part_problem_areas import problem_area_add
+from steps.services.part_rows import part_row_add
 from steps.snapshot import activity_snapshot
 from tests.conftest import World, signed_in
 from tests.steps.drilldown_files import many, rows_csv
@@ -78,7 +80,8 @@ def drill_down(world: World, engagement: Engagement) -> DrillDown:
 
 @pytest.fixture
 def area(world: World, engagement: Engagement) -> ProblemArea:
-    return problem_area_add(
+    return part_row_add(
+        rows=PROBLEM_AREAS,
         actor=world.lea_lead, description="Suspensions of Hispanic or Latino students",
         quantification="30% suspended over 10 days", relates_to_identification=True,
         **_rows(engagement, "consolidation"),
@@ -202,7 +205,8 @@ def test_it_refuses_what_is_not_a_breakdown_a_second_citation_and_the_other_lea(
 def _thread(world: World, engagement: Engagement, area: ProblemArea) -> None:
     """Root cause, problem of practice, strategy and outcome, down from the area."""
     actor = world.lea_lead
-    cause = part_root_causes.root_cause_add(
+    cause = part_row_add(
+        rows=ROOT_CAUSES,
         actor=actor, statement="Discipline without supports", problem_areas=[area],
         **_rows(engagement, "root_cause_analysis"),
     )  # fmt: skip

@@ -4,6 +4,7 @@ from html import unescape
 from typing import Any
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from pytest_django import DjangoDbBlocker
 
@@ -11,7 +12,10 @@ from steps.forms import NUL_BYTE
 from steps.merge import ROW_CHANGED, VERSION_MISSING, version_token
 from steps.models import ActivityRecord, DataSource, Engagement
 from steps.parts import data_sources
-from steps.services import part_data_sources
+from steps.parts import data_sources as data_sources_part
+from steps.parts.data_sources import DATA_SOURCES
+from steps.parts.problem_areas import PROBLEM_AREAS
+from steps.services.part_rows import TOO_LONG, part_row_add, part_row_edit, part_row_remove
 from steps.services.parts_merge import row_base
 from tests.cim.catalog import load_2024
 from tests.conftest import World, signed_in
@@ -54,7 +58,7 @@ def _fresh(record: ActivityRecord) -> ActivityRecord:
 
 def _edit(engagement: Engagement, row: Any, **fields: object) -> dict[str, object]:
     """The row's edit form as the page draws it, posted with `fields` typed over it."""
-    return posted(data_sources.edit_form(_record(engagement), row), **fields)
+    return posted(data_sources.DATA_SOURCES.edit_form(_record(engagement), row), **fields)
 
 
 def _remove(engagement: Engagement, row: Any) -> dict[str, str]:
@@ -78,8 +82,12 @@ def _source(world: World, engagement: Engagement, **fields: str) -> DataSource:
     values = {"name": "CAASPP math results", "education": "special", "notes": ""}
     values |= {"kind": "quantitative", "area": "academic"}
     record = _record(engagement)
-    return part_data_sources.data_source_add(
-        actor=world.lea_lead, record=record, version=version_token(record), **(values | fields)
+    return part_row_add(
+        rows=DATA_SOURCES,
+        actor=world.lea_lead,
+        record=record,
+        version=version_token(record),
+        **(values | fields),
     )
 
 
@@ -223,10 +231,10 @@ def test_it_rejects_bad_input_beside_the_field(world: World, engagement: Engagem
 
 
 def test_it_limits_notes_for_every_caller(world: World, engagement: Engagement) -> None:
-    with pytest.raises(part_data_sources.ValidationError) as refused:
-        _source(world, engagement, notes="x" * (part_data_sources.NOTES_MAX + 1))
+    with pytest.raises(ValidationError) as refused:
+        _source(world, engagement, notes="x" * (data_sources_part.NOTES_MAX + 1))
     assert refused.value.message_dict == {
-        "notes": [part_data_sources.TOO_LONG.format(limit=part_data_sources.NOTES_MAX)]
+        "notes": [TOO_LONG.format(limit=data_sources_part.NOTES_MAX)]
     }
     assert _record(engagement).version == 1
 
@@ -311,9 +319,10 @@ def test_it_saves_an_edit_made_while_another_row_changed(
 def test_it_refuses_to_remove_a_source_changed_since(world: World, engagement: Engagement) -> None:
     source = _source(world, engagement)
     data = _remove(engagement, source)
-    part_data_sources.data_source_edit(
-        actor=world.lea_lead, source=source, version=version_token(_record(engagement)),
-        **(part_data_sources.source_values(source) | {"notes": "Grades 3-8"}),
+    part_row_edit(
+        rows=DATA_SOURCES, actor=world.lea_lead, record=_record(engagement), row=source,
+        version=version_token(_record(engagement)),
+        **(data_sources_part.source_values(source) | {"notes": "Grades 3-8"}),
     )  # fmt: skip
     response = signed_in(world.lea_member).post(
         _url(engagement, "data_source_remove", source.pk), data, follow=True
@@ -336,11 +345,8 @@ def test_it_reads_the_list_and_the_catalogs_tags_in_two_queries(
 
 
 def test_it_keeps_a_source_that_a_problem_area_cites(world: World) -> None:
-    from django.core.exceptions import ValidationError
 
     from steps.models import ActivityRecord, DataSource
-    from steps.services.part_data_sources import data_source_add, data_source_remove
-    from steps.services.part_problem_areas import problem_area_add
     from tests.cim.catalog import load_2024
     from tests.steps.engagements import start
 
@@ -348,7 +354,8 @@ def test_it_keeps_a_source_that_a_problem_area_cites(world: World) -> None:
     drill_down = ActivityRecord.objects.get(
         engagement=engagement, definition__key="data_drill_down"
     )
-    source = data_source_add(
+    source = part_row_add(
+        rows=DATA_SOURCES,
         actor=world.lea_lead, record=drill_down, version=version_token(drill_down),
         name="CALPADS census",
         education="special", kind="quantitative", area="placement", notes="",
@@ -356,13 +363,18 @@ def test_it_keeps_a_source_that_a_problem_area_cites(world: World) -> None:
     consolidation = ActivityRecord.objects.get(
         engagement=engagement, definition__key="consolidation"
     )
-    problem_area_add(
+    part_row_add(
+        rows=PROBLEM_AREAS,
         actor=world.lea_lead, record=consolidation, version=version_token(consolidation),
         description="Low LRE",
         quantification="41% vs 58%", relates_to_identification=True, sources=[source],
     )  # fmt: skip
     with pytest.raises(ValidationError, match="Unlink it there first"):
-        data_source_remove(
-            actor=world.lea_lead, source=source, version=version_token(_fresh(drill_down))
+        part_row_remove(
+            rows=DATA_SOURCES,
+            actor=world.lea_lead,
+            record=drill_down,
+            row=source,
+            version=version_token(_fresh(drill_down)),
         )
     assert DataSource.objects.filter(pk=source.pk).exists()

@@ -4,6 +4,7 @@ from html import unescape
 from typing import Any
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from pytest_django import DjangoDbBlocker
 
@@ -11,7 +12,7 @@ from steps.forms import NUL_BYTE
 from steps.merge import VERSION_MISSING, version_token
 from steps.models import ActivityRecord, Engagement, Finding
 from steps.parts import findings
-from steps.services import part_findings
+from steps.services.part_rows import part_row_add
 from steps.services.parts_merge import row_base
 from tests.cim.catalog import load_2024
 from tests.conftest import World, signed_in
@@ -51,7 +52,7 @@ def _page(engagement: Engagement) -> str:
 
 def _edit(engagement: Engagement, row: Any, **fields: object) -> dict[str, object]:
     """The row's edit form as the page draws it, posted with `fields` typed over it."""
-    return posted(findings.edit_form(_record(engagement), row), **fields)
+    return posted(findings.FINDINGS.edit_form(_record(engagement), row), **fields)
 
 
 def _remove(engagement: Engagement, row: Any) -> dict[str, str]:
@@ -74,7 +75,8 @@ def _data(engagement: Engagement, prefix: str, **fields: object) -> dict[str, ob
 def _finding(world: World, engagement: Engagement, kind: str = WEAKNESS, **fields: str) -> Finding:
     values = {"area": "Math proficiency", "supporting_data": "12% of SWD met the standard"}
     record = _record(engagement)
-    return part_findings.finding_add(
+    return part_row_add(
+        rows=findings.FINDINGS,
         actor=world.lea_lead,
         record=record,
         version=version_token(record),
@@ -210,8 +212,8 @@ def test_it_rejects_bad_input_beside_the_field(world: World, engagement: Engagem
 
 
 def test_it_limits_supporting_data_for_every_caller(world: World, engagement: Engagement) -> None:
-    too_long = "x" * (part_findings.SUPPORTING_DATA_MAX + 1)
-    with pytest.raises(part_findings.ValidationError) as refused:
+    too_long = "x" * (findings.SUPPORTING_DATA_MAX + 1)
+    with pytest.raises(ValidationError) as refused:
         _finding(world, engagement, supporting_data=too_long)
     assert "supporting_data" in refused.value.message_dict
     assert _record(engagement).version == 1

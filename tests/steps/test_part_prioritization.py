@@ -11,8 +11,9 @@ from lea.models import AuditEvent
 from steps.merge import VERSION_FOREIGN, VERSION_FUTURE, VERSION_MISSING, version_token
 from steps.models import ActivityRecord, Engagement, ProblemArea
 from steps.parts import prioritization as part
+from steps.parts.problem_areas import PROBLEM_AREAS
 from steps.services import part_prioritization as services
-from steps.services.part_problem_areas import problem_area_add
+from steps.services.part_rows import part_row_add
 from tests.conftest import World, signed_in
 from tests.module_data import OwnCopy
 from tests.steps.isolation_problem_areas import engagement_of, foreign_area
@@ -40,7 +41,8 @@ def areas(world: World, engagement: Engagement) -> list[ProblemArea]:
     made = []
     for description in ("Suspensions", "Chronic absence", "Reading scores"):
         made.append(
-            problem_area_add(
+            part_row_add(
+                rows=PROBLEM_AREAS,
                 actor=world.lea_lead,
                 record=consolidation,
                 version=version_token(consolidation),
@@ -196,7 +198,8 @@ def test_it_puts_a_new_area_at_the_bottom(
         {"version": _v(engagement, 1), "direction": "up"},
     )
     consolidation = _record(engagement, "consolidation")
-    problem_area_add(
+    part_row_add(
+        rows=PROBLEM_AREAS,
         actor=world.lea_lead,
         record=consolidation,
         version=version_token(consolidation),

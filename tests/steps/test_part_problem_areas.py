@@ -4,6 +4,7 @@ from html import unescape
 from typing import Any
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import RequestFactory
 from django.urls import reverse
 from pytest_django import DjangoDbBlocker
@@ -13,8 +14,9 @@ from steps.forms import NUL_BYTE
 from steps.merge import VERSION_MISSING, version_token
 from steps.models import ActivityRecord, DataSource, Engagement, ProblemArea
 from steps.parts import problem_areas as part
-from steps.services import part_problem_areas as services
-from steps.services.part_root_causes import root_cause_add
+from steps.parts.problem_areas import PROBLEM_AREAS
+from steps.parts.root_causes import ROOT_CAUSES
+from steps.services.part_rows import TOO_LONG, part_row_add, part_row_remove
 from steps.services.parts_merge import row_base
 from steps.views.parts_common import refused
 from tests.conftest import World, signed_in
@@ -67,14 +69,18 @@ def _add(world: World, engagement: Engagement, **fields: object) -> ProblemArea:
         "relates_to_identification": True,
         **fields,
     }
-    return services.problem_area_add(
-        actor=world.lea_lead, record=record, version=version_token(record), **values
+    return part_row_add(
+        rows=PROBLEM_AREAS,
+        actor=world.lea_lead,
+        record=record,
+        version=version_token(record),
+        **values,
     )
 
 
 def _edit(engagement: Engagement, area: ProblemArea, **fields: object) -> dict:
     """The area's edit form as the page draws it, posted with `fields` typed over it."""
-    return posted(part.form_for(engagement, _record(engagement), area), **fields)
+    return posted(part.PROBLEM_AREAS.edit_form(_record(engagement), area), **fields)
 
 
 def _remove(engagement: Engagement, area: ProblemArea) -> dict:
@@ -150,7 +156,8 @@ def test_it_keeps_a_problem_area_a_root_cause_explains(
 ) -> None:
     area = _add(world, engagement)
     rca = _record(engagement, "root_cause_analysis")
-    root_cause_add(
+    part_row_add(
+        rows=ROOT_CAUSES,
         actor=world.lea_lead,
         record=rca,
         version=version_token(rca),
@@ -232,8 +239,9 @@ def test_it_refuses_another_leas_data_source(world: World, engagement: Engagemen
 
 def test_it_refuses_another_leas_rows_in_the_service(world: World, engagement: Engagement) -> None:
     record = _record(engagement)
-    with pytest.raises(services.ValidationError):
-        services.problem_area_add(
+    with pytest.raises(ValidationError):
+        part_row_add(
+            rows=PROBLEM_AREAS,
             actor=world.lea_lead,
             record=record,
             version=version_token(record),
@@ -242,12 +250,13 @@ def test_it_refuses_another_leas_rows_in_the_service(world: World, engagement: E
             relates_to_identification=False,
             sources=[_source(engagement_of(world.foreign_lea))],
         )
-    with pytest.raises(services.ValidationError):
-        services.problem_area_remove(
+    with pytest.raises(ValidationError):
+        part_row_remove(
+            rows=PROBLEM_AREAS,
             actor=world.lea_lead,
             record=record,
             version=version_token(record),
-            problem_area=foreign_area(world),
+            row=foreign_area(world),
         )
     assert _record(engagement).version == 1
 
@@ -353,9 +362,9 @@ def test_it_refuses_a_garbled_version(world: World, engagement: Engagement) -> N
 
 
 def test_it_limits_length_in_the_service_too(world: World, engagement: Engagement) -> None:
-    with pytest.raises(services.ValidationError) as raised:
+    with pytest.raises(ValidationError) as raised:
         _add(world, engagement, quantification="9" * 1_000_000)
-    assert raised.value.message_dict == {"quantification": [services.TOO_LONG]}
+    assert raised.value.message_dict == {"quantification": [TOO_LONG.format(limit=part.TEXT_LIMIT)]}
     assert not ProblemArea.objects.exists()
 
 
@@ -363,6 +372,6 @@ def test_it_puts_a_services_field_error_beside_the_field(engagement: Engagement)
     # The form's own limits catch these first; a service's field error still has a place.
     form = part.ProblemAreaForm({"version": 1}, sources=part.data_sources_of(engagement))
     form.is_valid()
-    error = services.ValidationError({"quantification": services.TOO_LONG})
+    error = ValidationError({"quantification": TOO_LONG.format(limit=part.TEXT_LIMIT)})
     refused(RequestFactory().post("/"), form, error)
-    assert services.TOO_LONG in form.errors["quantification"]
+    assert TOO_LONG.format(limit=part.TEXT_LIMIT) in form.errors["quantification"]

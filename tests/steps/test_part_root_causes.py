@@ -5,6 +5,7 @@ from html import unescape
 from typing import Any
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from pytest_django import DjangoDbBlocker
 
@@ -14,9 +15,10 @@ from steps.forms import NUL_BYTE
 from steps.merge import version_token
 from steps.models import ActivityRecord, Engagement, ProblemArea, ProblemOfPractice, RootCause
 from steps.parts import root_causes as part
-from steps.services import part_root_causes as services
+from steps.parts.problem_areas import PROBLEM_AREAS
+from steps.parts.root_causes import ROOT_CAUSES
 from steps.services.part_prioritization import prioritization_explore, prioritization_rank
-from steps.services.part_problem_areas import problem_area_add
+from steps.services.part_rows import part_row_add, part_row_remove
 from steps.services.parts_merge import row_base
 from steps.services.records import record_set_aside
 from tests.conftest import World, signed_in
@@ -48,7 +50,8 @@ def areas(world: World, engagement: Engagement) -> list[ProblemArea]:
     made = []
     for description in ("Suspensions", "Chronic absence"):
         made.append(
-            problem_area_add(
+            part_row_add(
+                rows=PROBLEM_AREAS,
                 actor=world.lea_lead,
                 record=consolidation,
                 version=version_token(consolidation),
@@ -83,7 +86,8 @@ def _add(
         "quantitative_support": "40%",
         **fields,
     }
-    return services.root_cause_add(
+    return part_row_add(
+        rows=ROOT_CAUSES,
         actor=world.lea_lead,
         record=record,
         version=version_token(record),
@@ -94,7 +98,7 @@ def _add(
 
 def _edit(engagement: Engagement, cause: RootCause, **fields: object) -> dict:
     """The cause's edit form as the page draws it, posted with `fields` typed over it."""
-    return posted(part.form_for(engagement, _record(engagement), cause), **fields)
+    return posted(part.ROOT_CAUSES.edit_form(_record(engagement), cause), **fields)
 
 
 def _remove(engagement: Engagement, cause: RootCause) -> dict:
@@ -219,7 +223,7 @@ def test_it_rejects_another_leas_problem_area_in_a_crafted_post(
 def test_it_refuses_another_leas_rows_in_the_service(
     world: World, engagement: Engagement, areas: list[ProblemArea]
 ) -> None:
-    with pytest.raises(services.ValidationError):
+    with pytest.raises(ValidationError):
         _add(world, engagement, [foreign_area(world)])
     assert _record(engagement).version == 1
 
@@ -255,7 +259,7 @@ def test_it_rejects_a_huge_paste(
     )
     assert response.status_code == 400
     assert "“Root cause” can hold at most 5,000 characters" in unescape(response.content.decode())
-    with pytest.raises(services.ValidationError):
+    with pytest.raises(ValidationError):
         _add(world, engagement, areas, statement="x" * 1_000_000)
     assert not RootCause.objects.exists()
 
@@ -454,11 +458,12 @@ def test_it_refuses_a_root_cause_of_another_activity(
     world: World, engagement: Engagement, areas: list[ProblemArea]
 ) -> None:
     cause = _add(world, engagement, areas)
-    with pytest.raises(services.ValidationError):
-        services.root_cause_remove(
+    with pytest.raises(ValidationError):
+        part_row_remove(
+            rows=ROOT_CAUSES,
             actor=world.lea_lead,
             record=_record(engagement, "consolidation"),
             version=version_token(_record(engagement, "consolidation")),
-            root_cause=cause,
+            row=cause,
         )
     assert RootCause.objects.filter(pk=cause.pk).exists()

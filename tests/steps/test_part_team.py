@@ -14,8 +14,10 @@ from steps.forms import NUL_BYTE
 from steps.merge import VERSION_MISSING, version_token
 from steps.models import ActivityRecord, Engagement, TeamMember
 from steps.parts import team
+from steps.parts import team as team_part
+from steps.parts.team import TEAM_MEMBERS, member_values
 from steps.services import part_team
-from steps.services.part_team import member_values
+from steps.services.part_rows import part_row_add, part_row_edit
 from steps.services.parts_merge import row_base
 from steps.submissions import readiness
 from steps.views.part_team import ONLY_LEAD_INVITES
@@ -72,7 +74,8 @@ def _member(world: World, engagement: Engagement, **fields: object) -> TeamMembe
         "name": "Pat Lee", "title": "", "role": "other", "email": "", "is_lead": False,
     }  # fmt: skip
     record = _record(engagement)
-    return part_team.team_member_add(
+    return part_row_add(
+        rows=TEAM_MEMBERS,
         actor=world.lea_lead,
         record=record,
         version=version_token(record),
@@ -81,12 +84,12 @@ def _member(world: World, engagement: Engagement, **fields: object) -> TeamMembe
 
 
 def _label(engagement: Engagement, role: str) -> str:
-    roles = part_team.team_roles(cohort_id=engagement.cohort_id)
+    roles = team_part.team_roles(cohort_id=engagement.cohort_id)
     return next(choice.label for choice in roles if choice.value == role)
 
 
 def _full_team(world: World, engagement: Engagement, *, lead: bool = True) -> None:
-    roles = part_team.team_roles(cohort_id=engagement.cohort_id)
+    roles = team_part.team_roles(cohort_id=engagement.cohort_id)
     for number, role in enumerate(role.value for role in roles if role.required):
         _member(
             world, engagement, name=f"Person {number}", title="Director", role=role,
@@ -118,7 +121,7 @@ def test_it_edits_a_member(world: World, engagement: Engagement) -> None:
     form = client.get(_url(engagement, "team_member_edit", member.pk))
     assert form.status_code == 200
     assert "Edit Pat Lee" in form.content.decode()
-    drawn = team.edit_form(_record(engagement), member)
+    drawn = team.TEAM_MEMBERS.edit_form(_record(engagement), member)
     data = {"name": "Pat Lee-Ortiz", "title": "Principal", "role": "site_admin"}
     response = client.post(_url(engagement, "team_member_edit", member.pk), posted(drawn, **data))
     assert response.status_code == 302
@@ -225,9 +228,11 @@ def test_it_submits_a_step_without_a_team_lead_and_says_one_is_recommended(
     engagement = start(world.lea, cohorts["targeted"], level=1)
     make_ready(engagement, 1, actor=world.lea_lead)
     lead = TeamMember.objects.get(engagement=engagement, is_lead=True)
-    part_team.team_member_edit(
+    part_row_edit(
+        rows=TEAM_MEMBERS,
         actor=world.lea_lead,
-        member=lead,
+        record=lead.record,
+        row=lead,
         version=version_token(_record(engagement)),
         **{**member_values(lead), "is_lead": False},
     )
@@ -418,7 +423,7 @@ def test_it_saves_an_edit_made_while_another_member_changed(
     world: World, engagement: Engagement
 ) -> None:
     member = _member(world, engagement)
-    drawn = team.edit_form(_record(engagement), member)
+    drawn = team.TEAM_MEMBERS.edit_form(_record(engagement), member)
     _member(world, engagement, name="Second")
     response = signed_in(world.lea_lead).post(
         _url(engagement, "team_member_edit", member.pk), posted(drawn, name="Renamed")

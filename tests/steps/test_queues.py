@@ -26,7 +26,11 @@ from steps.models import (
     Submission,
     SubmissionState,
 )
-from steps.services import part_data_sources, part_team
+from steps.parts import data_sources as data_sources_part
+from steps.parts import team as team_part
+from steps.parts.data_sources import DATA_SOURCES
+from steps.parts.team import TEAM_MEMBERS
+from steps.services.part_rows import part_row_add
 from steps.submissions import holder
 from tests.conftest import World
 from tests.lea import factories
@@ -51,10 +55,11 @@ def _answer(lead: User, engagement: Engagement, key: str, answers: dict[str, Any
 
 
 def _fill_team(lead: User, engagement: Engagement) -> None:
-    roles = part_team.team_roles(cohort_id=engagement.cohort_id)
+    roles = team_part.team_roles(cohort_id=engagement.cohort_id)
     for number, role in enumerate(role.value for role in roles if role.required):
         record = _record(engagement, "team_creation")
-        part_team.team_member_add(
+        part_row_add(
+            rows=TEAM_MEMBERS,
             actor=lead,
             record=record,
             version=version_token(record),
@@ -68,7 +73,7 @@ def _fill_team(lead: User, engagement: Engagement) -> None:
 
 
 def _fill_data_drill_down(lead: User, engagement: Engagement) -> None:
-    tags = part_data_sources.source_tags(cohort_id=engagement.cohort_id)
+    tags = data_sources_part.source_tags(cohort_id=engagement.cohort_id)
     pairs = zip(
         itertools.cycle(choice.value for choice in tags["education"]),
         itertools.cycle(choice.value for choice in tags["kind"]),
@@ -77,7 +82,8 @@ def _fill_data_drill_down(lead: User, engagement: Engagement) -> None:
     )
     for education, kind, area in pairs:
         record = _record(engagement, "data_drill_down")
-        part_data_sources.data_source_add(
+        part_row_add(
+            rows=DATA_SOURCES,
             actor=lead,
             record=record,
             version=version_token(record),

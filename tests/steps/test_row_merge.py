@@ -35,15 +35,18 @@ from steps.models import (
     StrategyActivity,
     TeamMember,
 )
-from steps.parts import data_sources, findings, plan, problem_areas, root_causes, team
+from steps.parts import data_sources, findings, plan, team
+from steps.parts import data_sources as data_sources_part
+from steps.parts import team as team_part
+from steps.parts.data_sources import DATA_SOURCES
+from steps.parts.problem_areas import PROBLEM_AREAS
+from steps.parts.root_causes import ROOT_CAUSES
+from steps.parts.rows import RowPart
+from steps.parts.team import TEAM_MEMBERS
 from steps.services import (
-    part_data_sources,
-    part_findings,
     part_plan,
-    part_problem_areas,
-    part_root_causes,
-    part_team,
 )
+from steps.services.part_rows import part_row_add, part_row_edit
 from tests.cim.catalog import load_2024
 from tests.conftest import World, signed_in
 from tests.module_data import OwnCopy
@@ -84,7 +87,8 @@ def team_case(world: World, engagement: Engagement) -> RowCase:
         return _record(engagement, key)
 
     def make() -> TeamMember:
-        return part_team.team_member_add(
+        return part_row_add(
+            rows=TEAM_MEMBERS,
             actor=world.lea_lead, record=record(), version=version_token(record()),
             name=f"Person {next(numbers)}", title="Director", role="other",
             email="", is_lead=False,
@@ -92,9 +96,10 @@ def team_case(world: World, engagement: Engagement) -> RowCase:
 
     def save_as_other(row: TeamMember, values: dict[str, object]) -> object:
         row.refresh_from_db()
-        return part_team.team_member_edit(
-            actor=world.lea_member, member=row, version=version_token(record()),
-            **(part_team.member_values(row) | values),
+        return part_row_edit(
+            rows=TEAM_MEMBERS, actor=world.lea_member, record=record(), row=row,
+            version=version_token(record()),
+            **(team_part.member_values(row) | values),
         )  # fmt: skip
 
     def add() -> tuple[str, dict[str, object]]:
@@ -112,12 +117,12 @@ def team_case(world: World, engagement: Engagement) -> RowCase:
         make=make,
         edit_url=lambda row: reverse("team_member_edit", args=[engagement.pk, key, row.pk]),
         remove_url=lambda row: reverse("team_member_remove", args=[engagement.pk, key, row.pk]),
-        form=lambda row: team.edit_form(record(), row),  # type: ignore[arg-type]
+        form=lambda row: team.TEAM_MEMBERS.edit_form(record(), row),  # type: ignore[arg-type]
         save_as_other=save_as_other,  # type: ignore[arg-type]
         text_a="name",
         text_b="title",
         label_b="Title",
-        read=lambda row: part_team.member_values(TeamMember.objects.get(pk=row.pk)),
+        read=lambda row: team_part.member_values(TeamMember.objects.get(pk=row.pk)),
         add=add,
         count=lambda: TeamMember.objects.filter(engagement=engagement).count(),
         long_field="title",
@@ -135,7 +140,8 @@ def data_sources_case(world: World, engagement: Engagement) -> RowCase:
         return _record(engagement, key)
 
     def make() -> DataSource:
-        return part_data_sources.data_source_add(
+        return part_row_add(
+            rows=DATA_SOURCES,
             actor=world.lea_lead, record=record(), version=version_token(record()),
             name=f"Source {next(numbers)}", education="special",
             kind="quantitative", area="academic", notes="Grades 3-8",
@@ -143,9 +149,10 @@ def data_sources_case(world: World, engagement: Engagement) -> RowCase:
 
     def save_as_other(row: DataSource, values: dict[str, object]) -> object:
         row.refresh_from_db()
-        return part_data_sources.data_source_edit(
-            actor=world.lea_member, source=row, version=version_token(record()),
-            **(part_data_sources.source_values(row) | values),
+        return part_row_edit(
+            rows=DATA_SOURCES, actor=world.lea_member, record=record(), row=row,
+            version=version_token(record()),
+            **(data_sources_part.source_values(row) | values),
         )  # fmt: skip
 
     def add() -> tuple[str, dict[str, object]]:
@@ -163,12 +170,12 @@ def data_sources_case(world: World, engagement: Engagement) -> RowCase:
         make=make,
         edit_url=lambda row: reverse("data_source_edit", args=[engagement.pk, key, row.pk]),
         remove_url=lambda row: reverse("data_source_remove", args=[engagement.pk, key, row.pk]),
-        form=lambda row: data_sources.edit_form(record(), row),  # type: ignore[arg-type]
+        form=lambda row: data_sources.DATA_SOURCES.edit_form(record(), row),  # type: ignore[arg-type]
         save_as_other=save_as_other,  # type: ignore[arg-type]
         text_a="name",
         text_b="notes",
         label_b="Notes",
-        read=lambda row: part_data_sources.source_values(DataSource.objects.get(pk=row.pk)),
+        read=lambda row: data_sources_part.source_values(DataSource.objects.get(pk=row.pk)),
         add=add,
         count=lambda: DataSource.objects.filter(engagement=engagement).count(),
         long_field="notes",
@@ -186,16 +193,17 @@ def findings_case(world: World, engagement: Engagement) -> RowCase:
         return _record(engagement, key)
 
     def make() -> Finding:
-        return part_findings.finding_add(
-            actor=world.lea_lead, record=record(), version=version_token(record()),
+        return part_row_add(
+            rows=findings.FINDINGS, actor=world.lea_lead, record=record(),
+            version=version_token(record()),
             kind=Finding.Kind.WEAKNESS, area=f"Area {next(numbers)}", supporting_data="12% met",
         )  # fmt: skip
 
     def save_as_other(row: Finding, values: dict[str, object]) -> object:
         row.refresh_from_db()
-        return part_findings.finding_edit(
-            actor=world.lea_member, finding=row, version=version_token(record()),
-            **(part_findings.finding_values(row) | values),
+        return part_row_edit(
+            rows=findings.FINDINGS, actor=world.lea_member, record=record(), row=row,
+            version=version_token(record()), **(findings.finding_values(row) | values),
         )  # fmt: skip
 
     def add() -> tuple[str, dict[str, object]]:
@@ -213,12 +221,12 @@ def findings_case(world: World, engagement: Engagement) -> RowCase:
         make=make,
         edit_url=lambda row: reverse("finding_edit", args=[engagement.pk, key, row.pk]),
         remove_url=lambda row: reverse("finding_remove", args=[engagement.pk, key, row.pk]),
-        form=lambda row: findings.edit_form(record(), row),  # type: ignore[arg-type]
+        form=lambda row: findings.FINDINGS.edit_form(record(), row),  # type: ignore[arg-type]
         save_as_other=save_as_other,  # type: ignore[arg-type]
         text_a="area",
         text_b="supporting_data",
         label_b="Supporting data",
-        read=lambda row: part_findings.finding_values(Finding.objects.get(pk=row.pk)),
+        read=lambda row: findings.finding_values(Finding.objects.get(pk=row.pk)),
         add=add,
         count=lambda: Finding.objects.filter(engagement=engagement).count(),
         long_field="area",
@@ -234,13 +242,8 @@ def _text_rows_case(
     *,
     name: str,
     key: str,
-    model: type[Any],
+    rows: RowPart[Any],
     make_one: Callable[[ActivityRecord, int], Any],
-    update: Callable[..., Any],
-    row_arg: str,
-    values_of: Callable[[Any], dict[str, Any]],
-    form_for: Callable[[Engagement, ActivityRecord, Any], Any],
-    url: str,
     texts: tuple[str, str, str],
     long: tuple[str, str],
     add_data: dict[str, object],
@@ -253,13 +256,13 @@ def _text_rows_case(
 
     def save_as_other(row: Any, values: dict[str, object]) -> object:
         row.refresh_from_db()
-        return update(
-            actor=world.lea_member, record=record(), version=version_token(record()),
-            **{row_arg: row}, **(values_of(row) | values),
+        return part_row_edit(
+            rows=rows, actor=world.lea_member, record=record(), row=row,
+            version=version_token(record()), **(rows.values(row) | values),
         )  # fmt: skip
 
     def add() -> tuple[str, dict[str, object]]:
-        return reverse(f"{url}_add", args=[engagement.pk, key]), {
+        return reverse(f"{rows.url_name}_add", args=[engagement.pk, key]), {
             **add_data,
             "version": version_token(record()),
         }
@@ -267,16 +270,18 @@ def _text_rows_case(
     return RowCase(
         name=name,
         make=lambda: make_one(record(), next(numbers)),
-        edit_url=lambda row: reverse(f"{url}_edit", args=[engagement.pk, key, row.pk]),
-        remove_url=lambda row: reverse(f"{url}_remove", args=[engagement.pk, key, row.pk]),
-        form=lambda row: form_for(engagement, record(), row),
+        edit_url=lambda row: reverse(f"{rows.url_name}_edit", args=[engagement.pk, key, row.pk]),
+        remove_url=lambda row: reverse(
+            f"{rows.url_name}_remove", args=[engagement.pk, key, row.pk]
+        ),
+        form=lambda row: rows.edit_form(record(), row),
         save_as_other=save_as_other,
         text_a=texts[0],
         text_b=texts[1],
         label_b=texts[2],
-        read=lambda row: values_of(model.objects.get(pk=row.pk)),
+        read=lambda row: rows.values(rows.model.objects.get(pk=row.pk)),
         add=add,
-        count=lambda: model.objects.filter(engagement=engagement).count(),
+        count=lambda: rows.model.objects.filter(engagement=engagement).count(),
         long_field=long[0],
         long_limit=5_000,
         long_label=long[1],
@@ -286,16 +291,14 @@ def _text_rows_case(
 
 def problem_areas_case(world: World, engagement: Engagement) -> RowCase:
     def make_one(record: ActivityRecord, number: int) -> ProblemArea:
-        return part_problem_areas.problem_area_add(
-            actor=world.lea_lead, record=record, version=version_token(record),
+        return part_row_add(
+            rows=PROBLEM_AREAS, actor=world.lea_lead, record=record, version=version_token(record),
             description=f"Problem {number}", quantification="22%", relates_to_identification=True,
         )  # fmt: skip
 
     return _text_rows_case(
-        world, engagement, name="problem_areas", key="consolidation", model=ProblemArea,
-        make_one=make_one, update=part_problem_areas.problem_area_update, row_arg="problem_area",
-        values_of=problem_areas.area_values, form_for=problem_areas.form_for,
-        url="problem_areas", texts=("description", "quantification", "Quantification"),
+        world, engagement, name="problem_areas", key="consolidation", rows=PROBLEM_AREAS,
+        make_one=make_one, texts=("description", "quantification", "Quantification"),
         long=("description", "Problem area"),
         add_data={"description": "New problem", "quantification": "9%"},
     )  # fmt: skip
@@ -303,16 +306,14 @@ def problem_areas_case(world: World, engagement: Engagement) -> RowCase:
 
 def root_causes_case(world: World, engagement: Engagement) -> RowCase:
     def make_one(record: ActivityRecord, number: int) -> RootCause:
-        return part_root_causes.root_cause_add(
-            actor=world.lea_lead, record=record, version=version_token(record),
+        return part_row_add(
+            rows=ROOT_CAUSES, actor=world.lea_lead, record=record, version=version_token(record),
             statement=f"Cause {number}", problem_areas=[], qualitative_support="Interviews",
         )  # fmt: skip
 
     return _text_rows_case(
-        world, engagement, name="root_causes", key="root_cause_analysis", model=RootCause,
-        make_one=make_one, update=part_root_causes.root_cause_update, row_arg="root_cause",
-        values_of=part_root_causes.cause_values, form_for=root_causes.form_for,
-        url="root_causes",
+        world, engagement, name="root_causes", key="root_cause_analysis", rows=ROOT_CAUSES,
+        make_one=make_one,
         texts=("statement", "qualitative_support", "Qualitative supporting data"),
         long=("statement", "Root cause"),
         add_data={"statement": "New cause", "qualitative_support": "Surveys"},

@@ -15,15 +15,16 @@ from steps import parts
 from steps.merge import version_token
 from steps.models import ActivityRecord, Engagement, Finding, ResolvedRequirement
 from steps.models import TeamMember as Member
+from steps.parts.data_sources import DATA_SOURCES
+from steps.parts.findings import FINDINGS
+from steps.parts.problem_areas import PROBLEM_AREAS
+from steps.parts.root_causes import ROOT_CAUSES
+from steps.parts.team import TEAM_MEMBERS
 from steps.services import (
-    part_data_sources,
-    part_findings,
     part_plan,
     part_prioritization,
-    part_problem_areas,
-    part_root_causes,
-    part_team,
 )
+from steps.services.part_rows import part_row_add, part_row_remove
 from steps.services.records import record_save_answers, record_set_aside
 from steps.snapshot import activity_snapshot, snapshot_diff
 from tests.cim.catalog import load_2024
@@ -93,16 +94,16 @@ def _answer(actor: User, engagement: Engagement, key: str, **answers: object) ->
 def _member(actor: User, engagement: Engagement, name: str, **fields: Any) -> Member:
     values: dict[str, Any] = {"title": "", "role": "other", "email": ""}
     values |= {"is_lead": False, **fields}
-    return part_team.team_member_add(
-        actor=actor, name=name, **values, **_rows(engagement, "team_creation")
+    return part_row_add(
+        rows=TEAM_MEMBERS, actor=actor, name=name, **values, **_rows(engagement, "team_creation")
     )
 
 
 def _steps_1_and_2(actor: User, engagement: Engagement) -> dict[str, Any]:
     """A source, a strength, a weakness, a ranked problem area and its root cause, all
     written through the services."""
-    source = part_data_sources.data_source_add(
-        actor=actor, name="CALPADS Fall 1 census", education="special",
+    source = part_row_add(
+        rows=DATA_SOURCES, actor=actor, name="CALPADS Fall 1 census", education="special",
         kind="quantitative", area="placement",
         notes="Students with IEPs by setting, 2021-2024", **_rows(engagement, "data_drill_down"),
     )  # fmt: skip
@@ -110,20 +111,20 @@ def _steps_1_and_2(actor: User, engagement: Engagement) -> dict[str, Any]:
         (Finding.Kind.STRENGTH, "Strong attendance", "96% daily attendance"),
         (Finding.Kind.WEAKNESS, "Low inclusion", "41% in regular class 80% of the day"),
     ):
-        part_findings.finding_add(
-            actor=actor, kind=kind, area=found, supporting_data=data,
+        part_row_add(
+            rows=FINDINGS, actor=actor, kind=kind, area=found, supporting_data=data,
             **_rows(engagement, "consolidation"),
         )  # fmt: skip
-    area = part_problem_areas.problem_area_add(
-        actor=actor, description="Few students with IEPs in regular class",
+    area = part_row_add(
+        rows=PROBLEM_AREAS, actor=actor, description="Few students with IEPs in regular class",
         quantification="41% against a state target of 57%", relates_to_identification=True,
         sources=[source], **_rows(engagement, "consolidation"),
     )  # fmt: skip
     part_prioritization.prioritization_explore(
         actor=actor, problem_area=area, explore=True, **_rows(engagement, "prioritization")
     )
-    cause = part_root_causes.root_cause_add(
-        actor=actor, statement="Few co-teaching models", problem_areas=[area],
+    cause = part_row_add(
+        rows=ROOT_CAUSES, actor=actor, statement="Few co-teaching models", problem_areas=[area],
         qualitative_support="Teachers said they never plan together",
         quantitative_support="2 of 14 classrooms co-teach",
         **_rows(engagement, "root_cause_analysis"),
@@ -348,8 +349,8 @@ def test_it_marks_what_changed_box_by_box(world: World, engagement: Engagement) 
     first = [_snapshot(engagement, key) for key in keys]
 
     gone_anchor = f"team:{gone.pk}"
-    part_team.team_member_remove(
-        actor=world.lea_lead, member=gone,
+    part_row_remove(
+        rows=TEAM_MEMBERS, actor=world.lea_lead, record=gone.record, row=gone,
         version=version_token(_record(engagement, "team_creation")),
     )  # fmt: skip
     added = _member(world.lea_lead, engagement, "Cy Diaz")
@@ -411,16 +412,17 @@ def test_it_puts_a_removed_entry_where_it_was() -> None:
 def _grow(actor: User, engagement: Engagement, rows: dict[str, Any], number: int) -> None:
     """One more row in every part."""
     _member(actor, engagement, f"Member {number}", email=f"m{number}@example.org")
-    part_findings.finding_add(
-        actor=actor, kind=Finding.Kind.WEAKNESS, area=f"Weakness {number}",
+    part_row_add(
+        rows=FINDINGS, actor=actor, kind=Finding.Kind.WEAKNESS, area=f"Weakness {number}",
         supporting_data="Numbers", **_rows(engagement, "consolidation"),
     )  # fmt: skip
-    area = part_problem_areas.problem_area_add(
-        actor=actor, description=f"Area {number}", quantification="12%",
+    area = part_row_add(
+        rows=PROBLEM_AREAS, actor=actor, description=f"Area {number}", quantification="12%",
         relates_to_identification=False, sources=[rows["source"]],
         **_rows(engagement, "consolidation"),
     )  # fmt: skip
-    cause = part_root_causes.root_cause_add(
+    cause = part_row_add(
+        rows=ROOT_CAUSES,
         actor=actor, statement=f"Cause {number}", problem_areas=[area, rows["area"]],
         **_rows(engagement, "root_cause_analysis"),
     )  # fmt: skip

@@ -1,0 +1,93 @@
+"""A part's rows, declared once: what they are, how they are found, checked and shown in
+the history, and what the page says when one is added, saved or removed. One set of
+views (steps/views/part_rows.py) and one set of services (steps/services/part_rows.py)
+add, edit and remove the rows of every part declared here; a part adds code of its own
+only where the state's guidance makes it differ (the team's roles, the sources' tags)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Model, QuerySet
+
+from lea.models import AuditVerb, User
+from steps.merge import fingerprints, version_token
+from steps.merge_forms import RowFormMixin
+from steps.models import ActivityRecord, Engagement
+
+# Builds a part's row form for an activity: `form(record, data, prefix=..., ...)`.
+RowForm = Callable[..., RowFormMixin]
+
+
+@dataclass(frozen=True)
+class Verbs:
+    """How the history names an addition, a change and a removal of one of the rows."""
+
+    add: AuditVerb
+    edit: AuditVerb
+    remove: AuditVerb
+
+
+@dataclass(frozen=True, kw_only=True)
+class RowPart[RowT: Model]:
+    """One part's rows. The rows belong to the engagement and to the activity record that
+    carries the part (their holder: its version counts every change, its history says
+    who changed what)."""
+
+    part: str  # the part's name in PART_NAMES: its template, its anchor on the page
+    model: type[RowT]
+    noun: str  # "data source": what a message calls one row
+    url: str  # the path under the activity: `<url>/add/`, `<url>/<row_id>/edit/`, ...
+    url_name: str  # `<url_name>_add`, `<url_name>_edit`, `<url_name>_remove`
+    rows_of: Callable[[Engagement], QuerySet[RowT]]
+    # The row's values as its form names them: what a save merges and a remove compares.
+    values: Callable[[RowT], dict[str, Any]]
+    form: RowForm
+    add_prefix: str | None = None  # formatted with what the add URL fixes (a finding's kind)
+    edit_prefix: str | None = None
+    verbs: Verbs
+    # What names the row in its history (every change), and what else an addition says.
+    about: Callable[[RowT], dict[str, Any]]
+    added: Callable[[RowT], dict[str, Any]] = lambda _row: {}
+    said_added: Callable[[RowT], str]
+    said_saved: Callable[[RowT], str]
+    said_removed: Callable[[RowT], str]
+    # A new row goes after the engagement's others (sharing these fields too).
+    ordered_within: tuple[str, ...] = ()
+    # Texts with no length of their own in the database: the form's limit, for every caller.
+    text_limits: Mapping[str, int] = field(default_factory=dict)
+    # Relations to rows of other parts: chosen among the engagement's only (else this message).
+    chosen_in_engagement: Mapping[str, str] = field(default_factory=dict)
+    # Only where the guidance makes the part differ:
+    # The add URL's extra words (a path, e.g. `<slug:kind>/`) and what they fix of a new
+    # row (None: there is no such row to add, a 404).
+    add_words: str = ""
+    fixed_by_url: Callable[..., dict[str, Any] | None] | None = None
+    noun_of: Callable[[RowT], str] | None = None  # a row's own noun ("strength")
+    check: Callable[[RowT], None] | None = None  # beyond the model's own validation
+    after_write: Callable[[RowT], None] | None = None
+    described: Callable[[RowT], Callable[[str, Any], Any]] | None = None  # history's words
+    removable: Callable[[RowT], None] | None = None  # refuses a removal with the reason
+    may_write: Callable[[User, Engagement], None] | None = None  # beyond editing the LEA's work
+
+    def what(self, row: RowT) -> str:
+        return self.noun_of(row) if self.noun_of else self.noun
+
+    def add_form(self, record: ActivityRecord, data: Any = None, **fixed: Any) -> RowFormMixin:
+        prefix = self.add_prefix.format(**fixed) if self.add_prefix else None
+        return self.form(record, data, initial={"version": version_token(record)}, prefix=prefix)
+
+    def posted_edit_form(self, record: ActivityRecord, data: Any) -> RowFormMixin:
+        return self.form(record, data, prefix=self.edit_prefix)
+
+    def edit_form(self, record: ActivityRecord, row: RowT) -> RowFormMixin:
+        """The row's edit form as drawn now: its values, their bases, the version token."""
+        values = self.values(row)
+        return self.form(
+            record,
+            initial={**values, "version": version_token(record)},
+            bases=fingerprints(values),
+            prefix=self.edit_prefix,
+        )
