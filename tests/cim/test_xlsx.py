@@ -1,4 +1,4 @@
-"""The one-pass XLSX reader (cim/uploads.xlsx_rows): each cell as the upload reads a
+"""The one-pass XLSX reader (cim/xlsx.xlsx_rows): each cell as the upload reads a
 CSV cell, whatever Excel stored it as."""
 
 from __future__ import annotations
@@ -8,7 +8,8 @@ from datetime import date, datetime
 
 from openpyxl import Workbook
 
-from cim.uploads import Deadline, UploadLimits, xlsx_rows
+from cim.uploads import Deadline, UploadLimits
+from cim.xlsx import xlsx_rows
 
 
 def rows_of(workbook: Workbook) -> list[tuple[int, list[str]]]:
