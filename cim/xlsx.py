@@ -336,6 +336,7 @@ def _column_number(reference: str) -> int:
 MAIN_NS = _MAIN.rstrip()
 _ATTRIBUTE = re.compile(r"""([^\s=]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _ENTITY = re.compile(r"&(#x[0-9a-fA-F]+|#[0-9]+|amp|lt|gt|quot|apos);")
+_ROW_NUMBER = re.compile(r'row r="([0-9]+)"')
 _NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
 # Past this many distinct numbers a sheet's numbers are converted each time, not kept.
 NUMBERS_KEPT = 10_000
@@ -420,9 +421,9 @@ def _attributes(tag: str) -> dict[str, str]:
 class _PlainSheetReader:
     """Reads a plain sheet (`_plain_prefix`) a chunk at a time, one match of `tokens` per
     cell and per row start, keeping only the rows of the chunk being read, and gives what
-    _SheetReader gives for it. The common cell (`<c r="B7" s="1" t="s"><v>3</v></c>`, or
-    an inline string of one run) is read from the match alone; any other cell (a formula,
-    rich text, no reference) from its own XML."""
+    _SheetReader gives for it. The common cell (`<c r="B7" s="1" t="s"><v>3</v></c>`, an
+    inline string of one run, or empty) is read from the match alone; any other cell (a
+    formula, rich text, no reference) from its own XML."""
 
     def __init__(
         self, book: _Workbook, limits: UploadLimits, deadline: Deadline, prefix: str
@@ -430,8 +431,8 @@ class _PlainSheetReader:
         self.book, self.limits, self.deadline = book, limits, deadline
         p = re.escape(prefix)
         self.tokens = re.compile(
-            rf'<{p}(?:c r="([A-Z]{{1,3}})[0-9]+"(?: s="([0-9]+)")?(?: t="([a-zA-Z]+)")?>'
-            rf"(?:<{p}v>([^<]*)</{p}v>|<{p}is><{p}t>([^<]*)</{p}t></{p}is>)</{p}c>"
+            rf'<{p}(?:c r="([A-Z]{{1,3}})[0-9]+"(?: s="([0-9]+)")?(?: t="([a-zA-Z]+)")?'
+            rf"(?:/>|>(?:<{p}v>([^<]*)</{p}v>|<{p}is><{p}t>([^<]*)</{p}t></{p}is>)?</{p}c>)"
             rf"|(c(?=[\s/>])[^>]*?(?:/>|>.*?</{p}c\s*>))"
             rf"|(row(?=[\s/>])[^>]*>))",
             re.DOTALL,
@@ -533,7 +534,8 @@ class _PlainSheetReader:
         )
 
     def row_number(self, tag: str) -> int:
-        number = _attributes(tag[3:].rstrip("/")).get("r")
+        written = _ROW_NUMBER.match(tag)
+        number = written.group(1) if written else _attributes(tag[3:].rstrip("/")).get("r")
         return int(number) if number else self.number + 1
 
     def too_many(self, column: int) -> int:
