@@ -439,7 +439,6 @@ class _PlainSheetReader:
         )
         # The last cell or row start of a chunk: what follows it may not have arrived yet.
         self.last_start = re.compile(rf".*(<{p}(?:c|row)[\s/>])", re.DOTALL)
-        self.overlap = len(f"<{prefix}row ")  # a start cut in two by the chunk's end
         self.phonetic = re.compile(rf"<{p}rPh(?=[\s/>])(?:[^>]*/>|.*?</{p}rPh\s*>)", re.DOTALL)
         self.texts = re.compile(rf"<{p}(v|t)(?=[\s/>])[^>]*?(?:/>|>([^<]*)</{p}\1\s*>)")
         self.letters = {column_letter(n): n for n in range(1, limits.max_columns + 1)}
@@ -451,14 +450,22 @@ class _PlainSheetReader:
 
     def rows(self, source: IO[bytes]) -> Iterator[tuple[int, list[str]]]:
         decoder = codecs.getincrementaldecoder("utf-8-sig")()
-        tail = ""
+        # The text from the last cell or row start on, in pieces: one cell longer than a
+        # chunk, or the end of the sheet, is joined once rather than once per chunk.
+        pending: list[str] = []
         while chunk := source.read(CHUNK):
-            text = tail + decoder.decode(chunk)
-            last = self.last_start.match(text, max(len(tail) - self.overlap, 0))
-            cut = last.start(1) if last else 0
-            tail = text[cut:]
-            yield from self.read(text[:cut])
-        yield from self.read(tail + decoder.decode(b"", final=True))
+            text = decoder.decode(chunk)
+            # A start cut in two by the chunk's end is not found: the cut is then at an
+            # earlier start, as good a place.
+            last = self.last_start.match(text)
+            if last is None:
+                pending.append(text)
+                continue
+            pending.append(text[: last.start(1)])
+            yield from self.read("".join(pending))
+            pending = [text[last.start(1) :]]
+        pending.append(decoder.decode(b"", final=True))
+        yield from self.read("".join(pending))
         if self.cells is not None:
             yield self.number, self.cells
 

@@ -181,6 +181,22 @@ def test_it_reads_every_form_of_a_cell_as_expat_does(cells: str, expected: list[
     assert both_ways(sheet_of(f'<row r="3">{cells}</row>'), "<si><t>s</t></si>") == [(3, expected)]
 
 
+def test_it_reads_cells_and_runs_cut_by_the_chunks_it_reads() -> None:
+    # 3 MB of runs in one cell, then rows that the 1 MB chunks cut anywhere.
+    runs = "<r><t>ab</t></r>" * 200_000
+    long = f'<row r="1"><c r="A1" t="inlineStr"><is>{runs}</is></c></row>'
+    rows = "".join(
+        f'<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>é{n}</t></is></c>'
+        f'<c r="B{n}"><v>{n}</v></c></row>'
+        for n in range(2, 60_000)
+    )
+
+    read = both_ways(sheet_of(long + rows))
+
+    assert read[0] == (1, ["ab" * 200_000])
+    assert read[1:] == [(n, [f"é{n}", str(n)]) for n in range(2, 60_000)]
+
+
 def test_it_numbers_rows_without_a_number_and_keeps_empty_ones() -> None:
     rows = '<row><c r="A1"><v>1</v></c></row><row r="4"/><row spans="1:1"><c><v>2</v></c></row>'
 
