@@ -23,7 +23,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
-from cim import uploads
+from cim import uploads, xlsx
 from cim.models import Cohort, Indicator, Tier
 from cim.uploads import FILE, Deadline, UploadLimits, UploadRefused
 
@@ -208,7 +208,7 @@ def _read_table(
     if content.startswith(b"\xd0\xcf\x11\xe0"):
         raise _FileProblem(FILE_OLD_EXCEL)
     if content.startswith(b"PK\x03\x04"):
-        rows = uploads.xlsx_rows(content, limits, deadline, broken=FILE_NOT_TABLE)
+        rows = xlsx.xlsx_rows(content, limits, deadline, broken=FILE_NOT_TABLE)
     else:
         rows = enumerate(_csv_rows(content, limits), start=1)
     header: list[str] = []

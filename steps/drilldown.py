@@ -18,8 +18,8 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
-from itertools import compress
-from typing import Any
+from operator import itemgetter
+from typing import Any, NamedTuple
 
 from django.conf import settings
 
@@ -121,9 +121,9 @@ class DrilldownIssue:
         return f"row {self.row}, {self.column}: {self.message}"
 
 
-@dataclass(frozen=True, slots=True)
-class Student:
-    """One student's row, cleaned; lives only while the tables are counted."""
+class Student(NamedTuple):
+    """One student's row, cleaned; lives only while the tables are counted. A named tuple:
+    a frozen dataclass took 0.2 s to build a district's 65,000."""
 
     school_site: str
     grade: str
@@ -214,9 +214,16 @@ def _read_rows(
 ) -> None:
     # The keys are kept only to find a student listed twice, and dropped with the result.
     seen: dict[str, int] = {}
+    positions = [columns[name] for name in COLUMNS]
+    width = max(positions) + 1
+    values_of = itemgetter(*positions)
     for number, cells in rows:
         deadline.check(number)
-        student = _read_row(number, cells, columns, seen, result.errors)
+        if len(cells) < width:
+            cells = cells + [""] * (width - len(cells))
+        student = _clean_student(number, values_of(cells), seen)
+        if student is None:
+            student = _read_row(number, cells, columns, seen, result.errors)
         if len(result.errors) > MAX_ISSUES:
             del result.errors[MAX_ISSUES:]
             result.errors.append(
@@ -304,6 +311,31 @@ class _Row:
         return 0
 
 
+def _clean_student(number: int, values: tuple[str, ...], seen: dict[str, int]) -> Student | None:
+    """The student of a row whose every cell is as the template writes it, with the checks
+    of _read_row in one expression; None for any other row, which _read_row then reads
+    and reports. Most rows are clean, and this takes a third of _read_row's time."""
+    (key, site, grade, age, gender, race, disability, english, disadvantaged, lre, suspended,
+     assessed, proficient, enrolled, absent) = values  # fmt: skip
+    if not (
+        key and site and key not in seen
+        and grade in ALLOWED["grade"] and gender in ALLOWED["gender"]
+        and race in ALLOWED["race_ethnicity"] and disability in ALLOWED["disability"]
+        and english in ALLOWED["english_learner"] and lre in ALLOWED["lre"]
+        and disadvantaged in ALLOWED["socioeconomically_disadvantaged"]
+        and assessed in OPTIONAL_YES_NO and proficient in OPTIONAL_YES_NO
+        and age.isdecimal() and suspended.isdecimal()
+        and enrolled.isdecimal() and absent.isdecimal()
+        and int(age) <= MAX_AGE and int(absent) <= int(enrolled)
+    ):  # fmt: skip
+        return None
+    seen[key] = number
+    return Student(
+        site, grade, int(age), gender, race, disability, english, disadvantaged, lre,
+        int(suspended), assessed == "yes", proficient == "yes", int(enrolled), int(absent),
+    )  # fmt: skip
+
+
 def _read_row(
     number: int,
     cells: list[str],
@@ -375,17 +407,35 @@ def dimensions_of(measure: str) -> tuple[str, ...]:
 def aggregate(students: Sequence[Student], rules: DrilldownRules) -> list[Cell]:
     """Every measure's table: the overall row, then each dimension's groups, each group's
     count among the students the measure counts; for race/ethnicity, the risk ratio."""
-    # Column by column, so that the counting runs in Counter and compress (C), not in a
-    # Python loop per student, group and measure.
-    columns = {dimension: [getattr(s, dimension) for s in students] for dimension in DIMENSIONS}
+    masks = {measure: measure_masks(measure, students) for measure in MEASURES}
+    # Each student's place in every measure as one number (bit 2i: counted by measure i,
+    # bit 2i+1: in its numerator), so that a dimension is counted once in Counter (C), for
+    # all measures, rather than twice per measure (65,000 students: 0.51 s, now 0.35 s).
+    places = [0] * len(students)
+    for i, (eligible, hits) in enumerate(masks.values()):
+        bit = 1 << 2 * i
+        places = [
+            place | (bit if among else 0) | (bit << 1 if hit else 0)
+            for place, among, hit in zip(places, eligible, hits, strict=True)
+        ]
+    counts = {
+        dimension: Counter(zip([getattr(s, dimension) for s in students], places, strict=True))
+        for dimension in DIMENSIONS
+    }
     cells: list[Cell] = []
-    for measure in MEASURES:
-        eligible, hits = measure_masks(measure, students)
+    for i, measure in enumerate(MEASURES):
+        eligible, hits = masks[measure]
         total = [sum(hits), sum(eligible)]
         cells.append(Cell(measure, ALL, ALL, total[0], total[1]))
+        bit = 1 << 2 * i
         for dimension in dimensions_of(measure):
-            denominators = Counter(compress(columns[dimension], eligible))
-            numerators = Counter(compress(columns[dimension], hits))
+            denominators: Counter[str] = Counter()
+            numerators: Counter[str] = Counter()
+            for (group, place), count in counts[dimension].items():
+                if place & bit:
+                    denominators[group] += count
+                    if place & bit << 1:
+                        numerators[group] += count
             for group in sorted(denominators, key=_group_order(dimension)):
                 cell = Cell(measure, dimension, group, numerators[group], denominators[group])
                 if dimension == "race_ethnicity":
