@@ -16,7 +16,8 @@ directory alone. The first worksheet is then read twice, a chunk at a time (infl
 
 A large district's drill-down extract (65,000 rows, 1 million cells, 50 MB of XML) took
 expat calling Python 3.4 s on a quiet machine, most of it in the calls themselves; side by
-side on a loaded one, expat calling Python took 5.5 s of CPU and the two passes 2.0 s. Not with openpyxl: it reads a sheet without a declared size twice, builds objects
+side on a loaded one, expat calling Python took 5.5 s of CPU and the two passes 2.0 s.
+Not with openpyxl: it reads a sheet without a declared size twice, builds objects
 for every cell, and builds a whole row before yielding it (a 20 MB sheet of one row of
 empty cells took it 1.6 GB); the same extract took it some 30 s. Nor with python-calamine:
 it builds a dense range from the first to the last cell reference, so a small file with
