@@ -423,8 +423,9 @@ class _PlainSheetReader:
     """Reads a plain sheet (`_plain_prefix`) a chunk at a time, one match of `tokens` per
     cell and per row start, keeping only the rows of the chunk being read, and gives what
     _SheetReader gives for it. The common cell (`<c r="B7" s="1" t="s"><v>3</v></c>`, an
-    inline string of one run, or empty) is read from the match alone; any other cell (a
-    formula, rich text, no reference) from its own XML."""
+    inline string of one run, or empty: `<c r="B7"/>`, or openpyxl's `<c r="B7" />`) is
+    read from the match alone; any other cell (a formula, rich text, no reference) from
+    its own XML."""
 
     def __init__(
         self, book: _Workbook, limits: UploadLimits, deadline: Deadline, prefix: str
@@ -433,7 +434,7 @@ class _PlainSheetReader:
         p = re.escape(prefix)
         self.tokens = re.compile(
             rf'<{p}(?:c r="([A-Z]{{1,3}})[0-9]+"(?: s="([0-9]+)")?(?: t="([a-zA-Z]+)")?'
-            rf"(?:/>|>(?:<{p}v>([^<]*)</{p}v>|<{p}is><{p}t>([^<]*)</{p}t></{p}is>)?</{p}c>)"
+            rf"\s*(?:/>|>(?:<{p}v>([^<]*)</{p}v>|<{p}is><{p}t>([^<]*)</{p}t></{p}is>)?</{p}c>)"
             rf"|(c(?=[\s/>])[^>]*?(?:/>|>.*?</{p}c\s*>))"
             rf"|(row(?=[\s/>])[^>]*>))",
             re.DOTALL,

@@ -160,6 +160,11 @@ FORMS = {
         '<c t="e"><v>#N/A</v></c><c r="D1" s="1"><v>45292</v></c>',
         ["", "yes", "#N/A", "2024-01-01T00:00:00"],
     ),
+    "space-before-the-end": (  # openpyxl writes an empty cell so
+        '<c r="A1" t="inlineStr" /><c r="B1" t="inlineStr" ><is><t>b</t></is></c>'
+        '<c r="C1" s="1" t="inlineStr"  />',
+        ["", "b", ""],
+    ),
     "line-ends": (
         '<c r="A1" t="inlineStr"><is><t>one\r\ntwo</t></is></c><c r="B1" t="inlineStr"></c>',
         ["one\ntwo", ""],
