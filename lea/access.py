@@ -24,7 +24,7 @@ from collections.abc import Collection
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, Model, OuterRef, QuerySet
 from django.http import Http404
 from guardian.shortcuts import get_objects_for_user
 
@@ -95,6 +95,15 @@ def holds_role(
 
 def may_act_as_cde_admin(user: AnyUser | None) -> bool:
     return holds_role(user, (Role.CDE_ADMIN,), kind=Organization.Kind.CDE)
+
+
+def one_or_404[ModelT: Model](rows: QuerySet[ModelT], missing: str) -> ModelT:
+    """The one row of `rows` (narrowed to one by its key within the user's scope), or a 404
+    saying what is missing: a row out of scope reads the same as one that is not there."""
+    row = rows.first()
+    if row is None:
+        raise Http404(missing)
+    return row
 
 
 # --- Scoped querysets ---------------------------------------------------------------------
@@ -225,10 +234,10 @@ def require_system_or_adl_loader(user: AnyUser | None) -> None:
 
 
 def get_organization_for(user: AnyUser, organization_id: int) -> Organization:
-    try:
-        return organizations_for(user).get(pk=organization_id)
-    except Organization.DoesNotExist:
-        raise Http404("No such organisation.") from None
+    return one_or_404(
+        organizations_for(user).filter(pk=organization_id),
+        "No such organisation.",
+    )
 
 
 def get_manageable_organization_for(user: AnyUser, organization_id: int) -> Organization:
@@ -240,28 +249,24 @@ def get_manageable_organization_for(user: AnyUser, organization_id: int) -> Orga
 def get_membership_for(user: AnyUser, organization: Organization, membership_id: int) -> Membership:
     """A membership of an organisation the user sees, or 404 (whether they may manage it
     is `require_manage_members`: a 403 for an organisation in scope)."""
-    membership = (
-        Membership.objects.select_related("user")
-        .filter(
+    return one_or_404(
+        Membership.objects.select_related("user").filter(
             pk=membership_id,
             organization=organization,
             organization__in=organizations_for(user),
-        )
-        .first()
+        ),
+        "No such member.",
     )
-    if membership is None:
-        raise Http404("No such member.")
-    return membership
 
 
 def get_invitation_for(user: AnyUser, organization: Organization, invitation_id: int) -> Invitation:
     """An invitation of an organisation the user sees, or 404 (as `get_membership_for`)."""
-    invitation = Invitation.objects.filter(
-        pk=invitation_id, organization=organization, organization__in=organizations_for(user)
-    ).first()
-    if invitation is None:
-        raise Http404("No such invitation.")
-    return invitation
+    return one_or_404(
+        Invitation.objects.filter(
+            pk=invitation_id, organization=organization, organization__in=organizations_for(user)
+        ),
+        "No such invitation.",
+    )
 
 
 def invitation_for_token(token: str) -> Invitation | None:
@@ -284,10 +289,10 @@ def invitation_for_system(invitation_id: int) -> Invitation | None:
 
 
 def get_user_for(user: AnyUser, user_id: int) -> User:
-    try:
-        return users_for(user).get(pk=user_id)
-    except User.DoesNotExist:
-        raise Http404("No such person.") from None
+    return one_or_404(
+        users_for(user).filter(pk=user_id),
+        "No such person.",
+    )
 
 
 def user_for_system(user_id: int) -> User | None:
@@ -346,10 +351,10 @@ def access_record_leas_for(user: AnyUser) -> QuerySet[Organization]:
 
 
 def get_access_record_lea_for(user: AnyUser, organization_id: int) -> Organization:
-    try:
-        return access_record_leas_for(user).get(pk=organization_id)
-    except Organization.DoesNotExist:
-        raise Http404("No such organisation.") from None
+    return one_or_404(
+        access_record_leas_for(user).filter(pk=organization_id),
+        "No such organisation.",
+    )
 
 
 def may_see_access_record(user: AnyUser, organization_id: int) -> bool:

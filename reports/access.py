@@ -12,9 +12,8 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
-from django.http import Http404
 
-from lea.access import AnyUser
+from lea.access import AnyUser, one_or_404
 from lea.models import User
 from reports.models import (
     ActivityProgress,
@@ -125,7 +124,7 @@ def progress_reports_for(user: AnyUser) -> QuerySet[ProgressReport]:
 
 def get_progress_report_for(user: User, engagement: Engagement, report_id: int) -> ProgressReport:
     """A progress report of the engagement, which the user may read, or 404."""
-    report = (
+    return one_or_404(
         progress_reports_for(user)
         .select_related(
             "engagement__lea__selpa",
@@ -135,35 +134,28 @@ def get_progress_report_for(user: User, engagement: Engagement, report_id: int) 
             "submission",
             "updated_by",
         )
-        .filter(pk=report_id, engagement=engagement)
-        .first()
+        .filter(pk=report_id, engagement=engagement),
+        "No such progress report.",
     )
-    if report is None:
-        raise Http404("No such progress report.")
-    return report
 
 
 def get_measurement_for(
     user: User, report: ProgressReport, measurement_id: int
 ) -> OutcomeMeasurement:
     """A measured value of the progress report, which the user may read, or 404."""
-    measurement = (
-        OutcomeMeasurement.objects.select_related("outcome")
-        .filter(pk=measurement_id, report=report, report__in=progress_reports_for(user))
-        .first()
+    return one_or_404(
+        OutcomeMeasurement.objects.select_related("outcome").filter(
+            pk=measurement_id, report=report, report__in=progress_reports_for(user)
+        ),
+        "No such measurement.",
     )
-    if measurement is None:
-        raise Http404("No such measurement.")
-    return measurement
 
 
 def get_team_meeting_for(user: User, engagement: Engagement, meeting_id: int) -> TeamMeeting:
     """A CIM team meeting of the engagement, which the user may read, or 404."""
-    meeting = (
-        TeamMeeting.objects.select_related("created_by")
-        .filter(pk=meeting_id, engagement=engagement, engagement__in=engagements_for(user))
-        .first()
+    return one_or_404(
+        TeamMeeting.objects.select_related("created_by").filter(
+            pk=meeting_id, engagement=engagement, engagement__in=engagements_for(user)
+        ),
+        "No such meeting.",
     )
-    if meeting is None:
-        raise Http404("No such meeting.")
-    return meeting

@@ -16,7 +16,6 @@ from collections.abc import Collection
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
-from django.http import Http404
 
 from cim.models import Approver, Requirement
 from lea.access import (
@@ -25,6 +24,7 @@ from lea.access import (
     consultants,
     local_organizations_for,
     may_load_adl,
+    one_or_404,
     organizations_for,
 )
 from lea.models import AuditEvent, Membership, Organization, Role, User
@@ -113,14 +113,14 @@ def team_engagements_for(user: AnyUser) -> QuerySet[Engagement]:
 
 
 def get_engagement_for(user: AnyUser, engagement_id: int) -> Engagement:
-    try:
-        return (
+    return one_or_404(
+        (
             engagements_for(user)
             .select_related("lea", "lea__selpa", "cohort", "cohort__year", "determination")
-            .get(pk=engagement_id)
-        )
-    except Engagement.DoesNotExist:
-        raise Http404("No such engagement.") from None
+            .filter(pk=engagement_id)
+        ),
+        "No such engagement.",
+    )
 
 
 EDIT_DENIED = "Only the LEA's CIM team edits its CIM work; you can read it."
@@ -147,14 +147,14 @@ def drilldown_view_for(user: AnyUser, engagement: Engagement) -> str | None:
 
 def get_record_for(user: AnyUser, engagement: Engagement, activity_key: str) -> ActivityRecord:
     """An activity of an engagement the user may read, or 404."""
-    try:
-        record = ActivityRecord.objects.select_related("definition", "updated_by").get(
+    record = one_or_404(
+        ActivityRecord.objects.select_related("definition", "updated_by").filter(
             engagement=engagement,
             engagement__in=engagements_for(user),
             definition__key=activity_key,
-        )
-    except ActivityRecord.DoesNotExist:
-        raise Http404("No such activity.") from None
+        ),
+        "No such activity.",
+    )
     # The engagement as the caller read it (with its LEA, cohort and determination), so
     # the page does not read it, its cohort and its determination again (issue 16).
     record.engagement = engagement
@@ -163,14 +163,14 @@ def get_record_for(user: AnyUser, engagement: Engagement, activity_key: str) -> 
 
 def get_outcome_for(user: AnyUser, engagement: Engagement, outcome_id: int) -> Outcome:
     """A measurable outcome of the plan of an engagement the user may read, or 404."""
-    try:
-        return Outcome.objects.select_related("strategy").get(
+    return one_or_404(
+        Outcome.objects.select_related("strategy").filter(
             pk=outcome_id,
             strategy__engagement=engagement,
             strategy__engagement__in=engagements_for(user),
-        )
-    except Outcome.DoesNotExist:
-        raise Http404("No such outcome.") from None
+        ),
+        "No such outcome.",
+    )
 
 
 # --- The Data Drill Down and its citations ---------------------------------------------------
@@ -183,40 +183,36 @@ def latest_drill_down_for_engagement(engagement: Engagement) -> DrillDown | None
 
 def get_drill_down_for(user: AnyUser, engagement: Engagement, drill_down_id: int) -> DrillDown:
     """An upload of the engagement's drill-down, which the user may read, or 404."""
-    drill_down = DrillDown.objects.filter(
-        pk=drill_down_id, engagement=engagement, engagement__in=engagements_for(user)
-    ).first()
-    if drill_down is None:
-        raise Http404("No such drill-down.")
-    return drill_down
+    return one_or_404(
+        DrillDown.objects.filter(
+            pk=drill_down_id, engagement=engagement, engagement__in=engagements_for(user)
+        ),
+        "No such drill-down.",
+    )
 
 
 def get_citation_for(user: AnyUser, engagement: Engagement, citation_id: int) -> DrillDownCitation:
     """A drill-down table cited by one of the engagement's problem areas, or 404."""
-    citation = (
-        DrillDownCitation.objects.select_related("problem_area__record__definition", "drill_down")
-        .filter(
+    return one_or_404(
+        DrillDownCitation.objects.select_related(
+            "problem_area__record__definition", "drill_down"
+        ).filter(
             pk=citation_id,
             problem_area__engagement=engagement,
             problem_area__engagement__in=engagements_for(user),
-        )
-        .first()
+        ),
+        "No such citation.",
     )
-    if citation is None:
-        raise Http404("No such citation.")
-    return citation
 
 
 def get_problem_area_for(user: AnyUser, engagement: Engagement, area_id: int) -> ProblemArea:
     """A problem area of the engagement, which the user may read, or 404."""
-    area = (
-        ProblemArea.objects.select_related("record")
-        .filter(pk=area_id, engagement=engagement, engagement__in=engagements_for(user))
-        .first()
+    return one_or_404(
+        ProblemArea.objects.select_related("record").filter(
+            pk=area_id, engagement=engagement, engagement__in=engagements_for(user)
+        ),
+        "No such problem area.",
     )
-    if area is None:
-        raise Http404("No such problem area.")
-    return area
 
 
 # --- Submissions and reviews ----------------------------------------------------------------
@@ -228,8 +224,8 @@ def submissions_for(user: AnyUser) -> QuerySet[Submission]:
 
 
 def get_submission_for(user: AnyUser, submission_id: int) -> Submission:
-    try:
-        return (
+    return one_or_404(
+        (
             submissions_for(user)
             .select_related(
                 "engagement__lea__selpa",
@@ -237,32 +233,32 @@ def get_submission_for(user: AnyUser, submission_id: int) -> Submission:
                 "engagement__determination",
                 "activity",
             )
-            .get(pk=submission_id)
-        )
-    except Submission.DoesNotExist:
-        raise Http404("No such submission.") from None
+            .filter(pk=submission_id)
+        ),
+        "No such submission.",
+    )
 
 
 def get_version_for(user: AnyUser, submission: Submission, number: int) -> SubmissionVersion:
     """A version of a submission the user may read, or 404."""
-    try:
-        return SubmissionVersion.objects.select_related(
+    return one_or_404(
+        SubmissionVersion.objects.select_related(
             "submitted_by", "submission__engagement__lea"
-        ).get(submission=submission, submission__in=submissions_for(user), number=number)
-    except SubmissionVersion.DoesNotExist:
-        raise Http404("No such version.") from None
+        ).filter(submission=submission, submission__in=submissions_for(user), number=number),
+        "No such version.",
+    )
 
 
 def get_comment_for(user: AnyUser, submission: Submission, comment_id: int) -> Comment:
     """A comment on a submission the user may read, or 404."""
-    try:
-        return Comment.objects.select_related("version__submission").get(
+    return one_or_404(
+        Comment.objects.select_related("version__submission").filter(
             pk=comment_id,
             version__submission=submission,
             version__submission__in=submissions_for(user),
-        )
-    except Comment.DoesNotExist:
-        raise Http404("No such comment.") from None
+        ),
+        "No such comment.",
+    )
 
 
 def may_see_submission(user: AnyUser, submission_id: int) -> bool:
@@ -445,10 +441,10 @@ def adl_uploads_for(user: AnyUser) -> QuerySet[AdlUpload]:
 
 
 def get_adl_upload_for(user: AnyUser, upload_id: int) -> AdlUpload:
-    try:
-        return adl_uploads_for(user).select_related("uploaded_by", "applied_by").get(pk=upload_id)
-    except AdlUpload.DoesNotExist:
-        raise Http404("No such upload.") from None
+    return one_or_404(
+        adl_uploads_for(user).select_related("uploaded_by", "applied_by").filter(pk=upload_id),
+        "No such upload.",
+    )
 
 
 def adl_upload_for_system(upload_id: int) -> AdlUpload | None:
@@ -472,14 +468,14 @@ def consultant_assignments_for(user: AnyUser) -> QuerySet[ConsultantAssignment]:
 
 
 def get_consultant_assignment_for(user: AnyUser, assignment_id: int) -> ConsultantAssignment:
-    try:
-        return (
+    return one_or_404(
+        (
             consultant_assignments_for(user)
             .select_related("consultant", "lea", "year")
-            .get(pk=assignment_id)
-        )
-    except ConsultantAssignment.DoesNotExist:
-        raise Http404("No such assignment.") from None
+            .filter(pk=assignment_id)
+        ),
+        "No such assignment.",
+    )
 
 
 def leas_in_cim_for(user: AnyUser, *, year: int) -> QuerySet[Organization]:
