@@ -312,6 +312,14 @@ def member_managers_for(organization: Organization) -> QuerySet[User]:
     ).distinct()
 
 
+def active_members_in_role(
+    organization: Organization | OuterRef, role: Role
+) -> QuerySet[Membership]:
+    """The active people holding a role in an organisation read in scope (or, as an
+    `OuterRef`, in each organisation of a scoped queryset)."""
+    return Membership.objects.filter(organization=organization, role=role, user__is_active=True)
+
+
 def cde_admins() -> QuerySet[User]:
     """Who hears of work routed to CDE for an LEA that has no consultant yet."""
     return User.objects.filter(

@@ -12,6 +12,7 @@ them); they are offered here too, so a view or service asks one module.
 from __future__ import annotations
 
 from collections.abc import Collection
+from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
@@ -298,7 +299,7 @@ def records_for_engagement(engagement: Engagement | int | OuterRef) -> QuerySet[
 
 
 def records_for_engagement_ids(
-    engagement_ids: Collection[int] | QuerySet[Engagement, int],
+    engagement_ids: Collection[int] | QuerySet[Engagement, Any],
 ) -> QuerySet[ActivityRecord]:
     """The activity records of engagements whose ids came from a scoped queryset."""
     return ActivityRecord.objects.filter(engagement_id__in=engagement_ids)
@@ -374,6 +375,17 @@ def comments_for_submission(submission: Submission) -> QuerySet[Comment]:
 def reviews_for_submission(submission: Submission) -> QuerySet[Review]:
     """The decisions on the versions of a submission the caller has read in scope."""
     return Review.objects.filter(version__submission=submission)
+
+
+def comments_for_submissions(submissions: QuerySet[Submission]) -> QuerySet[Comment]:
+    """The comments on the versions of submissions from a scoped queryset."""
+    return Comment.objects.filter(version__submission__in=submissions)
+
+
+def replies_to(comment: Comment | OuterRef) -> QuerySet[Comment]:
+    """The replies to a comment read in scope (or, as an `OuterRef`, to each comment of a
+    scoped queryset)."""
+    return Comment.objects.filter(reply_to=comment)
 
 
 def comments_for_version(version: SubmissionVersion) -> QuerySet[Comment]:

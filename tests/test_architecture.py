@@ -91,7 +91,6 @@ NOT_MOVED_YET: dict[str, int] = {
     "steps/parts/root_causes.py": 2,
     "steps/parts/team.py": 2,
     "steps/selectors.py": 2,
-    "reports/selectors/home.py": 10,
 }
 
 

@@ -22,7 +22,7 @@ from cim import selectors as cim_selectors
 from cim.models import INFERRED_DATE, Determination, Tier
 from lea import access as lea_access
 from lea.access import AnyUser
-from lea.models import Membership, Organization, Role, User
+from lea.models import Organization, Role, User
 from reports import access as reports_access
 from reports.progress import OPEN_STATES
 from reports.reminder_items import owed_records
@@ -118,8 +118,8 @@ def _team_engagements(user: AnyUser, lea_ids: Collection[int]) -> QuerySet[Engag
 
 def _owed(user: AnyUser, lea_ids: Collection[int], today: date) -> Section:
     records = owed_records(
-        ActivityRecord.objects.filter(
-            engagement__in=_team_engagements(user, lea_ids), due_date__isnull=False
+        access.records_for_engagement_ids(_team_engagements(user, lea_ids)).filter(
+            due_date__isnull=False
         )
     ).select_related("definition", "engagement__lea", "engagement__cohort")
 
@@ -190,11 +190,11 @@ def _comments(user: AnyUser, engagements: QuerySet[Engagement], today: date) -> 
     """Reviewers' comments and questions on the latest version of returned work that
     nobody from the LEA has replied to, newest first."""
     returned = access.submissions_for(user).filter(engagement__in=engagements, state=State.RETURNED)
-    answered = Comment.objects.filter(reply_to=OuterRef("pk"))
+    answered = access.replies_to(OuterRef("pk"))
     comments = (
-        Comment.objects.filter(
+        access.comments_for_submissions(returned)
+        .filter(
             ~Exists(answered),
-            version__submission__in=returned,
             version__number=F("version__submission__current_version"),
             kind__in=(Comment.Kind.COMMENT, Comment.Kind.QUESTION),
         )
@@ -263,9 +263,8 @@ def member_home(*, user: AnyUser, lea_ids: Collection[int], today: date) -> list
     else changed in the last two weeks, newest first."""
     since = timezone.now() - timedelta(days=RECENT_DAYS)
     changed = (
-        ActivityRecord.objects.filter(
-            engagement__in=_team_engagements(user, lea_ids), updated_at__gte=since
-        )
+        access.records_for_engagement_ids(_team_engagements(user, lea_ids))
+        .filter(updated_at__gte=since)
         .exclude(updated_by=user.pk)
         .exclude(updated_by__isnull=True)
         .select_related("definition", "engagement__lea", "updated_by")
@@ -322,7 +321,7 @@ def _waiting(user: AnyUser, routed_to: str, today: date) -> Section:
 
 def _year_engagements(user: AnyUser, year: int | None) -> QuerySet[Engagement]:
     if year is None:
-        return Engagement.objects.none()
+        return access.engagements_for(user).none()
     return access.engagements_for(user).filter(cohort__year__year=year)
 
 
@@ -334,7 +333,7 @@ def selpa_reviewer_home(
     team lead, in the newest monitoring year."""
     engagements = _year_engagements(user, year).filter(lea__selpa_id__in=selpa_ids)
     overdue = (
-        owed_records(ActivityRecord.objects.filter(engagement__in=engagements, due_date__lt=today))
+        owed_records(access.records_for_engagement_ids(engagements).filter(due_date__lt=today))
         .values("engagement_id", "engagement__lea__name")
         .annotate(late=Count("pk"), oldest=Min("due_date"))
         .order_by("oldest", "engagement__lea__name")
@@ -351,9 +350,7 @@ def selpa_reviewer_home(
             overdue=True,
         )
 
-    leads = Membership.objects.filter(
-        organization=OuterRef("lea"), role=Role.LEA_LEAD, user__is_active=True
-    )
+    leads = lea_access.active_members_in_role(OuterRef("lea"), Role.LEA_LEAD)
     leadless = engagements.filter(~Exists(leads)).select_related("lea").order_by("lea__name")
 
     def leadless_item(engagement: Engagement) -> HomeItem:
@@ -391,7 +388,7 @@ def consultant_home(*, user: AnyUser, year: int | None, today: date) -> list[Sec
     unassigned = (
         access.leas_needing_consultant_near(user, year=year)
         if year is not None
-        else Organization.objects.none()
+        else lea_access.organizations_for(user).none()
     ).order_by("region", "name")
 
     def item(lea: Organization) -> HomeItem:
@@ -430,7 +427,7 @@ def cde_admin_home(*, user: AnyUser, year: int | None, today: date) -> list[Sect
     with LEAs in CIM and no active reviewer, and ADL uploads not yet applied, newest
     first."""
     if year is None:
-        unassigned = Organization.objects.none()
+        unassigned = lea_access.organizations_for(user).none()
     else:
         unassigned = access.leas_needing_consultant_for(user, year=year)
     engagement = _year_engagements(user, year).filter(lea=OuterRef("pk")).values("pk")[:1]
@@ -446,9 +443,7 @@ def cde_admin_home(*, user: AnyUser, year: int | None, today: date) -> list[Sect
             detail=f"Region {lea.region}" if lea.region else "",
         )
 
-    reviewers = Membership.objects.filter(
-        organization=OuterRef("pk"), role=Role.SELPA_REVIEWER, user__is_active=True
-    )
+    reviewers = lea_access.active_members_in_role(OuterRef("pk"), Role.SELPA_REVIEWER)
     in_cim = _year_engagements(user, year).values("lea__selpa")
     selpas = (
         lea_access.organizations_for(user)
