@@ -16,7 +16,7 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, Model, OuterRef, Prefetch, Q, QuerySet
 
 from cim.models import Approver, Requirement
 from lea.access import (
@@ -290,6 +290,14 @@ def comment_for_system(comment_id: int) -> Comment | None:
 
 
 # --- Rows of an engagement the caller has read in scope ------------------------------------
+
+
+def rows_for_engagement[RowT: Model](
+    model: type[RowT], engagement: Engagement | int
+) -> QuerySet[RowT]:
+    """The rows of a structured part (any model with an `engagement`) of an engagement the
+    caller has read in scope: an id from anywhere else is not found among them."""
+    return model._default_manager.filter(engagement=engagement)
 
 
 def records_for_engagement(engagement: Engagement | int | OuterRef) -> QuerySet[ActivityRecord]:

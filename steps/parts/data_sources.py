@@ -14,6 +14,7 @@ from django.db.models import QuerySet
 
 from cim.catalog_rules import Choice, box_field, item_choices, label_of
 from lea.models import AuditVerb, User
+from steps import access
 from steps.forms import _no_nul
 from steps.merge import version_token
 from steps.merge_forms import RowFormMixin
@@ -131,7 +132,7 @@ class SourceRow:
 
 def data_sources_of(engagement: Engagement) -> QuerySet[DataSource]:
     """The engagement's data sources; a source id from anywhere else is not found."""
-    return DataSource.objects.filter(engagement=engagement)
+    return access.rows_for_engagement(DataSource, engagement)
 
 
 DATA_SOURCES = RowPart[DataSource](

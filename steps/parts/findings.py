@@ -9,6 +9,7 @@ from django import forms
 from django.db.models import QuerySet
 
 from lea.models import AuditVerb, User
+from steps import access
 from steps.forms import _no_nul
 from steps.merge import version_token
 from steps.merge_forms import RowFormMixin
@@ -61,7 +62,7 @@ def finding_values(finding: Finding) -> dict[str, Any]:
 
 def findings_of(engagement: Engagement) -> QuerySet[Finding]:
     """The engagement's strengths and weaknesses; an id from anywhere else is not found."""
-    return Finding.objects.filter(engagement=engagement)
+    return access.rows_for_engagement(Finding, engagement)
 
 
 def _kind_from_url(kind: str) -> dict[str, Any] | None:

@@ -17,6 +17,7 @@ from django.core.validators import ProhibitNullCharactersValidator
 from django.db.models import QuerySet
 
 from lea.models import User
+from steps import access
 from steps.forms import _no_nul
 from steps.merge import fingerprints, version_token
 from steps.merge_forms import RowFormMixin
@@ -45,7 +46,7 @@ NOT_A_NUMBER = "Enter the {what} as a number, such as 42 or 42.5, without a % si
 
 
 def root_causes_of(engagement: Engagement | int) -> QuerySet[RootCause]:
-    return RootCause.objects.filter(engagement=engagement)
+    return access.rows_for_engagement(RootCause, engagement)
 
 
 def problems_of_practice_of(record: ActivityRecord) -> QuerySet[ProblemOfPractice]:
@@ -81,8 +82,10 @@ def unaddressed_root_causes(engagement: Engagement | int) -> QuerySet[RootCause]
 
 def unexplained_problem_areas(engagement: Engagement | int) -> QuerySet[ProblemArea]:
     """Problem areas marked for root-cause exploration that no root cause explains."""
-    return ProblemArea.objects.filter(engagement=engagement, explore_root_causes=True).exclude(
-        root_causes__isnull=False
+    return (
+        access.rows_for_engagement(ProblemArea, engagement)
+        .filter(explore_root_causes=True)
+        .exclude(root_causes__isnull=False)
     )
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from django import forms
 from django.db.models import F, QuerySet
 
+from steps import access
 from steps.models import ActivityRecord, Engagement, ProblemArea
 from steps.parts import Entry, clean, entry, item, labelled
 
@@ -26,7 +27,7 @@ NONE_TO_EXPLORE = "Box 17: mark at least one problem area to explore for root ca
 def ranking_of(engagement: Engagement) -> QuerySet[ProblemArea]:
     """The engagement's problem areas, highest priority first; those never ranked follow
     in the order Consolidation entered them, so a new area joins at the bottom."""
-    return ProblemArea.objects.filter(engagement=engagement).order_by(
+    return access.rows_for_engagement(ProblemArea, engagement).order_by(
         F("priority").asc(nulls_last=True), "position", "pk"
     )
 

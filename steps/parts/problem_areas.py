@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 
 from cim.catalog_rules import box_field
 from lea.models import AuditVerb
+from steps import access
 from steps.drilldown_page import cited_breakdowns
 from steps.forms import _no_nul
 from steps.merge_forms import RowFormMixin
@@ -69,7 +70,7 @@ def text_field(label: str, *, required: bool = True, help_text: str = "") -> for
 def problem_areas_of(engagement: Engagement) -> QuerySet[ProblemArea]:
     """The engagement's problem areas in the order Consolidation entered them."""
     return (
-        ProblemArea.objects.filter(engagement=engagement)
+        access.rows_for_engagement(ProblemArea, engagement)
         .order_by("position", "pk")
         .prefetch_related("sources", "citations__drill_down")
     )
@@ -77,7 +78,7 @@ def problem_areas_of(engagement: Engagement) -> QuerySet[ProblemArea]:
 
 def data_sources_of(engagement: Engagement) -> QuerySet[DataSource]:
     """The Data Drill Down sources a problem area may cite: this engagement's only."""
-    return DataSource.objects.filter(engagement=engagement).order_by("position", "pk")
+    return access.rows_for_engagement(DataSource, engagement).order_by("position", "pk")
 
 
 def _cited(area: ProblemArea) -> str:

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
 from lea.models import AuditVerb
+from steps import access
 from steps.merge import version_token
 from steps.merge_forms import RowFormMixin
 from steps.models import ActivityRecord, Engagement, ProblemArea, RootCause
@@ -40,7 +41,7 @@ ADDRESSED = (
 
 def root_causes_of(engagement: Engagement) -> QuerySet[RootCause]:
     return (
-        RootCause.objects.filter(engagement=engagement)
+        access.rows_for_engagement(RootCause, engagement)
         .order_by("position", "pk")
         .prefetch_related("problem_areas")
     )

@@ -138,7 +138,7 @@ class MemberRow:
 
 def team_members_of(engagement: Engagement) -> QuerySet[TeamMember]:
     """The engagement's team; a member id from anywhere else is not found."""
-    return TeamMember.objects.filter(engagement=engagement)
+    return access.rows_for_engagement(TeamMember, engagement)
 
 
 TEAM_MEMBERS = RowPart[TeamMember](
