@@ -12,7 +12,6 @@ them); they are offered here too, so a view or service asks one module.
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
@@ -307,10 +306,10 @@ def records_for_engagement(engagement: Engagement | int | OuterRef) -> QuerySet[
 
 
 def records_for_engagement_ids(
-    engagement_ids: Collection[int] | QuerySet[Engagement, Any],
+    engagements: Collection[int] | QuerySet[Engagement],
 ) -> QuerySet[ActivityRecord]:
-    """The activity records of engagements whose ids came from a scoped queryset."""
-    return ActivityRecord.objects.filter(engagement_id__in=engagement_ids)
+    """The activity records of engagements from a scoped queryset (or their ids)."""
+    return ActivityRecord.objects.filter(engagement__in=engagements)
 
 
 def records_for_system() -> QuerySet[ActivityRecord]:
