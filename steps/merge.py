@@ -55,6 +55,22 @@ VERSION_FUTURE = (
 )
 
 
+class Stale(ValidationError):
+    """The one stale error: a change asked of a version that is no longer the latest (a
+    one-button change on an older activity, a decision or an undo on a replaced version),
+    refused whole, nothing written, with a message saying what moved on."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, code="stale")
+
+
+def require_version(current: int | None, expected: int, message: str) -> None:
+    """Refuse, as stale, a change started from `expected` when `current` is the version it
+    must apply to now (None: none may be changed any more)."""
+    if current != expected:
+        raise Stale(message)
+
+
 def version_token(record: Model) -> str:
     """What a form carries to say which activity, at which version, it was drawn from."""
     return f"{record.pk}-{record.version}"  # type: ignore[attr-defined]

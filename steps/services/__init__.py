@@ -36,7 +36,6 @@ from steps.services.engagements import (
 from steps.services.records import (
     EDITABLE,
     AnswersSaved,
-    StaleEdit,
     record_lock,
     record_save_answers,
     record_set_aside,
@@ -59,7 +58,6 @@ __all__ = [
     "AdlLoadResult",
     "AnswersSaved",
     "LeaPlan",
-    "StaleEdit",
     "adl_apply",
     "adl_upload_apply",
     "adl_upload_check",

@@ -24,6 +24,7 @@ from steps.merge import (
     VERSION_FUTURE,
     Edit,
     fingerprints,
+    require_version,
     three_way,
 )
 from steps.models import ActivityRecord, ResolvedRequirement
@@ -49,15 +50,6 @@ EDITABLE = {
 }
 # How far back the history is read to say who last changed a field.
 EDIT_LOOKBACK = 200
-
-
-class StaleEdit(ValidationError):
-    """A one-button change (set aside) made on an older version of the whole activity."""
-
-    def __init__(self, record: ActivityRecord) -> None:
-        who = record.updated_by.display_name if record.updated_by else "Someone"
-        super().__init__(STALE.format(who=who, version=record.version), code="stale")
-        self.record = record
 
 
 @dataclass
@@ -88,8 +80,8 @@ def record_lock(record: ActivityRecord) -> ActivityRecord:
 
 def _lock(record: ActivityRecord, expected_version: int) -> ActivityRecord:
     locked = record_lock(record)
-    if locked.version != expected_version:
-        raise StaleEdit(locked)
+    who = locked.updated_by.display_name if locked.updated_by else "Someone"
+    require_version(locked.version, expected_version, STALE.format(who=who, version=locked.version))
     return locked
 
 

@@ -16,6 +16,7 @@ from lea import data_version
 from lea.models import AuditVerb, User
 from lea.services import audit
 from steps import access
+from steps.merge import require_version
 from steps.models import (
     ActivityRecord,
     Comment,
@@ -267,18 +268,18 @@ def _move_record(
 
 
 def _refuse_stale(submission: Submission, version_number: int) -> None:
-    if (
-        submission.state != SubmissionState.SUBMITTED
-        or submission.current_version != version_number
-    ):
-        raise ValidationError(
-            STALE_DECISION.format(
-                version=version_number,
-                what=submission.title,
-                state=submission.get_state_display().lower(),
-                current=submission.current_version,
-            )
-        )
+    # A decided submission's latest version is no longer waiting: as stale as a newer one.
+    waiting = submission.current_version if submission.state == SubmissionState.SUBMITTED else None
+    require_version(
+        waiting,
+        version_number,
+        STALE_DECISION.format(
+            version=version_number,
+            what=submission.title,
+            state=submission.get_state_display().lower(),
+            current=submission.current_version,
+        ),
+    )
 
 
 def _lock_for_decision(submission: Submission, version_number: int) -> Submission:
@@ -402,8 +403,9 @@ def decision_undo(*, actor: User, submission: Submission, version_number: int) -
         state=locked.get_state_display().lower(),
         current=locked.current_version,
     )
-    if locked.state not in decided or locked.current_version != version_number:
-        raise ValidationError(nothing)
+    require_version(
+        locked.current_version if locked.state in decided else None, version_number, nothing
+    )
     if not access.may_undo_decision(actor, locked):
         raise PermissionDenied(UNDO_DENIED)
     version = locked.versions.get(number=version_number)

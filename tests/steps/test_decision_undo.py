@@ -12,8 +12,10 @@ from pytest_django import DjangoDbBlocker
 from cim.models import ActivityDefinition
 from lea.models import AuditEvent
 from steps import services
+from steps.merge import Stale
 from steps.models import ActivityRecord, Engagement, Review, Submission, SubmissionState
 from steps.services.submissions import (
+    NOTHING_TO_UNDO,
     UNDO_DENIED,
     UNDO_TOO_LATE,
     submission_freeze,
@@ -103,6 +105,20 @@ def test_it_puts_the_work_under_review_again_audited_and_tells_the_lea(
         actor=world.cde_consultant, submission=submission, version_number=1, decision="approved"
     )
     assert Submission.objects.get(pk=submission.pk).state == SubmissionState.APPROVED
+
+
+def test_it_refuses_to_undo_a_decision_twice(world: World, engagement: Engagement) -> None:
+    submission = _decided(world, engagement, "approved")
+    services.decision_undo(actor=world.cde_consultant, submission=submission, version_number=1)
+
+    with pytest.raises(Stale) as refused:
+        services.decision_undo(actor=world.cde_consultant, submission=submission, version_number=1)
+
+    assert refused.value.messages == [
+        NOTHING_TO_UNDO.format(version=1, what=submission.title, state="submitted", current=1)
+    ]
+    assert Submission.objects.get(pk=submission.pk).state == SubmissionState.SUBMITTED
+    assert AuditEvent.objects.filter(verb="submission.undo").count() == 1
 
 
 @pytest.mark.parametrize("who", ["selpa_reviewer", "lea_lead", "cde_admin", "outsider"])

@@ -13,6 +13,7 @@ from django_fsm import TransitionNotAllowed
 from cim.models import ActivityDefinition, Cohort
 from lea.models import AuditEvent
 from steps import services
+from steps.merge import Stale
 from steps.models import (
     ActivityRecord,
     Comment,
@@ -246,7 +247,7 @@ def test_it_refuses_to_approve_a_version_already_returned(
         decision="returned", summary="More detail, please.",
     )  # fmt: skip
 
-    with pytest.raises(ValidationError, match="now returned for revision"):
+    with pytest.raises(Stale, match="now returned for revision"):
         services.submission_decide(
             actor=world.cde_consultant, submission=version.submission, version_number=1,
             decision="approved",
@@ -269,7 +270,7 @@ def test_it_refuses_to_decide_a_superseded_version(
         confirmation_name="Casey Lead",
     )  # fmt: skip
 
-    with pytest.raises(ValidationError, match="latest version 2"):
+    with pytest.raises(Stale, match="latest version 2"):
         services.submission_decide(
             actor=world.cde_consultant, submission=submission, version_number=1,
             decision="approved",
