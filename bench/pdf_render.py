@@ -40,9 +40,9 @@ def _grow_plan(engagement: Engagement, actor: User) -> None:
     """The plan make_ready leaves (one strategy, activity and outcome), grown to a size
     an LEA's plan has: STRATEGIES strategies, each with ACTIVITIES activities and OUTCOMES
     outcomes of two benchmarks, through the plan's own services."""
+    from steps.access import problems_of_practice_for_record, strategies_for_record
     from steps.merge import version_token
     from steps.models import ActivityRecord
-    from steps.parts.plan import problems_of_practice_of, strategies_of
     from steps.services import part_plan
 
     record = ActivityRecord.objects.get(engagement=engagement, definition__parts__contains=["plan"])
@@ -56,9 +56,9 @@ def _grow_plan(engagement: Engagement, actor: User) -> None:
             actor=actor, record=record, version=version(),
             title=f"Strategy {number}: universal screening and tiered reading support",
             description="Grade-level teams review screening data every six weeks.",
-            problems_of_practice=problems_of_practice_of(record),
+            problems_of_practice=problems_of_practice_for_record(record),
         )  # fmt: skip
-    for strategy in strategies_of(record).prefetch_related("activities", "outcomes"):
+    for strategy in strategies_for_record(record).prefetch_related("activities", "outcomes"):
         for number in range(len(strategy.activities.all()), ACTIVITIES):
             part_plan.strategy_activity_add(
                 actor=actor, strategy=strategy, version=version(),

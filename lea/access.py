@@ -151,6 +151,18 @@ def own_memberships_for(user: AnyUser) -> QuerySet[Membership]:
     )
 
 
+def active_memberships_in(
+    organizations: QuerySet[Organization] | Collection[int],
+) -> QuerySet[Membership]:
+    """The active people's memberships of organisations read in scope (or their ids)."""
+    return Membership.objects.filter(organization__in=organizations, user__is_active=True)
+
+
+def memberships_of_people(people: QuerySet[User]) -> QuerySet[Membership]:
+    """The memberships of people read in scope."""
+    return Membership.objects.filter(user__in=people)
+
+
 def invitations_for(user: AnyUser) -> QuerySet[Invitation]:
     """Invitations of the organisations whose members the user manages."""
     return Invitation.objects.filter(organization__in=manageable_organizations_for(user))
@@ -161,6 +173,12 @@ def users_for(user: AnyUser) -> QuerySet[User]:
     if acting_user(user) is not None and user.has_perm("lea.change_user"):
         return User.objects.all()
     return User.objects.none()
+
+
+def organizations_named_for_system(kind: str, code: str, name: str) -> QuerySet[Organization]:
+    """The organisations of a kind under a code and name, whoever sees them: loading the
+    demo data again finds the ones it made."""
+    return Organization.objects.filter(kind=kind, code=code, name=name)
 
 
 def accounts_with_email_for_system(email: str) -> QuerySet[User]:
@@ -386,6 +404,11 @@ def access_records_for(user: AnyUser, lea: Organization) -> QuerySet[AccessRecor
 # --- Reminders (reports): who hears of work coming due ----------------------------------------
 # System reads for the daily sweep, which acts for nobody in particular. They take many
 # LEAs at once: one query per kind of person keeps a statewide sweep flat.
+
+
+def access_record_readers_for(user: AnyUser, lea: Organization) -> QuerySet[User]:
+    """Everyone who appears in the LEA's access record, for one who may read it."""
+    return User.objects.filter(pk__in=access_records_for(user, lea).values("user_id"))
 
 
 def lea_teams_for_system(lea_ids: Collection[int]) -> QuerySet[Membership]:

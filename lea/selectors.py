@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import functools
 import io
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -36,10 +36,10 @@ class HomeOverview:
     statewide_counts: dict[str, int] = field(default_factory=dict)
 
 
-def _people_prefetch() -> Prefetch:
+def _people_prefetch(organizations: Collection[int]) -> Prefetch:
     return Prefetch(
         "memberships",
-        queryset=Membership.objects.filter(user__is_active=True)
+        queryset=access.active_memberships_in(organizations)
         .select_related("user")
         .order_by("role", "user__full_name", "user__email"),
         to_attr="active_people",
@@ -58,7 +58,7 @@ def home_overview(*, user: User) -> HomeOverview:
         access.organizations_for(user)
         .filter(pk__in=roles_by_org)
         .select_related("selpa")
-        .prefetch_related(_people_prefetch())
+        .prefetch_related(_people_prefetch(list(roles_by_org)))
     )
     manageable = set(
         access.manageable_organizations_for(user)
@@ -127,7 +127,10 @@ def people_list(*, user: User, query: str = "") -> QuerySet[User]:
     if query:
         people = people.filter(Q(full_name__icontains=query) | Q(email__icontains=query))
     return people.prefetch_related(
-        Prefetch("memberships", queryset=Membership.objects.select_related("organization"))
+        Prefetch(
+            "memberships",
+            queryset=access.memberships_of_people(people).select_related("organization"),
+        )
     ).order_by("full_name", "email")
 
 
@@ -164,8 +167,7 @@ def access_record_list(
 
 def access_record_people(*, user: User, lea: Organization) -> list[tuple[int, str]]:
     """Everyone who appears in the LEA's access record, by name, for the person filter."""
-    readers = access.access_records_for(user, lea).values("user_id")
-    people = User.objects.filter(pk__in=readers).order_by("full_name", "email")
+    people = access.access_record_readers_for(user, lea).order_by("full_name", "email")
     return [
         (pk, f"{full_name} ({email})" if full_name else email)
         for pk, full_name, email in people.values_list("pk", "full_name", "email")
@@ -232,9 +234,11 @@ def _menu_query() -> tuple[str, tuple[Any, ...]]:
         .order_by()
         .values_list("codename")
     )
-    # The person's own memberships, as access.own_memberships_for (for an active person).
+    anyone = User(pk=_ANYONE, is_active=True)
     roles = (
-        Membership.objects.filter(user_id=_ANYONE, role__in=REVIEWING_ROLES)
+        access.own_memberships_for(anyone)
+        .filter(role__in=REVIEWING_ROLES)
+        .select_related(None)
         .order_by()
         .values_list("role")
     )

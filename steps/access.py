@@ -31,6 +31,7 @@ from lea.models import AuditEvent, Membership, Organization, Role, User
 from steps.models import (
     ActivityRecord,
     AdlUpload,
+    Benchmark,
     Comment,
     ConsultantAssignment,
     DrillDown,
@@ -38,8 +39,10 @@ from steps.models import (
     Engagement,
     Outcome,
     ProblemArea,
+    ProblemOfPractice,
     Review,
     Strategy,
+    StrategyActivity,
     Submission,
     SubmissionState,
     SubmissionVersion,
@@ -297,6 +300,37 @@ def rows_for_engagement[RowT: Model](
     """The rows of a structured part (any model with an `engagement`) of an engagement the
     caller has read in scope: an id from anywhere else is not found among them."""
     return model._default_manager.filter(engagement=engagement)
+
+
+# The Plan for Improvement's rows of one activity record: a record read in scope holds its
+# problems of practice and strategies, and through them the strategies' activities, outcomes
+# and benchmarks; an id from anywhere else is not found among them.
+
+
+def problems_of_practice_for_record(record: ActivityRecord) -> QuerySet[ProblemOfPractice]:
+    return ProblemOfPractice.objects.filter(engagement_id=record.engagement_id, record=record)
+
+
+def strategies_for_record(record: ActivityRecord) -> QuerySet[Strategy]:
+    return Strategy.objects.filter(engagement_id=record.engagement_id, record=record)
+
+
+def strategy_activities_for_record(record: ActivityRecord) -> QuerySet[StrategyActivity]:
+    return StrategyActivity.objects.filter(
+        strategy__engagement_id=record.engagement_id, strategy__record=record
+    ).select_related("strategy")
+
+
+def outcomes_for_record(record: ActivityRecord) -> QuerySet[Outcome]:
+    return Outcome.objects.filter(
+        strategy__engagement_id=record.engagement_id, strategy__record=record
+    ).select_related("strategy")
+
+
+def benchmarks_for_record(record: ActivityRecord) -> QuerySet[Benchmark]:
+    return Benchmark.objects.filter(
+        outcome__strategy__engagement_id=record.engagement_id, outcome__strategy__record=record
+    ).select_related("outcome__strategy")
 
 
 def records_for_engagement(engagement: Engagement | int | OuterRef) -> QuerySet[ActivityRecord]:

@@ -10,6 +10,7 @@ from django.db.models.functions import Collate
 
 from cim.models import ActivityDefinition, Tier
 from cim.resolver import ResolvedActivity, resolve_activities
+from steps import access
 from steps.models import ActivityRecord, Engagement
 
 
@@ -49,16 +50,19 @@ def status_rows(*, engagements: QuerySet[Engagement], year: int) -> list[StatusR
     load has no record until the next load resolves it, so it is resolved here the same
     way, and is not started.
     """
+    of_year = engagements.filter(cohort__year__year=year)
     scoped = (
-        engagements.filter(cohort__year__year=year)
-        .select_related("lea", "cohort", "determination")
+        of_year.select_related("lea", "cohort", "determination")
         .prefetch_related(
             Prefetch(
                 "cohort__activities",
                 queryset=ActivityDefinition.objects.prefetch_related("requirements"),
             ),
             "determination__unmet_indicators",
-            Prefetch("records", queryset=ActivityRecord.objects.order_by()),
+            Prefetch(
+                "records",
+                queryset=access.records_for_engagement_ids(of_year).order_by(),
+            ),
         )
         .order_by("lea__name", "lea__code", "pk")
     )
@@ -102,7 +106,7 @@ def status_records(*, engagements: QuerySet[Engagement], year: int) -> StatusRow
     record is always of its engagement's cohort's activity (the load makes it from that
     catalog), so no other record can fill a gap."""
     scoped = engagements.filter(cohort__year__year=year).order_by()
-    records = ActivityRecord.objects.filter(engagement__in=scoped.values("pk"))
+    records = access.records_for_engagement_ids(scoped)
     held = records.count()
     per_cohort = dict(scoped.values("cohort").annotate(n=Count("pk")).values_list("cohort", "n"))
     activities = (

@@ -23,7 +23,6 @@ from steps.merge import fingerprints, version_token
 from steps.merge_forms import RowFormMixin
 from steps.models import (
     ActivityRecord,
-    Benchmark,
     Engagement,
     Outcome,
     ProblemArea,
@@ -47,32 +46,6 @@ NOT_A_NUMBER = "Enter the {what} as a number, such as 42 or 42.5, without a % si
 
 def root_causes_of(engagement: Engagement | int) -> QuerySet[RootCause]:
     return access.rows_for_engagement(RootCause, engagement)
-
-
-def problems_of_practice_of(record: ActivityRecord) -> QuerySet[ProblemOfPractice]:
-    return ProblemOfPractice.objects.filter(engagement_id=record.engagement_id, record=record)
-
-
-def strategies_of(record: ActivityRecord) -> QuerySet[Strategy]:
-    return Strategy.objects.filter(engagement_id=record.engagement_id, record=record)
-
-
-def strategy_activities_of(record: ActivityRecord) -> QuerySet[StrategyActivity]:
-    return StrategyActivity.objects.filter(
-        strategy__engagement_id=record.engagement_id, strategy__record=record
-    ).select_related("strategy")
-
-
-def outcomes_of(record: ActivityRecord) -> QuerySet[Outcome]:
-    return Outcome.objects.filter(
-        strategy__engagement_id=record.engagement_id, strategy__record=record
-    ).select_related("strategy")
-
-
-def benchmarks_of(record: ActivityRecord) -> QuerySet[Benchmark]:
-    return Benchmark.objects.filter(
-        outcome__strategy__engagement_id=record.engagement_id, outcome__strategy__record=record
-    ).select_related("outcome__strategy")
 
 
 def unaddressed_root_causes(engagement: Engagement | int) -> QuerySet[RootCause]:
@@ -118,7 +91,7 @@ class PlanTrace:
 
 def plan_trace(*, record: ActivityRecord) -> PlanTrace:
     """The thread from every outcome back to data, in a fixed number of queries."""
-    strategies = strategies_of(record).prefetch_related(
+    strategies = access.strategies_for_record(record).prefetch_related(
         "outcomes__benchmarks",
         "problems_of_practice__root_causes__problem_areas__sources",
         "problems_of_practice__root_causes__problem_areas__citations__drill_down",
@@ -342,8 +315,8 @@ def context(
 ) -> dict[str, Any]:
     """`bound` maps a form prefix to the form as typed; `editing` is one row's edit form."""
     bound = bound or {}
-    problems = problems_of_practice_of(record).prefetch_related("root_causes")
-    strategies = strategies_of(record).prefetch_related(
+    problems = access.problems_of_practice_for_record(record).prefetch_related("root_causes")
+    strategies = access.strategies_for_record(record).prefetch_related(
         "problems_of_practice", "activities", "outcomes__benchmarks"
     )
     blocks = [
@@ -375,7 +348,7 @@ def context(
             "strategy",
             record,
             bound,
-            problems_of_practice=problems_of_practice_of(record),
+            problems_of_practice=access.problems_of_practice_for_record(record),
         ),
         "editing": editing,
     }
@@ -384,7 +357,7 @@ def context(
 def check(*, record: ActivityRecord) -> list[str]:
     """The plan's part of the checklist, including the thread back to Steps 1-2."""
     problems_found: list[str] = []
-    problems = list(problems_of_practice_of(record).prefetch_related("root_causes"))
+    problems = list(access.problems_of_practice_for_record(record).prefetch_related("root_causes"))
     if not problems:
         problems_found.append("Add at least one problem of practice.")
     for problem in problems:
@@ -393,7 +366,7 @@ def check(*, record: ActivityRecord) -> list[str]:
                 f"Problem of practice “{problem}”: link it to at least one root cause."
             )
     strategies = list(
-        strategies_of(record).prefetch_related(
+        access.strategies_for_record(record).prefetch_related(
             "problems_of_practice", "activities", "outcomes__benchmarks"
         )
     )
@@ -437,8 +410,8 @@ def snapshot(*, record: ActivityRecord) -> list[Entry]:
     """In the page's order: each problem of practice with its root causes, then each
     strategy with what it addresses, followed by its activities and its outcomes (baseline,
     benchmarks by date, target). Seven queries, however large the plan."""
-    problems = problems_of_practice_of(record).prefetch_related("root_causes")
-    strategies = strategies_of(record).prefetch_related(
+    problems = access.problems_of_practice_for_record(record).prefetch_related("root_causes")
+    strategies = access.strategies_for_record(record).prefetch_related(
         "problems_of_practice", "activities", "outcomes__benchmarks"
     )
     entries = or_empty(

@@ -103,7 +103,7 @@ def _role_listed(member: TeamMember) -> None:
 def _keep_one_lead(member: TeamMember) -> None:
     # The box names one lead: choosing a new one moves the designation.
     if member.is_lead:
-        TeamMember.objects.filter(engagement_id=member.engagement_id, is_lead=True).exclude(
+        access.rows_for_engagement(TeamMember, member.engagement_id).filter(is_lead=True).exclude(
             pk=member.pk
         ).update(is_lead=False)
 

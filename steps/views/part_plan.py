@@ -165,7 +165,7 @@ def problem_edit(
     request: HttpRequest, engagement_id: int, activity_key: str, problem_id: int
 ) -> HttpResponse:
     engagement, record = part_record(request, engagement_id, activity_key, NAME)
-    problem = _row(plan.problems_of_practice_of(record), problem_id)
+    problem = _row(access.problems_of_practice_for_record(record), problem_id)
     access.require_edit_engagement(request.user, engagement)
     return _edit(
         request,
@@ -188,7 +188,7 @@ def problem_remove(
     return _remove(
         request,
         record,
-        plan.problems_of_practice_of(record),
+        access.problems_of_practice_for_record(record),
         problem_id,
         "problem of practice",
         lambda row, **kw: part_plan.problem_of_practice_remove(problem=row, **kw),
@@ -205,7 +205,9 @@ def strategy_add(request: HttpRequest, engagement_id: int, activity_key: str) ->
     engagement, record = part_record(request, engagement_id, activity_key, NAME)
     access.require_edit_engagement(request.user, engagement)
     form = plan.StrategyForm(
-        request.POST, prefix="strategy", problems_of_practice=plan.problems_of_practice_of(record)
+        request.POST,
+        prefix="strategy",
+        problems_of_practice=access.problems_of_practice_for_record(record),
     )
 
     def save(form: plan.PlanForm) -> object:
@@ -222,7 +224,7 @@ def strategy_edit(
     request: HttpRequest, engagement_id: int, activity_key: str, strategy_id: int
 ) -> HttpResponse:
     engagement, record = part_record(request, engagement_id, activity_key, NAME)
-    strategy = _row(plan.strategies_of(record), strategy_id)
+    strategy = _row(access.strategies_for_record(record), strategy_id)
     access.require_edit_engagement(request.user, engagement)
     return _edit(
         request,
@@ -232,7 +234,7 @@ def strategy_edit(
         partial(part_plan.strategy_update, strategy=strategy),
         heading="Change the strategy",
         done="Strategy saved.",
-        problems_of_practice=plan.problems_of_practice_of(record),
+        problems_of_practice=access.problems_of_practice_for_record(record),
     )
 
 
@@ -245,7 +247,7 @@ def strategy_remove(
     return _remove(
         request,
         record,
-        plan.strategies_of(record),
+        access.strategies_for_record(record),
         strategy_id,
         "strategy",
         lambda row, **kw: part_plan.strategy_remove(strategy=row, **kw),
@@ -262,7 +264,7 @@ def activity_add(
     request: HttpRequest, engagement_id: int, activity_key: str, strategy_id: int
 ) -> HttpResponse:
     engagement, record = part_record(request, engagement_id, activity_key, NAME)
-    strategy = _row(plan.strategies_of(record), strategy_id)
+    strategy = _row(access.strategies_for_record(record), strategy_id)
     access.require_edit_engagement(request.user, engagement)
     form = plan.StrategyActivityForm(request.POST, prefix=f"activity-{strategy.pk}")
 
@@ -280,7 +282,7 @@ def activity_edit(
     request: HttpRequest, engagement_id: int, activity_key: str, activity_id: int
 ) -> HttpResponse:
     engagement, record = part_record(request, engagement_id, activity_key, NAME)
-    activity = _row(plan.strategy_activities_of(record), activity_id)
+    activity = _row(access.strategy_activities_for_record(record), activity_id)
     access.require_edit_engagement(request.user, engagement)
     return _edit(
         request,
@@ -302,7 +304,7 @@ def activity_remove(
     return _remove(
         request,
         record,
-        plan.strategy_activities_of(record),
+        access.strategy_activities_for_record(record),
         activity_id,
         "activity",
         lambda row, **kw: part_plan.strategy_activity_remove(activity=row, **kw),
@@ -319,7 +321,7 @@ def outcome_add(
     request: HttpRequest, engagement_id: int, activity_key: str, strategy_id: int
 ) -> HttpResponse:
     engagement, record = part_record(request, engagement_id, activity_key, NAME)
-    strategy = _row(plan.strategies_of(record), strategy_id)
+    strategy = _row(access.strategies_for_record(record), strategy_id)
     access.require_edit_engagement(request.user, engagement)
     form = plan.OutcomeForm(request.POST, prefix=f"outcome-{strategy.pk}")
 
@@ -337,7 +339,7 @@ def outcome_edit(
     request: HttpRequest, engagement_id: int, activity_key: str, outcome_id: int
 ) -> HttpResponse:
     engagement, record = part_record(request, engagement_id, activity_key, NAME)
-    outcome = _row(plan.outcomes_of(record), outcome_id)
+    outcome = _row(access.outcomes_for_record(record), outcome_id)
     access.require_edit_engagement(request.user, engagement)
     return _edit(
         request,
@@ -359,7 +361,7 @@ def outcome_remove(
     return _remove(
         request,
         record,
-        plan.outcomes_of(record),
+        access.outcomes_for_record(record),
         outcome_id,
         "measurable outcome",
         lambda row, **kw: part_plan.outcome_remove(outcome=row, **kw),
@@ -376,7 +378,7 @@ def benchmark_add(
     request: HttpRequest, engagement_id: int, activity_key: str, outcome_id: int
 ) -> HttpResponse:
     engagement, record = part_record(request, engagement_id, activity_key, NAME)
-    outcome = _row(plan.outcomes_of(record), outcome_id)
+    outcome = _row(access.outcomes_for_record(record), outcome_id)
     access.require_edit_engagement(request.user, engagement)
     form = plan.BenchmarkForm(request.POST, prefix=f"benchmark-{outcome.pk}")
 
@@ -394,7 +396,7 @@ def benchmark_edit(
     request: HttpRequest, engagement_id: int, activity_key: str, benchmark_id: int
 ) -> HttpResponse:
     engagement, record = part_record(request, engagement_id, activity_key, NAME)
-    benchmark = _row(plan.benchmarks_of(record), benchmark_id)
+    benchmark = _row(access.benchmarks_for_record(record), benchmark_id)
     access.require_edit_engagement(request.user, engagement)
     return _edit(
         request,
@@ -416,7 +418,7 @@ def benchmark_remove(
     return _remove(
         request,
         record,
-        plan.benchmarks_of(record),
+        access.benchmarks_for_record(record),
         benchmark_id,
         "benchmark",
         lambda row, **kw: part_plan.benchmark_remove(benchmark=row, **kw),

@@ -26,6 +26,7 @@ from django.utils import timezone
 from cim.catalog_rules import condition_holds
 from lea.models import User
 from steps import services
+from steps.access import problems_of_practice_for_record, strategies_for_record
 from steps.checklist import record_checklist
 from steps.forms import AnswersForm
 from steps.merge import version_token
@@ -45,11 +46,7 @@ from steps.parts import data_sources as data_sources_part
 from steps.parts import team as team_part
 from steps.parts.data_sources import DATA_SOURCES
 from steps.parts.findings import FINDINGS
-from steps.parts.plan import (
-    problems_of_practice_of,
-    strategies_of,
-    unexplained_problem_areas,
-)
+from steps.parts.plan import unexplained_problem_areas
 from steps.parts.prioritization import ranking_of
 from steps.parts.problem_areas import PROBLEM_AREAS, problem_areas_of
 from steps.parts.root_causes import ROOT_CAUSES, root_causes_of
@@ -398,7 +395,7 @@ def _ensure_root_causes(engagement_id: int, actor: User) -> None:
 def _fill_plan(record: ActivityRecord, actor: User) -> None:
     _ensure_root_causes(record.engagement_id, actor)
     causes = list(root_causes_of(record.engagement))
-    problems = list(problems_of_practice_of(record).prefetch_related("root_causes"))
+    problems = list(problems_of_practice_for_record(record).prefetch_related("root_causes"))
     for problem in problems:
         if not problem.root_causes.all():
             part_plan.problem_of_practice_update(
@@ -410,7 +407,7 @@ def _fill_plan(record: ActivityRecord, actor: User) -> None:
             )
     grounded = {
         cause.pk
-        for problem in problems_of_practice_of(record)
+        for problem in problems_of_practice_for_record(record)
         for cause in problem.root_causes.all()
     }
     orphans = [cause for cause in causes if cause.pk not in grounded]
@@ -422,17 +419,17 @@ def _fill_plan(record: ActivityRecord, actor: User) -> None:
             statement="Teachers plan instruction for students with IEPs apart from each other",
             root_causes=orphans or causes,
         )
-    without_strategy = list(problems_of_practice_of(record).filter(strategies=None))
-    if without_strategy or not strategies_of(record).exists():
+    without_strategy = list(problems_of_practice_for_record(record).filter(strategies=None))
+    if without_strategy or not strategies_for_record(record).exists():
         part_plan.strategy_add(
             actor=actor,
             record=record,
             version=version_token(_fresh(record)),
             title="Co-teaching in grades 3-5",
             description="Pairs of general and special educators plan and teach together.",
-            problems_of_practice=without_strategy or problems_of_practice_of(record),
+            problems_of_practice=without_strategy or problems_of_practice_for_record(record),
         )
-    strategies = strategies_of(record).prefetch_related(
+    strategies = strategies_for_record(record).prefetch_related(
         "problems_of_practice", "activities", "outcomes__benchmarks"
     )
     for strategy in strategies:
@@ -448,7 +445,7 @@ def _fill_strategy(record: ActivityRecord, strategy: Strategy, actor: User) -> N
             version=version_token(_fresh(record)),
             title=strategy.title,
             description=strategy.description,
-            problems_of_practice=problems_of_practice_of(record),
+            problems_of_practice=problems_of_practice_for_record(record),
         )
     if not strategy.activities.all():
         part_plan.strategy_activity_add(

@@ -16,6 +16,7 @@ import pytest
 from django.urls import reverse
 from pytest_django import DjangoDbBlocker
 
+from steps import access
 from steps.merge import (
     ROW_CHANGED,
     VERSION_FOREIGN,
@@ -397,7 +398,9 @@ def strategies_case(world: World, engagement: Engagement) -> RowCase:
         values_of=part_plan.strategy_values, form_class=plan.StrategyForm,
         texts=("title", "description", "Description"), long=("title", 300, "Strategy"),
         add=add,
-        form_kwargs=lambda record: {"problems_of_practice": plan.problems_of_practice_of(record)},
+        form_kwargs=lambda record: {
+            "problems_of_practice": access.problems_of_practice_for_record(record)
+        },
     )  # fmt: skip
 
 

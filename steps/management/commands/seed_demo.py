@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from lea import services
+from lea import access, services
 from lea.models import Organization, Role, User
 from steps.services import adl_apply, consultant_assign, leas_in_region, monitoring_year_get
 
@@ -84,7 +84,7 @@ class Command(BaseCommand):
         }
         organizations = {**selpas, **leas}
         for email, full_name, role, org_code in PEOPLE:
-            user = User.objects.filter(email=email).first() or services.user_create(
+            user = access.accounts_with_email_for_system(email).first() or services.user_create(
                 actor=None, email=email, full_name=full_name, password=DEMO_PASSWORD
             )
             organization = organizations[org_code] if org_code else cde
@@ -92,9 +92,11 @@ class Command(BaseCommand):
                 services.membership_create(
                     actor=None, user=user, organization=organization, role=role
                 )
-        admin = User.objects.get(email=PEOPLE[0][0])
+        admin = access.accounts_with_email_for_system(PEOPLE[0][0]).get()
         self._load_adl(actor=admin)
-        self._assign_consultant(actor=admin, consultant=User.objects.get(email=PEOPLE[1][0]))
+        self._assign_consultant(
+            actor=admin, consultant=access.accounts_with_email_for_system(PEOPLE[1][0]).get()
+        )
         self.stdout.write(
             self.style.SUCCESS("Demo data is loaded. Log in at http://127.0.0.1:8000 with:")
         )
@@ -131,7 +133,7 @@ class Command(BaseCommand):
             consultant_assign(actor=actor, consultant=consultant, year=year, leas=leas)
 
     def _organization(self, *, kind: str, code: str, name: str, **fields: object) -> Organization:
-        existing = Organization.objects.filter(kind=kind, code=code, name=name).first()
+        existing = access.organizations_named_for_system(kind, code, name).first()
         if existing:
             # Grants are idempotent; renewing them brings an older demo database up to date.
             services.organization_grant_access(organization=existing)
