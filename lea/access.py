@@ -9,7 +9,10 @@ Name shapes, in every app's access module:
 - `get_<thing>_for(user, [parent,] id)`: one object in scope, or a 404;
 - `may_<verb>(user, obj)`: a yes/no; `require_<verb>(user, obj)` is its 403 for an object
   already in scope;
-- `<things>_for_system(...)`: for tasks and sweeps, which act for nobody in particular.
+- `<things>_for_system(...)`: for tasks and sweeps, which act for nobody in particular;
+- `<things>_for_<parent>(parent)`: the rows under a parent the caller has already read in
+  scope (`records_for_engagement`, `strategies_for_record`), so an id from anywhere else
+  is not found among them.
 "Who may act" lists for routing and notifications (`member_managers_for(organization)`,
 `consultants()`) name the people they return.
 
@@ -151,14 +154,14 @@ def own_memberships_for(user: AnyUser) -> QuerySet[Membership]:
     )
 
 
-def active_memberships_in(
+def active_memberships_for_organizations(
     organizations: QuerySet[Organization] | Collection[int],
 ) -> QuerySet[Membership]:
     """The active people's memberships of organisations read in scope (or their ids)."""
     return Membership.objects.filter(organization__in=organizations, user__is_active=True)
 
 
-def memberships_of_people(people: QuerySet[User]) -> QuerySet[Membership]:
+def memberships_for_people(people: QuerySet[User]) -> QuerySet[Membership]:
     """The memberships of people read in scope."""
     return Membership.objects.filter(user__in=people)
 

@@ -39,7 +39,7 @@ class HomeOverview:
 def _people_prefetch(organizations: Collection[int]) -> Prefetch:
     return Prefetch(
         "memberships",
-        queryset=access.active_memberships_in(organizations)
+        queryset=access.active_memberships_for_organizations(organizations)
         .select_related("user")
         .order_by("role", "user__full_name", "user__email"),
         to_attr="active_people",
@@ -129,7 +129,7 @@ def people_list(*, user: User, query: str = "") -> QuerySet[User]:
     return people.prefetch_related(
         Prefetch(
             "memberships",
-            queryset=access.memberships_of_people(people).select_related("organization"),
+            queryset=access.memberships_for_people(people).select_related("organization"),
         )
     ).order_by("full_name", "email")
 

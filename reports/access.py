@@ -60,7 +60,7 @@ def calendar_feed_for(user: AnyUser, engagement: Engagement) -> CalendarFeed | N
 # --- PDFs of submitted versions -------------------------------------------------------------
 
 
-def rendered_pdf_of(
+def rendered_pdf_for_version(
     version: SubmissionVersion, *, with_content: bool = False
 ) -> RenderedPdf | None:
     """The PDF row of a version already read in scope (its bytes only when asked for)."""

@@ -137,7 +137,7 @@ def step4(engagement: Engagement) -> Step4:
     )
 
 
-def periods_of(engagement: Engagement) -> QuerySet[ReportingPeriod]:
+def periods_for_engagement(engagement: Engagement) -> QuerySet[ReportingPeriod]:
     return ReportingPeriod.objects.filter(cohort_id=engagement.cohort_id).order_by("number")
 
 

@@ -47,7 +47,7 @@ from steps.models import (
     SubmissionState,
     SubmissionVersion,
 )
-from steps.rules import live_assignments_of
+from steps.rules import live_assignments_for
 from steps.rules import may_assign_consultants as may_assign_consultants
 from steps.rules import may_decide_record as may_decide_record
 from steps.rules import may_edit_engagement as may_edit_engagement
@@ -83,7 +83,7 @@ def engagements_for(user: AnyUser) -> QuerySet[Engagement]:
         return Engagement.objects.none()
     if person.has_perm("steps.view_engagement"):
         return Engagement.objects.all()
-    assigned = live_assignments_of(person).filter(
+    assigned = live_assignments_for(person).filter(
         lea=OuterRef("lea"), year=OuterRef("cohort__year")
     )
     return Engagement.objects.filter(Q(lea__in=local_organizations_for(person)) | Exists(assigned))
@@ -516,7 +516,7 @@ def consultant_assignments_for(user: AnyUser) -> QuerySet[ConsultantAssignment]:
         return ConsultantAssignment.objects.all()
     person = acting_user(user)
     if person is not None:
-        return live_assignments_of(person)
+        return live_assignments_for(person)
     return ConsultantAssignment.objects.none()
 
 
@@ -578,7 +578,7 @@ def leas_needing_consultant_near(user: AnyUser, *, year: int) -> QuerySet[Organi
     # The regions as values, not a subquery: the planner then keeps the LEAs of those
     # regions first, instead of asking of every LEA of the state whether it needs one.
     regions = set(
-        live_assignments_of(person).filter(year__year=year).values_list("lea__region", flat=True)
+        live_assignments_for(person).filter(year__year=year).values_list("lea__region", flat=True)
     )
     engaged = Engagement.objects.filter(cohort__year__year=year).values("lea")
     covered = _live_assignments().filter(lea=OuterRef("pk"), year__year=year)
@@ -631,7 +631,7 @@ def review_queue_for(user: AnyUser) -> QuerySet[Submission]:
     reviews_selpa = Membership.objects.filter(
         user=person, role=Role.SELPA_REVIEWER, organization=OuterRef("engagement__lea__selpa")
     )
-    assigned = live_assignments_of(person).filter(
+    assigned = live_assignments_for(person).filter(
         lea=OuterRef("engagement__lea"), year=OuterRef("engagement__cohort__year")
     )
     mine = Q(routed_to=Approver.SELPA, state__in=_QUEUE_STATES) & Q(Exists(reviews_selpa))

@@ -42,7 +42,7 @@ def transition_permission(
     return permission
 
 
-def live_assignments_of(user: User) -> QuerySet[ConsultantAssignment]:
+def live_assignments_for(user: User) -> QuerySet[ConsultantAssignment]:
     """The person's consultant assignments, counted only while they are an active CDE
     consultant: an LEA whose consultant left is unassigned again."""
     return user.consultant_assignments.filter(consultant__in=consultants())
@@ -72,7 +72,7 @@ def may_review_for(user: AnyUser | None, engagement: Engagement, approver: str) 
         )
     if approver == Approver.CDE:
         return (
-            live_assignments_of(person)
+            live_assignments_for(person)
             .filter(lea_id=engagement.lea_id, year_id=engagement.cohort.year_id)
             .exists()
         )

@@ -43,7 +43,7 @@ def _state(
         "submission": submission,
         "engagement": submission.engagement,
         "version": version,
-        "rendered": reports_access.rendered_pdf_of(version),
+        "rendered": reports_access.rendered_pdf_for_version(version),
         "worker_lost": services_pdf.WORKER_LOST,
         "no_worker": services_pdf.NO_WORKER.format(minutes=UNCLAIMED_AFTER.seconds // 60),
     }
@@ -73,7 +73,7 @@ def pdf_request(request: HttpRequest, submission_id: int, number: int) -> HttpRe
 @require_GET
 def pdf_download(request: HttpRequest, submission_id: int, number: int) -> HttpResponse:
     submission, version = _version(request, submission_id, number)
-    rendered = reports_access.rendered_pdf_of(version, with_content=True)
+    rendered = reports_access.rendered_pdf_for_version(version, with_content=True)
     if rendered is None or rendered.status != RenderedPdf.Status.DONE:
         raise Http404(NO_PDF_YET)
     record_read(

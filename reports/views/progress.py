@@ -95,7 +95,9 @@ def _step4_page(
                 ReportRow(report, holder(report.submission), (report.due_on - today).days)
                 for report in reports
             ],
-            "periods": list(progress.periods_of(engagement)) if where.reports_optional else [],
+            "periods": list(progress.periods_for_engagement(engagement))
+            if where.reports_optional
+            else [],
             "meetings": meetings,
             "can_edit": access.may_edit_engagement(request.user, engagement),
             "meeting_form": meeting_form or MeetingForm(),

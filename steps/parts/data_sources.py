@@ -130,7 +130,7 @@ class SourceRow:
     tags: list[str]  # education, kind and area in the catalog's words
 
 
-def data_sources_of(engagement: Engagement) -> QuerySet[DataSource]:
+def data_sources_for_engagement(engagement: Engagement) -> QuerySet[DataSource]:
     """The engagement's data sources; a source id from anywhere else is not found."""
     return access.rows_for_engagement(DataSource, engagement)
 
@@ -141,7 +141,7 @@ DATA_SOURCES = RowPart[DataSource](
     noun="data source",
     url="data-sources",
     url_name="data_source",
-    rows_of=data_sources_of,
+    rows_of=data_sources_for_engagement,
     values=source_values,
     form=lambda record, *args, **kwargs: DataSourceForm(*args, tags=tags_of(record), **kwargs),
     add_prefix=ADD,
@@ -178,7 +178,7 @@ def context(
     return {
         "rows": [
             SourceRow(source, tag_words(source, tags))
-            for source in data_sources_of(record.engagement)
+            for source in data_sources_for_engagement(record.engagement)
         ],
         "add_form": add_form
         or DataSourceForm(initial={"version": version_token(record)}, prefix=ADD, tags=tags),
@@ -188,7 +188,7 @@ def context(
 
 
 def check(*, record: ActivityRecord) -> list[str]:
-    sources = list(data_sources_of(record.engagement))
+    sources = list(data_sources_for_engagement(record.engagement))
     if not sources:
         return [NO_SOURCES]
     tags = tags_of(record)
@@ -219,7 +219,7 @@ def snapshot(*, record: ActivityRecord) -> list[Entry]:
                 " · ".join(tag_words(source, tags)),
                 labelled("Notes", source.notes),
             )
-            for number, source in enumerate(data_sources_of(record.engagement), start=1)
+            for number, source in enumerate(data_sources_for_engagement(record.engagement), start=1)
         ],
         "data_sources",
         "Box 10 · Data sources",

@@ -60,7 +60,7 @@ def finding_values(finding: Finding) -> dict[str, Any]:
     return {"area": finding.area, "supporting_data": finding.supporting_data}
 
 
-def findings_of(engagement: Engagement) -> QuerySet[Finding]:
+def findings_for_engagement(engagement: Engagement) -> QuerySet[Finding]:
     """The engagement's strengths and weaknesses; an id from anywhere else is not found."""
     return access.rows_for_engagement(Finding, engagement)
 
@@ -83,7 +83,7 @@ FINDINGS = RowPart[Finding](
     url_name="finding",
     add_words="<slug:kind>/",
     fixed_by_url=_kind_from_url,
-    rows_of=findings_of,
+    rows_of=findings_for_engagement,
     values=finding_values,
     form=lambda _record, *args, **kwargs: FindingForm(*args, **kwargs),
     add_prefix="{kind.value}",
@@ -115,7 +115,7 @@ def context(
     """What findings.html needs: one list and one add form per kind. Views pass a bound
     add form (its prefix is its kind), or an `edit_form` with the finding being edited,
     to show what was typed and the errors beside the fields."""
-    found = list(findings_of(record.engagement))
+    found = list(findings_for_engagement(record.engagement))
     add_forms = {add_form.prefix: add_form} if add_form else {}
     return {
         "lists": [
@@ -135,7 +135,12 @@ def context(
 
 
 def check(*, record: ActivityRecord) -> list[str]:
-    kinds = set(findings_of(record.engagement).order_by().values_list("kind", flat=True).distinct())
+    kinds = set(
+        findings_for_engagement(record.engagement)
+        .order_by()
+        .values_list("kind", flat=True)
+        .distinct()
+    )
     problems = []
     if Finding.Kind.STRENGTH not in kinds:
         problems.append(NO_STRENGTH)
@@ -147,7 +152,7 @@ def check(*, record: ActivityRecord) -> list[str]:
 def snapshot(*, record: ActivityRecord) -> list[Entry]:
     """Box 13 then box 14: one entry per area with its supporting data; a box with none
     yet is one empty entry (anchored by its kind)."""
-    found = list(findings_of(record.engagement))
+    found = list(findings_for_engagement(record.engagement))
     entries: list[Entry] = []
     for kind in KINDS:
         box, title = BOXES[kind]

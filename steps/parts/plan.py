@@ -44,13 +44,14 @@ NOT_A_NUMBER = "Enter the {what} as a number, such as 42 or 42.5, without a % si
 # --- Selectors ------------------------------------------------------------------------------
 
 
-def root_causes_of(engagement: Engagement | int) -> QuerySet[RootCause]:
+def root_causes_to_answer(engagement: Engagement | int) -> QuerySet[RootCause]:
+    """The root causes a problem of practice may come from: this engagement's."""
     return access.rows_for_engagement(RootCause, engagement)
 
 
 def unaddressed_root_causes(engagement: Engagement | int) -> QuerySet[RootCause]:
     """Root causes that no strategy reaches through a problem of practice."""
-    return root_causes_of(engagement).exclude(problems_of_practice__strategies__isnull=False)
+    return root_causes_to_answer(engagement).exclude(problems_of_practice__strategies__isnull=False)
 
 
 def unexplained_problem_areas(engagement: Engagement | int) -> QuerySet[ProblemArea]:
@@ -341,7 +342,7 @@ def context(
             "problem",
             record,
             bound,
-            root_causes=root_causes_of(record.engagement_id),
+            root_causes=root_causes_to_answer(record.engagement_id),
         ),
         "strategy_form": _form(
             StrategyForm,

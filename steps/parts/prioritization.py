@@ -24,7 +24,7 @@ NOT_RANKED = "Box 16: confirm the rank of these problem areas (not ranked yet): 
 NONE_TO_EXPLORE = "Box 17: mark at least one problem area to explore for root causes."
 
 
-def ranking_of(engagement: Engagement) -> QuerySet[ProblemArea]:
+def ranking_for_engagement(engagement: Engagement) -> QuerySet[ProblemArea]:
     """The engagement's problem areas, highest priority first; those never ranked follow
     in the order Consolidation entered them, so a new area joins at the bottom."""
     return access.rows_for_engagement(ProblemArea, engagement).order_by(
@@ -45,7 +45,7 @@ class RankedArea:
 
 
 def ranked_areas(engagement: Engagement) -> list[RankedArea]:
-    areas = list(ranking_of(engagement))
+    areas = list(ranking_for_engagement(engagement))
     return [
         RankedArea(area, rank, first=rank == 1, last=rank == len(areas))
         for rank, area in enumerate(areas, start=1)
@@ -72,7 +72,7 @@ def context(*, record: ActivityRecord, user: object) -> dict[str, Any]:
 
 
 def check(*, record: ActivityRecord) -> list[str]:
-    areas = list(ranking_of(record.engagement))
+    areas = list(ranking_for_engagement(record.engagement))
     if not areas:
         return [NO_PROBLEM_AREAS]
     problems = []

@@ -19,6 +19,7 @@ from steps.forms import _no_nul
 from steps.merge_forms import RowFormMixin
 from steps.models import ActivityRecord, DataSource, Engagement, ProblemArea
 from steps.parts import Entry, entry, labelled, listing, or_empty
+from steps.parts.data_sources import data_sources_for_engagement
 from steps.parts.rows import RowPart, Verbs
 from steps.services.parts_merge import values_for, words
 
@@ -67,18 +68,13 @@ def text_field(label: str, *, required: bool = True, help_text: str = "") -> for
 # --- Selectors -----------------------------------------------------------------------------
 
 
-def problem_areas_of(engagement: Engagement) -> QuerySet[ProblemArea]:
+def problem_areas_for_engagement(engagement: Engagement) -> QuerySet[ProblemArea]:
     """The engagement's problem areas in the order Consolidation entered them."""
     return (
         access.rows_for_engagement(ProblemArea, engagement)
         .order_by("position", "pk")
         .prefetch_related("sources", "citations__drill_down")
     )
-
-
-def data_sources_of(engagement: Engagement) -> QuerySet[DataSource]:
-    """The Data Drill Down sources a problem area may cite: this engagement's only."""
-    return access.rows_for_engagement(DataSource, engagement).order_by("position", "pk")
 
 
 def _cited(area: ProblemArea) -> str:
@@ -149,10 +145,10 @@ PROBLEM_AREAS = RowPart[ProblemArea](
     noun="problem area",
     url="problem_areas",
     url_name="problem_areas",
-    rows_of=problem_areas_of,
+    rows_of=problem_areas_for_engagement,
     values=area_values,
     form=lambda record, *args, **kwargs: ProblemAreaForm(
-        *args, sources=data_sources_of(record.engagement), **kwargs
+        *args, sources=data_sources_for_engagement(record.engagement), **kwargs
     ),
     text_limits=dict.fromkeys(("description", "quantification"), TEXT_LIMIT),
     chosen_in_engagement={"sources": FOREIGN_SOURCE},
@@ -186,16 +182,16 @@ def context(
     with the area being edited, to show what was typed and the errors beside the fields."""
     engagement = record.engagement
     return {
-        "areas": list(problem_areas_of(engagement)),
+        "areas": list(problem_areas_for_engagement(engagement)),
         "form": add_form or PROBLEM_AREAS.add_form(record),
-        "has_sources": data_sources_of(engagement).exists(),
+        "has_sources": data_sources_for_engagement(engagement).exists(),
         "edit_form": edit_form,
         "editing": editing,
     }
 
 
 def check(*, record: ActivityRecord) -> list[str]:
-    areas = list(problem_areas_of(record.engagement))
+    areas = list(problem_areas_for_engagement(record.engagement))
     if not areas:
         return [NO_PROBLEM_AREAS]
     problems = [
@@ -223,7 +219,7 @@ def snapshot(*, record: ActivityRecord) -> list[Entry]:
                 listing("Data sources", (source.name for source in area.sources.all())),
                 _cited(area),
             )
-            for number, area in enumerate(problem_areas_of(record.engagement), start=1)
+            for number, area in enumerate(problem_areas_for_engagement(record.engagement), start=1)
         ],
         "problem_areas",
         "Box 15 · Problem areas",

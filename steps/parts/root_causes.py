@@ -17,7 +17,7 @@ from steps.merge import version_token
 from steps.merge_forms import RowFormMixin
 from steps.models import ActivityRecord, Engagement, ProblemArea, RootCause
 from steps.parts import Entry, entry, labelled, listing, or_empty
-from steps.parts.prioritization import ranking_of
+from steps.parts.prioritization import ranking_for_engagement
 from steps.parts.problem_areas import PROBLEM_AREAS, TEXT_LIMIT, ProblemAreaForm, text_field
 from steps.parts.rows import RowPart, Verbs
 from steps.services.parts_merge import values_for, words
@@ -39,7 +39,7 @@ ADDRESSED = (
 )
 
 
-def root_causes_of(engagement: Engagement) -> QuerySet[RootCause]:
+def root_causes_for_engagement(engagement: Engagement) -> QuerySet[RootCause]:
     return (
         access.rows_for_engagement(RootCause, engagement)
         .order_by("position", "pk")
@@ -49,7 +49,7 @@ def root_causes_of(engagement: Engagement) -> QuerySet[RootCause]:
 
 def problem_areas_to_explain(engagement: Engagement) -> QuerySet[ProblemArea]:
     """The problem areas a root cause may point at: this engagement's, by priority."""
-    return ranking_of(engagement)
+    return ranking_for_engagement(engagement)
 
 
 class RootCauseForm(RowFormMixin, forms.Form):
@@ -109,7 +109,7 @@ ROOT_CAUSES = RowPart[RootCause](
     noun="root cause",
     url="root_causes",
     url_name="root_causes",
-    rows_of=root_causes_of,
+    rows_of=root_causes_for_engagement,
     values=cause_values,
     form=lambda record, *args, **kwargs: RootCauseForm(
         *args, problem_areas=problem_areas_to_explain(record.engagement), **kwargs
@@ -151,7 +151,7 @@ def context(
     """What root_causes.html needs. Views pass a bound `add_form` or `area_form`, or an
     `edit_form` with the cause being edited, to show what was typed and the errors."""
     return {
-        "causes": list(root_causes_of(record.engagement)),
+        "causes": list(root_causes_for_engagement(record.engagement)),
         "form": add_form or ROOT_CAUSES.add_form(record),
         "area_form": area_form or new_area_form(record),
         "edit_form": edit_form,
@@ -167,7 +167,7 @@ def _to_explain(areas: list[ProblemArea]) -> list[ProblemArea]:
 
 def check(*, record: ActivityRecord) -> list[str]:
     engagement = record.engagement
-    causes = list(root_causes_of(engagement))
+    causes = list(root_causes_for_engagement(engagement))
     if not causes:
         return [NO_ROOT_CAUSES]
     areas = list(problem_areas_to_explain(engagement))
@@ -204,7 +204,7 @@ def snapshot(*, record: ActivityRecord) -> list[Entry]:
                 labelled("Qualitative supporting data", cause.qualitative_support),
                 labelled("Quantitative supporting data", cause.quantitative_support),
             )
-            for number, cause in enumerate(root_causes_of(record.engagement), start=1)
+            for number, cause in enumerate(root_causes_for_engagement(record.engagement), start=1)
         ],
         "root_causes",
         "Boxes 19-22 · Root causes",

@@ -136,7 +136,7 @@ class MemberRow:
     account: str
 
 
-def team_members_of(engagement: Engagement) -> QuerySet[TeamMember]:
+def team_members_for_engagement(engagement: Engagement) -> QuerySet[TeamMember]:
     """The engagement's team; a member id from anywhere else is not found."""
     return access.rows_for_engagement(TeamMember, engagement)
 
@@ -147,7 +147,7 @@ TEAM_MEMBERS = RowPart[TeamMember](
     noun="team member",
     url="team",
     url_name="team_member",
-    rows_of=team_members_of,
+    rows_of=team_members_for_engagement,
     values=member_values,
     form=lambda record, *args, **kwargs: TeamMemberForm(*args, roles=roles_of(record), **kwargs),
     add_prefix=ADD,
@@ -176,7 +176,7 @@ def get_member_in_engagement(engagement: Engagement, member_id: int) -> TeamMemb
     """A member to invite: the engagement's own, with its LEA (an id from anywhere else is
     not found)."""
     return get_object_or_404(
-        team_members_of(engagement).select_related("engagement__lea"), pk=member_id
+        team_members_for_engagement(engagement).select_related("engagement__lea"), pk=member_id
     )
 
 
@@ -236,7 +236,7 @@ def context(
     """What team.html needs. Views pass a bound `add_form`, or an `edit_form` with the
     member being edited, to show what was typed and the errors beside the fields."""
     engagement = record.engagement
-    members = list(team_members_of(engagement))
+    members = list(team_members_for_engagement(engagement))
     states = _account_states(engagement, members, user)
     manages_members = lea_access.may_manage_members(user, engagement.lea)
     roles = roles_of(record)
@@ -258,7 +258,7 @@ def context(
 
 
 def check(*, record: ActivityRecord) -> list[str]:
-    members = list(team_members_of(record.engagement))
+    members = list(team_members_for_engagement(record.engagement))
     if not members:
         return [NO_MEMBERS]
     problems = []
@@ -281,7 +281,7 @@ def check(*, record: ActivityRecord) -> list[str]:
 
 def warnings(*, record: ActivityRecord) -> list[str]:
     """What the state recommends but does not require: shown, never blocking."""
-    leads = list(team_members_of(record.engagement).values_list("is_lead", flat=True))
+    leads = list(team_members_for_engagement(record.engagement).values_list("is_lead", flat=True))
     return [NO_LEAD] if leads and not any(leads) else []
 
 
@@ -295,7 +295,7 @@ def snapshot(*, record: ActivityRecord) -> list[Entry]:
                 f"Box 1 · Team member {number}",
                 _member_line(member, label_of(roles, member.role)),
             )
-            for number, member in enumerate(team_members_of(record.engagement), start=1)
+            for number, member in enumerate(team_members_for_engagement(record.engagement), start=1)
         ],
         "team",
         "Box 1 · CIM team members",

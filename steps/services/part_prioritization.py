@@ -17,7 +17,7 @@ from django.db import transaction
 from lea.audit import same
 from lea.models import AuditVerb, User
 from steps.models import ActivityRecord, ProblemArea
-from steps.parts.prioritization import ranking_of
+from steps.parts.prioritization import ranking_for_engagement
 from steps.services.parts_merge import holder_open, record_holder
 from steps.services.records import record_touch
 
@@ -65,7 +65,7 @@ def prioritization_move(
     """Swap a problem area with its neighbour above or below; returns its new rank."""
     _check_row(record, problem_area)
     locked = _open(actor, record, version)
-    areas = list(ranking_of(record.engagement))
+    areas = list(ranking_for_engagement(record.engagement))
     index = next(i for i, area in enumerate(areas) if area.pk == problem_area.pk)
     other = index - 1 if direction == "up" else index + 1
     if not 0 <= other < len(areas):
@@ -95,7 +95,7 @@ def prioritization_explore(
     saved with it, so a first choice also ranks the areas."""
     _check_row(record, problem_area)
     locked = _open(actor, record, version)
-    areas = list(ranking_of(record.engagement))
+    areas = list(ranking_for_engagement(record.engagement))
     area = next(area for area in areas if area.pk == problem_area.pk)
     words = ["yes" if area.explore_root_causes else "no", "yes" if explore else "no"]
     record_touch(
@@ -115,7 +115,7 @@ def prioritization_explore(
 def prioritization_rank(*, actor: User, record: ActivityRecord, version: str) -> None:
     """Keep the ranking as shown: areas never ranked get their place at the bottom."""
     locked = _open(actor, record, version)
-    areas = list(ranking_of(record.engagement))
+    areas = list(ranking_for_engagement(record.engagement))
     record_touch(
         actor=actor,
         record=locked,

@@ -26,7 +26,7 @@ from steps.drilldown_page import (
 )
 from steps.forms import DrilldownCiteForm, DrilldownUploadForm
 from steps.models import Engagement
-from steps.parts.problem_areas import problem_areas_of
+from steps.parts.problem_areas import problem_areas_for_engagement
 from steps.services.drilldown import (
     DrilldownRefused,
     drilldown_citation_remove,
@@ -125,7 +125,7 @@ def _page(
         "issues": issues or [],
         "drill_down": latest,
         "measures": drilldown_tables(latest, exact=team) if latest else [],
-        "problem_areas": list(problem_areas_of(engagement)) if team else [],
+        "problem_areas": list(problem_areas_for_engagement(engagement)) if team else [],
         "consolidation": CONSOLIDATION,
     }
     return render(request, TEMPLATE, context, status=status)

@@ -148,7 +148,7 @@ def problem_add(request: HttpRequest, engagement_id: int, activity_key: str) -> 
     engagement, record = part_record(request, engagement_id, activity_key, NAME)
     access.require_edit_engagement(request.user, engagement)
     form = plan.ProblemOfPracticeForm(
-        request.POST, prefix="problem", root_causes=plan.root_causes_of(engagement)
+        request.POST, prefix="problem", root_causes=plan.root_causes_to_answer(engagement)
     )
 
     def save(form: plan.PlanForm) -> object:
@@ -175,7 +175,7 @@ def problem_edit(
         partial(part_plan.problem_of_practice_update, problem=problem),
         heading="Change the problem of practice",
         done="Problem of practice saved.",
-        root_causes=plan.root_causes_of(engagement),
+        root_causes=plan.root_causes_to_answer(engagement),
     )
 
 

@@ -34,7 +34,7 @@ def prioritization_move(
     request: HttpRequest, engagement_id: int, activity_key: str, area_id: int
 ) -> HttpResponse:
     engagement, record = part_record(request, engagement_id, activity_key, NAME)
-    area = get_object_or_404(part.ranking_of(engagement), pk=area_id)
+    area = get_object_or_404(part.ranking_for_engagement(engagement), pk=area_id)
     access.require_edit_engagement(request.user, engagement)
     form = part.MoveForm(request.POST)
     if not form.is_valid():
@@ -61,7 +61,7 @@ def prioritization_explore(
     request: HttpRequest, engagement_id: int, activity_key: str, area_id: int
 ) -> HttpResponse:
     engagement, record = part_record(request, engagement_id, activity_key, NAME)
-    area = get_object_or_404(part.ranking_of(engagement), pk=area_id)
+    area = get_object_or_404(part.ranking_for_engagement(engagement), pk=area_id)
     access.require_edit_engagement(request.user, engagement)
     form = part.ExploreForm(request.POST)
     if not form.is_valid():

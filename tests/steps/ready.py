@@ -47,9 +47,9 @@ from steps.parts import team as team_part
 from steps.parts.data_sources import DATA_SOURCES
 from steps.parts.findings import FINDINGS
 from steps.parts.plan import unexplained_problem_areas
-from steps.parts.prioritization import ranking_of
-from steps.parts.problem_areas import PROBLEM_AREAS, problem_areas_of
-from steps.parts.root_causes import ROOT_CAUSES, root_causes_of
+from steps.parts.prioritization import ranking_for_engagement
+from steps.parts.problem_areas import PROBLEM_AREAS, problem_areas_for_engagement
+from steps.parts.root_causes import ROOT_CAUSES, root_causes_for_engagement
 from steps.parts.team import TEAM_MEMBERS
 from steps.services import (
     part_plan,
@@ -286,7 +286,7 @@ def _fill_findings(record: ActivityRecord, actor: User) -> None:
 
 
 def _fill_problem_areas(record: ActivityRecord, actor: User) -> None:
-    areas = list(problem_areas_of(record.engagement))
+    areas = list(problem_areas_for_engagement(record.engagement))
     if not areas:
         part_row_add(
             rows=PROBLEM_AREAS,
@@ -328,7 +328,7 @@ def _ensure_problem_areas(engagement_id: int, actor: User) -> None:
 
 def _fill_prioritization(record: ActivityRecord, actor: User) -> None:
     _ensure_problem_areas(record.engagement_id, actor)
-    areas = list(ranking_of(record.engagement))
+    areas = list(ranking_for_engagement(record.engagement))
     if any(area.priority is None for area in areas):
         part_prioritization.prioritization_rank(
             actor=actor, record=record, version=version_token(_fresh(record))
@@ -345,8 +345,8 @@ def _fill_prioritization(record: ActivityRecord, actor: User) -> None:
 
 def _fill_root_causes(record: ActivityRecord, actor: User) -> None:
     _ensure_problem_areas(record.engagement_id, actor)
-    areas = list(ranking_of(record.engagement))
-    causes = list(root_causes_of(record.engagement))
+    areas = list(ranking_for_engagement(record.engagement))
+    causes = list(root_causes_for_engagement(record.engagement))
     explained = {area.pk for cause in causes for area in cause.problem_areas.all()}
     to_explain = [a for a in areas if a.explore_root_causes] or [
         a for a in areas if a.priority is not None
@@ -394,7 +394,7 @@ def _ensure_root_causes(engagement_id: int, actor: User) -> None:
 
 def _fill_plan(record: ActivityRecord, actor: User) -> None:
     _ensure_root_causes(record.engagement_id, actor)
-    causes = list(root_causes_of(record.engagement))
+    causes = list(root_causes_for_engagement(record.engagement))
     problems = list(problems_of_practice_for_record(record).prefetch_related("root_causes"))
     for problem in problems:
         if not problem.root_causes.all():

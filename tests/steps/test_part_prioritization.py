@@ -69,7 +69,7 @@ def _url(engagement: Engagement, name: str, *args: int) -> str:
 
 
 def _order(engagement: Engagement) -> list[tuple[str, int | None]]:
-    return [(a.description, a.priority) for a in part.ranking_of(engagement)]
+    return [(a.description, a.priority) for a in part.ranking_for_engagement(engagement)]
 
 
 def test_it_shows_the_consolidation_areas_unranked_at_first(
@@ -98,7 +98,7 @@ def test_it_moves_an_area_up_and_ranks_them_all(
     assert _order(engagement) == [("Suspensions", 1), ("Reading scores", 2), ("Chronic absence", 3)]
     assert _record(engagement).version == 2
     # The rows stay Consolidation's: only their rank changed.
-    assert {a.record_id for a in part.ranking_of(engagement)} == {
+    assert {a.record_id for a in part.ranking_for_engagement(engagement)} == {
         _record(engagement, "consolidation").pk
     }
     event = AuditEvent.objects.get(verb="prioritization.move")

@@ -370,7 +370,9 @@ def test_it_limits_length_in_the_service_too(world: World, engagement: Engagemen
 
 def test_it_puts_a_services_field_error_beside_the_field(engagement: Engagement) -> None:
     # The form's own limits catch these first; a service's field error still has a place.
-    form = part.ProblemAreaForm({"version": 1}, sources=part.data_sources_of(engagement))
+    form = part.ProblemAreaForm(
+        {"version": 1}, sources=part.data_sources_for_engagement(engagement)
+    )
     form.is_valid()
     error = ValidationError({"quantification": TOO_LONG.format(limit=part.TEXT_LIMIT)})
     refused(RequestFactory().post("/"), form, error)
