@@ -1,6 +1,7 @@
 """Pages about organisations and people. Each view: authorize through access, call one
 selector or service, render or redirect."""
 
+from collections.abc import Callable
 from typing import cast
 
 from django.conf import settings
@@ -102,6 +103,23 @@ def invitation_create(request: HttpRequest, organization_id: int) -> HttpRespons
     return _members_page(request, organization_id, invite_form=form)
 
 
+def _member_action(
+    request: HttpRequest,
+    organization: Organization,
+    act: Callable[[], object],
+    done: str,
+) -> HttpResponse:
+    """A one-button change on the members page: done, or refused with the reason; back
+    to the page either way."""
+    try:
+        act()
+    except ValidationError as error:
+        messages.error(request, _first_error(error))
+    else:
+        messages.success(request, done)
+    return redirect("organization_members", organization_id=organization.pk)
+
+
 @login_required
 @require_POST
 def invitation_resend(
@@ -112,15 +130,12 @@ def invitation_resend(
     organization = access.get_organization_for(user, organization_id)
     invitation = access.get_invitation_for(user, organization, invitation_id)
     access.require_manage_members(user, organization)
-    try:
-        services.invitation_resend(actor=user, invitation=invitation)
-    except ValidationError as error:
-        messages.error(request, _first_error(error))
-    else:
-        messages.success(
-            request, f"A new link was sent to {invitation.email}; the old one no longer works."
-        )
-    return redirect("organization_members", organization_id=organization.pk)
+    return _member_action(
+        request,
+        organization,
+        lambda: services.invitation_resend(actor=user, invitation=invitation),
+        f"A new link was sent to {invitation.email}; the old one no longer works.",
+    )
 
 
 @login_required
@@ -129,17 +144,15 @@ def invitation_revoke(
     request: HttpRequest, organization_id: int, invitation_id: int
 ) -> HttpResponse:
     user = _current_user(request)
-    # Child first: another organisation's invitation is "not found" before any role check.
     organization = access.get_organization_for(user, organization_id)
     invitation = access.get_invitation_for(user, organization, invitation_id)
     access.require_manage_members(user, organization)
-    try:
-        services.invitation_revoke(actor=user, invitation=invitation)
-    except ValidationError as error:
-        messages.error(request, _first_error(error))
-    else:
-        messages.success(request, f"The invitation to {invitation.email} was withdrawn.")
-    return redirect("organization_members", organization_id=organization.pk)
+    return _member_action(
+        request,
+        organization,
+        lambda: services.invitation_revoke(actor=user, invitation=invitation),
+        f"The invitation to {invitation.email} was withdrawn.",
+    )
 
 
 @login_required
@@ -152,17 +165,13 @@ def membership_remove(
     organization = access.get_organization_for(user, organization_id)
     membership = access.get_membership_for(user, organization, membership_id)
     access.require_manage_members(user, organization)
-    try:
-        services.membership_remove(actor=user, membership=membership)
-    except ValidationError as error:
-        messages.error(request, _first_error(error))
-    else:
-        messages.success(
-            request,
-            f"{membership.user.display_name} no longer has the role "
-            f"{membership.get_role_display()} in {organization}.",
-        )
-    return redirect("organization_members", organization_id=organization.pk)
+    return _member_action(
+        request,
+        organization,
+        lambda: services.membership_remove(actor=user, membership=membership),
+        f"{membership.user.display_name} no longer has the role "
+        f"{membership.get_role_display()} in {organization}.",
+    )
 
 
 @require_http_methods(["GET", "POST"])
