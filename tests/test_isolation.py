@@ -13,12 +13,13 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from pytest_django import DjangoDbBlocker
 
 from lea import services
 from lea.models import Invitation, Role, User
 from steps.models import AdlUpload
-from tests.cim.catalog import load_2024
 from tests.conftest import World
+from tests.steps.isolation_problem_areas import engagement_of
 
 pytestmark = pytest.mark.django_db
 
@@ -92,10 +93,7 @@ def _adl_upload(world: World) -> Kwargs:
 
 
 def _foreign_engagement(world: World) -> Kwargs:
-    from tests.steps.engagements import start
-
-    engagement = start(world.foreign_lea, load_2024()["targeted"], level=3)
-    return {"engagement_id": engagement.pk}
+    return {"engagement_id": engagement_of(world.foreign_lea).pk}
 
 
 def _foreign_activity(world: World) -> dict[str, object]:
@@ -103,14 +101,15 @@ def _foreign_activity(world: World) -> dict[str, object]:
 
 
 def _foreign_submission(world: World) -> dict[str, object]:
-    """A submission of the foreign LEA with a reviewer's comment on it."""
+    """A submission of the foreign LEA with a reviewer's comment on it (made once)."""
     from cim.models import ActivityDefinition
     from steps import services as step_services
-    from steps.models import ActivityRecord, Engagement
+    from steps.models import ActivityRecord, Comment
 
-    engagement_id = _foreign_engagement(world)["engagement_id"]
-    assert isinstance(engagement_id, int)
-    engagement = Engagement.objects.get(pk=engagement_id)
+    engagement = engagement_of(world.foreign_lea)
+    made = Comment.objects.filter(version__submission__engagement=engagement).first()
+    if made is not None:
+        return {"submission_id": made.version.submission_id, "number": 1, "comment_id": made.pk}
     record = ActivityRecord.objects.get(
         engagement=engagement, definition__key="policies_procedures_review"
     )
@@ -135,6 +134,21 @@ def _only(*keys: str) -> Callable[[World], Any]:
         return {key: found[key] for key in keys}
 
     return make
+
+
+@pytest.fixture(scope="module")
+def _engagements(module_world: World, django_db_blocker: DjangoDbBlocker) -> None:
+    """The home and foreign LEAs' engagements and the foreign submission, made once for the
+    module (tests/module_data.py); every maker here and in the isolation_*.py modules finds
+    them instead of starting an engagement for each test."""
+    with django_db_blocker.unblock():
+        engagement_of(module_world.lea)
+        _foreign_submission(module_world)
+
+
+@pytest.fixture(autouse=True)
+def _made_once(_engagements: None) -> None:
+    """Every test of the module shares the engagements (and so the module's data)."""
 
 
 # For each URL name: ways to point it at another tenant's objects.
