@@ -43,7 +43,8 @@ def _grow_plan(engagement: Engagement, actor: User) -> None:
     from steps.access import problems_of_practice_for_record, strategies_for_record
     from steps.merge import version_token
     from steps.models import ActivityRecord
-    from steps.services import part_plan
+    from steps.parts import plan
+    from steps.services.part_rows import part_row_add
 
     record = ActivityRecord.objects.get(engagement=engagement, definition__parts__contains=["plan"])
 
@@ -52,7 +53,8 @@ def _grow_plan(engagement: Engagement, actor: User) -> None:
 
     today = timezone.localdate()
     for number in range(2, STRATEGIES + 1):
-        part_plan.strategy_add(
+        part_row_add(
+            rows=plan.STRATEGIES,
             actor=actor, record=record, version=version(),
             title=f"Strategy {number}: universal screening and tiered reading support",
             description="Grade-level teams review screening data every six weeks.",
@@ -60,8 +62,9 @@ def _grow_plan(engagement: Engagement, actor: User) -> None:
         )  # fmt: skip
     for strategy in strategies_for_record(record).prefetch_related("activities", "outcomes"):
         for number in range(len(strategy.activities.all()), ACTIVITIES):
-            part_plan.strategy_activity_add(
-                actor=actor, strategy=strategy, version=version(),
+            part_row_add(
+                rows=plan.ACTIVITIES,
+                actor=actor, record=record, strategy=strategy, version=version(),
                 description=f"Activity {number + 1}: coaching cycles for grade 3-5 teams, "
                 "with a shared planning protocol and monthly walkthroughs",
                 start_date=today, end_date=today + timedelta(days=120 * (number + 1)),
@@ -69,8 +72,9 @@ def _grow_plan(engagement: Engagement, actor: User) -> None:
                 resources="Title I funds; county office coaches",
             )  # fmt: skip
         for number in range(len(strategy.outcomes.all()), OUTCOMES):
-            outcome = part_plan.outcome_add(
-                actor=actor, strategy=strategy, version=version(),
+            outcome = part_row_add(
+                rows=plan.OUTCOMES,
+                actor=actor, record=record, strategy=strategy, version=version(),
                 measure=f"Outcome {number + 1}: students with IEPs meeting grade-level "
                 "reading benchmarks on the district screener",
                 baseline_value=Decimal(30 + number), baseline_date=today,
@@ -78,8 +82,9 @@ def _grow_plan(engagement: Engagement, actor: User) -> None:
                 data_source="District screener", monitoring_frequency="Quarterly",
             )  # fmt: skip
             for step in (1, 2):
-                part_plan.benchmark_add(
-                    actor=actor, outcome=outcome, version=version(),
+                part_row_add(
+                    rows=plan.BENCHMARKS,
+                    actor=actor, record=record, outcome=outcome, version=version(),
                     value=Decimal(30 + number + 5 * step), date=today + timedelta(days=240 * step),
                 )  # fmt: skip
 

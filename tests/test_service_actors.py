@@ -35,7 +35,6 @@ from steps.merge import version_token
 from steps.models import (
     ActivityRecord,
     AdlUpload,
-    Benchmark,
     Comment,
     ConsultantAssignment,
     DrillDown,
@@ -43,9 +42,7 @@ from steps.models import (
     Engagement,
     Outcome,
     ProblemArea,
-    ProblemOfPractice,
     Strategy,
-    StrategyActivity,
     Submission,
     SubmissionVersion,
     TeamMember,
@@ -305,56 +302,6 @@ WRITES: dict[str, Build] = {
     "steps.services.part_prioritization.prioritization_rank": lambda a: {
         "record": a.record, "version": a.version,
     },
-    "steps.services.part_plan.problem_of_practice_add": lambda a: {
-        "record": a.record, "version": a.version, "statement": "S", "root_causes": [],
-    },
-    "steps.services.part_plan.problem_of_practice_update": lambda a: {
-        "problem": a.row(ProblemOfPractice), "version": a.version,
-    },
-    "steps.services.part_plan.problem_of_practice_remove": lambda a: {
-        "problem": a.row(ProblemOfPractice), "version": a.version,
-    },
-    "steps.services.part_plan.strategy_add": lambda a: {
-        "record": a.record, "version": a.version, "title": "T", "description": "D",
-        "problems_of_practice": [],
-    },
-    "steps.services.part_plan.strategy_update": lambda a: {
-        "strategy": a.strategy, "version": a.version,
-    },
-    "steps.services.part_plan.strategy_remove": lambda a: {
-        "strategy": a.strategy, "version": a.version,
-    },
-    "steps.services.part_plan.strategy_activity_add": lambda a: {
-        "strategy": a.strategy, "version": a.version, "description": "D",
-        "start_date": date(2025, 1, 1), "end_date": date(2025, 6, 1),
-        "persons_responsible": "P", "resources": "R",
-    },
-    "steps.services.part_plan.strategy_activity_update": lambda a: {
-        "activity": StrategyActivity(strategy=a.strategy), "version": a.version,
-    },
-    "steps.services.part_plan.strategy_activity_remove": lambda a: {
-        "activity": StrategyActivity(strategy=a.strategy), "version": a.version,
-    },
-    "steps.services.part_plan.outcome_add": lambda a: {
-        "strategy": a.strategy, "version": a.version, "measure": "M", "baseline_value": 1,
-        "baseline_date": date(2025, 1, 1), "target_value": 2, "target_date": date(2026, 1, 1),
-        "data_source": "D", "monitoring_frequency": "F",
-    },
-    "steps.services.part_plan.outcome_update": lambda a: {
-        "outcome": a.outcome, "version": a.version,
-    },
-    "steps.services.part_plan.outcome_remove": lambda a: {
-        "outcome": a.outcome, "version": a.version,
-    },
-    "steps.services.part_plan.benchmark_add": lambda a: {
-        "outcome": a.outcome, "version": a.version, "value": 1, "date": date(2025, 6, 1),
-    },
-    "steps.services.part_plan.benchmark_update": lambda a: {
-        "benchmark": Benchmark(outcome=a.outcome), "version": a.version,
-    },
-    "steps.services.part_plan.benchmark_remove": lambda a: {
-        "benchmark": Benchmark(outcome=a.outcome), "version": a.version,
-    },
     # reports/services_*.py: Step 4, PDFs, calendar feeds, reminder settings
     "reports.services.calendar.calendar_feed_create": lambda a: {"engagement": a.engagement},
     "reports.services.calendar.calendar_feed_revoke": lambda a: {
@@ -484,12 +431,6 @@ NOT_WRITES: set[str] = {
     "steps.services.engagements.engagement_is_stale",
     "steps.services.engagements.required_summary",
     "steps.services.engagements.is_continuing",
-    "steps.services.part_plan.amount",
-    "steps.services.part_plan.problem_values",
-    "steps.services.part_plan.strategy_values",
-    "steps.services.part_plan.activity_values",
-    "steps.services.part_plan.outcome_values",
-    "steps.services.part_plan.benchmark_values",
     "steps.services.parts_merge.row_key",
     "steps.services.parts_merge.row_edits",
     "steps.services.parts_merge.row_editor",

@@ -15,15 +15,16 @@ Each part is a module `steps/parts/<name>.py` that defines:
 - `ROWS`: its rows, each kind declared once as a `RowPart` (steps/parts/rows.py): the
   model, the form, how rows are found, their order, what the history and the messages say,
   and hooks only where the state's guidance makes the part differ (the team's roles, the
-  sources' tags, what may not be removed while another part cites it). One set of views
+  sources' tags, the plan's rows nested in its strategies and outcomes, what may not be
+  removed while another part cites it). One set of views
   (`steps/views/part_rows.py`, URLs `<url_name>_add/_edit/_remove` made from the
   declaration) and one set of services (`steps/services/part_rows.py`: actor, lock,
   version check, merge, audit, new version) add, edit and remove the rows of every part.
 What a part does beyond its rows has its own views in `steps/views/part_<name>.py` (with an
 `urlpatterns` list) and writes in `steps/services/part_<name>.py`: inviting a team member,
-prioritization's ranking, a problem area added from the root cause page, and the plan's
-nested rows (not on the declared mechanism yet). The activity page, the checklist, the
-snapshot and the URLconf find parts through this registry.
+prioritization's ranking, a problem area added from the root cause page, the plan's trace.
+The activity page, the checklist, the snapshot and the URLconf find parts through this
+registry.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from steps.merge import version_token
 from steps.merge_forms import RowFormMixin
 from steps.models import ActivityRecord, DataSource, Engagement
 from steps.parts import Entry, entry, labelled, or_empty
-from steps.parts.rows import RowPart, Verbs
+from steps.parts.rows import RowPart, Verbs, of_engagement
 from steps.services.parts_merge import values_for, words
 
 TEMPLATE = "steps/parts/data_sources.html"
@@ -141,7 +141,7 @@ DATA_SOURCES = RowPart[DataSource](
     noun="data source",
     url="data-sources",
     url_name="data_source",
-    rows_of=data_sources_for_engagement,
+    rows_of=of_engagement(data_sources_for_engagement),
     values=source_values,
     form=lambda record, *args, **kwargs: DataSourceForm(*args, tags=tags_of(record), **kwargs),
     add_prefix=ADD,

@@ -15,7 +15,7 @@ from steps.merge import version_token
 from steps.merge_forms import RowFormMixin
 from steps.models import ActivityRecord, Engagement, Finding
 from steps.parts import Entry, entry, labelled, or_empty
-from steps.parts.rows import RowPart, Verbs
+from steps.parts.rows import RowPart, Verbs, of_engagement
 from steps.services.parts_merge import values_for
 
 TEMPLATE = "steps/parts/findings.html"
@@ -65,7 +65,7 @@ def findings_for_engagement(engagement: Engagement) -> QuerySet[Finding]:
     return access.rows_for_engagement(Finding, engagement)
 
 
-def _kind_from_url(kind: str) -> dict[str, Any] | None:
+def _kind_from_url(_record: ActivityRecord, kind: str) -> dict[str, Any] | None:
     known = next((known for known in KINDS if known.value == kind), None)
     return None if known is None else {"kind": known}
 
@@ -81,9 +81,9 @@ FINDINGS = RowPart[Finding](
     noun_of=_kind_word,
     url="findings",
     url_name="finding",
-    add_words="<slug:kind>/",
+    add_url="findings/add/<slug:kind>/",
     fixed_by_url=_kind_from_url,
-    rows_of=findings_for_engagement,
+    rows_of=of_engagement(findings_for_engagement),
     values=finding_values,
     form=lambda _record, *args, **kwargs: FindingForm(*args, **kwargs),
     add_prefix="{kind.value}",

@@ -8,21 +8,24 @@ from another LEA is simply not found.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.core.validators import ProhibitNullCharactersValidator
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
+from django.urls import reverse
 
-from lea.models import User
+from lea.models import AuditVerb, User
 from steps import access
 from steps.forms import _no_nul
-from steps.merge import fingerprints, version_token
 from steps.merge_forms import RowFormMixin
 from steps.models import (
     ActivityRecord,
+    Benchmark,
     Engagement,
     Outcome,
     ProblemArea,
@@ -33,12 +36,25 @@ from steps.models import (
 )
 from steps.parts import Entry, entry, labelled, listing, long_date, or_empty
 from steps.parts.data_sources import source_tags, tag_words
-from steps.services.part_plan import FOREIGN_PROBLEM, FOREIGN_ROOT_CAUSE, amount
+from steps.parts.rows import RowPart, Verbs
+from steps.services.parts_merge import values_for, words
 
 TEMPLATE = "steps/parts/plan.html"
 # Long enough for any honest answer, short enough that a stray 1 MB paste is refused.
 MAX_TEXT = 5_000
 NOT_A_NUMBER = "Enter the {what} as a number, such as 42 or 42.5, without a % sign or words."
+FOREIGN_ROOT_CAUSE = "Choose root causes from this LEA's Root Cause Analysis."
+FOREIGN_PROBLEM = "Choose problems of practice from this plan."
+BENCHMARK_OUTSIDE = (
+    "The benchmark {benchmark} would fall outside the baseline and target dates; "
+    "change or remove it first."
+)
+
+
+def amount(value: Decimal | str | None) -> str:
+    """A baseline, target or benchmark value in one spelling (two decimal places, as
+    stored), so what a form posts and what is saved compare as the same value."""
+    return "" if value is None or value == "" else f"{Decimal(value):.2f}"
 
 
 # --- Selectors ------------------------------------------------------------------------------
@@ -139,7 +155,7 @@ def _text(
 
 
 class AmountField(forms.DecimalField):
-    """A number, cleaned to the one spelling the plan's rows compare by (part_plan.amount)."""
+    """A number, cleaned to the one spelling the plan's rows compare by (`amount`)."""
 
     def clean(self, value: Any) -> Any:
         return amount(super().clean(value))
@@ -262,6 +278,264 @@ class BenchmarkForm(PlanForm):
     date = _date("Benchmark date")
 
 
+# --- The plan's rows ----------------------------------------------------------------------------
+# Problems of practice and strategies belong to the plan's activity record; a strategy's
+# activities and outcomes to the strategy, an outcome's benchmarks to the outcome (their
+# add URLs name the row they are added to). Every kind is a `RowPart`: the generic views
+# and services add, change and remove them (steps/parts/rows.py).
+
+
+@values_for(ProblemOfPractice)
+def problem_values(problem: ProblemOfPractice) -> dict[str, Any]:
+    """A problem of practice's values as its form names them."""
+    return {"statement": problem.statement, "root_causes": list(problem.root_causes.all())}
+
+
+@values_for(Strategy)
+def strategy_values(strategy: Strategy) -> dict[str, Any]:
+    return {
+        "title": strategy.title,
+        "description": strategy.description,
+        "problems_of_practice": list(strategy.problems_of_practice.all()),
+    }
+
+
+ACTIVITY_FIELDS = ("description", "start_date", "end_date", "persons_responsible", "resources")
+
+
+@values_for(StrategyActivity)
+def activity_values(activity: StrategyActivity) -> dict[str, Any]:
+    return {name: getattr(activity, name) for name in ACTIVITY_FIELDS}
+
+
+OUTCOME_FIELDS = (
+    "measure",
+    "baseline_value",
+    "baseline_date",
+    "target_value",
+    "target_date",
+    "data_source",
+    "monitoring_frequency",
+)
+
+
+@values_for(Outcome)
+def outcome_values(outcome: Outcome) -> dict[str, Any]:
+    values = {name: getattr(outcome, name) for name in OUTCOME_FIELDS}
+    return values | {
+        "baseline_value": amount(outcome.baseline_value),
+        "target_value": amount(outcome.target_value),
+    }
+
+
+@values_for(Benchmark)
+def benchmark_values(benchmark: Benchmark) -> dict[str, Any]:
+    return {"value": amount(benchmark.value), "date": benchmark.date}
+
+
+def _in_plan[ParentT: Model](
+    name: str, rows_of: Callable[[ActivityRecord], QuerySet[ParentT]]
+) -> Callable[..., dict[str, Any] | None]:
+    """What a nested row's add URL fixes: its parent, found among the plan's rows."""
+
+    def fixed(record: ActivityRecord, **words: int) -> dict[str, Any] | None:
+        parent = rows_of(record).filter(pk=words[f"{name}_id"]).first()
+        return None if parent is None else {name: parent}
+
+    return fixed
+
+
+def _outcome_words(outcome: Outcome) -> str:
+    return (
+        f"{outcome.measure[:120]}: {outcome.baseline_value} on {outcome.baseline_date:%Y-%m-%d} "
+        f"→ {outcome.target_value} by {outcome.target_date:%Y-%m-%d} "
+        f"({outcome.data_source}, {outcome.monitoring_frequency})"
+    )
+
+
+def _benchmarks_inside(outcome: Outcome) -> None:
+    """Moving the dates must not strand a benchmark outside the new baseline-target span."""
+    if outcome.pk is None:
+        return
+    for benchmark in outcome.benchmarks.all():
+        if not outcome.baseline_date < benchmark.date <= outcome.target_date:
+            late = benchmark.date > outcome.target_date
+            name = "target_date" if late else "baseline_date"
+            raise ValidationError({name: BENCHMARK_OUTSIDE.format(benchmark=benchmark)})
+
+
+def _strategy_about(strategy: Strategy) -> dict[str, Any]:
+    return {"strategy": words(strategy.title, 200)}
+
+
+PROBLEMS = RowPart[ProblemOfPractice](
+    part="plan",
+    model=ProblemOfPractice,
+    noun="problem of practice",
+    url="plan/problems",
+    url_name="plan_problem",
+    edit_words="",
+    rows_of=access.problems_of_practice_for_record,
+    values=problem_values,
+    form=lambda record, *args, **kwargs: ProblemOfPracticeForm(
+        *args, root_causes=root_causes_to_answer(record.engagement_id), **kwargs
+    ),
+    add_prefix="problem",
+    edit_prefix="edit",
+    chosen_in_engagement={"root_causes": FOREIGN_ROOT_CAUSE},
+    verbs=Verbs(
+        add=AuditVerb.PLAN_ADD_PROBLEM_OF_PRACTICE,
+        edit=AuditVerb.PLAN_CHANGE_PROBLEM_OF_PRACTICE,
+        remove=AuditVerb.PLAN_REMOVE_PROBLEM_OF_PRACTICE,
+    ),
+    about=lambda problem: {"problem of practice": words(problem.statement, 200)},
+    added=lambda problem: {"root causes": words(problem.root_causes.all())},
+    said_added=lambda _problem: "Problem of practice added.",
+    said_saved=lambda _problem: "Problem of practice saved.",
+    said_removed=lambda _problem: "Problem of practice removed.",
+)
+
+STRATEGIES = RowPart[Strategy](
+    part="plan",
+    model=Strategy,
+    noun="strategy",
+    url="plan/strategies",
+    url_name="plan_strategy",
+    edit_words="",
+    rows_of=access.strategies_for_record,
+    values=strategy_values,
+    form=lambda record, *args, **kwargs: StrategyForm(
+        *args, problems_of_practice=access.problems_of_practice_for_record(record), **kwargs
+    ),
+    add_prefix="strategy",
+    edit_prefix="edit",
+    chosen_in_engagement={"problems_of_practice": FOREIGN_PROBLEM},
+    verbs=Verbs(
+        add=AuditVerb.PLAN_ADD_STRATEGY,
+        edit=AuditVerb.PLAN_CHANGE_STRATEGY,
+        remove=AuditVerb.PLAN_REMOVE_STRATEGY,
+    ),
+    about=_strategy_about,
+    added=lambda strategy: {"problems of practice": words(strategy.problems_of_practice.all())},
+    # Its activities, outcomes and benchmarks go with it: say so in the history.
+    removed=lambda strategy: {
+        "also removed": f"{strategy.activities.count()} activities, "
+        f"{strategy.outcomes.count()} outcomes"
+    },
+    said_added=lambda _strategy: "Strategy added.",
+    said_saved=lambda _strategy: "Strategy saved.",
+    said_removed=lambda _strategy: "Strategy removed, with its activities and outcomes.",
+)
+
+ACTIVITIES = RowPart[StrategyActivity](
+    part="plan",
+    model=StrategyActivity,
+    noun="activity",
+    url="plan/activities",
+    url_name="plan_activity",
+    add_url="plan/strategies/<int:strategy_id>/activities/add/",
+    edit_words="",
+    parent="strategy",
+    fixed_by_url=_in_plan("strategy", access.strategies_for_record),
+    record_of=lambda activity: activity.strategy.record_id,
+    rows_of=access.strategy_activities_for_record,
+    values=activity_values,
+    form=lambda _record, *args, **kwargs: StrategyActivityForm(*args, **kwargs),
+    add_prefix="activity-{strategy.pk}",
+    edit_prefix="edit",
+    verbs=Verbs(
+        add=AuditVerb.PLAN_ADD_ACTIVITY,
+        edit=AuditVerb.PLAN_CHANGE_ACTIVITY,
+        remove=AuditVerb.PLAN_REMOVE_ACTIVITY,
+    ),
+    about=lambda activity: {
+        "strategy": words(activity.strategy.title, 200),
+        "activity": words(activity.description, 120),
+    },
+    added=lambda activity: {
+        "timeline": f"{activity.start_date:%Y-%m-%d} to {activity.end_date:%Y-%m-%d}",
+        "persons responsible": activity.persons_responsible,
+    },
+    said_added=lambda _activity: "Activity added.",
+    said_saved=lambda _activity: "Activity saved.",
+    said_removed=lambda _activity: "Activity removed.",
+)
+
+OUTCOMES = RowPart[Outcome](
+    part="plan",
+    model=Outcome,
+    noun="measurable outcome",
+    url="plan/outcomes",
+    url_name="plan_outcome",
+    add_url="plan/strategies/<int:strategy_id>/outcomes/add/",
+    edit_words="",
+    parent="strategy",
+    fixed_by_url=_in_plan("strategy", access.strategies_for_record),
+    record_of=lambda outcome: outcome.strategy.record_id,
+    rows_of=access.outcomes_for_record,
+    values=outcome_values,
+    form=lambda _record, *args, **kwargs: OutcomeForm(*args, **kwargs),
+    add_prefix="outcome-{strategy.pk}",
+    edit_prefix="edit",
+    check=_benchmarks_inside,
+    verbs=Verbs(
+        add=AuditVerb.PLAN_ADD_OUTCOME,
+        edit=AuditVerb.PLAN_CHANGE_OUTCOME,
+        remove=AuditVerb.PLAN_REMOVE_OUTCOME,
+    ),
+    about=lambda outcome: {
+        "strategy": words(outcome.strategy.title, 200),
+        "outcome": words(outcome.measure, 120),
+    },
+    # An addition names the whole outcome, its strategy's title in full.
+    added=lambda outcome: {"strategy": outcome.strategy.title, "outcome": _outcome_words(outcome)},
+    said_added=lambda _outcome: "Measurable outcome added.",
+    said_saved=lambda _outcome: "Measurable outcome saved.",
+    said_removed=lambda _outcome: "Measurable outcome removed, with its benchmarks.",
+)
+
+BENCHMARKS = RowPart[Benchmark](
+    part="plan",
+    model=Benchmark,
+    noun="benchmark",
+    url="plan/benchmarks",
+    url_name="plan_benchmark",
+    add_url="plan/outcomes/<int:outcome_id>/benchmarks/add/",
+    edit_words="",
+    parent="outcome",
+    fixed_by_url=_in_plan("outcome", access.outcomes_for_record),
+    record_of=lambda benchmark: benchmark.outcome.strategy.record_id,
+    rows_of=access.benchmarks_for_record,
+    values=benchmark_values,
+    form=lambda _record, *args, **kwargs: BenchmarkForm(*args, **kwargs),
+    add_prefix="benchmark-{outcome.pk}",
+    edit_prefix="edit",
+    verbs=Verbs(
+        add=AuditVerb.PLAN_ADD_BENCHMARK,
+        edit=AuditVerb.PLAN_CHANGE_BENCHMARK,
+        remove=AuditVerb.PLAN_REMOVE_BENCHMARK,
+    ),
+    about=lambda benchmark: {
+        "outcome": words(benchmark.outcome.measure, 200),
+        "benchmark": str(benchmark),
+    },
+    said_added=lambda _benchmark: "Benchmark added.",
+    said_saved=lambda _benchmark: "Benchmark saved.",
+    said_removed=lambda _benchmark: "Benchmark removed.",
+)
+ROWS = (PROBLEMS, STRATEGIES, ACTIVITIES, OUTCOMES, BENCHMARKS)
+_BY_MODEL: dict[type[Model], RowPart[Any]] = {rows.model: rows for rows in ROWS}
+
+# What the edit card above the plan says it changes.
+HEADINGS: dict[type[Model], Callable[[Any], str]] = {
+    ProblemOfPractice: lambda _problem: "Change the problem of practice",
+    Strategy: lambda _strategy: "Change the strategy",
+    StrategyActivity: lambda activity: f"Change an activity of “{activity.strategy}”",
+    Outcome: lambda outcome: f"Change an outcome of “{outcome.strategy}”",
+    Benchmark: lambda benchmark: f"Change a benchmark of “{benchmark.outcome}”",
+}
+
+
 # --- The part on the activity page ------------------------------------------------------------
 
 
@@ -279,43 +553,34 @@ class StrategyBlock:
     outcomes: list[OutcomeBlock] = field(default_factory=list)
 
 
-def _form(
-    cls: type[PlanForm],
-    prefix: str,
-    record: ActivityRecord,
-    bound: dict[str, PlanForm],
-    **kwargs: Any,
-) -> Any:
-    """The form typed into (kept with its errors) or an empty one at the current version."""
-    if prefix in bound:
-        return bound[prefix]
-    return cls(prefix=prefix, initial={"version": version_token(record)}, **kwargs)
-
-
-def edit_form(
-    cls: type[PlanForm],
-    record: ActivityRecord,
-    values: dict[str, Any],
-    data: Any = None,
-    **kwargs: Any,
-) -> Any:
-    """A row's edit form: drawn with the row's values as its bases, or bound to a post
-    (whose bases come from the post)."""
-    if data is not None:
-        return cls(data, prefix="edit", **kwargs)
-    initial = {**values, "version": version_token(record)}
-    return cls(prefix="edit", initial=initial, bases=fingerprints(values), **kwargs)
+def _editing(record: ActivityRecord, form: RowFormMixin, row: Model) -> dict[str, Any]:
+    """The edit card: the row's form, what it changes, and where it posts."""
+    rows = _BY_MODEL[type(row)]
+    key = record.definition.key
+    return {
+        "form": form,
+        "heading": HEADINGS[type(row)](row),
+        "action": reverse(f"{rows.url_name}_edit", args=[record.engagement_id, key, row.pk]),
+    }
 
 
 def context(
     *,
     record: ActivityRecord,
     user: User | Any,
-    bound: dict[str, PlanForm] | None = None,
-    editing: dict[str, Any] | None = None,
+    add_form: PlanForm | None = None,
+    edit_form: PlanForm | None = None,
+    editing: Model | None = None,
 ) -> dict[str, Any]:
-    """`bound` maps a form prefix to the form as typed; `editing` is one row's edit form."""
-    bound = bound or {}
+    """What plan.html needs. Views pass a bound `add_form` (kept in its place by its
+    prefix) or an `edit_form` with the row `editing`, to show what was typed and the errors."""
+    bound = {str(add_form.prefix): add_form} if add_form is not None else {}
+
+    def form(rows: RowPart[Any], **fixed: Any) -> Any:
+        """The form typed into (kept with its errors) or an empty one at the current version."""
+        prefix = rows.add_prefix.format(**fixed) if rows.add_prefix else ""
+        return bound[prefix] if prefix in bound else rows.add_form(record, **fixed)
+
     problems = access.problems_of_practice_for_record(record).prefetch_related("root_causes")
     strategies = access.strategies_for_record(record).prefetch_related(
         "problems_of_practice", "activities", "outcomes__benchmarks"
@@ -323,12 +588,10 @@ def context(
     blocks = [
         StrategyBlock(
             strategy=strategy,
-            activity_form=_form(StrategyActivityForm, f"activity-{strategy.pk}", record, bound),
-            outcome_form=_form(OutcomeForm, f"outcome-{strategy.pk}", record, bound),
+            activity_form=form(ACTIVITIES, strategy=strategy),
+            outcome_form=form(OUTCOMES, strategy=strategy),
             outcomes=[
-                OutcomeBlock(
-                    outcome, _form(BenchmarkForm, f"benchmark-{outcome.pk}", record, bound)
-                )
+                OutcomeBlock(outcome, form(BENCHMARKS, outcome=outcome))
                 for outcome in strategy.outcomes.all()
             ],
         )
@@ -337,21 +600,11 @@ def context(
     return {
         "problems": list(problems),
         "strategies": blocks,
-        "problem_form": _form(
-            ProblemOfPracticeForm,
-            "problem",
-            record,
-            bound,
-            root_causes=root_causes_to_answer(record.engagement_id),
-        ),
-        "strategy_form": _form(
-            StrategyForm,
-            "strategy",
-            record,
-            bound,
-            problems_of_practice=access.problems_of_practice_for_record(record),
-        ),
-        "editing": editing,
+        "problem_form": form(PROBLEMS),
+        "strategy_form": form(STRATEGIES),
+        "editing": None
+        if edit_form is None or editing is None
+        else _editing(record, edit_form, editing),
     }
 
 

@@ -20,7 +20,7 @@ from steps.merge_forms import RowFormMixin
 from steps.models import ActivityRecord, DataSource, Engagement, ProblemArea
 from steps.parts import Entry, entry, labelled, listing, or_empty
 from steps.parts.data_sources import data_sources_for_engagement
-from steps.parts.rows import RowPart, Verbs
+from steps.parts.rows import RowPart, Verbs, of_engagement
 from steps.services.parts_merge import values_for, words
 
 TEMPLATE = "steps/parts/problem_areas.html"
@@ -145,7 +145,7 @@ PROBLEM_AREAS = RowPart[ProblemArea](
     noun="problem area",
     url="problem_areas",
     url_name="problem_areas",
-    rows_of=problem_areas_for_engagement,
+    rows_of=of_engagement(problem_areas_for_engagement),
     values=area_values,
     form=lambda record, *args, **kwargs: ProblemAreaForm(
         *args, sources=data_sources_for_engagement(record.engagement), **kwargs

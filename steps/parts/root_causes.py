@@ -19,7 +19,7 @@ from steps.models import ActivityRecord, Engagement, ProblemArea, RootCause
 from steps.parts import Entry, entry, labelled, listing, or_empty
 from steps.parts.prioritization import ranking_for_engagement
 from steps.parts.problem_areas import PROBLEM_AREAS, TEXT_LIMIT, ProblemAreaForm, text_field
-from steps.parts.rows import RowPart, Verbs
+from steps.parts.rows import RowPart, Verbs, of_engagement
 from steps.services.parts_merge import values_for, words
 
 TEMPLATE = "steps/parts/root_causes.html"
@@ -109,7 +109,7 @@ ROOT_CAUSES = RowPart[RootCause](
     noun="root cause",
     url="root_causes",
     url_name="root_causes",
-    rows_of=root_causes_for_engagement,
+    rows_of=of_engagement(root_causes_for_engagement),
     values=cause_values,
     form=lambda record, *args, **kwargs: RootCauseForm(
         *args, problem_areas=problem_areas_to_explain(record.engagement), **kwargs

@@ -22,7 +22,7 @@ from steps.merge import version_token
 from steps.merge_forms import RowFormMixin
 from steps.models import ActivityRecord, Engagement, TeamMember
 from steps.parts import Entry, entry, or_empty
-from steps.parts.rows import RowPart, Verbs
+from steps.parts.rows import RowPart, Verbs, of_engagement
 from steps.services.parts_merge import values_for, words
 
 TEMPLATE = "steps/parts/team.html"
@@ -147,7 +147,7 @@ TEAM_MEMBERS = RowPart[TeamMember](
     noun="team member",
     url="team",
     url_name="team_member",
-    rows_of=team_members_for_engagement,
+    rows_of=of_engagement(team_members_for_engagement),
     values=member_values,
     form=lambda record, *args, **kwargs: TeamMemberForm(*args, roles=roles_of(record), **kwargs),
     add_prefix=ADD,

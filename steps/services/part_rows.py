@@ -84,29 +84,36 @@ def _write(rows: RowPart[Any], row: Model, values: Mapping[str, Any]) -> None:
 
 
 def _belongs(rows: RowPart[Any], record: ActivityRecord, row: Model) -> None:
-    if row.record_id != record.pk:  # type: ignore[attr-defined]
+    if rows.record_of(row) != record.pk:
         raise ValidationError(FOREIGN_ROW.format(what=rows.noun))
 
 
-def _next_position(rows: RowPart[Any], record: ActivityRecord, values: Mapping[str, Any]) -> int:
-    within = {name: values[name] for name in rows.ordered_within}
-    siblings = rows.model._default_manager.filter(engagement_id=record.engagement_id, **within)
-    return (siblings.aggregate(last=Max("position"))["last"] or 0) + 1
+def _new_row(rows: RowPart[Any], record: ActivityRecord, values: dict[str, Any]) -> Model:
+    """A new row of the record, or of the parent the values name (refused if that is
+    another record's), after the others."""
+    if rows.parent is None:
+        row = rows.model(engagement_id=record.engagement_id, record=record)
+        within = {}
+    else:
+        within = {rows.parent: values.pop(rows.parent)}
+        row = rows.model(**within)
+        _belongs(rows, record, row)
+    if any(field.name == "position" for field in rows.model._meta.fields):
+        within |= {name: values[name] for name in rows.ordered_within}
+        siblings = rows.rows_of(record).filter(**within)
+        row.position = (siblings.aggregate(last=Max("position"))["last"] or 0) + 1  # type: ignore[attr-defined]
+    return row
 
 
 @transaction.atomic
 def part_row_add(
     *, actor: User, rows: RowPart[Any], record: ActivityRecord, version: str, **values: Any
 ) -> Any:
-    """Add a row after the engagement's others (an addition never conflicts)."""
+    """Add a row after the record's others, or its parent's (an addition never conflicts)."""
     _require_editor(actor, record)
     values = _chosen(rows, record, values)
     locked = holder_open(record_holder(actor=actor, record=record), version)
-    row = rows.model(
-        engagement_id=record.engagement_id,
-        record=record,
-        position=_next_position(rows, record, values),
-    )
+    row = _new_row(rows, record, values)
     _write(rows, row, values)
     record_touch(
         actor=actor,
@@ -169,6 +176,6 @@ def part_row_remove(
         base=base,
         values_of=rows.values,
         verb=rows.verbs.remove,
-        about=rows.about,
+        about=lambda found: {**rows.about(found), **rows.removed(found)},
         check=rows.removable,
     )

@@ -1,9 +1,10 @@
 """The views of every declared part's rows (steps/parts/rows.py): add, edit (GET shows the
 form on the activity page, POST saves it) and remove. Each finds the engagement and the
-activity through access, then the row among the engagement's own (an id from elsewhere
-is a 404 for everyone), before asking whether the user may write; then it calls one
-service and goes back to the part, or shows the activity page again with what was typed
-and the errors (or both texts of a field two people changed) beside the fields."""
+activity through access, then the row among the activity's own, or the row a nested one
+is added to (an id from elsewhere is a 404 for everyone), before asking whether the user
+may write; then it calls one service and goes back to the part, or shows the activity
+page again with what was typed and the errors (or both texts of a field two people
+changed) beside the fields."""
 
 from __future__ import annotations
 
@@ -44,9 +45,9 @@ def row_add(
     request: HttpRequest, engagement_id: int, activity_key: str, rows: RowPart[Any], **words: str
 ) -> HttpResponse:
     engagement, record = part_record(request, engagement_id, activity_key, rows.part)
-    fixed = rows.fixed_by_url(**words) if rows.fixed_by_url else {}
+    fixed = rows.fixed_by_url(record, **words) if rows.fixed_by_url else {}
     if fixed is None:
-        raise Http404(f"No such kind of {rows.noun}.")
+        raise Http404(f"No {rows.noun} can be added here.")
     _may_write(request, rows, engagement)
     form = rows.add_form(record, request.POST, **fixed)
     part = parts.part(rows.part)
@@ -73,7 +74,7 @@ def row_edit(
     request: HttpRequest, engagement_id: int, activity_key: str, row_id: int, rows: RowPart[Any]
 ) -> HttpResponse:
     engagement, record = part_record(request, engagement_id, activity_key, rows.part)
-    row = get_object_or_404(rows.rows_of(engagement), pk=row_id)
+    row = get_object_or_404(rows.rows_of(record), pk=row_id)
     _may_write(request, rows, engagement)
     part = parts.part(rows.part)
     if request.method == "GET":
@@ -104,7 +105,7 @@ def row_remove(
     request: HttpRequest, engagement_id: int, activity_key: str, row_id: int, rows: RowPart[Any]
 ) -> HttpResponse:
     engagement, record = part_record(request, engagement_id, activity_key, rows.part)
-    row = row_or_gone(rows.rows_of(engagement), row_id, record, rows.model, rows.noun)
+    row = row_or_gone(rows.rows_of(record), row_id, record, rows.model, rows.noun)
     _may_write(request, rows, engagement)
     if isinstance(row, str):
         return gone(request, record, rows.part, row)
@@ -126,10 +127,10 @@ def row_remove(
 
 def row_urlpatterns(rows: RowPart[Any]) -> list[URLPattern]:
     """The add, edit and remove URLs of a declared part's rows, named after it."""
-    base = f"{PREFIX}{rows.url}/"
+    base = f"{PREFIX}{rows.url}/<int:row_id>/"
     declared = {"rows": rows}
     return [
-        path(f"{base}add/{rows.add_words}", row_add, declared, name=f"{rows.url_name}_add"),
-        path(f"{base}<int:row_id>/edit/", row_edit, declared, name=f"{rows.url_name}_edit"),
-        path(f"{base}<int:row_id>/remove/", row_remove, declared, name=f"{rows.url_name}_remove"),
+        path(f"{PREFIX}{rows.add_path}", row_add, declared, name=f"{rows.url_name}_add"),
+        path(f"{base}{rows.edit_words}", row_edit, declared, name=f"{rows.url_name}_edit"),
+        path(f"{base}remove/", row_remove, declared, name=f"{rows.url_name}_remove"),
     ]

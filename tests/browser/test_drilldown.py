@@ -12,9 +12,9 @@ from playwright.sync_api import expect
 from lea.models import User
 from steps.merge import version_token
 from steps.models import ActivityRecord, DrillDownCitation, Engagement
+from steps.parts import plan
 from steps.parts.problem_areas import PROBLEM_AREAS
 from steps.parts.root_causes import ROOT_CAUSES
-from steps.services import part_plan
 from steps.services.part_rows import part_row_add
 from tests.browser.conftest import log_in, serious_accessibility_violations
 from tests.cim.catalog import load_2024
@@ -54,19 +54,24 @@ def _thread(actor: User, engagement: Engagement) -> None:
         **_rows(engagement, "root_cause_analysis"),
     )  # fmt: skip
     key = "plan_for_improvement"
-    problem = part_plan.problem_of_practice_add(
-        actor=actor, statement="Sites suspend first", root_causes=[cause], **_rows(engagement, key)
+    problem = part_row_add(
+        rows=plan.PROBLEMS,
+        actor=actor,
+        statement="Sites suspend first",
+        root_causes=[cause],
+        **_rows(engagement, key),
     )
-    strategy = part_plan.strategy_add(
+    strategy = part_row_add(
+        rows=plan.STRATEGIES,
         actor=actor, title="Restorative practices", description="",
         problems_of_practice=[problem], **_rows(engagement, key),
     )  # fmt: skip
-    part_plan.outcome_add(
+    part_row_add(
+        rows=plan.OUTCOMES,
         actor=actor, strategy=strategy, measure="Suspended over 10 days",
         baseline_value=Decimal(30), baseline_date=date(2024, 10, 1),
         target_value=Decimal(10), target_date=date(2026, 6, 1),
-        data_source="CALPADS", monitoring_frequency="Quarterly",
-        version=_rows(engagement, key)["version"],
+        data_source="CALPADS", monitoring_frequency="Quarterly", **_rows(engagement, key),
     )  # fmt: skip
 
 

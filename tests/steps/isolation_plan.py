@@ -66,37 +66,40 @@ def _foreign_rows(world: World) -> dict[str, int]:
     }
 
 
-def _in(world: World, lea: Organization, key: str | None) -> Kwargs:
-    """The plan of `lea`'s engagement, with a foreign row's id under `key` if given."""
+def _in(world: World, lea: Organization, key: str | None, word: str | None) -> Kwargs:
+    """The plan of `lea`'s engagement, with a foreign row's id (of the kind `key` names)
+    as the URL's `word` if given."""
     rows = _foreign_rows(world)
     kwargs: Kwargs = {"engagement_id": _engagement(lea).pk, "activity_key": PLAN}
     if key:
-        kwargs[key] = rows[key]
+        kwargs[word or key] = rows[key]
     return kwargs
 
 
-def _builders(key: str | None) -> list[Callable[[World], Kwargs]]:
-    builders: list[Callable[[World], Kwargs]] = [lambda w: _in(w, w.foreign_lea, key)]
+def _builders(key: str | None, word: str | None = None) -> list[Callable[[World], Kwargs]]:
+    """An add URL names the row it adds to by its kind (`strategy_id`); an edit or remove
+    URL names its own row `row_id` (the generic views, steps/views/part_rows.py)."""
+    builders: list[Callable[[World], Kwargs]] = [lambda w: _in(w, w.foreign_lea, key, word)]
     if key:
-        builders.append(lambda w: _in(w, w.lea, key))
+        builders.append(lambda w: _in(w, w.lea, key, word))
     return builders
 
 
 FOREIGN_OBJECTS: dict[str, list[Callable[[World], Kwargs]]] = {
     "plan_problem_add": _builders(None),
-    "plan_problem_edit": _builders("problem_id"),
-    "plan_problem_remove": _builders("problem_id"),
+    "plan_problem_edit": _builders("problem_id", "row_id"),
+    "plan_problem_remove": _builders("problem_id", "row_id"),
     "plan_strategy_add": _builders(None),
-    "plan_strategy_edit": _builders("strategy_id"),
-    "plan_strategy_remove": _builders("strategy_id"),
+    "plan_strategy_edit": _builders("strategy_id", "row_id"),
+    "plan_strategy_remove": _builders("strategy_id", "row_id"),
     "plan_activity_add": _builders("strategy_id"),
-    "plan_activity_edit": _builders("activity_id"),
-    "plan_activity_remove": _builders("activity_id"),
+    "plan_activity_edit": _builders("activity_id", "row_id"),
+    "plan_activity_remove": _builders("activity_id", "row_id"),
     "plan_outcome_add": _builders("strategy_id"),
-    "plan_outcome_edit": _builders("outcome_id"),
-    "plan_outcome_remove": _builders("outcome_id"),
+    "plan_outcome_edit": _builders("outcome_id", "row_id"),
+    "plan_outcome_remove": _builders("outcome_id", "row_id"),
     "plan_benchmark_add": _builders("outcome_id"),
-    "plan_benchmark_edit": _builders("benchmark_id"),
-    "plan_benchmark_remove": _builders("benchmark_id"),
+    "plan_benchmark_edit": _builders("benchmark_id", "row_id"),
+    "plan_benchmark_remove": _builders("benchmark_id", "row_id"),
     "plan_trace": _builders(None),
 }

@@ -43,6 +43,7 @@ from steps.models import (
     TeamMember,
 )
 from steps.parts import data_sources as data_sources_part
+from steps.parts import plan as plan_part
 from steps.parts import team as team_part
 from steps.parts.data_sources import DATA_SOURCES
 from steps.parts.findings import FINDINGS
@@ -52,7 +53,6 @@ from steps.parts.problem_areas import PROBLEM_AREAS, problem_areas_for_engagemen
 from steps.parts.root_causes import ROOT_CAUSES, root_causes_for_engagement
 from steps.parts.team import TEAM_MEMBERS
 from steps.services import (
-    part_plan,
     part_prioritization,
 )
 from steps.services.part_rows import part_row_add, part_row_edit
@@ -398,9 +398,11 @@ def _fill_plan(record: ActivityRecord, actor: User) -> None:
     problems = list(problems_of_practice_for_record(record).prefetch_related("root_causes"))
     for problem in problems:
         if not problem.root_causes.all():
-            part_plan.problem_of_practice_update(
+            part_row_edit(
+                rows=plan_part.PROBLEMS,
                 actor=actor,
-                problem=problem,
+                record=record,
+                row=problem,
                 version=version_token(_fresh(record)),
                 statement=problem.statement,
                 root_causes=causes,
@@ -412,7 +414,8 @@ def _fill_plan(record: ActivityRecord, actor: User) -> None:
     }
     orphans = [cause for cause in causes if cause.pk not in grounded]
     if orphans or not problems:
-        part_plan.problem_of_practice_add(
+        part_row_add(
+            rows=plan_part.PROBLEMS,
             actor=actor,
             record=record,
             version=version_token(_fresh(record)),
@@ -421,7 +424,8 @@ def _fill_plan(record: ActivityRecord, actor: User) -> None:
         )
     without_strategy = list(problems_of_practice_for_record(record).filter(strategies=None))
     if without_strategy or not strategies_for_record(record).exists():
-        part_plan.strategy_add(
+        part_row_add(
+            rows=plan_part.STRATEGIES,
             actor=actor,
             record=record,
             version=version_token(_fresh(record)),
@@ -439,17 +443,21 @@ def _fill_plan(record: ActivityRecord, actor: User) -> None:
 def _fill_strategy(record: ActivityRecord, strategy: Strategy, actor: User) -> None:
     today = timezone.localdate()
     if not strategy.problems_of_practice.all():
-        part_plan.strategy_update(
+        part_row_edit(
+            rows=plan_part.STRATEGIES,
             actor=actor,
-            strategy=strategy,
+            record=record,
+            row=strategy,
             version=version_token(_fresh(record)),
             title=strategy.title,
             description=strategy.description,
             problems_of_practice=problems_of_practice_for_record(record),
         )
     if not strategy.activities.all():
-        part_plan.strategy_activity_add(
+        part_row_add(
+            rows=plan_part.ACTIVITIES,
             actor=actor,
+            record=record,
             strategy=strategy,
             version=version_token(_fresh(record)),
             description="Co-planning training for grade 3-5 teams",
@@ -461,8 +469,10 @@ def _fill_strategy(record: ActivityRecord, strategy: Strategy, actor: User) -> N
     outcomes = list(strategy.outcomes.all())
     if not outcomes:
         outcomes = [
-            part_plan.outcome_add(
+            part_row_add(
+                rows=plan_part.OUTCOMES,
                 actor=actor,
+                record=record,
                 strategy=strategy,
                 version=version_token(_fresh(record)),
                 measure="Students with IEPs in regular class 80% or more of the day",
@@ -476,8 +486,10 @@ def _fill_strategy(record: ActivityRecord, strategy: Strategy, actor: User) -> N
         ]
     for outcome in outcomes:
         if not outcome.benchmarks.all():
-            part_plan.benchmark_add(
+            part_row_add(
+                rows=plan_part.BENCHMARKS,
                 actor=actor,
+                record=record,
                 outcome=outcome,
                 version=version_token(_fresh(record)),
                 value=(outcome.baseline_value + outcome.target_value) / 2,

@@ -28,9 +28,9 @@ from steps.models import (
     Submission,
     SubmissionVersion,
 )
+from steps.parts import plan
 from steps.parts.problem_areas import PROBLEM_AREAS
 from steps.parts.root_causes import ROOT_CAUSES
-from steps.services import part_plan
 from steps.services.drilldown import (
     CITED_TWICE,
     NO_SUCH_BREAKDOWN,
@@ -211,15 +211,22 @@ def _thread(world: World, engagement: Engagement, area: ProblemArea) -> None:
         **_rows(engagement, "root_cause_analysis"),
     )  # fmt: skip
     key = "plan_for_improvement"
-    problem = part_plan.problem_of_practice_add(
-        actor=actor, statement="Sites suspend first", root_causes=[cause], **_rows(engagement, key)
+    problem = part_row_add(
+        rows=plan.PROBLEMS,
+        actor=actor,
+        statement="Sites suspend first",
+        root_causes=[cause],
+        **_rows(engagement, key),
     )
-    strategy = part_plan.strategy_add(
+    strategy = part_row_add(
+        rows=plan.STRATEGIES,
         actor=actor, title="Restorative practices", description="",
         problems_of_practice=[problem], **_rows(engagement, key),
     )  # fmt: skip
-    part_plan.outcome_add(
-        actor=actor, strategy=strategy, measure="Suspended over 10 days",
+    part_row_add(
+        rows=plan.OUTCOMES,
+        actor=actor, record=_record(engagement, key),
+        strategy=strategy, measure="Suspended over 10 days",
         baseline_value=Decimal(30), baseline_date=date(2024, 10, 1),
         target_value=Decimal(10), target_date=date(2026, 6, 1),
         data_source="CALPADS", monitoring_frequency="Quarterly",

@@ -32,7 +32,7 @@ from steps.models import (
     StrategyActivity,
 )
 from steps.parts import plan
-from steps.services import part_plan
+from steps.services.part_rows import part_row_add, part_row_edit, part_row_remove
 from steps.services.parts_merge import ROW_VALUES, row_base
 from tests.cim.catalog import load_2024
 from tests.conftest import World, signed_in
@@ -114,29 +114,35 @@ def _full_plan(engagement: Engagement, actor: User) -> dict[str, Any]:
     """A complete plan built through the services, for the checklist and the trace."""
     record = _record(engagement)
     cause = _root_cause(engagement)
-    problem = part_plan.problem_of_practice_add(
+    problem = part_row_add(
+        rows=plan.PROBLEMS,
         actor=actor, record=record, version=_v(engagement, 1),
         statement="General educators plan without special educators", root_causes=[cause],
     )  # fmt: skip
-    strategy = part_plan.strategy_add(
+    strategy = part_row_add(
+        rows=plan.STRATEGIES,
         actor=actor, record=record, version=_v(engagement, 2), title="Co-teaching in grades 3-5",
         description="", problems_of_practice=[problem],
     )  # fmt: skip
-    part_plan.strategy_activity_add(
-        actor=actor, strategy=strategy, version=_v(engagement, 3),
+    part_row_add(
+        rows=plan.ACTIVITIES,
+        actor=actor, record=record, strategy=strategy, version=_v(engagement, 3),
         description="Co-planning training",
         start_date=date(2025, 1, 6), end_date=date(2025, 3, 28),
         persons_responsible="Director of special education", resources="Title I funds",
     )  # fmt: skip
-    outcome = part_plan.outcome_add(
-        actor=actor, strategy=strategy, version=_v(engagement, 4),
+    outcome = part_row_add(
+        rows=plan.OUTCOMES,
+        actor=actor, record=record, strategy=strategy, version=_v(engagement, 4),
         measure="Students with IEPs in regular class 80% or more of the day",
         baseline_value=Decimal(41), baseline_date=date(2024, 10, 1),
         target_value=Decimal(50), target_date=date(2026, 6, 1),
         data_source="CALPADS", monitoring_frequency="Quarterly",
     )  # fmt: skip
-    part_plan.benchmark_add(
+    part_row_add(
+        rows=plan.BENCHMARKS,
         actor=actor,
+        record=record,
         outcome=outcome,
         version=_v(engagement, 5),
         value=Decimal(45),
@@ -167,7 +173,8 @@ def _prefixed(prefix: str, data: dict[str, object]) -> dict[str, object]:
 
 
 def _strategy(engagement: Engagement, actor: User) -> Strategy:
-    return part_plan.strategy_add(
+    return part_row_add(
+        rows=plan.STRATEGIES,
         actor=actor, record=_record(engagement), version=_v(engagement, 1), title="Co-teaching",
         description="", problems_of_practice=[],
     )  # fmt: skip
@@ -206,7 +213,7 @@ def test_it_refuses_another_leas_root_cause_in_a_crafted_post(
     )  # fmt: skip
     assert response.status_code == 400
     page = response.content.decode()
-    assert part_plan.FOREIGN_ROOT_CAUSE.replace("'", "&#x27;") in page
+    assert plan.FOREIGN_ROOT_CAUSE.replace("'", "&#x27;") in page
     assert "Siloed planning" in page
     assert not ProblemOfPractice.objects.exists()
 
@@ -215,8 +222,9 @@ def test_it_refuses_a_foreign_root_cause_in_the_service_too(
     world: World, engagement: Engagement
 ) -> None:
     foreign_cause = _root_cause(start(world.foreign_lea, engagement.cohort, level=3))
-    with pytest.raises(part_plan.ValidationError, match="Root Cause Analysis"):
-        part_plan.problem_of_practice_add(
+    with pytest.raises(ValidationError, match="Root Cause Analysis"):
+        part_row_add(
+            rows=plan.PROBLEMS,
             actor=world.lea_lead, record=_record(engagement), version=_v(engagement, 1),
             statement="x", root_causes=[foreign_cause],
         )  # fmt: skip
@@ -224,7 +232,8 @@ def test_it_refuses_a_foreign_root_cause_in_the_service_too(
 
 def test_it_changes_and_removes_a_problem_of_practice(world: World, engagement: Engagement) -> None:
     cause = _root_cause(engagement)
-    problem = part_plan.problem_of_practice_add(
+    problem = part_row_add(
+        rows=plan.PROBLEMS,
         actor=world.lea_lead, record=_record(engagement), version=_v(engagement, 1),
         statement="Old", root_causes=[],
     )  # fmt: skip
@@ -252,7 +261,8 @@ def test_it_changes_and_removes_a_problem_of_practice(world: World, engagement: 
 
 
 def test_it_adds_changes_and_removes_a_strategy(world: World, engagement: Engagement) -> None:
-    problem = part_plan.problem_of_practice_add(
+    problem = part_row_add(
+        rows=plan.PROBLEMS,
         actor=world.lea_lead, record=_record(engagement), version=_v(engagement, 1),
         statement="Siloed planning", root_causes=[],
     )  # fmt: skip
@@ -524,9 +534,11 @@ def test_it_refuses_to_remove_a_strategy_changed_since(
 ) -> None:
     strategy = _strategy(engagement, world.lea_lead)
     seen = _base(strategy)
-    part_plan.strategy_update(
-        actor=world.lea_lead, strategy=strategy, version=_v(engagement, 2),
-        title="Co-teaching K-5", description="", problems_of_practice=[],
+    part_row_edit(
+        rows=plan.STRATEGIES,
+        actor=world.lea_lead, record=_record(engagement), row=strategy,
+        version=_v(engagement, 2), title="Co-teaching K-5", description="",
+        problems_of_practice=[],
     )  # fmt: skip
     page = unescape(
         signed_in(world.lea_member)
@@ -540,8 +552,13 @@ def test_it_refuses_to_remove_a_strategy_changed_since(
     assert ROW_CHANGED.format(who="Casey Lead") in page
     assert Strategy.objects.exists()
     with pytest.raises(ValidationError):
-        part_plan.strategy_remove(
-            actor=world.lea_member, strategy=strategy, version=_v(engagement, 2), base=seen
+        part_row_remove(
+            rows=plan.STRATEGIES,
+            actor=world.lea_member,
+            record=_record(engagement),
+            row=strategy,
+            version=_v(engagement, 2),
+            base=seen,
         )
 
 
@@ -638,11 +655,13 @@ def test_it_lists_what_the_plan_still_needs(world: World, engagement: Engagement
         "Add at least one high-leverage strategy.",
     ]
     cause = _root_cause(engagement)
-    part_plan.problem_of_practice_add(
+    part_row_add(
+        rows=plan.PROBLEMS,
         actor=world.lea_lead, record=_record(engagement), version=_v(engagement, 1),
         statement="Siloed planning", root_causes=[],
     )  # fmt: skip
-    part_plan.strategy_add(
+    part_row_add(
+        rows=plan.STRATEGIES,
         actor=world.lea_lead, record=_record(engagement), version=_v(engagement, 2),
         title="Co-teaching", description="", problems_of_practice=[],
     )  # fmt: skip
@@ -766,13 +785,16 @@ def test_it_merges_a_problem_of_practice_and_refuses_the_same_field(
     world: World, engagement: Engagement
 ) -> None:
     cause = _root_cause(engagement)
-    problem = part_plan.problem_of_practice_add(
+    problem = part_row_add(
+        rows=plan.PROBLEMS,
         actor=world.lea_lead, record=_record(engagement), version=_v(engagement, 1),
         statement="Old", root_causes=[],
     )  # fmt: skip
     seen = _bases(problem)
-    part_plan.problem_of_practice_update(
-        actor=world.lea_member, problem=problem, version=_v(engagement, 2),
+    part_row_edit(
+        rows=plan.PROBLEMS,
+        actor=world.lea_member, record=_record(engagement), row=problem,
+        version=_v(engagement, 2),
         statement="Old", root_causes=[cause],
     )  # fmt: skip
     client = signed_in(world.lea_lead)
@@ -797,9 +819,10 @@ def test_it_merges_a_benchmark_and_refuses_the_same_field(
     outcome = _full_plan(engagement, world.lea_lead)["outcome"]
     benchmark = outcome.benchmarks.get()
     seen = _bases(benchmark)
-    part_plan.benchmark_update(
-        actor=world.lea_member, benchmark=benchmark, version=_v(engagement, 6),
-        value=part_plan.amount(Decimal(46)), date=benchmark.date,
+    part_row_edit(
+        rows=plan.BENCHMARKS,
+        actor=world.lea_member, record=_record(engagement), row=benchmark,
+        version=_v(engagement, 6), value=plan.amount(Decimal(46)), date=benchmark.date,
     )  # fmt: skip
     client = signed_in(world.lea_lead)
     url = _url(engagement, "plan_benchmark_edit", benchmark.pk)

@@ -2,6 +2,7 @@
 declaration alone: their URL names resolve to them, with the declaration passed along.
 (The generic services refuse an outsider for every declared part: tests/test_service_actors.py.)"""
 
+import re
 from typing import Any
 
 import pytest
@@ -14,7 +15,11 @@ from steps.views.part_rows import row_add, row_edit, row_remove
 
 @pytest.mark.parametrize("rows", declared_rows(), ids=lambda rows: rows.url_name)
 def test_it_serves_every_declared_part(rows: RowPart[Any]) -> None:
-    words = {"kind": "strength"} if "<slug:kind>" in rows.add_words else {}
+    # What the add URL names besides the activity: a finding's kind, or the row it adds to.
+    words: dict[str, object] = {
+        name: "strength" if converter == "slug" else 3
+        for converter, name in re.findall(r"<(\w+):(\w+)>", rows.add_path)
+    }
     where = {"engagement_id": 1, "activity_key": "an-activity"}
     for verb, view, extra in (
         ("add", row_add, words),

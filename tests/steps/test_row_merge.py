@@ -16,7 +16,6 @@ import pytest
 from django.urls import reverse
 from pytest_django import DjangoDbBlocker
 
-from steps import access
 from steps.merge import (
     ROW_CHANGED,
     VERSION_FOREIGN,
@@ -44,9 +43,6 @@ from steps.parts.problem_areas import PROBLEM_AREAS
 from steps.parts.root_causes import ROOT_CAUSES
 from steps.parts.rows import RowPart
 from steps.parts.team import TEAM_MEMBERS
-from steps.services import (
-    part_plan,
-)
 from steps.services.part_rows import part_row_add, part_row_edit
 from tests.cim.catalog import load_2024
 from tests.conftest import World, signed_in
@@ -326,17 +322,11 @@ def _plan_case(
     engagement: Engagement,
     *,
     name: str,
-    url: str,
-    model: type[Any],
+    rows: RowPart[Any],
     make_one: Callable[[ActivityRecord, int], Any],
-    update: Callable[..., Any],
-    row_arg: str,
-    values_of: Callable[[Any], dict[str, Any]],
-    form_class: type[plan.PlanForm],
     texts: tuple[str, str, str],
     long: tuple[str, int, str],
     add: Callable[[ActivityRecord], tuple[str, dict[str, object]]],
-    form_kwargs: Callable[[ActivityRecord], dict[str, Any]] = lambda _record: {},
 ) -> RowCase:
     """A row of the Plan for Improvement: views `plan_<url>_add/_edit/_remove`, the edit
     form prefixed `edit`, rows counted within the plan."""
@@ -348,28 +338,30 @@ def _plan_case(
 
     def save_as_other(row: Any, values: dict[str, object]) -> object:
         row.refresh_from_db()
-        return update(
-            actor=world.lea_member, version=version_token(record()),
-            **{row_arg: row}, **(values_of(row) | values),
+        return part_row_edit(
+            rows=rows, actor=world.lea_member, record=record(), row=row,
+            version=version_token(record()), **(rows.values(row) | values),
         )  # fmt: skip
 
     def form(row: Any) -> Any:
         row.refresh_from_db()
-        return plan.edit_form(form_class, record(), values_of(row), **form_kwargs(record()))
+        return rows.edit_form(record(), row)
 
     return RowCase(
         name=name,
         make=lambda: make_one(record(), next(numbers)),
-        edit_url=lambda row: reverse(f"plan_{url}_edit", args=[engagement.pk, key, row.pk]),
-        remove_url=lambda row: reverse(f"plan_{url}_remove", args=[engagement.pk, key, row.pk]),
+        edit_url=lambda row: reverse(f"{rows.url_name}_edit", args=[engagement.pk, key, row.pk]),
+        remove_url=lambda row: reverse(
+            f"{rows.url_name}_remove", args=[engagement.pk, key, row.pk]
+        ),
         form=form,
         save_as_other=save_as_other,
         text_a=texts[0],
         text_b=texts[1],
         label_b=texts[2],
-        read=lambda row: values_of(model.objects.get(pk=row.pk)),
+        read=lambda row: rows.values(rows.model.objects.get(pk=row.pk)),
         add=lambda: add(record()),
-        count=lambda: model.objects.count(),
+        count=lambda: rows.model.objects.count(),
         long_field=long[0],
         long_limit=long[1],
         long_label=long[2],
@@ -378,7 +370,8 @@ def _plan_case(
 
 
 def _plan_strategy(world: World, record: ActivityRecord, number: int) -> Strategy:
-    return part_plan.strategy_add(
+    return part_row_add(
+        rows=plan.STRATEGIES,
         actor=world.lea_lead, record=record, version=version_token(record),
         title=f"Strategy {number}", description="Pairs of teachers", problems_of_practice=[],
     )  # fmt: skip
@@ -392,22 +385,18 @@ def strategies_case(world: World, engagement: Engagement) -> RowCase:
         }
 
     return _plan_case(
-        world, engagement, name="plan_strategies", url="strategy", model=Strategy,
+        world, engagement, name="plan_strategies", rows=plan.STRATEGIES,
         make_one=lambda record, number: _plan_strategy(world, record, number),
-        update=part_plan.strategy_update, row_arg="strategy",
-        values_of=part_plan.strategy_values, form_class=plan.StrategyForm,
         texts=("title", "description", "Description"), long=("title", 300, "Strategy"),
         add=add,
-        form_kwargs=lambda record: {
-            "problems_of_practice": access.problems_of_practice_for_record(record)
-        },
     )  # fmt: skip
 
 
 def activities_case(world: World, engagement: Engagement) -> RowCase:
     def make_one(record: ActivityRecord, number: int) -> StrategyActivity:
-        return part_plan.strategy_activity_add(
-            actor=world.lea_lead, strategy=_plan_strategy(world, record, number),
+        return part_row_add(
+            rows=plan.ACTIVITIES,
+            actor=world.lea_lead, record=record, strategy=_plan_strategy(world, record, number),
             version=version_token(_record(engagement, record.definition.key)),
             description=f"Training {number}", start_date=date(2025, 1, 6),
             end_date=date(2025, 3, 28), persons_responsible="Director", resources="Title I",
@@ -425,9 +414,7 @@ def activities_case(world: World, engagement: Engagement) -> RowCase:
         return url, {f"{prefix}-{name}": value for name, value in data.items()}
 
     return _plan_case(
-        world, engagement, name="plan_activities", url="activity", model=StrategyActivity,
-        make_one=make_one, update=part_plan.strategy_activity_update, row_arg="activity",
-        values_of=part_plan.activity_values, form_class=plan.StrategyActivityForm,
+        world, engagement, name="plan_activities", rows=plan.ACTIVITIES, make_one=make_one,
         texts=("description", "resources", "Resources"),
         long=("persons_responsible", 300, "Persons responsible"), add=add,
     )  # fmt: skip
@@ -435,8 +422,9 @@ def activities_case(world: World, engagement: Engagement) -> RowCase:
 
 def outcomes_case(world: World, engagement: Engagement) -> RowCase:
     def make_one(record: ActivityRecord, number: int) -> Outcome:
-        return part_plan.outcome_add(
-            actor=world.lea_lead, strategy=_plan_strategy(world, record, number),
+        return part_row_add(
+            rows=plan.OUTCOMES,
+            actor=world.lea_lead, record=record, strategy=_plan_strategy(world, record, number),
             version=version_token(_record(engagement, record.definition.key)),
             measure=f"Measure {number}", baseline_value=Decimal(41),
             baseline_date=date(2024, 10, 1), target_value=Decimal(50),
@@ -456,9 +444,7 @@ def outcomes_case(world: World, engagement: Engagement) -> RowCase:
         return url, {f"{prefix}-{name}": value for name, value in data.items()}
 
     return _plan_case(
-        world, engagement, name="plan_outcomes", url="outcome", model=Outcome,
-        make_one=make_one, update=part_plan.outcome_update, row_arg="outcome",
-        values_of=part_plan.outcome_values, form_class=plan.OutcomeForm,
+        world, engagement, name="plan_outcomes", rows=plan.OUTCOMES, make_one=make_one,
         texts=("measure", "data_source", "Data source"),
         long=("monitoring_frequency", 100, "Monitoring frequency"), add=add,
     )  # fmt: skip

@@ -15,13 +15,13 @@ from steps import parts
 from steps.merge import version_token
 from steps.models import ActivityRecord, Engagement, Finding, ResolvedRequirement
 from steps.models import TeamMember as Member
+from steps.parts import plan as plan_part
 from steps.parts.data_sources import DATA_SOURCES
 from steps.parts.findings import FINDINGS
 from steps.parts.problem_areas import PROBLEM_AREAS
 from steps.parts.root_causes import ROOT_CAUSES
 from steps.parts.team import TEAM_MEMBERS
 from steps.services import (
-    part_plan,
     part_prioritization,
 )
 from steps.services.part_rows import part_row_add, part_row_remove
@@ -135,29 +135,37 @@ def _steps_1_and_2(actor: User, engagement: Engagement) -> dict[str, Any]:
 def _strategy(actor: User, engagement: Engagement, title: str, cause: Any) -> Any:
     """A strategy with its problem of practice, one activity, one outcome, one benchmark."""
     key = "plan_for_improvement"
-    problem = part_plan.problem_of_practice_add(
+    problem = part_row_add(
+        rows=plan_part.PROBLEMS,
         actor=actor, statement=f"{title}: general educators plan alone", root_causes=[cause],
         **_rows(engagement, key),
     )  # fmt: skip
-    strategy = part_plan.strategy_add(
+    strategy = part_row_add(
+        rows=plan_part.STRATEGIES,
         actor=actor, title=title, description="Pairs of teachers in grades 3-5",
         problems_of_practice=[problem], **_rows(engagement, key),
     )  # fmt: skip
-    part_plan.strategy_activity_add(
-        actor=actor, strategy=strategy, description="Co-planning training",
+    part_row_add(
+        rows=plan_part.ACTIVITIES,
+        actor=actor, record=_record(engagement, key),
+        strategy=strategy, description="Co-planning training",
         start_date=date(2025, 1, 6), end_date=date(2025, 3, 28),
         persons_responsible="Director of special education", resources="Title I funds",
         version=version_token(_record(engagement, key)),
     )  # fmt: skip
-    outcome = part_plan.outcome_add(
-        actor=actor, strategy=strategy, measure="Students with IEPs in regular class 80%",
+    outcome = part_row_add(
+        rows=plan_part.OUTCOMES,
+        actor=actor, record=_record(engagement, key),
+        strategy=strategy, measure="Students with IEPs in regular class 80%",
         baseline_value=Decimal("41.00"), baseline_date=date(2024, 10, 1),
         target_value=Decimal("50.50"), target_date=date(2026, 6, 1),
         data_source="CALPADS", monitoring_frequency="Quarterly",
         version=version_token(_record(engagement, key)),
     )  # fmt: skip
-    part_plan.benchmark_add(
-        actor=actor, outcome=outcome, value=Decimal(45), date=date(2025, 6, 1),
+    part_row_add(
+        rows=plan_part.BENCHMARKS,
+        actor=actor, record=_record(engagement, key),
+        outcome=outcome, value=Decimal(45), date=date(2025, 6, 1),
         version=version_token(_record(engagement, key)),
     )  # fmt: skip
     return strategy
