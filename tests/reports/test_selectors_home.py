@@ -8,14 +8,17 @@ from typing import Any
 
 import pytest
 from django.urls import reverse
+from pytest_django import DjangoDbBlocker
 
 from cim.models import INFERRED_DATE, Cohort
 from lea.models import Role, User
 from reports.selectors.home import homes_for
 from steps import services
 from steps.models import Engagement, Review, Submission
+from tests.cim.catalog import load_2024
 from tests.conftest import World, signed_in
 from tests.lea import factories
+from tests.module_data import OwnCopy
 from tests.steps.engagements import start
 from tests.steps.ready import fill_activity, make_ready
 from tests.steps.test_queues import assign, decide, lead_of
@@ -65,12 +68,10 @@ def _detail(submission: Submission) -> str:
     return reverse("submission_detail", args=[submission.pk])
 
 
-@pytest.fixture
-def work(world: World, cohorts: dict[str, Cohort]) -> dict[str, Any]:
+def _work(world: World, targeted: Cohort) -> dict[str, Any]:
     """Riverbend (Targeted L1): Step 1 returned by the SELPA with a question, its PPR with
     the world's consultant. Oak Hollow (Targeted L3): no lead, its PPR waiting for CDE
     with no consultant. Harbor View (foreign SELPA): Step 1 waiting for its own SELPA."""
-    targeted = cohorts["targeted"]
     riverbend = start(world.lea, targeted, level=1)
     oak = start(world.lea2, targeted, level=3)
     harbor = start(world.foreign_lea, targeted, level=2)
@@ -95,6 +96,18 @@ def work(world: World, cohorts: dict[str, Cohort]) -> dict[str, Any]:
         "oak_ppr": oak_ppr,
         "harbor_step1": submit_step1(world.foreign_lea_lead, harbor),
     }
+
+
+@pytest.fixture(scope="module")
+def _shared_work(module_world: World, django_db_blocker: DjangoDbBlocker) -> dict[str, Any]:
+    """Made once for the module's tests, in its transaction (tests/conftest.py)."""
+    with django_db_blocker.unblock():
+        return _work(module_world, load_2024()["targeted"])
+
+
+@pytest.fixture
+def work(_shared_work: dict[str, Any], own_copy: OwnCopy) -> dict[str, Any]:
+    return own_copy(_shared_work)
 
 
 def test_it_tells_a_lead_what_was_returned_what_to_answer_and_what_is_owed(
