@@ -623,12 +623,16 @@ class _PlainSheetReader:
         slots: list[str] = []
         converters: list[Any] = []
         self.converters = converters
+        # Each column's slot is possessive (?+): no other slot can match a cell that one
+        # does, and with backtracking a row of 100 columns cost three times as much a cell
+        # (the groups' marks are saved at every slot) and a row that does not match, the
+        # square of its width.
         for column in range(1, width + 1):
             letter = column_letter(column)
             # Any empty cell reads as "", whatever its type and style (other_cell).
             empty = rf'<{p}c r="{letter}[0-9]+"[^>]*?(?:/>|></{p}c>)'
             if column not in self.forms:
-                slots.append(rf"(?:{empty}()())?")
+                slots.append(rf"(?:{empty}()())?+")
                 converters.append(str.strip)
                 continue
             style, kind, form = self.forms[column]
@@ -637,7 +641,7 @@ class _PlainSheetReader:
                 (f"<{p}v>", f"</{p}v>") if form == "v" else (f"<{p}is><{p}t>", f"</{p}t></{p}is>")
             )
             written = rf'<{p}c r="{letter}[0-9]+"{attributes}\s*>{start}([^<]*){end}</{p}c>'
-            slots.append(rf"(?:(?:{written}|{empty})())?")
+            slots.append(rf"(?:(?:{written}|{empty})())?+")
             converters.append(self.converter(style, kind, form))
         self.whole_rows = re.compile(rf'<{p}row r="([0-9]+)"[^>]*(?<!/)>{"".join(slots)}</{p}row>')
         if all(convert is str.strip for convert in converters):

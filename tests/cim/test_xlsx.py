@@ -309,6 +309,33 @@ def test_it_reads_a_column_that_keeps_changing_form_a_cell_at_a_time() -> None:
     assert both_ways(sheet_of(rows)) == [(n, [f"t{n}" if n % 2 else str(n)]) for n in range(1, 200)]
 
 
+def test_it_reads_rows_as_wide_as_the_cells_bound_allows_whole() -> None:
+    limit = UploadLimits.from_settings().max_columns
+    letters = [xlsx.column_letter(column) for column in range(1, limit + 1)]
+    rows = "".join(
+        f'<row r="{n}">'
+        + "".join(
+            f'<c r="{letter}{n}"><v>{n * column}</v></c>'
+            if column % 7
+            else f'<c r="{letter}{n}" t="inlineStr"><is><t>{letter}</t></is></c>'
+            for column, letter in enumerate(letters, start=1)
+        )
+        + "</row>"
+        for n in range(1, 30)
+    )
+
+    assert both_ways(sheet_of(rows)) == [
+        (
+            n,
+            [
+                str(n * column) if column % 7 else letter
+                for column, letter in enumerate(letters, start=1)
+            ],
+        )
+        for n in range(1, 30)
+    ]
+
+
 def test_it_refuses_a_row_past_the_cells_bound_after_rows_read_whole() -> None:
     limit = UploadLimits.from_settings().max_columns
     rows = "".join(f'<row r="{n}"><c r="A{n}"><v>{n}</v></c></row>' for n in range(1, 50))
