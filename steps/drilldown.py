@@ -319,21 +319,32 @@ def _clean_student(number: int, values: tuple[str, ...], seen: dict[str, int]) -
      assessed, proficient, enrolled, absent) = values  # fmt: skip
     if not (
         key and site and key not in seen
-        and grade in ALLOWED["grade"] and gender in ALLOWED["gender"]
-        and race in ALLOWED["race_ethnicity"] and disability in ALLOWED["disability"]
-        and english in ALLOWED["english_learner"] and lre in ALLOWED["lre"]
-        and disadvantaged in ALLOWED["socioeconomically_disadvantaged"]
+        and grade in _GRADES and gender in _GENDERS and race in _RACES
+        and disability in _DISABILITIES and english in _ENGLISH and lre in _LRES
+        and disadvantaged in _DISADVANTAGED
         and assessed in OPTIONAL_YES_NO and proficient in OPTIONAL_YES_NO
         and age.isdecimal() and suspended.isdecimal()
         and enrolled.isdecimal() and absent.isdecimal()
-        and int(age) <= MAX_AGE and int(absent) <= int(enrolled)
     ):  # fmt: skip
+        return None
+    years, days_enrolled, days_absent = int(age), int(enrolled), int(absent)
+    if years > MAX_AGE or days_absent > days_enrolled:
         return None
     seen[key] = number
     return Student(
-        site, grade, int(age), gender, race, disability, english, disadvantaged, lre,
-        int(suspended), assessed == "yes", proficient == "yes", int(enrolled), int(absent),
+        site, grade, years, gender, race, disability, english, disadvantaged, lre,
+        int(suspended), assessed == "yes", proficient == "yes", days_enrolled, days_absent,
     )  # fmt: skip
+
+
+# _clean_student's sets, each looked up once rather than once a row.
+_GRADES, _GENDERS, _RACES, _DISABILITIES, _ENGLISH, _LRES, _DISADVANTAGED = (
+    ALLOWED[column]
+    for column in (
+        "grade", "gender", "race_ethnicity", "disability", "english_learner", "lre",
+        "socioeconomically_disadvantaged",
+    )
+)  # fmt: skip
 
 
 def _read_row(

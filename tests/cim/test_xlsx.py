@@ -5,6 +5,7 @@ expressions of the plain path or by expat."""
 from __future__ import annotations
 
 import io
+import random
 import time
 import tracemalloc
 import zipfile
@@ -200,6 +201,151 @@ def test_it_reads_cells_and_runs_cut_by_the_chunks_it_reads() -> None:
 
     assert read[0] == (1, ["ab" * 200_000])
     assert read[1:] == [(n, [f"é{n}", str(n)]) for n in range(2, 60_000)]
+
+
+def test_it_reads_rows_of_common_cells_whole_as_it_reads_them_cell_by_cell() -> None:
+    # Once a row of common cells shows each column's form, rows of those forms are read
+    # with one match each; empty cells of any type and style, missing cells and escaped
+    # text among them.
+    header = (
+        '<row r="1"><c r="A1" t="inlineStr"><is><t>key</t></is></c>'
+        '<c r="B1" t="s"><v>0</v></c></row>'
+    )
+    rows = "".join(
+        f'<row r="{n}" spans="1:6"><c r="A{n}" t="inlineStr"><is><t> K{n} &amp; co </t></is></c>'
+        f'<c r="B{n}" t="s"><v>{n % 2}</v></c><c r="C{n}"><v>{n}.5</v></c>'
+        f'<c r="D{n}" s="1"><v>45292</v></c>'
+        + ("", f'<c r="E{n}" t="b"><v>{n % 2}</v></c>', f'<c r="E{n}" s="1"/>')[n % 3]
+        + ("" if n % 5 else f'<c r="F{n}" t="inlineStr" />')
+        + "</row>"
+        for n in range(2, 40)
+    )
+
+    read = both_ways(sheet_of(header + rows), "<si><t>Oak </t></si><si><t>Elm</t></si>")
+
+    assert read[0] == (1, ["key", "Oak"])
+    for number, cells in read[1:]:
+        last = [[], ["yes" if number % 2 else "no"], [""]][number % 3]
+        assert cells == [
+            f"K{number} & co",
+            "Elm" if number % 2 else "Oak",
+            f"{number}.5",
+            "2024-01-01T00:00:00",
+            *(last or ([] if number % 5 else [""])),
+            *([] if number % 5 else [""]),
+        ]
+
+
+def test_it_reads_rows_that_change_form_among_rows_read_whole() -> None:
+    # A column that turns from numbers to text, a formula, a cell past the learned ones,
+    # a cell without a reference, an empty row, a row without a number.
+    rows = [
+        f'<row r="{n}"><c r="A{n}"><v>{n}</v></c><c r="B{n}"><v>7</v></c></row>'
+        for n in range(1, 9)
+    ]
+    rows[3] = '<row r="4"><c r="A4" t="inlineStr"><is><t>four</t></is></c></row>'
+    rows[4] = '<row r="5"><c r="A5"><f>A4</f><v>5</v></c><c r="C5"><v>3</v></c></row>'
+    rows[5] = '<row r="6"><c r="A6"><v>6</v></c><c t="b"><v>0</v></c></row><row r="7"/>'
+    rows[6] = '<row><c r="A8"><v>8</v></c><c r="B8" t="inlineStr"><v>b</v></c></row>'
+    rows[7] = '<row r="9"><c r="A9"><v>9</v></c><c r="B9"><v>7</v></c></row>'
+
+    assert both_ways(sheet_of("".join(rows))) == [
+        (1, ["1", "7"]),
+        (2, ["2", "7"]),
+        (3, ["3", "7"]),
+        (4, ["four"]),
+        (5, ["5", "", "3"]),
+        (6, ["6", "no"]),
+        (7, []),
+        (8, ["8", "b"]),
+        (9, ["9", "7"]),
+    ]
+
+
+CELL_FORMS = [
+    '<c r="{r}" t="s"><v>1</v></c>',
+    '<c r="{r}"><v>12</v></c>',
+    '<c r="{r}" s="1"><v>45292.25</v></c>',
+    '<c r="{r}" t="b"><v>0</v></c>',
+    '<c r="{r}" t="inlineStr"><is><t> a &lt; b </t></is></c>',
+    '<c r="{r}" t="inlineStr"><v>v</v></c>',
+    '<c r="{r}" t="str"><f>A1</f><v>ab</v></c>',
+    '<c r="{r}" t="e"><v>#N/A</v></c>',
+    '<c r="{r}"><v></v></c>',
+    '<c r="{r}" s="1"/>',
+    '<c r="{r}" t="inlineStr" />',
+    '<c r="{r}"></c>',
+    '<c t="inlineStr"><is><t>no reference</t></is></c>',
+    "",
+]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_it_reads_rows_of_any_mix_of_forms_as_expat_does(seed: int) -> None:
+    # Mostly the same form per column, as a table is, with every other form now and then:
+    # rows read whole and rows read a cell at a time, one after the other.
+    rng = random.Random(seed)
+    usual = [rng.randrange(len(CELL_FORMS)) for _ in range(6)]
+    rows = []
+    for n in range(1, 400):
+        cells = "".join(
+            CELL_FORMS[form if rng.random() < 0.9 else rng.randrange(len(CELL_FORMS))].format(
+                r=f"{letter}{n}"
+            )
+            for letter, form in zip("ABCDEF", usual, strict=True)
+        )
+        start = rng.choice([f'<row r="{n}">'] * 8 + [f'<row r="{n}" spans="1:6">', "<row>"])
+        rows.append(f"{start}{cells}</row>")
+
+    read = both_ways(sheet_of("".join(rows)), "<si><t>zero</t></si><si><t> one </t></si>")
+
+    assert [number for number, _ in read] == list(range(1, 400))
+
+
+def test_it_reads_a_column_that_keeps_changing_form_a_cell_at_a_time() -> None:
+    forms = ['<c r="A{n}"><v>{n}</v></c>', '<c r="A{n}" t="inlineStr"><is><t>t{n}</t></is></c>']
+    rows = "".join(f'<row r="{n}">{forms[n % 2].format(n=n)}</row>' for n in range(1, 200))
+
+    assert both_ways(sheet_of(rows)) == [(n, [f"t{n}" if n % 2 else str(n)]) for n in range(1, 200)]
+
+
+def test_it_reads_rows_as_wide_as_the_cells_bound_allows_whole() -> None:
+    limit = UploadLimits.from_settings().max_columns
+    letters = [xlsx.column_letter(column) for column in range(1, limit + 1)]
+    rows = "".join(
+        f'<row r="{n}">'
+        + "".join(
+            f'<c r="{letter}{n}"><v>{n * column}</v></c>'
+            if column % 7
+            else f'<c r="{letter}{n}" t="inlineStr"><is><t>{letter}</t></is></c>'
+            for column, letter in enumerate(letters, start=1)
+        )
+        + "</row>"
+        for n in range(1, 30)
+    )
+
+    assert both_ways(sheet_of(rows)) == [
+        (
+            n,
+            [
+                str(n * column) if column % 7 else letter
+                for column, letter in enumerate(letters, start=1)
+            ],
+        )
+        for n in range(1, 30)
+    ]
+
+
+def test_it_refuses_a_row_past_the_cells_bound_after_rows_read_whole() -> None:
+    limit = UploadLimits.from_settings().max_columns
+    rows = "".join(f'<row r="{n}"><c r="A{n}"><v>{n}</v></c></row>' for n in range(1, 50))
+    far = xlsx.column_letter(limit + 1)
+    rows += f'<row r="50"><c r="A50"><v>1</v></c><c r="{far}50"><v>2</v></c></row>'
+    message = TOO_MANY_COLUMNS.format(count=limit + 1, limit=limit)
+    for sheet in (sheet_of(rows), sheet_of(rows) + FOR_EXPAT):
+        with pytest.raises(UploadRefused) as refused:
+            read(workbook_with(sheet))
+        assert (refused.value.message, refused.value.row) == (message, 50)
 
 
 def test_it_numbers_rows_without_a_number_and_keeps_empty_ones() -> None:
