@@ -13,6 +13,7 @@ import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
+from pytest_django import DjangoDbBlocker
 
 from cim.models import Cohort, ReportingPeriod
 from lea.models import AuditEvent, Role
@@ -35,6 +36,7 @@ from steps.services.parts_merge import RowConflict, RowSaved, row_base
 from tests.cim.catalog import load_2024
 from tests.conftest import World
 from tests.lea import factories
+from tests.module_data import OwnCopy
 from tests.reports.progress_world import (
     approvals_left_to_the_sweep,
     approve_plan,
@@ -50,6 +52,19 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def cohorts(world: World) -> dict[str, Cohort]:
     return load_2024()
+
+
+@pytest.fixture(scope="module")
+def _in_step_four(module_world: World, django_db_blocker: DjangoDbBlocker) -> Engagement:
+    """The home LEA at Targeted level 3 with its plan approved on December 20, 2024: made
+    once for the module's tests, in its transaction (tests/module_data.py)."""
+    with django_db_blocker.unblock():
+        return in_step_four(module_world, load_2024()["targeted"])
+
+
+@pytest.fixture
+def engagement(_in_step_four: Engagement, own_copy: OwnCopy) -> Engagement:
+    return own_copy(_in_step_four)
 
 
 def _reports(engagement: Engagement) -> list[ProgressReport]:
@@ -123,8 +138,7 @@ def test_it_opens_nothing_where_reports_are_optional(
     assert services.progress_reports_open(today=timezone.localdate()) == 0
 
 
-def test_it_opens_once_however_often_it_is_asked(world: World, cohorts: dict[str, Cohort]) -> None:
-    engagement = in_step_four(world, cohorts["targeted"])
+def test_it_opens_once_however_often_it_is_asked(world: World, engagement: Engagement) -> None:
     first = _reports(engagement)
 
     again = _reports(engagement)
@@ -167,10 +181,7 @@ def test_the_sweep_leaves_a_plan_approved_after_its_day(
     assert services.progress_reports_open(today=date(2025, 2, 1)) == 4
 
 
-def test_it_prefills_the_plan_activities_not_started(
-    world: World, cohorts: dict[str, Cohort]
-) -> None:
-    engagement = in_step_four(world, cohorts["targeted"])
+def test_it_prefills_the_plan_activities_not_started(world: World, engagement: Engagement) -> None:
     _reports(engagement)
     report = _first(engagement)
 
@@ -187,8 +198,7 @@ def test_it_prefills_the_plan_activities_not_started(
     assert "Baseline 41" in view.chart_svg
 
 
-def test_the_due_date_follows_the_period(world: World, cohorts: dict[str, Cohort]) -> None:
-    engagement = in_step_four(world, cohorts["targeted"])
+def test_the_due_date_follows_the_period(world: World, engagement: Engagement) -> None:
     _reports(engagement)
     ReportingPeriod.objects.filter(cohort=engagement.cohort, number=1).update(
         due_on=date(2025, 7, 31)
@@ -203,9 +213,8 @@ def test_the_due_date_follows_the_period(world: World, cohorts: dict[str, Cohort
 
 
 def test_it_saves_a_draft_and_refuses_the_same_field_changed_since(
-    world: World, cohorts: dict[str, Cohort]
+    world: World, engagement: Engagement
 ) -> None:
-    engagement = in_step_four(world, cohorts["targeted"])
     _reports(engagement)
     report = _first(engagement)
     [row] = report.activities.all()
@@ -233,9 +242,8 @@ def test_it_saves_a_draft_and_refuses_the_same_field_changed_since(
 
 
 def test_it_refuses_a_reviewer_edit_and_a_foreign_activity(
-    world: World, cohorts: dict[str, Cohort]
+    world: World, engagement: Engagement
 ) -> None:
-    engagement = in_step_four(world, cohorts["targeted"])
     _reports(engagement)
     report = _first(engagement)
 
@@ -261,9 +269,8 @@ def test_it_refuses_a_measured_value_that_is_not_a_number(typed: str) -> None:
 
 
 def test_it_adds_measured_values_and_refuses_bad_ones_writing_nothing(
-    world: World, cohorts: dict[str, Cohort]
+    world: World, engagement: Engagement
 ) -> None:
-    engagement = in_step_four(world, cohorts["targeted"])
     _reports(engagement)
     report = _first(engagement)
     outcome = Outcome.objects.get(strategy__engagement=engagement)
@@ -295,8 +302,9 @@ def test_it_adds_measured_values_and_refuses_bad_ones_writing_nothing(
     assert report.version == 2
 
 
-def test_it_refuses_another_lea_s_outcome(world: World, cohorts: dict[str, Cohort]) -> None:
-    engagement = in_step_four(world, cohorts["targeted"])
+def test_it_refuses_another_lea_s_outcome(
+    world: World, cohorts: dict[str, Cohort], engagement: Engagement
+) -> None:
     _reports(engagement)
     foreign = start(world.foreign_lea, cohorts["targeted"], level=3)
     make_ready(foreign, 3, actor=world.foreign_lea_lead)
@@ -332,8 +340,7 @@ def test_it_says_what_is_missing_and_submits_nothing(
     assert not Submission.objects.filter(step=4).exists()
 
 
-def test_only_the_lead_submits(world: World, cohorts: dict[str, Cohort]) -> None:
-    engagement = in_step_four(world, cohorts["targeted"])
+def test_only_the_lead_submits(world: World, engagement: Engagement) -> None:
     _reports(engagement)
     report = fill_report(world, _first(engagement))
 
@@ -449,9 +456,8 @@ def test_an_intensive_report_goes_to_cde_with_the_ta_provider_work(
 
 
 def test_a_report_cannot_be_submitted_before_its_period_begins(
-    world: World, cohorts: dict[str, Cohort]
+    world: World, engagement: Engagement
 ) -> None:
-    engagement = in_step_four(world, cohorts["targeted"])
     _reports(engagement)
     report = fill_report(world, _first(engagement))
     ReportingPeriod.objects.filter(pk=report.period_id).update(
@@ -487,9 +493,8 @@ def test_meetings_flag_each_month_without_one(world: World, cohorts: dict[str, C
 
 
 def test_a_meeting_is_changed_and_removed_with_its_version(
-    world: World, cohorts: dict[str, Cohort]
+    world: World, engagement: Engagement
 ) -> None:
-    engagement = in_step_four(world, cohorts["targeted"])
     meeting = services.team_meeting_add(
         actor=world.lea_member, engagement=engagement, met_on=date(2025, 1, 14),
         attendees="Casey Lead", notes="Reviewed the co-teaching schedule.",
@@ -517,9 +522,8 @@ def test_a_meeting_is_changed_and_removed_with_its_version(
 
 
 def test_it_refuses_meetings_to_come_without_attendees_or_in_a_submitted_report(
-    world: World, cohorts: dict[str, Cohort]
+    world: World, engagement: Engagement
 ) -> None:
-    engagement = in_step_four(world, cohorts["targeted"])
     _reports(engagement)
     services.progress_report_submit(
         actor=world.lea_lead, report=fill_report(world, _first(engagement)),
@@ -612,9 +616,8 @@ def test_readiness_names_each_gap(world: World, cohorts: dict[str, Cohort]) -> N
 
 
 def test_it_refuses_an_unknown_status_a_long_note_and_saves_nothing_unchanged(
-    world: World, cohorts: dict[str, Cohort]
+    world: World, engagement: Engagement
 ) -> None:
-    engagement = in_step_four(world, cohorts["targeted"])
     _reports(engagement)
     report = _first(engagement)
     row = report.activities.get()
@@ -635,9 +638,8 @@ def test_it_refuses_an_unknown_status_a_long_note_and_saves_nothing_unchanged(
 
 
 def test_a_measured_value_is_removed_with_the_report_version(
-    world: World, cohorts: dict[str, Cohort]
+    world: World, engagement: Engagement
 ) -> None:
-    engagement = in_step_four(world, cohorts["targeted"])
     _reports(engagement)
     report = fill_report(world, _first(engagement))
     measurement = OutcomeMeasurement.objects.get()
