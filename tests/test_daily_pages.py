@@ -37,11 +37,11 @@ PPR = "policies_procedures_review"
 # Each page's queries once the session's last activity is written (the first page after
 # sign-in writes it). Every signed-in page pays two of them: the user and the menu.
 QUERIES = {
-    "home, LEA lead": 15,
-    "home, LEA member": 13,
-    "home, SELPA reviewer": 14,
-    "home, CDE consultant": 14,
-    "home, CDE admin": 14,
+    "home, LEA lead": 14,
+    "home, LEA member": 12,
+    "home, SELPA reviewer": 13,
+    "home, CDE consultant": 13,
+    "home, CDE admin": 13,
     "LEA workspace": 12,
     "activity page (Step 3 plan)": 21,
     "activity page (PPR)": 11,
