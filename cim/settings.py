@@ -300,6 +300,8 @@ AUTH_USER_MODEL = "lea.User"
 AUTHENTICATION_BACKENDS = [
     # https://django-axes.readthedocs.io/en/latest/2_installation.html
     "axes.backends.AxesStandaloneBackend",
+    # ModelBackend's permission caches filled in one query instead of two (lea/auth.py).
+    "lea.auth.PermissionsInOneQuery",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]

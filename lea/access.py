@@ -23,7 +23,7 @@ permissions are django-guardian grants to per-organisation role groups (see
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
@@ -74,6 +74,25 @@ def own_membership_list_for(user: User) -> list[Membership]:
 def forget_roles(user: User) -> None:
     """After a change to the person's memberships: the next question reads them again."""
     user.__dict__.pop(_MEMBERSHIPS_KEY, None)
+    user.__dict__.pop(_ORGANIZATIONS_KEY, None)
+
+
+# The querysets of organizations_for and local_organizations_for, built once per User
+# object: guardian's get_objects_for_user costs a page more Python than the SQL it builds
+# costs PostgreSQL, and the scopes ask for them several times a page. Only the unevaluated
+# queries are kept (each caller gets a fresh copy), so they read the data as it is when
+# they run; what they are built from, the person's permissions, Django itself keeps per
+# User object (`_perm_cache`).
+_ORGANIZATIONS_KEY = "_cim_organization_scopes"
+
+
+def _built_once(
+    user: User, name: str, build: Callable[[], QuerySet[Organization]]
+) -> QuerySet[Organization]:
+    scopes = user.__dict__.setdefault(_ORGANIZATIONS_KEY, {})
+    if name not in scopes:
+        scopes[name] = build()
+    return scopes[name].all()
 
 
 def holds_role(
@@ -114,19 +133,28 @@ def one_or_404[ModelT: Model](rows: QuerySet[ModelT], missing: str) -> ModelT:
 
 def organizations_for(user: AnyUser) -> QuerySet[Organization]:
     """Organisations the user may see: their own, their SELPA's LEAs, or all for CDE staff."""
-    if acting_user(user) is None:
+    person = acting_user(user)
+    if person is None:
         return Organization.objects.none()
-    if user.has_perm(VIEW_ORGANIZATION):
+    return _built_once(person, "all", lambda: _organizations_for(person))
+
+
+def _organizations_for(person: User) -> QuerySet[Organization]:
+    if person.has_perm(VIEW_ORGANIZATION):
         # What guardian answers for a global permission, without its per-call lookups.
         return Organization.objects.all()
-    return get_objects_for_user(user, VIEW_ORGANIZATION, klass=Organization)
+    return get_objects_for_user(person, VIEW_ORGANIZATION, klass=Organization)
 
 
 def local_organizations_for(user: User) -> QuerySet[Organization]:
     """Organisations the person sees through their own memberships only (object grants):
     a consultant's statewide view of organisations opens no LEA's work."""
-    return get_objects_for_user(
-        user, VIEW_ORGANIZATION, klass=Organization, accept_global_perms=False
+    return _built_once(
+        user,
+        "local",
+        lambda: get_objects_for_user(
+            user, VIEW_ORGANIZATION, klass=Organization, accept_global_perms=False
+        ),
     )
 
 

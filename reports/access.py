@@ -10,6 +10,8 @@ reports/rules.py.)
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 
@@ -95,6 +97,14 @@ def progress_reports_for_engagement(engagement: Engagement | int) -> QuerySet[Pr
         .select_related("period", "submission")
         .order_by("period__number")
     )
+
+
+def progress_reports_for_engagement_ids(
+    engagement_ids: Collection[int],
+) -> QuerySet[ProgressReport]:
+    """Progress reports of engagements whose ids came from a scoped queryset, of
+    engagements the user may read (`engagements_for`)."""
+    return ProgressReport.objects.filter(engagement_id__in=engagement_ids)
 
 
 def progress_reports_for_system() -> QuerySet[ProgressReport]:

@@ -344,6 +344,13 @@ def grid_engagements(*, user: AnyUser, filters: GridFilters) -> QuerySet[Engagem
 
     Ids first, rows after (`grid_rows`): sorting 2,500 bare ids by LEA name costs half of
     sorting them with their SELPA, cohort and determination joined."""
+    engagements = _grid_filtered(user=user, filters=filters)
+    order = _GRID_ORDER.get(filters.sort, ())
+    return engagements.order_by(*order, "lea__name", "lea__code", "pk").values_list("pk", flat=True)
+
+
+def _grid_filtered(*, user: AnyUser, filters: GridFilters) -> QuerySet[Engagement]:
+    """The year's engagements whose status the user may see, as the filters keep them."""
     engagements = access.status_engagements_for(user).filter(cohort__year__year=filters.year)
     if filters.tier:
         engagements = engagements.filter(cohort__tier=filters.tier)
@@ -371,8 +378,7 @@ def grid_engagements(*, user: AnyUser, filters: GridFilters) -> QuerySet[Engagem
         if filters.step:
             records = records.filter(definition__step=filters.step)
         engagements = engagements.filter(Exists(records))
-    order = _GRID_ORDER.get(filters.sort, ())
-    return engagements.order_by(*order, "lea__name", "lea__code", "pk").values_list("pk", flat=True)
+    return engagements
 
 
 def _in_state(key: str) -> Q:
@@ -715,8 +721,10 @@ def status_page_rows(
     While an engagement lacks a record of an activity the catalog gained after the load,
     its row's status can only be resolved in Python: then every row is built (five
     queries, steps/selectors.status_rows) and step, state and order are applied there."""
-    ids = grid_engagements(user=user, filters=filters.grid).order_by()
-    engagements = access.status_engagements_for(user).filter(pk__in=ids)
+    # The grid's engagements themselves (scoped by status_engagements_for), not the same
+    # scope again around them as a subquery: PostgreSQL misjudged the nested IN as one row
+    # and counted the records through nested loops.
+    engagements = _grid_filtered(user=user, filters=filters.grid).order_by()
     records = selectors.status_records(engagements=engagements, year=filters.grid.year)
     if records is None:
         return _status_rows_in_python(engagements=engagements, filters=filters)

@@ -40,21 +40,21 @@ PPR = "policies_procedures_review"
 # Each page's queries once the session's last activity is written (the first page after
 # sign-in writes it). Every signed-in page pays two of them: the user and the menu.
 QUERIES = {
-    "home, LEA lead": 15,
-    "home, LEA member": 13,
-    "home, SELPA reviewer": 14,
-    "home, CDE consultant": 14,
-    "home, CDE admin": 14,
-    "LEA workspace": 12,
-    "activity page (Step 3 plan)": 21,
-    "activity page (PPR)": 11,
-    "autosave POST (PPR)": 14,
-    "trace view": 19,
-    "review queue, CDE admin": 7,
-    "review queue, CDE consultant": 11,
-    "review queue, SELPA reviewer": 10,
-    "submission review page (diff)": 15,
-    "Step 4 page": 12,
+    "home, LEA lead": 13,
+    "home, LEA member": 11,
+    "home, SELPA reviewer": 12,
+    "home, CDE consultant": 12,
+    "home, CDE admin": 12,
+    "LEA workspace": 11,
+    "activity page (Step 3 plan)": 20,
+    "activity page (PPR)": 10,
+    "autosave POST (PPR)": 13,
+    "trace view": 18,
+    "review queue, CDE admin": 6,
+    "review queue, CDE consultant": 10,
+    "review queue, SELPA reviewer": 9,
+    "submission review page (diff)": 14,
+    "Step 4 page": 11,
 }
 
 

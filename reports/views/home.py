@@ -12,7 +12,6 @@ from django.views.decorators.http import require_GET
 from lea import selectors
 from lea.models import User
 from reports.selectors import home as selectors_home
-from steps import access
 
 
 @login_required
@@ -20,13 +19,12 @@ from steps import access
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     assert isinstance(user, User)  # noqa: S101 -- behind @login_required
+    team = selectors_home.team_engagements(user=user)
     context = {
-        "homes": selectors_home.homes_for(user=user),
-        "quiet_leas": selectors_home.quiet_leas_for(user=user),
+        "homes": selectors_home.homes_for(user=user, team=team),
+        "quiet_leas": selectors_home.quiet_leas_for(user=user, team=team),
         "overview": selectors.home_overview(user=user),
-        "team_engagements": access.team_engagements_for(user)
-        .select_related("lea", "cohort")
-        .order_by("lea__name"),
+        "team_engagements": team,
     }
     return render(request, "lea/home.html", context)
 

@@ -401,7 +401,7 @@ def test_the_report_page_reads_in_a_fixed_number_of_queries(
     # 16 reads (the session comes from the cache; one reads the written parts the cohort's
     # catalog asks; the person's memberships are read once for every role check), and the
     # page's row in the LEA's access record (lea.AccessRecord).
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(16):
         client.get(_report_url(report))
     # More values and meetings read in the same queries.
     outcome = Outcome.objects.get(strategy__engagement=engagement)
@@ -415,7 +415,7 @@ def test_the_report_page_reads_in_a_fixed_number_of_queries(
             actor=world.lea_lead, engagement=engagement, met_on=day, attendees="Casey Lead"
         )
 
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(16):
         response = client.get(_report_url(report))
 
     page = response.content.decode()

@@ -35,7 +35,7 @@ ACTIVITY = "team_creation"
 # The team, its people's accounts and invitations, and whether the user manages them
 # (guardian's permission lookups are most of it), and the catalog's roles, however many
 # members there are.
-QUERIES = 9
+QUERIES = 8
 
 
 @pytest.fixture(scope="module")
