@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Final
+from typing import Any, Final
 
 from django.db.models import (
     Case,
@@ -18,6 +18,7 @@ from django.db.models import (
     DateField,
     Exists,
     F,
+    Model,
     OuterRef,
     Q,
     QuerySet,
@@ -110,6 +111,36 @@ def _due() -> Coalesce:
     return Coalesce(F("activity__due_date"), step_due, output_field=DateField())
 
 
+def _of_engagements[RowT: Model](
+    rows: QuerySet[RowT, Any],
+    user: AnyUser,
+    filters: QueueFilters | GridFilters,
+    engagement: str,
+) -> QuerySet[RowT, Any]:
+    """The rows (engagements, or what `engagement` leads to one) of the engagements the
+    queue's and the grid's shared filters keep: tier, level, region, SELPA, LEA name and
+    consultant (one of the user's scope, or none for the year)."""
+    if filters.tier:
+        rows = rows.filter(**{f"{engagement}cohort__tier": filters.tier})
+    if filters.level:
+        rows = rows.filter(**{f"{engagement}determination__level": filters.level})
+    if filters.region:
+        rows = rows.filter(**{f"{engagement}lea__region": filters.region})
+    if filters.selpa:
+        rows = rows.filter(**{f"{engagement}lea__selpa_id": filters.selpa})
+    if filters.lea_name:
+        rows = rows.filter(**{f"{engagement}lea__name__icontains": filters.lea_name})
+    if filters.consultant:
+        covered = access.status_assignments_for(user).filter(
+            lea=OuterRef(f"{engagement}lea"), year=OuterRef(f"{engagement}cohort__year")
+        )
+        if filters.consultant == NO_CONSULTANT:
+            rows = rows.exclude(Exists(covered))
+        else:
+            rows = rows.filter(Exists(covered.filter(consultant_id=int(filters.consultant))))
+    return rows
+
+
 def review_queue(*, user: AnyUser, filters: QueueFilters) -> QuerySet[Submission, int]:
     """The ids in the user's queue (`access.review_queue_for`), filtered and sorted: for
     the paginator's count and one page. A page's rows come from `queue_items`.
@@ -124,24 +155,7 @@ def review_queue(*, user: AnyUser, filters: QueueFilters) -> QuerySet[Submission
         queue = queue.filter(state=filters.state)
     if filters.step:
         queue = queue.filter(step=filters.step)
-    if filters.tier:
-        queue = queue.filter(engagement__cohort__tier=filters.tier)
-    if filters.level:
-        queue = queue.filter(engagement__determination__level=filters.level)
-    if filters.region:
-        queue = queue.filter(engagement__lea__region=filters.region)
-    if filters.selpa:
-        queue = queue.filter(engagement__lea__selpa_id=filters.selpa)
-    if filters.lea_name:
-        queue = queue.filter(engagement__lea__name__icontains=filters.lea_name)
-    if filters.consultant:
-        covered = access.status_assignments_for(user).filter(
-            lea=OuterRef("engagement__lea"), year=OuterRef("engagement__cohort__year")
-        )
-        if filters.consultant == NO_CONSULTANT:
-            queue = queue.exclude(Exists(covered))
-        else:
-            queue = queue.filter(Exists(covered.filter(consultant_id=int(filters.consultant))))
+    queue = _of_engagements(queue, user, filters, "engagement__")
     if filters.sort == SORT_DUE:
         queue = queue.annotate(due=_due())
     return queue.order_by(*_queue_order(filters.sort)).values_list("pk", flat=True)
@@ -352,26 +366,7 @@ def grid_engagements(*, user: AnyUser, filters: GridFilters) -> QuerySet[Engagem
 def _grid_filtered(*, user: AnyUser, filters: GridFilters) -> QuerySet[Engagement]:
     """The year's engagements whose status the user may see, as the filters keep them."""
     engagements = access.status_engagements_for(user).filter(cohort__year__year=filters.year)
-    if filters.tier:
-        engagements = engagements.filter(cohort__tier=filters.tier)
-    if filters.level:
-        engagements = engagements.filter(determination__level=filters.level)
-    if filters.region:
-        engagements = engagements.filter(lea__region=filters.region)
-    if filters.selpa:
-        engagements = engagements.filter(lea__selpa_id=filters.selpa)
-    if filters.lea_name:
-        engagements = engagements.filter(lea__name__icontains=filters.lea_name)
-    if filters.consultant:
-        covered = access.status_assignments_for(user).filter(
-            lea=OuterRef("lea"), year=OuterRef("cohort__year")
-        )
-        if filters.consultant == NO_CONSULTANT:
-            engagements = engagements.exclude(Exists(covered))
-        else:
-            engagements = engagements.filter(
-                Exists(covered.filter(consultant_id=int(filters.consultant)))
-            )
+    engagements = _of_engagements(engagements, user, filters, "")
     if filters.state:
         # The engagements are scoped above; their records need no scope of their own.
         records = access.records_for_engagement(OuterRef("pk")).filter(_in_state(filters.state))
