@@ -9,7 +9,6 @@ for a write by someone who only reads; then one service or selector, then render
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -36,7 +35,7 @@ from steps.models import Engagement
 from steps.services.parts_merge import already_removed, removed_by
 from steps.services.submissions import SUBMIT_DENIED
 from steps.submissions import holder
-from steps.views.parts_common import save_row
+from steps.views.parts_common import one_button_remove, save_row
 
 
 def _report_in_scope(
@@ -106,20 +105,6 @@ def _step4_page(
         },
         status=status,
     )
-
-
-def _remove(
-    request: HttpRequest, remove: Callable[[str, str], object], done: str, back: str
-) -> HttpResponse:
-    """A one-button remove with the version and base its button carried: done, or refused
-    with the reason (someone changed it since); back to where it was either way."""
-    try:
-        remove(str(request.POST.get("version", "")), str(request.POST.get("base", "")))
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, done)
-    return redirect(back)
 
 
 @login_required
@@ -290,13 +275,13 @@ def progress_measurement_remove(
     measurement = reports_access.get_measurement_for(current_user(request), report, measurement_id)
     access.require_edit_engagement(request.user, engagement)
     measurement.report = report
-    return _remove(
+    return one_button_remove(
         request,
         lambda version, base: services.outcome_measurement_remove(
             actor=current_user(request), measurement=measurement, version=version, base=base
         ),
         "Measured value removed.",
-        _report_url(report, f"outcome-{measurement.outcome_id}"),
+        redirect(_report_url(report, f"outcome-{measurement.outcome_id}")),
     )
 
 
@@ -460,13 +445,13 @@ def team_meeting_remove(request: HttpRequest, engagement_id: int, meeting_id: in
     meeting = _meeting_or_gone(request, engagement, meeting_id)
     if isinstance(meeting, HttpResponse):
         return meeting
-    return _remove(
+    return one_button_remove(
         request,
         lambda version, base: services.team_meeting_remove(
             actor=current_user(request), meeting=meeting, version=version, base=base
         ),
         f"Meeting of {_day(meeting.met_on)} removed.",
-        reverse("progress_reports", args=[engagement.pk]) + "#meetings",
+        redirect(reverse("progress_reports", args=[engagement.pk]) + "#meetings"),
     )
 
 

@@ -178,15 +178,23 @@ def remove_row(
     remove: Callable[[str, str], object],
     done: str,
 ) -> HttpResponse:
+    """A one-button remove of a part's row, back to the part."""
+    return one_button_remove(request, remove, done, back(record, name))
+
+
+def one_button_remove(
+    request: HttpRequest, remove: Callable[[str, str], object], done: str, then: HttpResponse
+) -> HttpResponse:
     """A one-button remove: call `remove` with the version token and the row's fingerprint
-    the page showed, say what happened on top of the page, and go back to the part."""
+    the page showed, say what happened on top of the page (done, or refused with the
+    reason), and go on to `then`."""
     try:
         remove(str(request.POST.get("version", "")), str(request.POST.get("base", "")))
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, done)
-    return back(record, name)
+    return then
 
 
 def gone(request: HttpRequest, record: ActivityRecord, name: str, words: str) -> HttpResponse:
