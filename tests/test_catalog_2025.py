@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from django.core.exceptions import ValidationError
+from pytest_django import DjangoDbBlocker
 
 from cim import services as cim_services
 from cim.models import Cohort, Determination, Tier
@@ -40,6 +41,7 @@ from steps.services.part_rows import part_row_add
 from steps.workspace import activity_form
 from tests.conftest import World
 from tests.lea import factories
+from tests.module_data import OwnCopy
 from tests.reports.progress_world import approve_plan, clock_at, fill_report
 from tests.steps.ready import make_ready
 
@@ -49,11 +51,21 @@ CATALOG_2025 = Path(__file__).parent / "cim" / "catalog_2025.json"
 PARENT = "Parent of a student with a disability"
 
 
+@pytest.fixture(scope="module")
+def _cohorts_2025(module_world: World, django_db_blocker: DjangoDbBlocker) -> dict[str, Cohort]:
+    """The 2025 catalog, loaded once for the module's tests, in its transaction
+    (tests/module_data.py)."""
+    with django_db_blocker.unblock():
+        data = json.loads(CATALOG_2025.read_text(encoding="utf-8"))
+        cim_services.catalog_load(actor=None, data=data, source=CATALOG_2025.name)
+        return {cohort.tier: cohort for cohort in Cohort.objects.filter(year__year=2025)}
+
+
 @pytest.fixture
-def cohorts_2025(cohorts: dict[str, Cohort]) -> dict[str, Cohort]:
-    data = json.loads(CATALOG_2025.read_text(encoding="utf-8"))
-    cim_services.catalog_load(actor=None, data=data, source=CATALOG_2025.name)
-    return {cohort.tier: cohort for cohort in Cohort.objects.filter(year__year=2025)}
+def cohorts_2025(
+    _cohorts_2025: dict[str, Cohort], cohorts: dict[str, Cohort], own_copy: OwnCopy
+) -> dict[str, Cohort]:
+    return own_copy(_cohorts_2025)
 
 
 def _start(lea: Organization, cohort: Cohort, *, level: int = 3) -> Engagement:
