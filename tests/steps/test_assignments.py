@@ -12,6 +12,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from pytest_django import DjangoDbBlocker
 
 from cim.models import ActivityDefinition, Cohort, MonitoringYear
 from lea.models import AuditEvent, Organization, Role
@@ -37,8 +38,10 @@ from steps.views.assignments import (
     NOT_IN_CIM,
     AssignRegionForm,
 )
+from tests.cim.catalog import load_2024
 from tests.conftest import World, signed_in
 from tests.lea import factories
+from tests.module_data import OwnCopy
 from tests.steps.engagements import start
 
 pytestmark = pytest.mark.django_db
@@ -46,15 +49,23 @@ pytestmark = pytest.mark.django_db
 PAGE = "consultant_assignments"
 
 
-@pytest.fixture
-def engaged(world: World, cohorts: dict[str, Cohort]) -> dict[str, Engagement]:
+@pytest.fixture(scope="module")
+def _engaged(module_world: World, django_db_blocker: DjangoDbBlocker) -> dict[str, Engagement]:
     """Riverbend (region 3) is Targeted Level 3, Oak Hollow (region 3) Targeted Level 1,
-    Harbor View (region 11) Intensive."""
-    return {
-        "level3": start(world.lea, cohorts["targeted"], level=3),
-        "level1": start(world.lea2, cohorts["targeted"], level=1),
-        "intensive": start(world.foreign_lea, cohorts["intensive"], level=2),
-    }
+    Harbor View (region 11) Intensive: made once for the module's tests, in its transaction
+    (tests/module_data.py)."""
+    with django_db_blocker.unblock():
+        cohorts = load_2024()
+        return {
+            "level3": start(module_world.lea, cohorts["targeted"], level=3),
+            "level1": start(module_world.lea2, cohorts["targeted"], level=1),
+            "intensive": start(module_world.foreign_lea, cohorts["intensive"], level=2),
+        }
+
+
+@pytest.fixture
+def engaged(_engaged: dict[str, Engagement], own_copy: OwnCopy) -> dict[str, Engagement]:
+    return own_copy(_engaged)
 
 
 def _assign_one(client: Client, consultant: Any, code: Any, year: Any = 2024) -> Any:
