@@ -29,7 +29,7 @@ from steps.services.parts_merge import (
 )
 from steps.services.records import NOT_YOURS, record_touch
 
-FOREIGN_ROW = "That {what} belongs to another activity."
+FOREIGN_ROW = "That {what} is not one of this form's: it belongs to another activity or LEA."
 TOO_LONG = "This is longer than {limit:,} characters."
 
 
