@@ -142,7 +142,6 @@ DATA_SOURCES = RowPart[DataSource](
     url="data-sources",
     url_name="data_source",
     rows_of=of_engagement(data_sources_for_engagement),
-    values=source_values,
     form=lambda record, *args, **kwargs: DataSourceForm(*args, tags=tags_of(record), **kwargs),
     add_prefix=ADD,
     edit_prefix=EDIT,

@@ -84,7 +84,6 @@ FINDINGS = RowPart[Finding](
     add_url="findings/add/<slug:kind>/",
     fixed_by_url=_kind_from_url,
     rows_of=of_engagement(findings_for_engagement),
-    values=finding_values,
     form=lambda _record, *args, **kwargs: FindingForm(*args, **kwargs),
     add_prefix="{kind.value}",
     edit_prefix=EDIT,

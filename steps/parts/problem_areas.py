@@ -146,7 +146,6 @@ PROBLEM_AREAS = RowPart[ProblemArea](
     url="problem_areas",
     url_name="problem_areas",
     rows_of=of_engagement(problem_areas_for_engagement),
-    values=area_values,
     form=lambda record, *args, **kwargs: ProblemAreaForm(
         *args, sources=data_sources_for_engagement(record.engagement), **kwargs
     ),

@@ -110,7 +110,6 @@ ROOT_CAUSES = RowPart[RootCause](
     url="root_causes",
     url_name="root_causes",
     rows_of=of_engagement(root_causes_for_engagement),
-    values=cause_values,
     form=lambda record, *args, **kwargs: RootCauseForm(
         *args, problem_areas=problem_areas_to_explain(record.engagement), **kwargs
     ),

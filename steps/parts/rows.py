@@ -17,6 +17,7 @@ from lea.models import AuditVerb, User
 from steps.merge import fingerprints, version_token
 from steps.merge_forms import RowFormMixin
 from steps.models import ActivityRecord, Engagement
+from steps.services.parts_merge import ROW_VALUES
 
 # Builds a part's row form for an activity: `form(record, data, prefix=..., ...)`.
 RowForm = Callable[..., RowFormMixin]
@@ -51,8 +52,6 @@ class RowPart[RowT: Model]:
     url_name: str  # `<url_name>_add`, `<url_name>_edit`, `<url_name>_remove`
     # The rows of the activity record: a row id found nowhere else (a 404 for everyone).
     rows_of: Callable[[ActivityRecord], QuerySet[RowT]]
-    # The row's values as its form names them: what a save merges and a remove compares.
-    values: Callable[[RowT], dict[str, Any]]
     form: RowForm
     add_prefix: str | None = None  # formatted with what the add URL fixes (a finding's kind)
     edit_prefix: str | None = None
@@ -93,6 +92,11 @@ class RowPart[RowT: Model]:
     @property
     def add_path(self) -> str:
         return self.add_url or f"{self.url}/add/"
+
+    def values(self, row: RowT) -> dict[str, Any]:
+        """The row's values as its form names them (its part's `values_for`): what a save
+        merges and a remove compares."""
+        return ROW_VALUES[self.model](row)
 
     def what(self, row: RowT) -> str:
         return self.noun_of(row) if self.noun_of else self.noun

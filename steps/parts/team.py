@@ -148,7 +148,6 @@ TEAM_MEMBERS = RowPart[TeamMember](
     url="team",
     url_name="team_member",
     rows_of=of_engagement(team_members_for_engagement),
-    values=member_values,
     form=lambda record, *args, **kwargs: TeamMemberForm(*args, roles=roles_of(record), **kwargs),
     add_prefix=ADD,
     edit_prefix=EDIT,
