@@ -2,8 +2,6 @@
 breakdown (its chart and the table of its numbers), cites it in a problem area, and
 finds the cited numbers, suppressed, on the trace view; axe passes on every page."""
 
-from datetime import date
-from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -12,15 +10,14 @@ from playwright.sync_api import expect
 from lea.models import User
 from steps.merge import version_token
 from steps.models import ActivityRecord, DrillDownCitation, Engagement
-from steps.parts import plan
 from steps.parts.problem_areas import PROBLEM_AREAS
-from steps.parts.root_causes import ROOT_CAUSES
 from steps.services.part_rows import part_row_add
 from tests.browser.conftest import log_in, serious_accessibility_violations
 from tests.cim.catalog import load_2024
 from tests.conftest import World
 from tests.steps.drilldown_files import many, rows_csv
 from tests.steps.engagements import start
+from tests.steps.test_drilldown_cite import plan_thread
 
 pytestmark = [
     pytest.mark.browser,
@@ -36,43 +33,15 @@ EXTRACT = rows_csv(
 AREA = "Long suspensions of Hispanic or Latino students"
 
 
-def _rows(engagement: Engagement, key: str) -> dict[str, Any]:
-    record = ActivityRecord.objects.get(engagement=engagement, definition__key=key)
-    return {"record": record, "version": version_token(record)}
-
-
 def _thread(actor: User, engagement: Engagement) -> None:
     """A problem area with its root cause, problem of practice, strategy and outcome."""
+    record = ActivityRecord.objects.get(engagement=engagement, definition__key="consolidation")
     area = part_row_add(
         rows=PROBLEM_AREAS,
         actor=actor, description=AREA, quantification="30% against 0.6% statewide",
-        relates_to_identification=True, **_rows(engagement, "consolidation"),
+        relates_to_identification=True, record=record, version=version_token(record),
     )  # fmt: skip
-    cause = part_row_add(
-        rows=ROOT_CAUSES,
-        actor=actor, statement="Discipline without supports", problem_areas=[area],
-        **_rows(engagement, "root_cause_analysis"),
-    )  # fmt: skip
-    key = "plan_for_improvement"
-    problem = part_row_add(
-        rows=plan.PROBLEMS,
-        actor=actor,
-        statement="Sites suspend first",
-        root_causes=[cause],
-        **_rows(engagement, key),
-    )
-    strategy = part_row_add(
-        rows=plan.STRATEGIES,
-        actor=actor, title="Restorative practices", description="",
-        problems_of_practice=[problem], **_rows(engagement, key),
-    )  # fmt: skip
-    part_row_add(
-        rows=plan.OUTCOMES,
-        actor=actor, strategy=strategy, measure="Suspended over 10 days",
-        baseline_value=Decimal(30), baseline_date=date(2024, 10, 1),
-        target_value=Decimal(10), target_date=date(2026, 6, 1),
-        data_source="CALPADS", monitoring_frequency="Quarterly", **_rows(engagement, key),
-    )  # fmt: skip
+    plan_thread(actor, engagement, area)
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from lea.models import AuditEvent
+from lea.models import AuditEvent, User
 from reports.pdf import version_context
 from steps.merge import version_token
 from steps.models import (
@@ -202,9 +202,8 @@ def test_it_refuses_what_is_not_a_breakdown_a_second_citation_and_the_other_lea(
     assert DrillDownCitation.objects.count() == 1
 
 
-def _thread(world: World, engagement: Engagement, area: ProblemArea) -> None:
+def plan_thread(actor: User, engagement: Engagement, area: ProblemArea) -> None:
     """Root cause, problem of practice, strategy and outcome, down from the area."""
-    actor = world.lea_lead
     cause = part_row_add(
         rows=ROOT_CAUSES,
         actor=actor, statement="Discipline without supports", problem_areas=[area],
@@ -225,12 +224,10 @@ def _thread(world: World, engagement: Engagement, area: ProblemArea) -> None:
     )  # fmt: skip
     part_row_add(
         rows=plan.OUTCOMES,
-        actor=actor, record=_record(engagement, key),
-        strategy=strategy, measure="Suspended over 10 days",
+        actor=actor, strategy=strategy, measure="Suspended over 10 days",
         baseline_value=Decimal(30), baseline_date=date(2024, 10, 1),
         target_value=Decimal(10), target_date=date(2026, 6, 1),
-        data_source="CALPADS", monitoring_frequency="Quarterly",
-        version=version_token(_record(engagement, key)),
+        data_source="CALPADS", monitoring_frequency="Quarterly", **_rows(engagement, key),
     )  # fmt: skip
 
 
@@ -241,7 +238,7 @@ def test_the_trace_view_shows_the_cited_numbers(
         actor=world.lea_lead, problem_area=area, drill_down=drill_down,
         measure="suspended_over_10", dimension="race_ethnicity",
     )  # fmt: skip
-    _thread(world, engagement, area)
+    plan_thread(world.lea_lead, engagement, area)
     url = reverse("plan_trace", args=[engagement.pk, "plan_for_improvement"])
 
     text = unescape(signed_in(world.lea_member).get(url).content.decode())
