@@ -45,9 +45,10 @@ def browser() -> Iterator[Any]:
     }
     with sync_playwright() as playwright:
         # From here on this thread gets new Django connection objects (Playwright's event
-        # loop changes the context they are kept in). Without the contents the test
-        # database was serialized with, serialized_rollback would restore nothing and
-        # the first browser test after another test that commits would find it empty.
+        # loop changes the context they are kept in). They keep the serialized contents
+        # (empty: tests/conftest.py), whose presence keeps the post_migrate signal out of
+        # the flush after each test; it would make the content types and permissions
+        # again under new ids, and the catalog put back after the test would not fit them.
         for alias, contents in serialized.items():
             connections[alias]._test_serialized_contents = contents  # type: ignore[attr-defined]
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
