@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from html import escape as html_escape
 from typing import Any, Final
 
 from django.db.models import (
@@ -29,7 +30,8 @@ from django.db.models.expressions import OrderBy
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import escape, format_html
+from django.utils.formats import date_format
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -92,10 +94,58 @@ class QueueItem:
     since: datetime | None
     due: date | None
     holder: str
+    overdue: bool = False  # due before today (the badge shows only while it waits for review)
+    workspace_url: str = ""
+    detail_url: str = ""
+    since_text: str = ""  # `since` and `due` as the page writes them, formatted once
+    due_text: str = ""
 
     @property
-    def overdue(self) -> bool:
-        return self.due is not None and self.due < timezone.localdate()
+    def html(self) -> SafeString:
+        """The row as the queue shows it. Built here, escaping every value, rather than by
+        the template: a page is 50 rows of seven cells, and the template language's
+        lookups, filters and {% url %} tags cost more than the page's queries."""
+        state = self.submission.state
+        level = f" Level {self.level}" if self.level else ""
+        since = ""
+        if self.since is not None:
+            since = f'<time datetime="{self.since.isoformat()}">{_text(self.since_text)}</time>'
+        if self.due is None:
+            due = '<span class="text-secondary">not set</span>'
+        else:
+            due = f'<time datetime="{self.due.isoformat()}">{_text(self.due_text)}</time>'
+            if self.overdue and state == State.SUBMITTED:
+                due += f" {OVERDUE_BADGE}"
+        return mark_safe(  # noqa: S308 -- every value above is escaped
+            f'<tr><th scope="row"><a href="{_text(self.workspace_url)}">'
+            f"{_text(self.lea_name)}</a><br>"
+            f'<span class="small text-secondary">{_text(self.cds_code)} · '
+            f"{_text(self.selpa_name)}</span></th>"
+            f'<td><a href="{_text(self.detail_url)}">{_text(self.what)}</a></td>'
+            f"<td>{_text(self.tier)}{level}</td>"
+            f'<td><span class="badge state-{_text(state)}">{_text(self.state)}</span></td>'
+            f"<td>{since}</td><td>{due}</td><td>{_text(self.holder)}</td></tr>"
+        )
+
+
+def _text(value: object) -> str:
+    """`value` escaped for HTML, as django.utils.html.escape does but without its wrapper
+    for lazy strings (values here are plain): a row escapes a dozen values."""
+    return html_escape(str(value))
+
+
+OVERDUE_BADGE: Final = (
+    '<span class="badge bg-danger-subtle text-danger-emphasis border border-danger-subtle">'
+    "overdue</span>"
+)
+
+
+def url_pattern(name: str) -> str:
+    """The path of the URL `name` taking one id, with `{}` for the id: reversed once for a
+    page of rows rather than once a row."""
+    marker = "918273645"  # no other part of a path of ours holds this number
+    before, _, after = reverse(name, args=[int(marker)]).partition(marker)
+    return f"{before}{{}}{after}"
 
 
 def _due() -> Coalesce:
@@ -186,35 +236,58 @@ def queue_items(*, ids: Sequence[int], now: datetime | None = None) -> list[Queu
     }
     leas = {submission.engagement.lea_id for submission in submissions.values()}
     covered = set(access.live_assignments_for_lea_ids(leas).values_list("lea_id", "year_id"))
-    now = now or timezone.now()
-    return [
-        _queue_item(submission, covered, now)
-        for pk in ids
-        if (submission := submissions.get(pk)) is not None
-    ]
+    page = _QueuePage(now=now or timezone.now(), covered=covered)
+    return [page.item(submission) for pk in ids if (submission := submissions.get(pk)) is not None]
 
 
-def _queue_item(submission: Submission, covered: set[tuple[int, int]], now: datetime) -> QueueItem:
-    engagement = submission.engagement
-    held = holder(submission, now=now)
-    if (
-        submission.routed_to == "CDE"
-        and (engagement.lea_id, engagement.cohort.year_id) not in covered
-    ):
-        held = f"{held}, {NO_CONSULTANT_NOTE}"
-    return QueueItem(
-        submission=submission,
-        lea_name=engagement.lea.name,
-        cds_code=engagement.lea.code,
-        selpa_name=engagement.lea.selpa.name if engagement.lea.selpa else "",
-        tier=Tier(engagement.cohort.tier).label,
-        level=engagement.determination.level,
-        what=submission.title,
-        state=submission.get_state_display(),
-        since=submission.state_changed_at,
-        due=getattr(submission, "due", None),
-        holder=held,
-    )
+@dataclass
+class _QueuePage:
+    """What every row of a page shares, worked out once: the time, today, the two links'
+    patterns and the dates already written out."""
+
+    now: datetime
+    covered: set[tuple[int, int]]
+    today: date = field(default_factory=timezone.localdate)
+    workspace: str = field(default_factory=lambda: url_pattern("engagement_workspace"))
+    detail: str = field(default_factory=lambda: url_pattern("submission_detail"))
+    written: dict[date, str] = field(default_factory=dict)
+
+    def words(self, day: date) -> str:
+        """A day as the page writes it ("March 4, 2025"), in the active language."""
+        if day not in self.written:
+            self.written[day] = date_format(day, "F j, Y")
+        return self.written[day]
+
+    def item(self, submission: Submission) -> QueueItem:
+        engagement = submission.engagement
+        held = holder(submission, now=self.now)
+        if (
+            submission.routed_to == "CDE"
+            and (engagement.lea_id, engagement.cohort.year_id) not in self.covered
+        ):
+            held = f"{held}, {NO_CONSULTANT_NOTE}"
+        since = submission.state_changed_at
+        if since is not None:
+            since = timezone.localtime(since)
+        due: date | None = getattr(submission, "due", None)
+        return QueueItem(
+            submission=submission,
+            lea_name=engagement.lea.name,
+            cds_code=engagement.lea.code,
+            selpa_name=engagement.lea.selpa.name if engagement.lea.selpa else "",
+            tier=Tier(engagement.cohort.tier).label,
+            level=engagement.determination.level,
+            what=submission.title,
+            state=submission.get_state_display(),
+            since=since,
+            due=due,
+            holder=held,
+            overdue=due is not None and due < self.today,
+            workspace_url=self.workspace.format(submission.engagement_id),
+            detail_url=self.detail.format(submission.pk),
+            since_text=self.words(since.date()) if since is not None else "",
+            due_text=self.words(due) if due is not None else "",
+        )
 
 
 # --- The status grid -------------------------------------------------------------------------
@@ -302,18 +375,18 @@ class GridRow:
         """The row as the grid shows it. Built here, escaping every value, rather than by
         the template: a page is 50 rows of about 20 cells, and the template language's
         lookups and filters would cost more than all the page's queries."""
-        where: list[str] = [escape(self.cds_code), escape(self.selpa_name)]
+        where: list[str] = [_text(self.cds_code), _text(self.selpa_name)]
         if self.region:
             where.append(f"Region {self.region}")
-        consultant = f"<br>Consultant: {escape(self.consultants)}" if self.consultants else ""
+        consultant = f"<br>Consultant: {_text(self.consultants)}" if self.consultants else ""
         level = f" Level {self.level}" if self.level else ""
-        name: str = escape(self.lea_name)
+        name: str = _text(self.lea_name)
         if self.workspace_url:
-            name = f'<a href="{escape(self.workspace_url)}">{name}</a>'
+            name = f'<a href="{_text(self.workspace_url)}">{name}</a>'
         return mark_safe(  # noqa: S308 -- every value above is escaped, the cells by format_html
             f'<tr><th scope="row">{name}<br><span class="text-secondary">'
             f"{' · '.join(where)}{consultant}</span></th>"
-            f"<td>{escape(self.tier)}{level}</td><td>{escape(self.holder)}</td>"
+            f"<td>{_text(self.tier)}{level}</td><td>{_text(self.holder)}</td>"
             f"{''.join(cell.html for cell in self.cells)}</tr>"
         )
 

@@ -51,8 +51,8 @@ QUERIES = {
     "autosave POST (PPR)": 13,
     "trace view": 18,
     "review queue, CDE admin": 6,
-    "review queue, CDE consultant": 10,
-    "review queue, SELPA reviewer": 9,
+    "review queue, CDE consultant": 9,
+    "review queue, SELPA reviewer": 8,
     "submission review page (diff)": 14,
     "Step 4 page": 11,
 }
