@@ -541,7 +541,7 @@ def grid_rows(
     # Status is wider than content (a consultant sees every LEA's status): link the LEAs
     # whose workspace the user may read. One reverse() for the page.
     readable = set(access.engagements_for(user).filter(pk__in=ids).values_list("pk", flat=True))
-    workspace = reverse("engagement_workspace", args=[918273645])
+    workspace = url_pattern("engagement_workspace")
     return [
         GridRow(
             engagement_id=engagement["pk"],
@@ -554,7 +554,7 @@ def grid_rows(
             consultants=", ".join(consultants.get(engagement["lea_id"], [])),
             holder=holders.get(engagement["pk"], nobody),
             cells=tuple(_cell(statuses.get((engagement["pk"], column.key))) for column in columns),
-            workspace_url=workspace.replace("918273645", str(engagement["pk"]))
+            workspace_url=workspace.format(engagement["pk"])
             if engagement["pk"] in readable
             else "",
         )
