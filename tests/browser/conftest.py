@@ -4,15 +4,19 @@ Django's live server, with axe-core injected from the vendored copy."""
 from __future__ import annotations
 
 import os
+import threading
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.db import connections
+from django.test import Client
 
+from lea.models import User
 from tests.conftest import World, build_world, require_service
 from tests.lea.factories import PASSWORD
 
@@ -99,8 +103,8 @@ def page(browser: Any, live_server: Any) -> Iterator[Any]:
 def close_quietly(*contexts: Any) -> None:
     """Close browser contexts so that nothing more reaches the live server (a presence
     beacon on page hide, a heartbeat) and what already did has finished before the
-    test's flush empties the tables: a request still reading while TRUNCATE waits for its
-    lock deadlocks the flush, and a failed flush leaves the next tests a full database."""
+    test's flush empties the tables: a request still at work would write its rows (a
+    session, a presence) into the next test's database, or fail on rows the flush took."""
     for context in contexts:
         context.route("**/*", lambda route: route.abort())
     for context in contexts:
@@ -108,20 +112,27 @@ def close_quietly(*contexts: Any) -> None:
     _wait_for_the_live_server_to_finish()
 
 
-def _wait_for_the_live_server_to_finish(timeout: float = 10, quiet_for: float = 0.3) -> None:
-    """Until no other session of the test database works or holds a transaction, for
-    `quiet_for` seconds in a row (a request sent as a page closed may start late)."""
+# The live server serves each connection in a thread of its own, named after its target.
+_REQUEST_THREAD = "(process_request_thread)"
+
+
+def _wait_for_the_live_server_to_finish(timeout: float = 10, quiet_for: float = 0.05) -> None:
+    """Until, for `quiet_for` seconds in a row, the live server serves no connection (a
+    closed context's connections end within a few hundredths of a second) and no other
+    session of the test database works or holds a transaction (a Celery worker's)."""
     from django.db import connection
 
     deadline = time.monotonic() + timeout
     quiet_since: float | None = None
     with connection.cursor() as cursor:
         while time.monotonic() < deadline:
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                " AND pid <> pg_backend_pid() AND state IN ('active', 'idle in transaction')"
-            )
-            (busy,) = cursor.fetchone()
+            busy = any(thread.name.endswith(_REQUEST_THREAD) for thread in threading.enumerate())
+            if not busy:
+                cursor.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                    " AND pid <> pg_backend_pid() AND state IN ('active', 'idle in transaction')"
+                )
+                (busy,) = cursor.fetchone()
             now = time.monotonic()
             if busy:
                 quiet_since = None
@@ -129,12 +140,41 @@ def _wait_for_the_live_server_to_finish(timeout: float = 10, quiet_for: float = 
                 quiet_since = now
             elif now - quiet_since >= quiet_for:
                 return
-            time.sleep(0.05)
+            time.sleep(0.01)
 
 
 @pytest.fixture
 def browser_world(transactional_db: None) -> World:
     return build_world()
+
+
+SignIn = Callable[[Any, User], None]
+
+
+@pytest.fixture
+def sign_in(live_server: Any) -> SignIn:
+    """Sign a person in to a page's browser context with the session cookie the login
+    form would have left, without loading a page: for tests whose subject comes after the
+    login. The login form itself is driven by log_in (test_pages.py, test_mfa.py and the
+    Level 1 journey)."""
+
+    def signed_in(page: Any, person: User) -> None:
+        client = Client()
+        client.force_login(person)
+        cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+        page.context.add_cookies(
+            [
+                {
+                    "name": settings.SESSION_COOKIE_NAME,
+                    "value": cookie.value,
+                    "url": live_server.url,
+                    "httpOnly": True,
+                    "sameSite": "Lax",
+                }
+            ]
+        )
+
+    return signed_in
 
 
 def log_in(page: Any, email: str, password: str = PASSWORD) -> None:

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from steps.models import Engagement
-from tests.browser.conftest import log_in, serious_accessibility_violations
+from tests.browser.conftest import SignIn, serious_accessibility_violations
 from tests.cim.catalog import load_2024
 from tests.conftest import World
 from tests.integration.conftest import Worker, celery_worker  # noqa: F401 -- a fixture
@@ -27,12 +27,14 @@ FILE = csv_file(
 
 
 def test_it_checks_and_applies_an_adl_file_through_the_worker(
+    sign_in: SignIn,
     page: Any,
     browser_world: World,
     celery_worker: Worker,  # noqa: F811
 ) -> None:
     load_2024()
-    log_in(page, browser_world.cde_admin.email)
+    sign_in(page, browser_world.cde_admin)
+    page.goto("/")
     page.get_by_role("link", name="ADL load").click()
     assert serious_accessibility_violations(page) == []
 
@@ -60,12 +62,13 @@ def test_it_checks_and_applies_an_adl_file_through_the_worker(
 
 
 def test_it_shows_every_error_of_a_bad_file(
+    sign_in: SignIn,
     page: Any,
     browser_world: World,
     celery_worker: Worker,  # noqa: F811
 ) -> None:
     load_2024()
-    log_in(page, browser_world.cde_admin.email)
+    sign_in(page, browser_world.cde_admin)
     page.goto("/adl/")
     page.get_by_label("ADL cohort file").set_input_files(
         {

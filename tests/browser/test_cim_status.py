@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from steps.models import Engagement
 from steps.views import queues as views
-from tests.browser.conftest import log_in, serious_accessibility_violations
+from tests.browser.conftest import SignIn, serious_accessibility_violations
 from tests.cim.catalog import load_2024
 from tests.conftest import World
 from tests.steps.engagements import start
@@ -35,11 +35,16 @@ def _rows(page: Any) -> list[str]:
 
 
 def test_it_filters_sorts_pages_and_reloads_the_same_rows(
-    page: Any, browser_world: World, engagements: list[Engagement], monkeypatch: Any
+    sign_in: SignIn,
+    page: Any,
+    browser_world: World,
+    engagements: list[Engagement],
+    monkeypatch: Any,
 ) -> None:
     monkeypatch.setattr(views, "STATUS_PAGE_SIZE", 20)  # 34 Targeted activities: two pages
     page.set_viewport_size({"width": 1280, "height": 900})
-    log_in(page, browser_world.cde_admin.email)
+    sign_in(page, browser_world.cde_admin)
+    page.goto("/")
     page.get_by_role("link", name="CIM status", exact=True).click()
     expect(page.get_by_role("heading", name="CIM status 2024")).to_be_visible()
 

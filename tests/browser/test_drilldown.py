@@ -12,7 +12,7 @@ from steps.merge import version_token
 from steps.models import ActivityRecord, DrillDownCitation, Engagement
 from steps.parts.problem_areas import PROBLEM_AREAS
 from steps.services.part_rows import part_row_add
-from tests.browser.conftest import log_in, serious_accessibility_violations
+from tests.browser.conftest import SignIn, serious_accessibility_violations
 from tests.cim.catalog import load_2024
 from tests.conftest import World
 from tests.steps.drilldown_files import many, rows_csv
@@ -52,12 +52,12 @@ def engagement(browser_world: World) -> Engagement:
 
 
 def test_it_uploads_reads_a_breakdown_cites_it_and_finds_it_on_the_trace(
-    page: Any, browser_world: World, engagement: Engagement
+    sign_in: SignIn, page: Any, browser_world: World, engagement: Engagement
 ) -> None:
     # The tables page draws 46 charts and tables; on the shared machine under load, its
     # pages (and the live server's first) take longer than the 10 s the others are given.
     page.set_default_timeout(60_000)
-    log_in(page, browser_world.lea_lead.email)
+    sign_in(page, browser_world.lea_lead)
     page.goto(f"/engagements/{engagement.pk}/activities/data_drill_down/")
     page.get_by_role("link", name="Upload the student-level extract").click()
     expect(page.get_by_role("heading", name="Data Drill Down tables")).to_be_visible()

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from steps import services
 from steps.models import Engagement
-from tests.browser.conftest import log_in, serious_accessibility_violations
+from tests.browser.conftest import SignIn, serious_accessibility_violations
 from tests.cim.catalog import load_2024
 from tests.conftest import World
 from tests.steps.engagements import start
@@ -29,9 +29,10 @@ def engagement(browser_world: World) -> Engagement:
 
 
 def test_it_shows_the_state_and_a_change_committed_since(
-    page: Any, browser_world: World, engagement: Engagement
+    sign_in: SignIn, page: Any, browser_world: World, engagement: Engagement
 ) -> None:
-    log_in(page, browser_world.cde_admin.email)
+    sign_in(page, browser_world.cde_admin)
+    page.goto("/")
     page.get_by_role("link", name="Status grid").click()
     expect(page.get_by_role("heading", name="CIM status grid 2024")).to_be_visible()
     riverbend = page.get_by_role("row").filter(
@@ -78,12 +79,12 @@ def _row_heads(page: Any) -> list[str]:
 
 
 def test_it_filters_the_grid_by_step_and_status_and_sorts_it_from_the_keyboard(
-    page: Any, browser_world: World, engagement: Engagement
+    sign_in: SignIn, page: Any, browser_world: World, engagement: Engagement
 ) -> None:
     start(browser_world.foreign_lea, load_2024()["targeted"], level=3)
     _save_ppr(browser_world, engagement)  # Riverbend's PPR (Step 1) is in progress
     page.set_viewport_size({"width": 1280, "height": 900})
-    log_in(page, browser_world.cde_admin.email)
+    sign_in(page, browser_world.cde_admin)
     page.goto("/status/grid/")
     assert _row_heads(page) == ["Harbor View Unified", "Riverbend Unified"]
 
@@ -113,14 +114,14 @@ def test_it_filters_the_grid_by_step_and_status_and_sorts_it_from_the_keyboard(
 
 
 def test_it_filters_the_review_queue_by_tier_region_and_selpa(
-    page: Any, browser_world: World, engagement: Engagement
+    sign_in: SignIn, page: Any, browser_world: World, engagement: Engagement
 ) -> None:
     make_ready(engagement, 1, actor=browser_world.lea_lead)
     services.submission_submit(
         actor=browser_world.lea_lead, engagement=engagement, step=1, confirmation_name="Casey Lead"
     )
     page.set_viewport_size({"width": 1280, "height": 900})
-    log_in(page, browser_world.selpa_reviewer.email)
+    sign_in(page, browser_world.selpa_reviewer)
     selpa = browser_world.selpa
     page.goto(f"/reviews/?tier=targeted&region=3&selpa={selpa.pk}")
     expect(page.get_by_role("rowheader", name=re.compile("Riverbend Unified"))).to_be_visible()

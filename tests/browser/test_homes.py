@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from steps import services
-from tests.browser.conftest import log_in, serious_accessibility_violations
+from tests.browser.conftest import SignIn, serious_accessibility_violations
 from tests.cim.catalog import determination, load_2024
 from tests.conftest import World
 from tests.steps.engagements import start
@@ -49,9 +49,10 @@ def waiting(browser_world: World) -> None:
 
 @pytest.mark.parametrize("who", sorted(HOMES))
 def test_it_leads_each_role_home_with_what_waits(
-    page: Any, browser_world: World, waiting: None, who: str
+    sign_in: SignIn, page: Any, browser_world: World, waiting: None, who: str
 ) -> None:
-    log_in(page, getattr(browser_world, who).email)
+    sign_in(page, getattr(browser_world, who))
+    page.goto("/")
     expect(page.get_by_role("heading", name=re.compile("What waits for you as"))).to_be_visible()
     expect(page.get_by_role("heading", name=re.compile(re.escape(HOMES[who])))).to_be_visible()
     assert serious_accessibility_violations(page) == []
@@ -65,10 +66,13 @@ def test_it_leads_each_role_home_with_what_waits(
         pytest.fail("No link of the home's sections was reached by Tab.")
 
 
-def test_it_tells_a_universal_leas_lead_why_nothing_waits(page: Any, browser_world: World) -> None:
+def test_it_tells_a_universal_leas_lead_why_nothing_waits(
+    sign_in: SignIn, page: Any, browser_world: World
+) -> None:
     load_2024()
     determination(browser_world.lea, tier="universal", level=None, new_to_cim=False)
-    log_in(page, browser_world.lea_lead.email)
+    sign_in(page, browser_world.lea_lead)
+    page.goto("/")
     notice = page.get_by_role("region", name="Riverbend Unified has no CIM work in 2024")
     expect(notice).to_contain_text("in Universal monitoring")
     expect(notice).to_contain_text("nothing waits for you here and nothing is due")
@@ -86,10 +90,11 @@ BROKEN_ENTRIES = """() => [...document.querySelectorAll('.navbar .nav-link')]
 
 @pytest.mark.parametrize("width", [1280, 1024, 800])
 def test_the_longest_menu_keeps_each_entry_on_one_line(
-    page: Any, browser_world: World, width: int
+    sign_in: SignIn, page: Any, browser_world: World, width: int
 ) -> None:
     page.set_viewport_size({"width": width, "height": 800})
-    log_in(page, browser_world.cde_admin.email)
+    sign_in(page, browser_world.cde_admin)
+    page.goto("/")
     expect(page.get_by_role("link", name="ADL load")).to_be_visible()
 
     assert page.evaluate(BROKEN_ENTRIES) == []

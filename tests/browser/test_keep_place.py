@@ -11,8 +11,8 @@ from steps import services
 from steps.models import Comment, Engagement
 from tests.browser.conftest import (
     NAVIGATION_TIMEOUT,
+    SignIn,
     close_quietly,
-    log_in,
     serious_accessibility_violations,
 )
 from tests.cim.catalog import load_2024
@@ -37,9 +37,9 @@ def engagement(browser_world: World) -> Engagement:
 
 
 def test_opening_an_activity_leaves_the_reader_at_the_top(
-    page: Any, browser_world: World, engagement: Engagement
+    sign_in: SignIn, page: Any, browser_world: World, engagement: Engagement
 ) -> None:
-    log_in(page, browser_world.lea_lead.email)
+    sign_in(page, browser_world.lea_lead)
     page.goto(f"/engagements/{engagement.pk}/activities/data_drill_down/")
     page.wait_for_load_state("load")  # htmx has processed the page by then
 
@@ -48,9 +48,9 @@ def test_opening_an_activity_leaves_the_reader_at_the_top(
 
 
 def test_it_keeps_the_place_after_checking_readiness(
-    page: Any, browser_world: World, engagement: Engagement
+    sign_in: SignIn, page: Any, browser_world: World, engagement: Engagement
 ) -> None:
-    log_in(page, browser_world.lea_lead.email)
+    sign_in(page, browser_world.lea_lead)
     page.goto(f"/engagements/{engagement.pk}/activities/data_drill_down/")
     page.get_by_role("link", name="Check now").click()
 
@@ -63,12 +63,12 @@ def test_it_keeps_the_place_after_checking_readiness(
 
 
 def test_it_comes_back_to_the_comment_just_added(
-    page: Any, browser_world: World, engagement: Engagement
+    sign_in: SignIn, page: Any, browser_world: World, engagement: Engagement
 ) -> None:
     version = services.submission_submit(
         actor=browser_world.lea_lead, engagement=engagement, step=1, confirmation_name="Casey Lead"
     )
-    log_in(page, browser_world.selpa_reviewer.email)
+    sign_in(page, browser_world.selpa_reviewer)
     page.goto(f"/submissions/{version.submission_id}/")
     box = page.locator(".entry", has_text="Box 10 · Summary of relevant findings").first
     box.get_by_text("Comment on this box").click()
@@ -91,7 +91,7 @@ def test_it_comes_back_to_the_comment_just_added(
 
 
 def test_without_javascript_it_comes_back_to_the_comment_just_added(
-    browser: Any, live_server: Any, browser_world: World, engagement: Engagement
+    sign_in: SignIn, browser: Any, live_server: Any, browser_world: World, engagement: Engagement
 ) -> None:
     version = services.submission_submit(
         actor=browser_world.lea_lead, engagement=engagement, step=1, confirmation_name="Casey Lead"
@@ -101,7 +101,7 @@ def test_without_javascript_it_comes_back_to_the_comment_just_added(
         page = context.new_page()
         page.set_default_timeout(10_000)
         page.set_default_navigation_timeout(NAVIGATION_TIMEOUT)
-        log_in(page, browser_world.selpa_reviewer.email)
+        sign_in(page, browser_world.selpa_reviewer)
         page.goto(f"/submissions/{version.submission_id}/")
         box = page.locator(".entry", has_text="Box 10 · Summary of relevant findings").first
         box.get_by_text("Comment on this box").click()

@@ -25,7 +25,7 @@ from playwright.sync_api import expect
 from reports.models import ProgressReport
 from steps import services
 from steps.models import ActivityRecord, Engagement, Submission
-from tests.browser.conftest import log_in, serious_accessibility_violations
+from tests.browser.conftest import SignIn, serious_accessibility_violations
 from tests.cim.catalog import load_2024
 from tests.conftest import World
 from tests.reports.progress_world import fill_report
@@ -99,7 +99,7 @@ def _log_out(page: Any) -> None:
 
 
 def test_a_level_1_lea_goes_from_its_invitation_to_a_progress_report_by_keyboard(
-    page: Any, browser_world: World
+    sign_in: SignIn, page: Any, browser_world: World
 ) -> None:
     world = browser_world
     load_2024()
@@ -159,7 +159,7 @@ def test_a_level_1_lea_goes_from_its_invitation_to_a_progress_report_by_keyboard
     _log_out(page)
 
     # The SELPA reviewer approves Step 3 and records that the SELPA requires reports.
-    log_in(page, world.selpa_reviewer.email)
+    sign_in(page, world.selpa_reviewer)
     page.goto(f"/submissions/{plan.pk}/")
     page.get_by_label("Approve").check()
     page.get_by_role("button", name="Record decision").click()

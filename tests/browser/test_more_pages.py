@@ -12,7 +12,7 @@ from lea import services as lea_services
 from lea.models import Role
 from steps import services
 from steps.models import Engagement
-from tests.browser.conftest import log_in, serious_accessibility_violations
+from tests.browser.conftest import SignIn, serious_accessibility_violations
 from tests.cim.catalog import load_2024
 from tests.conftest import World
 from tests.steps.engagements import start
@@ -36,17 +36,17 @@ def _violations_on(page: Any, path: str) -> list[str]:
 
 
 def test_the_cde_administrators_pages_pass_axe(
-    page: Any, browser_world: World, engagement: Engagement
+    sign_in: SignIn, page: Any, browser_world: World, engagement: Engagement
 ) -> None:
-    log_in(page, browser_world.cde_admin.email)
+    sign_in(page, browser_world.cde_admin)
     paths = ["/assignments/", "/status/", "/organizations/", "/people/", "/account/reminders/"]
     assert [found for path in paths for found in _violations_on(page, path)] == []
 
 
 def test_the_lea_leads_calendar_and_reminder_pages_pass_axe(
-    page: Any, browser_world: World, engagement: Engagement
+    sign_in: SignIn, page: Any, browser_world: World, engagement: Engagement
 ) -> None:
-    log_in(page, browser_world.lea_lead.email)
+    sign_in(page, browser_world.lea_lead)
     calendar = f"/engagements/{engagement.pk}/calendar/"
     assert _violations_on(page, calendar) == []
     page.get_by_role("button", name="Make my calendar feed").click()
@@ -58,7 +58,7 @@ def test_the_lea_leads_calendar_and_reminder_pages_pass_axe(
 
 
 def test_a_reviewers_queue_with_work_in_it_passes_axe(
-    page: Any, browser_world: World, engagement: Engagement
+    sign_in: SignIn, page: Any, browser_world: World, engagement: Engagement
 ) -> None:
     level_two = start(browser_world.lea2, load_2024()["targeted"], level=2)
     lead = browser_world.lea_lead
@@ -69,7 +69,7 @@ def test_a_reviewers_queue_with_work_in_it_passes_axe(
     services.submission_submit(
         actor=lead, engagement=level_two, step=1, confirmation_name=lead.display_name
     )
-    log_in(page, browser_world.selpa_reviewer.email)
+    sign_in(page, browser_world.selpa_reviewer)
     assert _violations_on(page, "/reviews/") == []
     expect(page.get_by_role("rowheader", name=re.compile(browser_world.lea2.name))).to_be_visible()
     region = page.get_by_role("region", name="Review queue, scrolls sideways")

@@ -7,7 +7,7 @@ import pytest
 from django.core import mail
 from playwright.sync_api import expect
 
-from tests.browser.conftest import log_in, serious_accessibility_violations
+from tests.browser.conftest import SignIn, log_in, serious_accessibility_violations
 from tests.conftest import World
 
 # serialized_rollback: these tests commit, and the flush after them would also remove the
@@ -45,16 +45,20 @@ def test_it_explains_a_wrong_password(page: Any, browser_world: World) -> None:
     ],
 )
 def test_it_shows_each_role_an_accessible_home_page(
-    page: Any, browser_world: World, role: str, expected: str
+    sign_in: SignIn, page: Any, browser_world: World, role: str, expected: str
 ) -> None:
-    log_in(page, getattr(browser_world, role).email)
+    sign_in(page, getattr(browser_world, role))
+    page.goto("/")
     expect(page.get_by_text(expected).first).to_be_visible()
     assert page.locator("h1").count() == 1
     assert serious_accessibility_violations(page) == []
 
 
-def test_it_starts_keyboard_users_at_a_skip_link(page: Any, browser_world: World) -> None:
-    log_in(page, browser_world.lea_lead.email)
+def test_it_starts_keyboard_users_at_a_skip_link(
+    sign_in: SignIn, page: Any, browser_world: World
+) -> None:
+    sign_in(page, browser_world.lea_lead)
+    page.goto("/")
     page.keyboard.press("Tab")
     skip = page.get_by_role("link", name="Skip to main content")
     assert skip.evaluate("element => element === document.activeElement")
@@ -64,8 +68,11 @@ def test_it_starts_keyboard_users_at_a_skip_link(page: Any, browser_world: World
     assert page.evaluate("location.hash") == "#main"
 
 
-def test_it_lets_the_lead_invite_and_remove_members(page: Any, browser_world: World) -> None:
-    log_in(page, browser_world.lea_lead.email)
+def test_it_lets_the_lead_invite_and_remove_members(
+    sign_in: SignIn, page: Any, browser_world: World
+) -> None:
+    sign_in(page, browser_world.lea_lead)
+    page.goto("/")
     page.get_by_role("link", name=re.compile("Manage members")).click()
     assert serious_accessibility_violations(page) == []
     page.get_by_label("Email address").fill("new.teammate@example.org")
@@ -81,8 +88,8 @@ def test_it_lets_the_lead_invite_and_remove_members(page: Any, browser_world: Wo
     assert serious_accessibility_violations(page) == []
 
 
-def test_it_shows_form_errors_accessibly(page: Any, browser_world: World) -> None:
-    log_in(page, browser_world.lea_lead.email)
+def test_it_shows_form_errors_accessibly(sign_in: SignIn, page: Any, browser_world: World) -> None:
+    sign_in(page, browser_world.lea_lead)
     page.goto(f"/organizations/{browser_world.lea.pk}/members/")
     page.get_by_label("Email address").fill("not-an-email")
     page.get_by_role("button", name="Send invitation").click()

@@ -11,7 +11,7 @@ from reports.pdf import pdf_filename
 from reports.services import pdf as services_pdf
 from steps import services
 from steps.models import SubmissionVersion
-from tests.browser.conftest import log_in, serious_accessibility_violations
+from tests.browser.conftest import SignIn, serious_accessibility_violations
 from tests.cim.catalog import load_2024
 from tests.conftest import World
 from tests.steps.engagements import start
@@ -33,6 +33,7 @@ def version(browser_world: World) -> SubmissionVersion:
 
 
 def test_it_makes_retries_and_downloads_the_pdf(
+    sign_in: SignIn,
     page: Any,
     browser_world: World,
     version: SubmissionVersion,
@@ -44,7 +45,7 @@ def test_it_makes_retries_and_downloads_the_pdf(
 
     # Tasks run eagerly here, in the live server's thread, as the request commits.
     monkeypatch.setattr(services_pdf, "render_version_pdf", broken)
-    log_in(page, browser_world.selpa_reviewer.email)
+    sign_in(page, browser_world.selpa_reviewer)
     page.goto(f"/submissions/{version.submission_id}/")
     make = page.get_by_role("button", name="Make the PDF of version 1")
     make.wait_for()

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from reports.models import ProgressReport
 from reports.services import progress as services
-from tests.browser.conftest import log_in, serious_accessibility_violations
+from tests.browser.conftest import SignIn, serious_accessibility_violations
 from tests.cim.catalog import load_2024
 from tests.conftest import World
 from tests.reports.progress_world import fill_report, in_step_four
@@ -21,11 +21,11 @@ pytestmark = [
 ]
 
 
-def test_the_step_4_pages_are_accessible(page: Any, browser_world: World) -> None:
+def test_the_step_4_pages_are_accessible(sign_in: SignIn, page: Any, browser_world: World) -> None:
     world = browser_world
     engagement = in_step_four(world, load_2024()["intensive"], level=2)
     report = fill_report(world, ProgressReport.objects.get(engagement=engagement, period__number=2))
-    log_in(page, world.lea_lead.email)
+    sign_in(page, world.lea_lead)
 
     page.goto(f"/engagements/{engagement.pk}/progress-reports/")
     expect(page.get_by_role("heading", name="Step 4: Monitoring implementation")).to_be_visible()

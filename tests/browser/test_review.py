@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from steps.models import Engagement, Submission
-from tests.browser.conftest import log_in, serious_accessibility_violations
+from tests.browser.conftest import SignIn, serious_accessibility_violations
 from tests.cim.catalog import load_2024
 from tests.conftest import World
 from tests.steps.engagements import start
@@ -37,10 +37,10 @@ def _log_out(page: Any) -> None:
 
 
 def test_it_goes_round_submit_return_revise_resubmit_approve(
-    page: Any, browser_world: World, engagement: Engagement
+    sign_in: SignIn, page: Any, browser_world: World, engagement: Engagement
 ) -> None:
     # The lead submits Step 1, confirming with their typed name.
-    log_in(page, browser_world.lea_lead.email)
+    sign_in(page, browser_world.lea_lead)
     page.goto(f"/engagements/{engagement.pk}/")
     page.get_by_role("link", name="Submit Step 1…").click()
     expect(page.get_by_role("heading", name="Submit Step 1")).to_be_visible()
@@ -54,7 +54,7 @@ def test_it_goes_round_submit_return_revise_resubmit_approve(
     _log_out(page)
 
     # The SELPA reviewer comments on the Data Drill Down findings, then returns the step.
-    log_in(page, browser_world.selpa_reviewer.email)
+    sign_in(page, browser_world.selpa_reviewer)
     page.goto(submission_url)
     assert serious_accessibility_violations(page) == []
     drill_down = page.locator("section", has=page.get_by_role("heading", name="Data Drill Down"))
@@ -75,7 +75,7 @@ def test_it_goes_round_submit_return_revise_resubmit_approve(
     _log_out(page)
 
     # The lead sees the comment beside the field, revises it, replies and resubmits.
-    log_in(page, browser_world.lea_lead.email)
+    sign_in(page, browser_world.lea_lead)
     page.goto(f"/engagements/{engagement.pk}/activities/data_drill_down/")
     expect(page.get_by_text("Returned for revision").first).to_be_visible()
     expect(page.get_by_text(COMMENT)).to_be_visible()
@@ -98,7 +98,7 @@ def test_it_goes_round_submit_return_revise_resubmit_approve(
     _log_out(page)
 
     # The reviewer sees what changed since version 1, and approves.
-    log_in(page, browser_world.selpa_reviewer.email)
+    sign_in(page, browser_world.selpa_reviewer)
     page.goto(submission_url)
     changed = page.locator(
         ".entry-changed",
@@ -118,9 +118,9 @@ def test_it_goes_round_submit_return_revise_resubmit_approve(
 
 
 def test_a_reviewer_confirms_an_approval_by_keyboard_and_undoes_it(
-    page: Any, browser_world: World, engagement: Engagement
+    sign_in: SignIn, page: Any, browser_world: World, engagement: Engagement
 ) -> None:
-    log_in(page, browser_world.lea_lead.email)
+    sign_in(page, browser_world.lea_lead)
     page.goto(f"/engagements/{engagement.pk}/steps/1/submit/")
     page.get_by_label("Type your full name to confirm").fill("  casey   LEAD ")
     page.get_by_role("button", name="Submit Step 1").click()
@@ -128,7 +128,7 @@ def test_a_reviewer_confirms_an_approval_by_keyboard_and_undoes_it(
     submission_url = page.url
     _log_out(page)
 
-    log_in(page, browser_world.selpa_reviewer.email)
+    sign_in(page, browser_world.selpa_reviewer)
     page.goto(submission_url)
     page.get_by_label("Approve").check()
     page.get_by_role("button", name="Record decision").click()

@@ -18,8 +18,8 @@ from steps.services.part_rows import part_row_add
 from tests.browser.conftest import (
     NAVIGATION_TIMEOUT,
     CspWatcher,
+    SignIn,
     close_quietly,
-    log_in,
     serious_accessibility_violations,
     warm_up,
 )
@@ -41,7 +41,7 @@ def engagement(browser_world: World) -> Engagement:
 
 
 @pytest.fixture
-def two(browser: Any, live_server: Any, browser_world: World) -> Any:
+def two(sign_in: SignIn, browser: Any, live_server: Any, browser_world: World) -> Any:
     """The lead's page and the member's page, each in its own browser context."""
     warm_up(live_server.url)
     contexts, pages, watchers = [], [], []
@@ -52,7 +52,7 @@ def two(browser: Any, live_server: Any, browser_world: World) -> Any:
         page.set_default_navigation_timeout(NAVIGATION_TIMEOUT)
         watcher = CspWatcher()
         page.on("console", watcher)
-        log_in(page, person.email)
+        sign_in(page, person)
         contexts.append(context)
         pages.append(page)
         watchers.append(watcher)

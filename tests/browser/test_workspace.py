@@ -11,7 +11,7 @@ from steps.models import ActivityRecord, Engagement
 from steps.parts.problem_areas import PROBLEM_AREAS
 from steps.parts.root_causes import ROOT_CAUSES
 from steps.services.part_rows import part_row_add
-from tests.browser.conftest import log_in, serious_accessibility_violations
+from tests.browser.conftest import SignIn, serious_accessibility_violations
 from tests.cim.catalog import load_2024
 from tests.conftest import World
 from tests.steps.engagements import start
@@ -46,9 +46,9 @@ def _open(page: Any, engagement: Engagement, key: str) -> None:
 
 
 def test_it_fills_a_step_1_activity_with_the_keyboard(
-    page: Any, browser_world: World, engagement: Engagement
+    sign_in: SignIn, page: Any, browser_world: World, engagement: Engagement
 ) -> None:
-    log_in(page, browser_world.lea_lead.email)
+    sign_in(page, browser_world.lea_lead)
     page.goto(f"/engagements/{engagement.pk}/")
     expect(page.get_by_role("heading", name="Step 1: Gather and inquire")).to_be_visible()
     assert serious_accessibility_violations(page) == []
@@ -87,9 +87,9 @@ def test_it_fills_a_step_1_activity_with_the_keyboard(
 
 
 def test_it_warns_before_leaving_unsaved_changes(
-    page: Any, browser_world: World, engagement: Engagement
+    sign_in: SignIn, page: Any, browser_world: World, engagement: Engagement
 ) -> None:
-    log_in(page, browser_world.lea_member.email)
+    sign_in(page, browser_world.lea_member)
     _open(page, engagement, "student_record_review")
     dialogs: list[str] = []
 
@@ -125,10 +125,10 @@ def _problem_area(engagement: Engagement, lead: Any) -> None:
 
 
 def test_it_writes_a_root_cause_with_the_keyboard(
-    page: Any, browser_world: World, engagement: Engagement
+    sign_in: SignIn, page: Any, browser_world: World, engagement: Engagement
 ) -> None:
     _problem_area(engagement, browser_world.lea_lead)
-    log_in(page, browser_world.lea_lead.email)
+    sign_in(page, browser_world.lea_lead)
     _open(page, engagement, "root_cause_analysis")
     assert serious_accessibility_violations(page) == []
 
@@ -147,7 +147,7 @@ def test_it_writes_a_root_cause_with_the_keyboard(
 
 
 def test_it_writes_the_plan_with_the_keyboard(
-    page: Any, browser_world: World, engagement: Engagement
+    sign_in: SignIn, page: Any, browser_world: World, engagement: Engagement
 ) -> None:
 
     lead = browser_world.lea_lead
@@ -164,7 +164,7 @@ def test_it_writes_the_plan_with_the_keyboard(
         problem_areas=engagement.problemarea_set.all(),
         quantitative_support="3 of 14 sites offer co-taught ELA",
     )
-    log_in(page, lead.email)
+    sign_in(page, lead)
     _open(page, engagement, "plan_for_improvement")
     assert serious_accessibility_violations(page) == []
 
