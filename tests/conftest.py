@@ -25,6 +25,7 @@ from tests.cim.catalog import load_2024
 from tests.lea import factories
 from tests.module_data import ModuleTransaction, OwnCopy, decide_sharing, shares_module_data
 from tests.network_guard import outbound_network_blocked
+from tests.table_copy import TableCopy
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -158,9 +159,8 @@ def no_catalog(db: None) -> None:
 
 _catalog_database: list[Any] = []
 
-# Where each test database keeps a copy of itself as the session set it up.
-_SESSION_START = "session_start"
-_copied_tables: list[str] = []
+# Each test database's copy of itself as the session set it up.
+_session_start = TableCopy("session_start")
 
 
 @pytest.fixture(scope="session")
@@ -175,7 +175,7 @@ def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> Iterator[N
     with django_db_blocker.unblock():
         load_2024()
         AuditEvent.objects.all().delete()
-        _copy_the_database()
+        _session_start.take()
     _catalog_database.append(django_db_blocker)
     _serialized_rollback_restores_nothing()
     with pytest.MonkeyPatch.context() as patch:
@@ -226,37 +226,11 @@ def _sql_flush_by_delete(
     ]
 
 
-def _copy_the_database() -> None:
-    from django.db import connection
-
-    tables = connection.introspection.django_table_names(only_existing=True, include_views=False)
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP SCHEMA IF EXISTS {_SESSION_START} CASCADE")
-        cursor.execute(f"CREATE SCHEMA {_SESSION_START}")
-        for table in sorted(tables):
-            name = connection.ops.quote_name(table)
-            cursor.execute(f"SELECT EXISTS (SELECT FROM {name})")  # noqa: S608 -- a model's table
-            if cursor.fetchone()[0]:
-                cursor.execute(f"CREATE TABLE {_SESSION_START}.{name} AS TABLE {name}")
-                _copied_tables.append(table)
-
-
 def _put_back_the_catalog(django_db_blocker: Any) -> None:
-    """Every row the session started with (what the migrations made, the catalog), in one
-    transaction (the foreign keys are checked at its end), rows still there kept: a few
-    milliseconds, where loading the catalog again took seconds."""
-    from django.db import connection, transaction
-
+    """Every row the session started with (what the migrations made, the catalog)."""
     with django_db_blocker.unblock():
-        if Cohort.objects.filter(year__year=2024).count() == 2:
-            return
-        with transaction.atomic(), connection.cursor() as cursor:
-            for table in _copied_tables:
-                name = connection.ops.quote_name(table)
-                cursor.execute(
-                    f"INSERT INTO {name} SELECT * FROM {_SESSION_START}.{name} "  # noqa: S608 -- a model's table
-                    "ON CONFLICT DO NOTHING"
-                )
+        if Cohort.objects.filter(year__year=2024).count() != 2:
+            _session_start.put_back()
 
 
 @pytest.hookimpl(wrapper=True)
