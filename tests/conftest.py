@@ -1,7 +1,8 @@
 """The test world: one person per role at home, plus a foreign SELPA and LEA, always.
 
-Built once per test module and shared by its tests, each in a savepoint of the module's
-transaction with its own copy of the objects (tests/module_data.py). A module builds more
+Built once per test session through the services, and copied; its rows are put back once
+per test module and shared by its tests, each in a savepoint of the module's transaction
+with its own copy of the objects (tests/module_data.py), or put back for a test of its own. A module builds more
 shared data with a module-scoped fixture on `module_world` and a function-scoped one that
 returns `own_copy(...)` of it (tests/steps/test_grid.py).
 """
@@ -105,7 +106,7 @@ _module_transactions: list[ModuleTransaction[World]] = []
 def _module_transaction(
     django_db_setup: None, django_db_blocker: Any
 ) -> Iterator[ModuleTransaction[World]]:
-    shared = ModuleTransaction(django_db_blocker, build_world)
+    shared = ModuleTransaction(django_db_blocker, world_from_copy)
     if _item_being_set_up and shares_module_data(_item_being_set_up[0]):
         shared.begin()
     _module_transactions.append(shared)
@@ -161,6 +162,27 @@ _catalog_database: list[Any] = []
 
 # Each test database's copy of itself as the session set it up.
 _session_start = TableCopy("session_start")
+# The world as the session built it once through the services, and a copy of every table
+# then: a module, a test of its own or a browser test puts its rows back (a few
+# milliseconds) instead of building it again (a good part of a second).
+_session_world: list[World] = []
+_world_tables = TableCopy("session_world")
+
+
+def world_from_copy() -> World:
+    """The session's world: its rows put back (committed in a transactional test, inside
+    the transaction otherwise) and a copy of its objects, with the same ids every time."""
+    _world_tables.put_back()
+    return copy.deepcopy(_session_world[0])
+
+
+def _empty_to_the_session_start() -> None:
+    from django.core.management.color import no_style
+    from django.db import connection
+
+    tables = connection.introspection.django_table_names(only_existing=True, include_views=False)
+    connection.ops.execute_sql_flush(_sql_flush_by_delete(connection.ops, no_style(), tables))
+    _session_start.put_back()
 
 
 @pytest.fixture(scope="session")
@@ -169,13 +191,16 @@ def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> Iterator[N
     loading it costs about two seconds. Its load leaves no audit row, so each test starts
     from an empty audit trail as before. A test that empties the database (a transactional
     one) has it put back after it, from a copy of every table taken here: see
-    pytest_runtest_teardown."""
+    pytest_runtest_teardown. The world is built here too, copied and taken away again."""
     from lea.models import AuditEvent
 
     with django_db_blocker.unblock():
         load_2024()
         AuditEvent.objects.all().delete()
         _session_start.take()
+        _session_world.append(build_world())
+        _world_tables.take()
+        _empty_to_the_session_start()
     _catalog_database.append(django_db_blocker)
     _serialized_rollback_restores_nothing()
     with pytest.MonkeyPatch.context() as patch:
@@ -263,10 +288,10 @@ def world(
 ) -> World:
     """This test's copy of the module's world; a world of its own for a test that does not
     share its module's data (tests/module_data.py)."""
+    own: OwnCopy = request.getfixturevalue("own_copy")
     if shares_module_data(request.node):
-        own: OwnCopy = request.getfixturevalue("own_copy")
         return own(_module_transaction.world())
-    return build_world()
+    return own(world_from_copy())
 
 
 def _uses_database(item: pytest.Item) -> bool:

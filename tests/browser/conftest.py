@@ -17,10 +17,9 @@ from django.db import connections
 from django.test import Client
 
 from lea.models import User
-from tests.conftest import World, build_world, require_service
+from tests.conftest import World, require_service, world_from_copy
 from tests.lea.factories import PASSWORD
 from tests.module_data import OwnCopy
-from tests.table_copy import TableCopy
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 AXE_SOURCE = Path(__file__).with_name("vendor").joinpath("axe.min.js")
@@ -145,24 +144,12 @@ def _wait_for_the_live_server_to_finish(timeout: float = 10, quiet_for: float = 
             time.sleep(0.01)
 
 
-# The world as the first browser test of this process built it, and a copy of every table
-# then: each later browser test puts the rows back instead of building them again.
-_built_world: list[World] = []
-_world_tables = TableCopy("browser_world")
-
-
 @pytest.fixture
 def browser_world(transactional_db: None, own_copy: OwnCopy) -> World:
-    """The test world, committed for the live server. Built through the services once per
-    process (about half a second), then put back from its copy before each test (a few
-    milliseconds), with the same ids: so each test gets its own cache keys and its own
-    copy of the objects (`own_copy`), as tests sharing a module's world do."""
-    if _built_world:
-        _world_tables.put_back()
-    else:
-        _built_world.append(build_world())
-        _world_tables.take()
-    return own_copy(_built_world[0])
+    """The test world, committed for the live server: the session's, put back from its
+    copy (tests/conftest.py), with the same ids in every test, so each test gets its own
+    cache keys and its own copy of the objects (`own_copy`)."""
+    return own_copy(world_from_copy())
 
 
 SignIn = Callable[[Any, User], None]
