@@ -1,10 +1,11 @@
 """The test world: one person per role at home, plus a foreign SELPA and LEA, always.
 
-Built once per test session through the services, and copied; its rows are put back once
-per test module and shared by its tests, each in a savepoint of the module's transaction
-with its own copy of the objects (tests/module_data.py), or put back for a test of its own. A module builds more
-shared data with a module-scoped fixture on `module_world` and a function-scoped one that
-returns `own_copy(...)` of it (tests/steps/test_grid.py).
+Built once per test session through the services, and its rows copied. They are put back
+once per test module and shared by its tests, each in a savepoint of the module's
+transaction with its own copy of the objects (tests/module_data.py), or put back for a
+test that does not share them. A module builds more shared data with a module-scoped
+fixture on `module_world` and a function-scoped one that returns `own_copy(...)` of it
+(tests/steps/test_grid.py).
 """
 
 from __future__ import annotations
@@ -172,7 +173,7 @@ _world_tables = TableCopy("session_world")
 def world_from_copy() -> World:
     """The session's world: its rows put back (committed in a transactional test, inside
     the transaction otherwise) and a copy of its objects, with the same ids every time."""
-    _world_tables.put_back()
+    _world_tables.put_back(keep_existing=False)
     return copy.deepcopy(_session_world[0])
 
 
@@ -181,8 +182,8 @@ def _empty_to_the_session_start() -> None:
     from django.db import connection
 
     tables = connection.introspection.django_table_names(only_existing=True, include_views=False)
-    connection.ops.execute_sql_flush(_sql_flush_by_delete(connection.ops, no_style(), tables))
-    _session_start.put_back()
+    connection.ops.execute_sql_flush(connection.ops.sql_flush(no_style(), tables))
+    _session_start.put_back(keep_existing=True)
 
 
 @pytest.fixture(scope="session")
@@ -194,17 +195,17 @@ def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> Iterator[N
     pytest_runtest_teardown. The world is built here too, copied and taken away again."""
     from lea.models import AuditEvent
 
-    with django_db_blocker.unblock():
-        load_2024()
-        AuditEvent.objects.all().delete()
-        _session_start.take()
-        _session_world.append(build_world())
-        _world_tables.take()
-        _empty_to_the_session_start()
-    _catalog_database.append(django_db_blocker)
-    _serialized_rollback_restores_nothing()
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(PostgresOperations, "sql_flush", _sql_flush_by_delete)
+        with django_db_blocker.unblock():
+            load_2024()
+            AuditEvent.objects.all().delete()
+            _session_start.take()
+            _session_world.append(build_world())
+            _world_tables.take(leaving_out=_session_start)
+            _empty_to_the_session_start()
+        _catalog_database.append(django_db_blocker)
+        _serialized_rollback_restores_nothing()
         yield
 
 
@@ -255,7 +256,7 @@ def _put_back_the_catalog(django_db_blocker: Any) -> None:
     """Every row the session started with (what the migrations made, the catalog)."""
     with django_db_blocker.unblock():
         if Cohort.objects.filter(year__year=2024).count() != 2:
-            _session_start.put_back()
+            _session_start.put_back(keep_existing=True)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -286,8 +287,8 @@ def signed_in(user: User) -> Client:
 def world(
     _module_transaction: ModuleTransaction[World], db: None, request: pytest.FixtureRequest
 ) -> World:
-    """This test's copy of the module's world; a world of its own for a test that does not
-    share its module's data (tests/module_data.py)."""
+    """This test's copy of the module's world; for a test that does not share its module's
+    data (tests/module_data.py), the session's world put back for it alone."""
     own: OwnCopy = request.getfixturevalue("own_copy")
     if shares_module_data(request.node):
         return own(_module_transaction.world())

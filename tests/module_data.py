@@ -2,13 +2,13 @@
 this are in tests/conftest.py).
 
 The first test of a module that shares its data opens a transaction for the module and
-builds the world in it; a module-scoped fixture on `module_world` builds more in it. Each
+puts the world in it; a module-scoped fixture on `module_world` builds more in it. Each
 test's own transaction (pytest-django's) is a savepoint inside the module's, so whatever a
 test writes is gone after it, and each test gets its own copy of the objects. The module's
 transaction is rolled back after its last test that shares it.
 
 A test shares its module's data when it is not transactional (a transactional test
-commits: it builds its world afresh) and asks for every module-scoped fixture that the
+commits: it has the world put back for it) and asks for every module-scoped fixture that the
 module's other sharing tests ask for: rows that a test did not ask for are never in its
 database. The others run after the module's transaction is rolled back.
 """
@@ -47,7 +47,7 @@ class ModuleTransaction[World]:
         return self._atomic is not None
 
     def begin(self) -> None:
-        """Open the module's transaction and build its world in it, before the first test's
+        """Open the module's transaction and put its world in it, before the first test's
         own transaction, which must be a savepoint inside it."""
         with self._blocker.unblock():
             atomic = transaction.atomic()

@@ -4,9 +4,12 @@ Django's live server, with axe-core injected from the vendored copy."""
 from __future__ import annotations
 
 import os
+import select
+import socket
 import threading
 import time
 import urllib.request
+import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -95,13 +98,13 @@ def page(browser: Any, live_server: Any) -> Iterator[Any]:
     watcher = CspWatcher()
     page.on("console", watcher)
     yield page
-    close_quietly(context)
+    close_quietly(live_server, context)
     assert not watcher.violations, (
         f"The page broke its Content-Security-Policy: {watcher.violations}"
     )
 
 
-def close_quietly(*contexts: Any) -> None:
+def close_quietly(live_server: Any, *contexts: Any) -> None:
     """Close browser contexts so that nothing more reaches the live server (a presence
     beacon on page hide, a heartbeat) and what already did has finished before the
     test's flush empties the tables: a request still at work would write its rows (a
@@ -110,28 +113,35 @@ def close_quietly(*contexts: Any) -> None:
         context.route("**/*", lambda route: route.abort())
     for context in contexts:
         context.close()
-    _wait_for_the_live_server_to_finish()
+    _wait_for_the_live_server_to_finish(live_server.thread.httpd.socket)
 
 
 # The live server serves each connection in a thread of its own, named after its target.
 _REQUEST_THREAD = "(process_request_thread)"
 
 
-def _wait_for_the_live_server_to_finish(timeout: float = 10, quiet_for: float = 0.05) -> None:
-    """Until, for `quiet_for` seconds in a row, the live server serves no connection (a
-    closed context's connections end within a few hundredths of a second) and no other
-    session of the test database works or holds a transaction (a Celery worker's)."""
+def _wait_for_the_live_server_to_finish(
+    listening: socket.socket, timeout: float = 10, quiet_for: float = 0.05
+) -> None:
+    """Until, for `quiet_for` seconds in a row, the live server has no connection waiting
+    to be accepted or being served (a closed context's connections end within a few
+    hundredths of a second) and no other client of the test database works or holds a
+    transaction (a Celery worker)."""
     from django.db import connection
 
     deadline = time.monotonic() + timeout
     quiet_since: float | None = None
     with connection.cursor() as cursor:
         while time.monotonic() < deadline:
-            busy = any(thread.name.endswith(_REQUEST_THREAD) for thread in threading.enumerate())
+            waiting, _, _ = select.select([listening], [], [], 0)
+            busy = bool(waiting) or any(
+                thread.name.endswith(_REQUEST_THREAD) for thread in threading.enumerate()
+            )
             if not busy:
                 cursor.execute(
                     "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                    " AND pid <> pg_backend_pid() AND state IN ('active', 'idle in transaction')"
+                    " AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+                    " AND state IN ('active', 'idle in transaction')"
                 )
                 (busy,) = cursor.fetchone()
             now = time.monotonic()
@@ -142,6 +152,11 @@ def _wait_for_the_live_server_to_finish(timeout: float = 10, quiet_for: float = 
             elif now - quiet_since >= quiet_for:
                 return
             time.sleep(0.01)
+    warnings.warn(
+        f"The live server or the database was still busy {timeout} s after the browser "
+        "closed: the flush may meet a request still at work.",
+        stacklevel=2,
+    )
 
 
 @pytest.fixture
@@ -159,8 +174,9 @@ SignIn = Callable[[Any, User], None]
 def sign_in(live_server: Any) -> SignIn:
     """Sign a person in to a page's browser context with the session cookie the login
     form would have left, without loading a page: for tests whose subject comes after the
-    login. The login form itself is driven by log_in (test_pages.py, test_mfa.py and the
-    Level 1 journey)."""
+    login. The login form itself is driven by log_in: the login page, a wrong password and
+    the idle timeout (test_pages.py), two-step verification (test_mfa.py) and the Level 1
+    lead's keyboard login."""
 
     def signed_in(page: Any, person: User) -> None:
         client = Client()

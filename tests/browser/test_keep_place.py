@@ -113,4 +113,4 @@ def test_without_javascript_it_comes_back_to_the_comment_just_added(
         expect(page.locator(comment)).to_contain_text(COMMENT)
         expect(page.get_by_text("Comment added.")).to_be_visible()
     finally:
-        close_quietly(context)
+        close_quietly(live_server, context)

@@ -57,7 +57,7 @@ def two(sign_in: SignIn, browser: Any, live_server: Any, browser_world: World) -
         pages.append(page)
         watchers.append(watcher)
     yield pages
-    close_quietly(*contexts)
+    close_quietly(live_server, *contexts)
     assert not [v for watcher in watchers for v in watcher.violations]
 
 

@@ -19,6 +19,7 @@ from django.db import connection
 from cim.celery import app as celery_app
 from tests.broker import reset_broker_connections
 from tests.conftest import require_service
+from tests.module_data import OwnCopy
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -63,7 +64,7 @@ def _redis_reachable(url: str) -> bool:
 
 
 @pytest.fixture
-def celery_worker(transactional_db: None, tmp_path: Path) -> Iterator[Worker]:
+def celery_worker(transactional_db: None, tmp_path: Path, own_copy: OwnCopy) -> Iterator[Worker]:
     mail_dir = tmp_path / "mail"
     mail_dir.mkdir()
     env = {
@@ -71,6 +72,9 @@ def celery_worker(transactional_db: None, tmp_path: Path) -> Iterator[Worker]:
         **_database_env(),
         "EMAIL_URL": f"filemail://{mail_dir}",
         "SITE_URL": settings.SITE_URL,
+        # The test's own cache keys (own_copy), as the test and its live server use: the
+        # worker's progress reports and retired pages are seen by the pages.
+        "CACHE_KEY_PREFIX": settings.CACHES["default"]["KEY_PREFIX"],
     }
     if settings.REDIS_URL:
         require_service(_redis_reachable(settings.REDIS_URL), f"Redis at {settings.REDIS_URL}")
