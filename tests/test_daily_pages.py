@@ -44,7 +44,8 @@ QUERIES = {
     "home, LEA member": 11,
     "home, SELPA reviewer": 12,
     "home, CDE consultant": 12,
-    "home, CDE admin": 12,
+    # The keys of the LEAs needing a consultant, then the first ten of them whole.
+    "home, CDE admin": 13,
     "LEA workspace": 11,
     "activity page (Step 3 plan)": 20,
     "activity page (PPR)": 10,

@@ -201,6 +201,23 @@ def test_it_tells_a_cde_admin_the_unassigned_leas_reviewerless_selpas_and_upload
     assert "No ADL upload waits" in _section(page, "uploads")
 
 
+def test_it_counts_every_unassigned_lea_and_lists_the_first_ten_by_name(
+    world: World, work: dict[str, Any], cohorts: dict[str, Cohort]
+) -> None:
+    names = [f"Zephyr {letter} Unified" for letter in "LKJIHGFEDCBA"]
+    for name in names:
+        start(factories.lea(selpa=world.selpa, name=name), cohorts["targeted"], level=3)
+    unassigned = _section(_home(world.cde_admin), "unassigned")
+    # Oak Hollow Elementary (`work`) and the twelve; the first ten by name are listed.
+    assert "13 LEAs need a consultant" in unassigned
+    listed = sorted(names)[:9]
+    assert all(name in unassigned for name in ["Oak Hollow Elementary", *listed])
+    assert [unassigned.index(name) for name in listed] == sorted(
+        unassigned.index(name) for name in listed
+    )
+    assert all(name not in unassigned for name in sorted(names)[9:])
+
+
 def test_it_shows_every_role_a_person_holds(world: World, work: dict[str, Any]) -> None:
     factories.membership(world.lea_lead, world.selpa, Role.SELPA_REVIEWER)
     roles = [home.role for home in homes_for(user=world.lea_lead)]
