@@ -171,10 +171,11 @@ _world_tables = TableCopy("session_world")
 
 
 def world_from_copy() -> World:
-    """The session's world: its rows put back (committed in a transactional test, inside
-    the transaction otherwise) and a copy of its objects, with the same ids every time."""
+    """The session's world, its rows put back (committed in a transactional test, inside
+    the transaction otherwise), with the same ids every time. The objects are the session's
+    own: whoever hands them to a test gives it a copy (`own_copy`, `module_world`)."""
     _world_tables.put_back(keep_existing=False)
-    return copy.deepcopy(_session_world[0])
+    return _session_world[0]
 
 
 def _empty_to_the_session_start() -> None:
