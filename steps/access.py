@@ -11,17 +11,22 @@ them); they are offered here too, so a view or service asks one module.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection
+from typing import Any, Final
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, Model, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import BooleanField, Exists, Model, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.expressions import RawSQL
+from django.http import Http404
 
 from cim.models import Approver, Requirement
 from lea.access import (
     AnyUser,
     acting_user,
     consultants,
+    holds_permission_directly,
     local_organizations_for,
     may_load_adl,
     one_or_404,
@@ -81,12 +86,21 @@ def engagements_for(user: AnyUser) -> QuerySet[Engagement]:
     person = acting_user(user)
     if person is None:
         return Engagement.objects.none()
-    if person.has_perm("steps.view_engagement"):
+    if person.has_perm(VIEW_ENGAGEMENT):
         return Engagement.objects.all()
+    return Engagement.objects.filter(_readable_without_the_global_permission(person))
+
+
+VIEW_ENGAGEMENT: Final = "steps.view_engagement"
+
+
+def _readable_without_the_global_permission(person: User) -> Q:
+    """Engagements of the organisations the person sees through their own memberships, and
+    those of the LEAs assigned to them as a consultant for the year."""
     assigned = live_assignments_for(person).filter(
         lea=OuterRef("lea"), year=OuterRef("cohort__year")
     )
-    return Engagement.objects.filter(Q(lea__in=local_organizations_for(person)) | Exists(assigned))
+    return Q(lea__in=local_organizations_for(person)) | Q(Exists(assigned))
 
 
 def status_engagements_for(user: AnyUser) -> QuerySet[Engagement]:
@@ -121,17 +135,51 @@ def team_engagements_for(user: AnyUser) -> QuerySet[Engagement]:
 _READ_FOR = "_cim_read_in_scope_for"
 
 
-def get_engagement_for(user: AnyUser, engagement_id: int) -> Engagement:
-    engagement = one_or_404(
-        (
-            engagements_for(user)
-            .select_related("lea", "lea__selpa", "cohort", "cohort__year", "determination")
-            .filter(pk=engagement_id)
-        ),
-        "No such engagement.",
+NO_SUCH_ENGAGEMENT: Final = "No such engagement."
+
+# Stand for the person and the engagement in the SQL compiled once per process below: no
+# row has a negative id.
+_ANYONE: Final = -1
+_THIS: Final = -2
+
+
+@functools.cache
+def _one_engagement_in_scope(organization_type: int) -> tuple[str, tuple[Any, ...]]:
+    """`engagements_for`'s rule for one engagement, as SQL and parameters compiled once
+    per process for _ANYONE and _THIS: building it through guardian and the ORM for each
+    page cost the page more than all of its own queries took to run (issue 16). The global
+    permission is a branch of the same SQL, not a `has_perm` question first, so a page
+    that asks nothing else of the person's permissions does not read them. Guardian puts
+    the organisations' content type in the SQL by its id, so the id is the cache's key:
+    a database whose content types were made again gets SQL of its own."""
+    anyone = User(pk=_ANYONE, is_active=True)
+    readable = _readable_without_the_global_permission(anyone) | holds_permission_directly(
+        anyone, VIEW_ENGAGEMENT
     )
+    return Engagement.objects.filter(readable, pk=_THIS).values("pk").query.sql_with_params()
+
+
+def _in_scope(person: User, engagement_id: int) -> RawSQL:
+    """Whether the person may read the engagement (`engagements_for`), as a condition."""
+    sql, params = _one_engagement_in_scope(ContentType.objects.get_for_model(Organization).pk)
+    placed = {_ANYONE: person.pk, _THIS: engagement_id}
+    # SQL the ORM compiled from engagements_for's rule; every value is a bound parameter.
+    return RawSQL(  # noqa: S611
+        f"EXISTS ({sql})", [placed.get(p, p) for p in params], output_field=BooleanField()
+    )
+
+
+def get_engagement_for(user: AnyUser, engagement_id: int) -> Engagement:
     person = acting_user(user)
-    engagement.__dict__[_READ_FOR] = person.pk if person is not None else None
+    if person is None:
+        raise Http404(NO_SUCH_ENGAGEMENT)
+    engagements = Engagement.objects.select_related(
+        "lea", "lea__selpa", "cohort", "cohort__year", "determination"
+    ).filter(pk=engagement_id)
+    if not person.is_superuser:  # ModelBackend gives an active superuser every permission
+        engagements = engagements.filter(_in_scope(person, engagement_id))
+    engagement = one_or_404(engagements, NO_SUCH_ENGAGEMENT)
+    engagement.__dict__[_READ_FOR] = person.pk
     return engagement
 
 

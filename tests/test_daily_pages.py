@@ -47,15 +47,15 @@ QUERIES = {
     # The keys of the LEAs needing a consultant, then the first ten of them whole.
     "home, CDE admin": 13,
     "LEA workspace": 11,
-    "activity page (Step 3 plan)": 20,
-    "activity page (PPR)": 10,
-    "autosave POST (PPR)": 13,
-    "trace view": 18,
+    "activity page (Step 3 plan)": 19,
+    "activity page (PPR)": 9,
+    "autosave POST (PPR)": 12,
+    "trace view": 17,
     "review queue, CDE admin": 6,
     "review queue, CDE consultant": 9,
     "review queue, SELPA reviewer": 8,
     "submission review page (diff)": 14,
-    "Step 4 page": 11,
+    "Step 4 page": 10,
 }
 
 

@@ -131,3 +131,63 @@ def test_it_keeps_lea_free_of_steps_imports_at_module_level() -> None:
                 assert not (node.module or "").startswith("steps"), path.name
             if isinstance(node, ast.Import):
                 assert not any(alias.name.startswith("steps") for alias in node.names), path.name
+
+
+def test_it_opens_one_engagement_to_exactly_those_who_see_it_in_the_list(
+    world: World, engagements: dict[str, Engagement]
+) -> None:
+    """get_engagement_for asks the rule of engagements_for as SQL compiled once per
+    process: for every kind of person it opens the engagements the list shows them and
+    answers 404 for the others, a permission held directly or through a group included."""
+    from django.contrib.auth.models import AnonymousUser, Group, Permission
+    from django.http import Http404
+
+    from steps import services as step_services
+
+    step_services.consultant_assign(
+        actor=world.cde_admin,
+        consultant=world.cde_consultant,
+        year=engagements["lea2"].cohort.year,
+        leas=[world.lea2],
+    )
+    view_engagement = Permission.objects.get(
+        content_type__app_label="steps", codename="view_engagement"
+    )
+    holder = factories.user(email="holder@example.org")
+    holder.user_permissions.add(view_engagement)
+    through_group = factories.user(email="grouped@example.org")
+    group = Group.objects.create(name="engagement readers")
+    group.permissions.add(view_engagement)
+    through_group.groups.add(group)
+    superuser = factories.user(email="root@example.org")
+    superuser.is_superuser = True
+    superuser.save()
+    deactivated = factories.member(world.lea, Role.LEA_LEAD)
+    deactivated.is_active = False
+    deactivated.save()
+    people = [
+        *world.users_by_role().values(),
+        world.foreign_selpa_reviewer,
+        world.foreign_lea_lead,
+        world.outsider,
+        holder,
+        through_group,
+        superuser,
+        deactivated,
+    ]
+
+    def opens(person: object, engagement: Engagement) -> bool:
+        try:
+            access.get_engagement_for(person, engagement.pk)  # type: ignore[arg-type]
+        except Http404:
+            return False
+        return True
+
+    for person in people:
+        person = type(person).objects.get(pk=person.pk)  # a fresh object, as each request's
+        listed = set(access.engagements_for(person))
+        for engagement in engagements.values():
+            assert opens(person, engagement) == (engagement in listed), (person, engagement)
+    assert len(set(access.engagements_for(holder))) == len(engagements)
+    assert len(set(access.engagements_for(world.cde_consultant))) == 1
+    assert not any(opens(AnonymousUser(), engagement) for engagement in engagements.values())
