@@ -17,7 +17,7 @@ from typing import Any, Final
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
-from django.db.models import BooleanField, Exists, Model, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, Model, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.http import Http404
 
@@ -137,36 +137,44 @@ _READ_FOR = "_cim_read_in_scope_for"
 
 NO_SUCH_ENGAGEMENT: Final = "No such engagement."
 
-# Stand for the person and the engagement in the SQL compiled once per process below: no
+# Stand for the person and the row in the SQL compiled once per process below: no
 # row has a negative id.
 _ANYONE: Final = -1
 _THIS: Final = -2
 
 
 @functools.cache
-def _one_engagement_in_scope(organization_type: int) -> tuple[str, tuple[Any, ...]]:
-    """`engagements_for`'s rule for one engagement, as SQL and parameters compiled once
-    per process for _ANYONE and _THIS: building it through guardian and the ORM for each
-    page cost the page more than all of its own queries took to run (issue 16). The global
-    permission is a branch of the same SQL, not a `has_perm` question first, so a page
-    that asks nothing else of the person's permissions does not read them. Guardian puts
-    the organisations' content type in the SQL by its id, so the id is the cache's key:
-    a database whose content types were made again gets SQL of its own."""
+def _in_scope_sql(
+    model: type[Engagement | Submission], key: str, organization_type: int
+) -> tuple[str, tuple[Any, ...]]:
+    """The ids of `model`'s rows whose `key` is _THIS and whose engagement _ANYONE may read
+    (`engagements_for`'s rule), as SQL and parameters compiled once per process: building
+    the rule through guardian and the ORM for each page cost the page more than all of its
+    own queries took to run (issue 16). The global permission is a branch of the same SQL,
+    not a `has_perm` question first, so a page that asks nothing else of the person's
+    permissions does not read them. Guardian puts the organisations' content type in the
+    SQL by its id, so the id is part of the cache's key: a database whose content types
+    were made again gets SQL of its own."""
     anyone = User(pk=_ANYONE, is_active=True)
     readable = _readable_without_the_global_permission(anyone) | holds_permission_directly(
         anyone, VIEW_ENGAGEMENT
     )
-    return Engagement.objects.filter(readable, pk=_THIS).values("pk").query.sql_with_params()
+    rows: QuerySet[Any]
+    if model is Engagement:
+        rows = Engagement.objects.filter(readable)
+    else:
+        rows = Submission.objects.filter(engagement__in=Engagement.objects.filter(readable))
+    return rows.filter(**{key: _THIS}).values("pk").query.sql_with_params()
 
 
-def _in_scope(person: User, engagement_id: int) -> RawSQL:
-    """Whether the person may read the engagement (`engagements_for`), as a condition."""
-    sql, params = _one_engagement_in_scope(ContentType.objects.get_for_model(Organization).pk)
-    placed = {_ANYONE: person.pk, _THIS: engagement_id}
+def _in_scope(person: User, model: type[Engagement | Submission], key: str, value: int) -> RawSQL:
+    """The ids of `model`'s rows whose `key` is `value` and whose engagement the person may
+    read (`engagements_for`), as a subquery."""
+    organization_type = ContentType.objects.get_for_model(Organization).pk
+    sql, params = _in_scope_sql(model, key, organization_type)
+    placed = {_ANYONE: person.pk, _THIS: value}
     # SQL the ORM compiled from engagements_for's rule; every value is a bound parameter.
-    return RawSQL(  # noqa: S611
-        f"EXISTS ({sql})", [placed.get(p, p) for p in params], output_field=BooleanField()
-    )
+    return RawSQL(sql, [placed.get(p, p) for p in params])  # noqa: S611
 
 
 def get_engagement_for(user: AnyUser, engagement_id: int) -> Engagement:
@@ -177,7 +185,7 @@ def get_engagement_for(user: AnyUser, engagement_id: int) -> Engagement:
         "lea", "lea__selpa", "cohort", "cohort__year", "determination"
     ).filter(pk=engagement_id)
     if not person.is_superuser:  # ModelBackend gives an active superuser every permission
-        engagements = engagements.filter(_in_scope(person, engagement_id))
+        engagements = engagements.filter(pk__in=_in_scope(person, Engagement, "pk", engagement_id))
     engagement = one_or_404(engagements, NO_SUCH_ENGAGEMENT)
     engagement.__dict__[_READ_FOR] = person.pk
     return engagement
@@ -285,19 +293,32 @@ def submissions_for(user: AnyUser) -> QuerySet[Submission]:
 
 
 def get_submission_for(user: AnyUser, submission_id: int) -> Submission:
-    return one_or_404(
-        (
-            submissions_for(user)
-            .select_related(
-                "engagement__lea__selpa",
-                "engagement__cohort__year",
-                "engagement__determination",
-                "activity",
-            )
-            .filter(pk=submission_id)
-        ),
-        "No such submission.",
-    )
+    person = acting_user(user)
+    if person is None:
+        raise Http404(NO_SUCH_SUBMISSION)
+    submissions = Submission.objects.select_related(
+        "engagement__lea__selpa",
+        "engagement__cohort__year",
+        "engagement__determination",
+        "activity",
+    ).filter(pk=submission_id)
+    if not person.is_superuser:  # as in get_engagement_for
+        submissions = submissions.filter(pk__in=_in_scope(person, Submission, "pk", submission_id))
+    return one_or_404(submissions, NO_SUCH_SUBMISSION)
+
+
+NO_SUCH_SUBMISSION: Final = "No such submission."
+
+
+def other_engagements_of_the_lea_for(user: AnyUser, engagement: Engagement) -> QuerySet[Engagement]:
+    """The engagement's LEA's other engagements the user may read (its other years)."""
+    person = acting_user(user)
+    if person is None:
+        return Engagement.objects.none()
+    others = Engagement.objects.filter(lea_id=engagement.lea_id).exclude(pk=engagement.pk)
+    if person.is_superuser:
+        return others
+    return others.filter(pk__in=_in_scope(person, Engagement, "lea_id", engagement.lea_id))
 
 
 def get_version_for(user: AnyUser, submission: Submission, number: int) -> SubmissionVersion:

@@ -164,9 +164,7 @@ def other_years(*, user: AnyUser, engagement: Engagement) -> list[Engagement]:
     """The LEA's other engagements the person may read, newest year first: an LEA keeps
     its earlier years' work when its tier or level changes from one year to the next."""
     return list(
-        access.engagements_for(user)
-        .filter(lea_id=engagement.lea_id)
-        .exclude(pk=engagement.pk)
+        access.other_engagements_of_the_lea_for(user, engagement)
         .select_related("cohort__year")
         .order_by("-cohort__year__year", "cohort__name")
     )

@@ -54,7 +54,7 @@ QUERIES = {
     "review queue, CDE admin": 6,
     "review queue, CDE consultant": 9,
     "review queue, SELPA reviewer": 8,
-    "submission review page (diff)": 14,
+    "submission review page (diff)": 13,
     "Step 4 page": 10,
 }
 

@@ -7,10 +7,10 @@ import pytest
 
 from lea import access as lea_access
 from lea import services
-from lea.models import Role
+from lea.models import Organization, Role
 from steps import access
-from steps.models import Engagement
-from tests.cim.catalog import load_2024
+from steps.models import Engagement, Submission
+from tests.cim.catalog import load_2024, load_next_year
 from tests.conftest import World
 from tests.lea import factories
 from tests.steps.engagements import start
@@ -136,9 +136,10 @@ def test_it_keeps_lea_free_of_steps_imports_at_module_level() -> None:
 def test_it_opens_one_engagement_to_exactly_those_who_see_it_in_the_list(
     world: World, engagements: dict[str, Engagement]
 ) -> None:
-    """get_engagement_for asks the rule of engagements_for as SQL compiled once per
-    process: for every kind of person it opens the engagements the list shows them and
-    answers 404 for the others, a permission held directly or through a group included."""
+    """get_engagement_for, get_submission_for and the LEA's other years ask the rule of
+    engagements_for as SQL compiled once per process: for every kind of person they open
+    what the list shows them and answer 404 for the rest, a permission held directly or
+    through a group, and a consultant's assignment for one year only, included."""
     from django.contrib.auth.models import AnonymousUser, Group, Permission
     from django.http import Http404
 
@@ -176,6 +177,12 @@ def test_it_opens_one_engagement_to_exactly_those_who_see_it_in_the_list(
         deactivated,
     ]
 
+    submissions = {
+        engagement.pk: Submission.objects.create(engagement=engagement, step=1, routed_to="SELPA")
+        for engagement in engagements.values()
+    }
+    next_year = _next_year_of(world.lea2)  # its consultant is assigned for 2024 only
+
     def opens(person: object, engagement: Engagement) -> bool:
         try:
             access.get_engagement_for(person, engagement.pk)  # type: ignore[arg-type]
@@ -183,11 +190,46 @@ def test_it_opens_one_engagement_to_exactly_those_who_see_it_in_the_list(
             return False
         return True
 
+    def opens_submission(person: object, engagement: Engagement) -> bool:
+        try:
+            access.get_submission_for(person, submissions[engagement.pk].pk)  # type: ignore[arg-type]
+        except Http404:
+            return False
+        return True
+
     for person in people:
         person = type(person).objects.get(pk=person.pk)  # a fresh object, as each request's
         listed = set(access.engagements_for(person))
-        for engagement in engagements.values():
+        for engagement in [*engagements.values(), next_year]:
             assert opens(person, engagement) == (engagement in listed), (person, engagement)
-    assert len(set(access.engagements_for(holder))) == len(engagements)
+            if engagement.pk in submissions:
+                assert opens_submission(person, engagement) == (engagement in listed), person
+            others = set(access.other_engagements_of_the_lea_for(person, engagement))
+            assert others == {other for other in listed if other.lea_id == engagement.lea_id} - {
+                engagement
+            }, person
+    assert len(set(access.engagements_for(holder))) == len(engagements) + 1
     assert len(set(access.engagements_for(world.cde_consultant))) == 1
     assert not any(opens(AnonymousUser(), engagement) for engagement in engagements.values())
+
+
+def _next_year_of(lea: Organization) -> Engagement:
+    from cim.models import Determination, MonitoringYear, Tier
+    from cim.resolver import resolve_activities
+    from steps import services as step_services
+
+    cohort = load_next_year()["targeted"]
+    made = Determination.objects.create(
+        lea=lea,
+        year=MonitoringYear.objects.get(year=2025),
+        tier=Tier.TARGETED,
+        level=1,
+        new_to_cim=False,
+    )
+    return step_services.engagement_start(
+        actor=None,
+        lea=lea,
+        cohort=cohort,
+        determination=made,
+        activities=resolve_activities(determination=made, cohort=cohort),
+    )
