@@ -17,7 +17,17 @@ from typing import Any, Final
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, Model, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Exists,
+    ExpressionWrapper,
+    Model,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+)
 from django.db.models.expressions import RawSQL
 from django.http import Http404
 
@@ -119,14 +129,23 @@ def engagements_for_system() -> QuerySet[Engagement]:
 
 
 def team_engagements_for(user: AnyUser) -> QuerySet[Engagement]:
-    """Engagements of the LEAs where the user is on the CIM team (for their home page)."""
+    """Engagements of the LEAs where the user is on the CIM team (for their home page),
+    each with `readable`: whether they may read its CIM work (`engagements_for`)."""
     person = acting_user(user)
     if person is None:
         return Engagement.objects.none()
-    return Engagement.objects.filter(
-        lea__memberships__user=person,
-        lea__memberships__role__in=(Role.LEA_LEAD, Role.LEA_MEMBER),
-    ).distinct()
+    readable: Q | Value = Value(True)
+    if not person.is_superuser:  # as in get_engagement_for
+        mine = _in_scope(person, Engagement, "lea__memberships__user", person.pk)
+        readable = Q(pk__in=mine)
+    return (
+        Engagement.objects.filter(
+            lea__memberships__user=person,
+            lea__memberships__role__in=(Role.LEA_LEAD, Role.LEA_MEMBER),
+        )
+        .annotate(readable=ExpressionWrapper(readable, output_field=BooleanField()))
+        .distinct()
+    )
 
 
 # Set on an engagement read through get_engagement_for: the person it was read in scope

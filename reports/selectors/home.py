@@ -14,10 +14,8 @@ from datetime import date, datetime, timedelta
 from typing import Any, Final
 
 from django.db.models import (
-    BooleanField,
     Count,
     Exists,
-    ExpressionWrapper,
     F,
     Min,
     OuterRef,
@@ -149,23 +147,17 @@ _TEAM_ROLES: Final = (Role.LEA_LEAD, Role.LEA_MEMBER)
 
 
 def team_engagements(*, user: AnyUser) -> list[Engagement]:
-    """The engagements of the LEAs where the person is on the CIM team, by LEA name; for a
-    lead each with `readable`: whether they may read its CIM work (`engagements_for`, which
-    only a lead's sections need). One query, none for someone on no team; the home's
-    lists and its sections start from it, so each section filters on ids rather than
-    planning the scopes' subqueries again (planning them cost a section more than running
-    it)."""
+    """The engagements of the LEAs where the person is on the CIM team, by LEA name, each
+    with `readable`: whether they may read its CIM work (which only a lead's sections
+    need). One query, none for someone on no team; the home's lists and its sections start
+    from it, so each section filters on ids rather than planning the scopes' subqueries
+    again (planning them cost a section more than running it)."""
     if not isinstance(user, User):
         return []
     roles = {membership.role for membership in lea_access.own_membership_list_for(user)}
     if not roles & set(_TEAM_ROLES):
         return []
     engagements = access.team_engagements_for(user)
-    if Role.LEA_LEAD in roles:
-        readable = Q(pk__in=access.engagements_for(user).values("pk"))
-        engagements = engagements.annotate(
-            readable=ExpressionWrapper(readable, output_field=BooleanField())
-        )
     return list(engagements.select_related("lea", "cohort__year").order_by("lea__name"))
 
 

@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from lea import access, services
-from lea.models import Role
+from lea.models import Organization, Role
 from tests.conftest import World
 from tests.lea import factories
 
@@ -100,3 +100,41 @@ def test_it_offers_the_roles_the_organisation_has(world: World) -> None:
     ]
     assert access.assignable_roles_for(world.cde_admin, world.selpa) == [Role.SELPA_REVIEWER]
     assert access.assignable_roles_for(world.lea_member, world.lea) == []
+
+
+def test_its_compiled_grants_answer_as_guardian_does_for_everyone(world: World) -> None:
+    """organizations_for, local_organizations_for and manageable_organizations_for ask
+    guardian's query compiled once per process: for every kind of person, a grant to the
+    person themselves and a superuser included, they answer as guardian builds it."""
+    from guardian.shortcuts import assign_perm, get_objects_for_user
+
+    from lea.models import User
+
+    granted_directly = factories.user(email="granted@example.org")
+    assign_perm(access.VIEW_ORGANIZATION, granted_directly, world.foreign_selpa)
+    superuser = factories.user(email="root@example.org")
+    superuser.is_superuser = True
+    superuser.save()
+    people = [
+        *world.users_by_role().values(),
+        world.foreign_selpa_reviewer,
+        world.foreign_lea_lead,
+        world.outsider,
+        granted_directly,
+        superuser,
+    ]
+    for person in people:
+
+        def fresh(person: User = person) -> User:  # as each request loads it
+            return User.objects.get(pk=person.pk)
+
+        def guardian(perm: str, **options: bool) -> set[object]:
+            return set(get_objects_for_user(fresh(), perm, klass=Organization, **options))
+
+        assert set(access.organizations_for(fresh())) == guardian(access.VIEW_ORGANIZATION)
+        assert set(access.local_organizations_for(fresh())) == guardian(
+            access.VIEW_ORGANIZATION, accept_global_perms=False
+        )
+        assert set(access.manageable_organizations_for(fresh())) == guardian(access.MANAGE_MEMBERS)
+    assert set(access.organizations_for(granted_directly)) == {world.foreign_selpa}
+    assert set(access.manageable_organizations_for(world.lea_lead)) == {world.lea}
