@@ -76,6 +76,7 @@ def prioritization_move(
         record=locked,
         verb=AuditVerb.PRIORITIZATION_MOVE,
         changes={**same({"problem_area": str(problem_area)}), "rank": [index + 1, other + 1]},
+        locked_by_caller=True,
     )
     areas[index], areas[other] = areas[other], areas[index]
     _save_ranking(areas)
@@ -103,6 +104,7 @@ def prioritization_explore(
         record=locked,
         verb=AuditVerb.PRIORITIZATION_EXPLORE,
         changes={**same({"problem_area": str(area)}), "explore_for_root_causes": words},
+        locked_by_caller=True,
     )
     _save_ranking(areas)
     area.explore_root_causes = explore
@@ -121,5 +123,6 @@ def prioritization_rank(*, actor: User, record: ActivityRecord, version: str) ->
         record=locked,
         verb=AuditVerb.PRIORITIZATION_RANK,
         changes=same({"ranking": _ranking_words(areas)}),
+        locked_by_caller=True,
     )
     _save_ranking(areas)

@@ -120,6 +120,7 @@ def part_row_add(
         record=locked,  # type: ignore[arg-type]
         verb=rows.verbs.add,
         changes=diff(None, {ROW: row_key(row), **rows.about(row), **rows.added(row)}),
+        locked_by_caller=True,
     )
     return row
 

@@ -312,6 +312,12 @@ def record_holder(*, actor: User, record: ActivityRecord) -> Holder:
         return record_lock(record)
 
     def touch(locked: Model, verb: AuditVerb, changes: Changes) -> Any:
-        return record_touch(actor=actor, record=locked, verb=verb, changes=changes)  # type: ignore[arg-type]
+        return record_touch(
+            actor=actor,
+            record=locked,  # type: ignore[arg-type]
+            verb=verb,
+            changes=changes,
+            locked_by_caller=True,
+        )
 
     return Holder(lock=lock, touch=touch, token=version_token)

@@ -213,15 +213,24 @@ def record_touch(
     verb: AuditVerb,
     changes: Changes,
     expected_version: int | None = None,
+    locked_by_caller: bool = False,
 ) -> ActivityRecord:
     """Count a change of one of the activity's structured rows as a new version, with
     its audit row (`changes` as {field: [before, after]}, texts already shortened).
     Structured-part services call this inside their own transaction, after their own
     row-level merge (steps/merge.py); `expected_version`, where given, must be the
-    current one (a change of the whole part, such as a re-ranking)."""
+    current one (a change of the whole part, such as a re-ranking). With
+    `locked_by_caller`, `record` is what `record_lock` returned in this same transaction
+    (a part's holder, which locked it before its merge): it is not locked and checked
+    again."""
     if not may_edit_engagement(actor, record.engagement):
         raise ValidationError(NOT_YOURS)
-    locked = record_lock(record) if expected_version is None else _lock(record, expected_version)
+    if locked_by_caller:
+        locked = record
+    elif expected_version is None:
+        locked = record_lock(record)
+    else:
+        locked = _lock(record, expected_version)
     before = locked.version
     started = _bump(locked, actor)
     audit(
