@@ -193,7 +193,7 @@ def _granted_sql(perm: str, organization_type: int) -> tuple[str, tuple[Any, ...
     cache's key: a database whose content types were made again gets SQL of its own."""
     anyone = User(pk=_ANYONE, is_active=True)
     granted = get_objects_for_user(anyone, perm, klass=Organization, accept_global_perms=False)
-    return granted.values("pk").query.sql_with_params()
+    return granted.order_by().values("pk").query.sql_with_params()
 
 
 def _granted(person: User, perm: str) -> QuerySet[Organization]:

@@ -62,7 +62,7 @@ from steps.models import (
     SubmissionState,
     SubmissionVersion,
 )
-from steps.rules import live_assignments_for
+from steps.rules import is_consultant, live_assignments_for
 from steps.rules import may_assign_consultants as may_assign_consultants
 from steps.rules import may_decide_record as may_decide_record
 from steps.rules import may_edit_engagement as may_edit_engagement
@@ -98,19 +98,24 @@ def engagements_for(user: AnyUser) -> QuerySet[Engagement]:
         return Engagement.objects.none()
     if person.has_perm(VIEW_ENGAGEMENT):
         return Engagement.objects.all()
-    return Engagement.objects.filter(_readable_without_the_global_permission(person))
+    readable = _readable_without_the_global_permission(person, consultant=is_consultant(person))
+    return Engagement.objects.filter(readable)
 
 
 VIEW_ENGAGEMENT: Final = "steps.view_engagement"
 
 
-def _readable_without_the_global_permission(person: User) -> Q:
+def _readable_without_the_global_permission(person: User, *, consultant: bool) -> Q:
     """Engagements of the organisations the person sees through their own memberships, and
-    those of the LEAs assigned to them as a consultant for the year."""
-    assigned = live_assignments_for(person).filter(
-        lea=OuterRef("lea"), year=OuterRef("cohort__year")
+    for an active CDE consultant (`consultant`) those of the LEAs assigned to them for the
+    year."""
+    local = Q(lea__in=local_organizations_for(person))
+    if not consultant:
+        return local
+    assigned = ConsultantAssignment.objects.filter(
+        consultant=person, lea=OuterRef("lea"), year=OuterRef("cohort__year")
     )
-    return Q(lea__in=local_organizations_for(person)) | Q(Exists(assigned))
+    return local | Q(Exists(assigned))
 
 
 def status_engagements_for(user: AnyUser) -> QuerySet[Engagement]:
@@ -164,7 +169,7 @@ _THIS: Final = -2
 
 @functools.cache
 def _in_scope_sql(
-    model: type[Engagement | Submission], key: str, organization_type: int
+    model: type[Engagement | Submission], key: str, organization_type: int, consultant: bool
 ) -> tuple[str, tuple[Any, ...]]:
     """The ids of `model`'s rows whose `key` is _THIS and whose engagement _ANYONE may read
     (`engagements_for`'s rule), as SQL and parameters compiled once per process: building
@@ -173,24 +178,25 @@ def _in_scope_sql(
     not a `has_perm` question first, so a page that asks nothing else of the person's
     permissions does not read them. Guardian puts the organisations' content type in the
     SQL by its id, so the id is part of the cache's key: a database whose content types
-    were made again gets SQL of its own."""
+    were made again gets SQL of its own. Whether the person is a CDE consultant is asked of
+    their memberships first, so the assignments are in the SQL only for consultants."""
     anyone = User(pk=_ANYONE, is_active=True)
-    readable = _readable_without_the_global_permission(anyone) | holds_permission_directly(
-        anyone, VIEW_ENGAGEMENT
-    )
+    readable = _readable_without_the_global_permission(
+        anyone, consultant=consultant
+    ) | holds_permission_directly(anyone, VIEW_ENGAGEMENT)
     rows: QuerySet[Any]
     if model is Engagement:
         rows = Engagement.objects.filter(readable)
     else:
         rows = Submission.objects.filter(engagement__in=Engagement.objects.filter(readable))
-    return rows.filter(**{key: _THIS}).values("pk").query.sql_with_params()
+    return rows.filter(**{key: _THIS}).order_by().values("pk").query.sql_with_params()
 
 
 def _in_scope(person: User, model: type[Engagement | Submission], key: str, value: int) -> RawSQL:
     """The ids of `model`'s rows whose `key` is `value` and whose engagement the person may
     read (`engagements_for`), as a subquery."""
     organization_type = ContentType.objects.get_for_model(Organization).pk
-    sql, params = _in_scope_sql(model, key, organization_type)
+    sql, params = _in_scope_sql(model, key, organization_type, is_consultant(person))
     placed = {_ANYONE: person.pk, _THIS: value}
     # SQL the ORM compiled from engagements_for's rule; every value is a bound parameter.
     return RawSQL(sql, [placed.get(p, p) for p in params])  # noqa: S611

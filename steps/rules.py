@@ -17,7 +17,6 @@ from cim.models import Approver
 from lea.access import (
     AnyUser,
     acting_user,
-    consultants,
     holds_role,
     may_act_as_cde_admin,
     may_load_adl,
@@ -44,8 +43,16 @@ def transition_permission(
 
 def live_assignments_for(user: User) -> QuerySet[ConsultantAssignment]:
     """The person's consultant assignments, counted only while they are an active CDE
-    consultant: an LEA whose consultant left is unassigned again."""
-    return user.consultant_assignments.filter(consultant__in=consultants())
+    consultant: an LEA whose consultant left is unassigned again. Asked of the person's
+    memberships as read for this request (`holds_role`), not of every consultant in SQL."""
+    if not is_consultant(user):
+        return user.consultant_assignments.none()
+    return user.consultant_assignments.all()
+
+
+def is_consultant(user: AnyUser | None) -> bool:
+    """An active CDE consultant, whose assignments count."""
+    return holds_role(user, (Role.CDE_CONSULTANT,), kind=Organization.Kind.CDE)
 
 
 def may_edit_engagement(user: AnyUser | None, engagement: Engagement) -> bool:

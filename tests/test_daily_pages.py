@@ -42,16 +42,18 @@ PPR = "policies_procedures_review"
 QUERIES = {
     "home, LEA lead": 13,
     "home, LEA member": 11,
-    "home, SELPA reviewer": 12,
+    # The SELPAs' engagements as ids first, so their overdue work is planned on them.
+    "home, SELPA reviewer": 13,
     "home, CDE consultant": 12,
     # The keys of the LEAs needing a consultant, then the first ten of them whole.
     "home, CDE admin": 13,
-    "LEA workspace": 11,
+    "LEA workspace": 10,
     "activity page (Step 3 plan)": 19,
     "activity page (PPR)": 9,
     "autosave POST (PPR)": 12,
-    "trace view": 17,
-    "review queue, CDE admin": 6,
+    # The person's memberships (is this a CDE consultant?), not every consultant in SQL.
+    "trace view": 18,
+    "review queue, CDE admin": 7,
     "review queue, CDE consultant": 9,
     "review queue, SELPA reviewer": 8,
     "submission review page (diff)": 13,

@@ -390,8 +390,11 @@ def selpa_reviewer_home(
     the SELPA's LEAs with overdue work (the most overdue first) and those with no CIM
     team lead, in the newest monitoring year."""
     engagements = _year_engagements(user, year).filter(lea__selpa_id__in=selpa_ids)
+    # The SELPAs' engagements read first as ids: as a subquery PostgreSQL took the few
+    # LEAs a reviewer sees for two thousand, and read every activity of the state.
+    engagement_ids = list(engagements.values_list("pk", flat=True))
     overdue = (
-        owed_records(access.records_for_engagement_ids(engagements).filter(due_date__lt=today))
+        owed_records(access.records_for_engagement_ids(engagement_ids).filter(due_date__lt=today))
         .values("engagement_id", "engagement__lea__name")
         .annotate(late=Count("pk"), oldest=Min("due_date"))
         .order_by("oldest", "engagement__lea__name")
