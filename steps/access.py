@@ -644,11 +644,12 @@ def leas_in_cim_for(user: AnyUser, *, year: int) -> QuerySet[Organization]:
     return Organization.objects.filter(kind=Organization.Kind.LEA, pk__in=engaged)
 
 
-def work_goes_to_cde(*, year: int) -> Q:
+def work_goes_to_cde(*, year: int, regions: Collection[int | None] | None = None) -> Q:
     """A filter on LEAs: some of the year's CIM work goes to a CDE consultant. That is
     step work the catalog routes to CDE (Targeted Level 3, every Intensive level), or a
     submission already routed to CDE: an activity approved on its own, such as a Level 1
-    LEA's optional Policies and Procedures Review, waits on a consultant too."""
+    LEA's optional Policies and Procedures Review, waits on a consultant too. With
+    `regions`, for LEAs of those regions only: the sets are then read for them alone."""
     # Two sets of LEA ids, each read once (PostgreSQL hashes an IN subquery), the records'
     # from their partial index alone (steps' activity_record_to_cde), rather than EXISTS
     # over the records per LEA: 2,500 probes cost a statewide page 50 ms.
@@ -657,10 +658,15 @@ def work_goes_to_cde(*, year: int) -> Q:
         .exclude(requirement=Requirement.NOT_APPLICABLE)
         .values("engagement")
     )
-    steps = Engagement.objects.filter(cohort__year__year=year, pk__in=records).values("lea")
-    routed = Submission.objects.filter(
+    engagements = Engagement.objects.filter(cohort__year__year=year)
+    submissions = Submission.objects.filter(
         engagement__cohort__year__year=year, routed_to=Approver.CDE
-    ).values("engagement__lea")
+    )
+    if regions is not None:
+        engagements = engagements.filter(lea__region__in=regions)
+        submissions = submissions.filter(engagement__lea__region__in=regions)
+    steps = engagements.filter(pk__in=records).values("lea")
+    routed = submissions.values("engagement__lea")
     return Q(pk__in=steps) | Q(pk__in=routed)
 
 
@@ -687,7 +693,7 @@ def leas_needing_consultant_near(user: AnyUser, *, year: int) -> QuerySet[Organi
     engaged = Engagement.objects.filter(cohort__year__year=year).values("lea")
     covered = _live_assignments().filter(lea=OuterRef("pk"), year__year=year)
     return Organization.objects.filter(
-        work_goes_to_cde(year=year),
+        work_goes_to_cde(year=year, regions=regions),
         ~Exists(covered),
         kind=Organization.Kind.LEA,
         pk__in=engaged,
