@@ -75,6 +75,12 @@ def own_membership_list_for(user: User) -> list[Membership]:
     return memberships
 
 
+def membership_list_if_read(user: User) -> list[Membership] | None:
+    """`own_membership_list_for` if this User object has read it already, else None."""
+    memberships: list[Membership] | None = user.__dict__.get(_MEMBERSHIPS_KEY)
+    return memberships
+
+
 def forget_roles(user: User) -> None:
     """After a change to the person's memberships: the next question reads them again."""
     user.__dict__.pop(_MEMBERSHIPS_KEY, None)

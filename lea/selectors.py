@@ -253,11 +253,35 @@ def menu_for(*, user: User | None) -> dict[str, bool]:
     answers = dict.fromkeys(["reviews_anyone", *MENU_PERMISSIONS], False)
     if user is None or not user.is_active:
         return answers
-    sql, params = _menu_query()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [user.pk if p == _ANYONE else p for p in params])
-        found = {name for (name,) in cursor.fetchall()}
+    known = _menu_answers_already_read(user)
+    if known is not None:
+        found = known
+    else:
+        sql, params = _menu_query()
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [user.pk if p == _ANYONE else p for p in params])
+            found = {name for (name,) in cursor.fetchall()}
     answers["reviews_anyone"] = bool(found & set(REVIEWING_ROLES))
     for name, (_app, codename) in MENU_PERMISSIONS.items():
         answers[name] = user.is_superuser or codename in found
     return answers
+
+
+def _menu_answers_already_read(user: User) -> set[str] | None:
+    """The menu's roles and codenames from what this request has already read of the
+    person, when it has read both their memberships (`access.own_membership_list_for`)
+    and their permissions (Django's `_perm_cache`, which lea.auth fills with the same
+    sets as ModelBackend; an active superuser holds every one): then the menu costs no
+    query. None when either is unread."""
+    memberships = access.membership_list_if_read(user)
+    # getattr, not __dict__: ModelBackend sets it through request.user's lazy wrapper.
+    permissions: set[str] | None = getattr(user, "_perm_cache", None)
+    if memberships is None or (permissions is None and not user.is_superuser):
+        return None
+    roles = {membership.role for membership in memberships} & set(REVIEWING_ROLES)
+    held = {
+        codename
+        for app_label, codename in MENU_PERMISSIONS.values()
+        if user.is_superuser or f"{app_label}.{codename}" in (permissions or set())
+    }
+    return roles | held

@@ -48,6 +48,7 @@ def test_it_lists_organisations_in_constant_queries(world: World) -> None:
 
 def test_it_answers_the_menu_as_has_perm_does_in_one_query(world: World) -> None:
     for person in [*world.users_by_role().values(), world.outsider]:
+        person = type(person).objects.get(pk=person.pk)  # nothing of it read yet
         with CaptureQueriesContext(connection) as queries:
             menu = selectors.menu_for(user=person)
         assert len(queries) == 1
@@ -60,6 +61,30 @@ def test_it_answers_the_menu_as_has_perm_does_in_one_query(world: World) -> None
         }
     assert selectors.menu_for(user=world.cde_admin)["people"]
     assert not selectors.menu_for(user=world.lea_lead)["people"]
+
+
+def test_it_answers_the_menu_from_what_the_page_already_read_without_a_query(
+    world: World,
+) -> None:
+    """A page that has read the person's memberships and permissions (through the lazy
+    request.user, as views do) gets the same menu as the query gives, with no query."""
+    from django.utils.functional import SimpleLazyObject
+
+    from lea import access
+    from lea.models import User
+
+    world.outsider.is_superuser = True
+    world.outsider.save()
+    for person in [*world.users_by_role().values(), world.outsider]:
+        from_the_query = selectors.menu_for(user=User.objects.get(pk=person.pk))
+        fresh = User.objects.get(pk=person.pk)
+        request_user = SimpleLazyObject(lambda fresh=fresh: fresh)
+        access.own_membership_list_for(request_user)  # type: ignore[arg-type]
+        request_user.has_perm("lea.view_organization")
+        with CaptureQueriesContext(connection) as queries:
+            menu = selectors.menu_for(user=request_user)  # type: ignore[arg-type]
+        assert len(queries) == 0, person
+        assert menu == from_the_query, person
 
 
 def test_it_opens_the_whole_menu_to_a_superuser_and_none_to_an_inactive_account(
