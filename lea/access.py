@@ -82,9 +82,14 @@ def membership_list_if_read(user: User) -> list[Membership] | None:
 
 
 def forget_roles(user: User) -> None:
-    """After a change to the person's memberships: the next question reads them again."""
+    """After a change to the person's memberships: the next question reads them again, and
+    their permissions (a role group's) with them. Only this User object forgets: another
+    object of the same person (a request's user, when a service was handed the
+    membership's) keeps what it read until its request ends."""
     user.__dict__.pop(_MEMBERSHIPS_KEY, None)
     user.__dict__.pop(_ORGANIZATIONS_KEY, None)
+    for cache in ("_perm_cache", "_user_perm_cache", "_group_perm_cache"):
+        user.__dict__.pop(cache, None)
 
 
 # The querysets of organizations_for and local_organizations_for, built once per User
@@ -199,7 +204,10 @@ def _granted_sql(perm: str, organization_type: int) -> tuple[str, tuple[Any, ...
     cache's key: a database whose content types were made again gets SQL of its own."""
     anyone = User(pk=_ANYONE, is_active=True)
     granted = get_objects_for_user(anyone, perm, klass=Organization, accept_global_perms=False)
-    return granted.order_by().values("pk").query.sql_with_params()
+    sql, params = granted.order_by().values("pk").query.sql_with_params()
+    if {param for param in params if type(param) is int and param < 0} != {_ANYONE}:
+        raise ValueError("Guardian's query no longer names the person by id.")
+    return sql, params
 
 
 def _granted(person: User, perm: str) -> QuerySet[Organization]:
@@ -209,7 +217,7 @@ def _granted(person: User, perm: str) -> QuerySet[Organization]:
     if person.is_superuser:
         return Organization.objects.all()
     sql, params = _granted_sql(perm, ContentType.objects.get_for_model(Organization).pk)
-    placed = [person.pk if param == _ANYONE else param for param in params]
+    placed = [person.pk if type(param) is int and param == _ANYONE else param for param in params]
     # SQL guardian and the ORM compiled; every value is a bound parameter.
     return Organization.objects.filter(pk__in=RawSQL(sql, placed))  # noqa: S611
 

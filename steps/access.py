@@ -189,7 +189,22 @@ def _in_scope_sql(
         rows = Engagement.objects.filter(readable)
     else:
         rows = Submission.objects.filter(engagement__in=Engagement.objects.filter(readable))
-    return rows.filter(**{key: _THIS}).order_by().values("pk").query.sql_with_params()
+    sql, params = rows.filter(**{key: _THIS}).order_by().values("pk").query.sql_with_params()
+    _require_placeholders(params, {_ANYONE, _THIS})
+    return sql, params
+
+
+def _require_placeholders(params: tuple[Any, ...], placeholders: set[int]) -> None:
+    """Compiled SQL binds its stand-ins by value: each once or more, and no other negative
+    number a stand-in could be taken for."""
+    negatives = {param for param in params if type(param) is int and param < 0}
+    if negatives != placeholders:
+        raise ValueError(f"Compiled scope with stand-ins {negatives}, not {placeholders}")
+
+
+def _bound(params: tuple[Any, ...], values: dict[int, int]) -> list[Any]:
+    """The compiled parameters with each stand-in (an int) replaced by its value."""
+    return [values[param] if type(param) is int and param in values else param for param in params]
 
 
 def _in_scope(person: User, model: type[Engagement | Submission], key: str, value: int) -> RawSQL:
@@ -197,9 +212,8 @@ def _in_scope(person: User, model: type[Engagement | Submission], key: str, valu
     read (`engagements_for`), as a subquery."""
     organization_type = ContentType.objects.get_for_model(Organization).pk
     sql, params = _in_scope_sql(model, key, organization_type, is_consultant(person))
-    placed = {_ANYONE: person.pk, _THIS: value}
     # SQL the ORM compiled from engagements_for's rule; every value is a bound parameter.
-    return RawSQL(sql, [placed.get(p, p) for p in params])  # noqa: S611
+    return RawSQL(sql, _bound(params, {_ANYONE: person.pk, _THIS: value}))  # noqa: S611
 
 
 def get_engagement_for(user: AnyUser, engagement_id: int) -> Engagement:

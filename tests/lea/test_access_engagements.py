@@ -7,7 +7,7 @@ import pytest
 
 from lea import access as lea_access
 from lea import services
-from lea.models import Organization, Role
+from lea.models import Organization, Role, User
 from steps import access
 from steps.models import Engagement, Submission
 from tests.cim.catalog import load_2024, load_next_year
@@ -133,24 +133,30 @@ def test_it_keeps_lea_free_of_steps_imports_at_module_level() -> None:
                 assert not any(alias.name.startswith("steps") for alias in node.names), path.name
 
 
-def test_it_opens_one_engagement_to_exactly_those_who_see_it_in_the_list(
+def test_it_opens_one_engagement_to_exactly_those_the_rule_lets_read_it(
     world: World, engagements: dict[str, Engagement]
 ) -> None:
-    """get_engagement_for, get_submission_for and the LEA's other years ask the rule of
-    engagements_for as SQL compiled once per process: for every kind of person they open
-    what the list shows them and answer 404 for the rest, a permission held directly or
-    through a group, and a consultant's assignment for one year only, included."""
+    """engagements_for, get_engagement_for, get_submission_for, the LEA's other years and
+    the team's engagements ask the rule as SQL compiled once per process; for every kind
+    of person (a permission held directly or through a group, a consultant assigned for
+    one year only, one who left CDE, a lead whose grant is gone, a superuser, a
+    deactivated account) they answer as the rule spelled out from guardian and the
+    assignments: open what it lets the person read, 404 for the rest."""
     from django.contrib.auth.models import AnonymousUser, Group, Permission
     from django.http import Http404
 
+    from lea.models import Membership
     from steps import services as step_services
 
+    year = engagements["lea2"].cohort.year
     step_services.consultant_assign(
-        actor=world.cde_admin,
-        consultant=world.cde_consultant,
-        year=engagements["lea2"].cohort.year,
-        leas=[world.lea2],
+        actor=world.cde_admin, consultant=world.cde_consultant, year=year, leas=[world.lea2]
     )
+    former = factories.member(world.cde, Role.CDE_CONSULTANT)
+    step_services.consultant_assign(
+        actor=world.cde_admin, consultant=former, year=year, leas=[world.lea]
+    )
+    Membership.objects.filter(user=former).delete()  # left CDE; the assignment stays
     view_engagement = Permission.objects.get(
         content_type__app_label="steps", codename="view_engagement"
     )
@@ -160,6 +166,8 @@ def test_it_opens_one_engagement_to_exactly_those_who_see_it_in_the_list(
     group = Group.objects.create(name="engagement readers")
     group.permissions.add(view_engagement)
     through_group.groups.add(group)
+    ungranted_lead = factories.member(world.lea2, Role.LEA_LEAD)
+    ungranted_lead.groups.clear()  # the role group's grant is what lets a lead read
     superuser = factories.user(email="root@example.org")
     superuser.is_superuser = True
     superuser.save()
@@ -171,17 +179,18 @@ def test_it_opens_one_engagement_to_exactly_those_who_see_it_in_the_list(
         world.foreign_selpa_reviewer,
         world.foreign_lea_lead,
         world.outsider,
+        former,
         holder,
         through_group,
+        ungranted_lead,
         superuser,
         deactivated,
     ]
-
     submissions = {
         engagement.pk: Submission.objects.create(engagement=engagement, step=1, routed_to="SELPA")
         for engagement in engagements.values()
     }
-    next_year = _next_year_of(world.lea2)  # its consultant is assigned for 2024 only
+    every = [*engagements.values(), _next_year_of(world.lea2)]  # assigned for 2024 only
 
     def opens(person: object, engagement: Engagement) -> bool:
         try:
@@ -199,18 +208,61 @@ def test_it_opens_one_engagement_to_exactly_those_who_see_it_in_the_list(
 
     for person in people:
         person = type(person).objects.get(pk=person.pk)  # a fresh object, as each request's
-        listed = set(access.engagements_for(person))
-        for engagement in [*engagements.values(), next_year]:
-            assert opens(person, engagement) == (engagement in listed), (person, engagement)
+        readable = _readable_by_the_rule(person)
+        assert set(access.engagements_for(person)) == readable, person
+        for engagement in every:
+            assert opens(person, engagement) == (engagement in readable), (person, engagement)
             if engagement.pk in submissions:
-                assert opens_submission(person, engagement) == (engagement in listed), person
+                assert opens_submission(person, engagement) == (engagement in readable), person
             others = set(access.other_engagements_of_the_lea_for(person, engagement))
-            assert others == {other for other in listed if other.lea_id == engagement.lea_id} - {
+            assert others == {other for other in readable if other.lea_id == engagement.lea_id} - {
                 engagement
             }, person
-    assert len(set(access.engagements_for(holder))) == len(engagements) + 1
-    assert len(set(access.engagements_for(world.cde_consultant))) == 1
-    assert not any(opens(AnonymousUser(), engagement) for engagement in engagements.values())
+        for engagement in access.team_engagements_for(person):
+            assert engagement.readable == (engagement in readable), person  # type: ignore[attr-defined]
+    assert len(_readable_by_the_rule(holder)) == len(every)
+    assert _readable_by_the_rule(world.cde_consultant) == {engagements["lea2"]}
+    assert not _readable_by_the_rule(former)
+    assert not _readable_by_the_rule(ungranted_lead)
+    assert [e.readable for e in access.team_engagements_for(ungranted_lead)] == [False, False]  # type: ignore[attr-defined]
+    anonymous = AnonymousUser()
+    for engagement in engagements.values():
+        assert not opens(anonymous, engagement)
+        assert not opens_submission(anonymous, engagement)
+        assert not access.other_engagements_of_the_lea_for(anonymous, engagement).exists()
+    assert not access.team_engagements_for(anonymous).exists()
+
+
+def _readable_by_the_rule(person: User) -> set[Engagement]:
+    """The engagements whose work the person may read, spelled out without steps.access:
+    every one with the global permission; else those of the organisations guardian grants
+    them, and, while they are an active CDE consultant, of the LEAs assigned to them for
+    the engagement's year."""
+    from guardian.shortcuts import get_objects_for_user
+
+    from lea.models import Membership
+    from steps.models import ConsultantAssignment
+
+    if not person.is_active:
+        return set()
+    if person.has_perm("steps.view_engagement"):
+        return set(Engagement.objects.all())
+    granted = get_objects_for_user(
+        person, "lea.view_organization", klass=Organization, accept_global_perms=False
+    )
+    consultant = Membership.objects.filter(
+        user=person, role=Role.CDE_CONSULTANT, organization__kind=Organization.Kind.CDE
+    ).exists()
+    assigned = (
+        set(ConsultantAssignment.objects.filter(consultant=person).values_list("lea", "year"))
+        if consultant
+        else set()
+    )
+    return {
+        engagement
+        for engagement in Engagement.objects.select_related("cohort")
+        if engagement.lea in granted or (engagement.lea_id, engagement.cohort.year_id) in assigned
+    }
 
 
 def _next_year_of(lea: Organization) -> Engagement:

@@ -1,5 +1,6 @@
 """The pages' reads cost a fixed number of queries, however many organisations there are."""
 
+import functools
 from collections.abc import Callable
 
 import pytest
@@ -77,8 +78,7 @@ def test_it_answers_the_menu_from_what_the_page_already_read_without_a_query(
     world.outsider.save()
     for person in [*world.users_by_role().values(), world.outsider]:
         from_the_query = selectors.menu_for(user=User.objects.get(pk=person.pk))
-        fresh = User.objects.get(pk=person.pk)
-        request_user = SimpleLazyObject(lambda fresh=fresh: fresh)
+        request_user = SimpleLazyObject(functools.partial(User.objects.get, pk=person.pk))
         access.own_membership_list_for(request_user)  # type: ignore[arg-type]
         request_user.has_perm("lea.view_organization")
         with CaptureQueriesContext(connection) as queries:
