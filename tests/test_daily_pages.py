@@ -51,7 +51,7 @@ QUERIES = {
     "LEA workspace": 9,
     "activity page (Step 3 plan)": 19,
     "activity page (PPR)": 9,
-    "autosave POST (PPR)": 12,
+    "autosave POST (PPR)": 11,
     # The person's memberships (is this a CDE consultant?), not every consultant in SQL.
     "trace view": 18,
     "review queue, CDE admin": 6,

@@ -266,8 +266,11 @@ def answers_result(
     request: HttpRequest, form: AnswersForm, saved: AnswersSaved | None, record: ActivityRecord
 ) -> dict[str, object]:
     """What the page's script needs to apply a save in place (static/js/autosave.js)."""
-    record = saved.record if saved else record
-    record.refresh_from_db(fields=["responses", "version", "updated_at", "updated_by"])
+    if saved is not None:
+        # The record as this save left it (locked, written, its writer set): no read again.
+        record = saved.record
+    else:
+        record.refresh_from_db(fields=["responses", "version", "updated_at", "updated_by"])
     values = {name: record.responses.get(name) for name in form.answer_names}
     result: dict[str, object] = {
         "version": version_token(record),
