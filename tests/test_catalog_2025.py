@@ -15,8 +15,7 @@ from django.core.exceptions import ValidationError
 from pytest_django import DjangoDbBlocker
 
 from cim import services as cim_services
-from cim.models import Cohort, Determination, Tier
-from cim.resolver import resolve_activities
+from cim.models import Cohort
 from lea.models import Organization, Role
 from reports import access as reports_access
 from reports import progress
@@ -43,6 +42,7 @@ from tests.conftest import World
 from tests.lea import factories
 from tests.module_data import OwnCopy
 from tests.reports.progress_world import approve_plan, clock_at, fill_report
+from tests.steps.engagements import start
 from tests.steps.ready import make_ready
 
 pytestmark = pytest.mark.django_db
@@ -70,16 +70,7 @@ def cohorts_2025(
 
 def _start(lea: Organization, cohort: Cohort, *, level: int = 3) -> Engagement:
     """The LEA new to CIM in the 2025 cohort, started the way the ADL load starts it."""
-    made = Determination.objects.create(
-        lea=lea, year=cohort.year, tier=Tier(cohort.tier), level=level, new_to_cim=True
-    )
-    return step_services.engagement_start(
-        actor=None,
-        lea=lea,
-        cohort=cohort,
-        determination=made,
-        activities=resolve_activities(determination=made, cohort=cohort),
-    )
+    return start(lea, cohort, level=level)
 
 
 def _record(engagement: Engagement, key: str) -> ActivityRecord:

@@ -28,10 +28,11 @@ def determination(
     level: int | None = 1,
     unmet: tuple[str, ...] = (),
     new_to_cim: bool = True,
+    year: int = 2024,
 ) -> Determination:
-    year, _ = MonitoringYear.objects.get_or_create(year=2024)
+    monitoring_year, _ = MonitoringYear.objects.get_or_create(year=year)
     made = Determination.objects.create(
-        lea=lea, year=year, tier=tier, level=level, new_to_cim=new_to_cim
+        lea=lea, year=monitoring_year, tier=tier, level=level, new_to_cim=new_to_cim
     )
     made.unmet_indicators.set(Indicator.objects.filter(code__in=unmet))
     return made

@@ -55,6 +55,14 @@ def user(*, email: str | None = None, full_name: str = "") -> User:
     )
 
 
+def superuser(*, email: str = "root@example.org") -> User:
+    """An active superuser, whom ModelBackend and guardian give every permission."""
+    person = user(email=email)
+    person.is_superuser = True
+    person.save()
+    return person
+
+
 def member(
     organization: Organization, role: str, *, email: str | None = None, full_name: str = ""
 ) -> User:
@@ -67,4 +75,14 @@ def membership(person: User, organization: Organization, role: str) -> Membershi
     return services.membership_create(actor=None, user=person, organization=organization, role=role)
 
 
-__all__ = ["PASSWORD", "Role", "cde", "lea", "member", "membership", "selpa", "user"]
+__all__ = [
+    "PASSWORD",
+    "Role",
+    "cde",
+    "lea",
+    "member",
+    "membership",
+    "selpa",
+    "superuser",
+    "user",
+]

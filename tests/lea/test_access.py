@@ -112,9 +112,7 @@ def test_its_compiled_grants_answer_as_guardian_does_for_everyone(world: World) 
 
     granted_directly = factories.user(email="granted@example.org")
     assign_perm(access.VIEW_ORGANIZATION, granted_directly, world.foreign_selpa)
-    superuser = factories.user(email="root@example.org")
-    superuser.is_superuser = True
-    superuser.save()
+    superuser = factories.superuser()
     people = [
         *world.users_by_role().values(),
         world.foreign_selpa_reviewer,

@@ -168,9 +168,7 @@ def test_it_opens_one_engagement_to_exactly_those_the_rule_lets_read_it(
     through_group.groups.add(group)
     ungranted_lead = factories.member(world.lea2, Role.LEA_LEAD)
     ungranted_lead.groups.clear()  # the role group's grant is what lets a lead read
-    superuser = factories.user(email="root@example.org")
-    superuser.is_superuser = True
-    superuser.save()
+    superuser = factories.superuser()
     deactivated = factories.member(world.lea, Role.LEA_LEAD)
     deactivated.is_active = False
     deactivated.save()
@@ -190,7 +188,8 @@ def test_it_opens_one_engagement_to_exactly_those_the_rule_lets_read_it(
         engagement.pk: Submission.objects.create(engagement=engagement, step=1, routed_to="SELPA")
         for engagement in engagements.values()
     }
-    every = [*engagements.values(), _next_year_of(world.lea2)]  # assigned for 2024 only
+    # Its consultant is assigned for 2024 only.
+    every = [*engagements.values(), start(world.lea2, load_next_year()["targeted"])]
 
     def opens(person: object, engagement: Engagement) -> bool:
         try:
@@ -263,25 +262,3 @@ def _readable_by_the_rule(person: User) -> set[Engagement]:
         for engagement in Engagement.objects.select_related("cohort")
         if engagement.lea in granted or (engagement.lea_id, engagement.cohort.year_id) in assigned
     }
-
-
-def _next_year_of(lea: Organization) -> Engagement:
-    from cim.models import Determination, MonitoringYear, Tier
-    from cim.resolver import resolve_activities
-    from steps import services as step_services
-
-    cohort = load_next_year()["targeted"]
-    made = Determination.objects.create(
-        lea=lea,
-        year=MonitoringYear.objects.get(year=2025),
-        tier=Tier.TARGETED,
-        level=1,
-        new_to_cim=False,
-    )
-    return step_services.engagement_start(
-        actor=None,
-        lea=lea,
-        cohort=cohort,
-        determination=made,
-        activities=resolve_activities(determination=made, cohort=cohort),
-    )

@@ -13,8 +13,10 @@ from tests.cim.catalog import determination
 def start(
     lea: Organization, cohort: Cohort, *, level: int = 1, unmet: tuple[str, ...] = ()
 ) -> Engagement:
-    """The LEA new to CIM in the cohort, with its activity records resolved."""
-    made = determination(lea, tier=Tier(cohort.tier), level=level, unmet=unmet)
+    """The LEA new to CIM in the cohort (of any year), with its activity records resolved."""
+    made = determination(
+        lea, tier=Tier(cohort.tier), level=level, unmet=unmet, year=cohort.year.year
+    )
     return services.engagement_start(
         actor=None,
         lea=lea,
