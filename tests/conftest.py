@@ -223,7 +223,8 @@ def _end_other_sessions() -> None:
     try:
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT application_name, state, pg_terminate_backend(pid) FROM pg_stat_activity"
+                "SELECT application_name, state, left(query, 160), pg_terminate_backend(pid)"
+                " FROM pg_stat_activity"
                 " WHERE datname = current_database() AND pid <> pg_backend_pid()"
                 " AND backend_type = 'client backend'"
             )

@@ -62,6 +62,9 @@ def browser() -> Iterator[Any]:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+        # The connections opened in this context: once it ends nothing can reach them to
+        # close them, and one would hold the test database open as it is dropped.
+        connections.close_all()
 
 
 class CspWatcher:
