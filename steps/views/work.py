@@ -304,7 +304,7 @@ def answers_result(
 def _saved_by(record: ActivityRecord) -> str:
     when = timezone.localtime(record.updated_at)
     who = record.updated_by.display_name if record.updated_by else "someone"
-    return f"Version {record.version}, last saved by {who} at {date_format(when, 'g:i a')}."
+    return f"Version {record.version}, last saved by {who} at {date_format(when, 'g:i A')}."
 
 
 @login_required
