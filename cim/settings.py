@@ -154,6 +154,10 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
             "LOCATION": str(VAR_DIR / "cache"),
+            # Django's 300 files culls a third of them, picked at random, once reached: a
+            # CDE administrator paging through the grid reaches it, and so did the test
+            # suite's processes, which then lost a page one of them had just cached.
+            "OPTIONS": {"MAX_ENTRIES": 20_000},
         }
     }
 # Separates processes that share one cache server but not one database (the test runs).

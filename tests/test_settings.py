@@ -71,3 +71,28 @@ def test_it_refuses_a_trusted_proxy_that_is_no_address() -> None:
     result = _manage("check", **PRODUCTION, TRUSTED_PROXIES="10.0.0.0/8,proxy.example.org")
     assert result.returncode != 0
     assert "TRUSTED_PROXIES" in result.stderr
+
+
+def test_the_embedded_defaults_cache_keeps_the_pages_it_stores(tmp_path: Path) -> None:
+    """Without Redis the cache is a folder; it keeps a thousand pages, not Django's 300
+    before it drops a third of them at random (a grid page just built, gone)."""
+    script = (
+        "import django; django.setup()\n"
+        "from django.conf import settings\n"
+        "from django.core.cache.backends.filebased import FileBasedCache\n"
+        "options = settings.CACHES['default'].get('OPTIONS', {})\n"
+        f"cache = FileBasedCache({str(tmp_path)!r}, {{'OPTIONS': options}})\n"
+        "for n in range(1000): cache.set(f'page-{n}', n)\n"
+        "print(sum(cache.get(f'page-{n}') is not None for n in range(1000)))\n"
+    )
+    clean = {key: value for key, value in os.environ.items() if key in {"PATH", "HOME", "LANG"}}
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        # A DATABASE_URL, so settings do not start the embedded server; no REDIS_URL.
+        env={**clean, "DJANGO_SETTINGS_MODULE": "cim.settings",
+             "DATABASE_URL": "postgres://cim@127.0.0.1:1/cim"},
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "1000"
