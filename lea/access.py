@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Collection
-from typing import Any, Final
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, Group, Permission
 from django.contrib.contenttypes.models import ContentType
@@ -35,6 +35,7 @@ from django.db.models.expressions import RawSQL
 from django.http import Http404
 from guardian.shortcuts import get_objects_for_user
 
+from lea.compiled import ANYONE, bound, compiled
 from lea.models import (
     ROLES_BY_KIND,
     AccessRecord,
@@ -190,24 +191,16 @@ def manageable_organizations_for(user: AnyUser) -> QuerySet[Organization]:
     return _granted(person, MANAGE_MEMBERS)
 
 
-# Stands for the person in the SQL compiled once per process below: no user has a
-# negative id.
-_ANYONE: Final = -1
-
-
 @functools.cache
 def _granted_sql(perm: str, organization_type: int) -> tuple[str, tuple[Any, ...]]:
-    """Guardian's query of the organisations on which _ANYONE holds `perm` by an object
+    """Guardian's query of the organisations on which ANYONE holds `perm` by an object
     grant (their own or a group's), compiled once per process: guardian and the ORM built
     it for each page at a cost of about a millisecond, several times a page. Guardian
     puts the organisations' content type in the SQL by its id, so the id is part of the
     cache's key: a database whose content types were made again gets SQL of its own."""
-    anyone = User(pk=_ANYONE, is_active=True)
+    anyone = User(pk=ANYONE, is_active=True)
     granted = get_objects_for_user(anyone, perm, klass=Organization, accept_global_perms=False)
-    sql, params = granted.order_by().values("pk").query.sql_with_params()
-    if {param for param in params if type(param) is int and param < 0} != {_ANYONE}:
-        raise ValueError("Guardian's query no longer names the person by id.")
-    return sql, params
+    return compiled(granted.order_by().values("pk"), {ANYONE})
 
 
 def _granted(person: User, perm: str) -> QuerySet[Organization]:
@@ -217,9 +210,10 @@ def _granted(person: User, perm: str) -> QuerySet[Organization]:
     if person.is_superuser:
         return Organization.objects.all()
     sql, params = _granted_sql(perm, ContentType.objects.get_for_model(Organization).pk)
-    placed = [person.pk if type(param) is int and param == _ANYONE else param for param in params]
     # SQL guardian and the ORM compiled; every value is a bound parameter.
-    return Organization.objects.filter(pk__in=RawSQL(sql, placed))  # noqa: S611
+    return Organization.objects.filter(
+        pk__in=RawSQL(sql, bound(params, {ANYONE: person.pk}))  # noqa: S611
+    )
 
 
 def memberships_for(user: AnyUser) -> QuerySet[Membership]:

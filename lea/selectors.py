@@ -16,6 +16,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from lea import access
+from lea.compiled import ANYONE, bound, compiled
 from lea.models import AccessRecord, Invitation, Membership, Organization, Role, User
 
 
@@ -208,20 +209,16 @@ MENU_PERMISSIONS = {
 }
 
 
-# Stands for the person in the menu's query, compiled once: no user has a negative id.
-_ANYONE = -1
-
-
 @functools.cache
 def _menu_query() -> tuple[str, tuple[Any, ...]]:
-    """The menu's SQL and parameters for _ANYONE, compiled once per process: building
+    """The menu's SQL and parameters for ANYONE, compiled once per process: building
     the query through the ORM cost every page more than running it.
 
     One UNION of two index lookups: the person's reviewing roles, and which of the
     menu's permissions they hold themselves or through a group. (EXISTS subqueries per
     answer took PostgreSQL longer to plan than the three queries took to run.)"""
-    own = User.user_permissions.through.objects.filter(user_id=_ANYONE)
-    through_groups = Group.permissions.through.objects.filter(group__user=_ANYONE)
+    own = User.user_permissions.through.objects.filter(user_id=ANYONE)
+    through_groups = Group.permissions.through.objects.filter(group__user=ANYONE)
     menu = Q.create(
         [Q(content_type__app_label=app, codename=code) for app, code in MENU_PERMISSIONS.values()],
         connector=Q.OR,
@@ -234,7 +231,7 @@ def _menu_query() -> tuple[str, tuple[Any, ...]]:
         .order_by()
         .values_list("codename")
     )
-    anyone = User(pk=_ANYONE, is_active=True)
+    anyone = User(pk=ANYONE, is_active=True)
     roles = (
         access.own_memberships_for(anyone)
         .filter(role__in=REVIEWING_ROLES)
@@ -242,7 +239,7 @@ def _menu_query() -> tuple[str, tuple[Any, ...]]:
         .order_by()
         .values_list("role")
     )
-    return held.union(roles).order_by().query.sql_with_params()
+    return compiled(held.union(roles).order_by(), {ANYONE})
 
 
 def menu_for(*, user: User | None) -> dict[str, bool]:
@@ -259,7 +256,7 @@ def menu_for(*, user: User | None) -> dict[str, bool]:
     else:
         sql, params = _menu_query()
         with connection.cursor() as cursor:
-            cursor.execute(sql, [user.pk if p == _ANYONE else p for p in params])
+            cursor.execute(sql, bound(params, {ANYONE: user.pk}))
             found = {name for (name,) in cursor.fetchall()}
     answers["reviews_anyone"] = bool(found & set(REVIEWING_ROLES))
     for name, (_app, codename) in MENU_PERMISSIONS.items():

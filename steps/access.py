@@ -42,6 +42,7 @@ from lea.access import (
     one_or_404,
     organizations_for,
 )
+from lea.compiled import ANYONE, THIS, bound, compiled
 from lea.models import AuditEvent, Membership, Organization, Role, User
 from steps.models import (
     ActivityRecord,
@@ -139,10 +140,8 @@ def team_engagements_for(user: AnyUser) -> QuerySet[Engagement]:
     person = acting_user(user)
     if person is None:
         return Engagement.objects.none()
-    readable: Q | Value = Value(True)
-    if not person.is_superuser:  # as in get_engagement_for
-        mine = _in_scope(person, Engagement, "lea__memberships__user", person.pk)
-        readable = Q(pk__in=mine)
+    mine = _in_scope(person, Engagement, "lea__memberships__user", person.pk)
+    readable = mine if mine else Value(True)  # a superuser reads every one
     return (
         Engagement.objects.filter(
             lea__memberships__user=person,
@@ -161,26 +160,21 @@ _READ_FOR = "_cim_read_in_scope_for"
 
 NO_SUCH_ENGAGEMENT: Final = "No such engagement."
 
-# Stand for the person and the row in the SQL compiled once per process below: no
-# row has a negative id.
-_ANYONE: Final = -1
-_THIS: Final = -2
-
 
 @functools.cache
 def _in_scope_sql(
     model: type[Engagement | Submission], key: str, organization_type: int, consultant: bool
 ) -> tuple[str, tuple[Any, ...]]:
-    """The ids of `model`'s rows whose `key` is _THIS and whose engagement _ANYONE may read
-    (`engagements_for`'s rule), as SQL and parameters compiled once per process: building
-    the rule through guardian and the ORM for each page cost the page more than all of its
-    own queries took to run (issue 16). The global permission is a branch of the same SQL,
-    not a `has_perm` question first, so a page that asks nothing else of the person's
+    """The ids of `model`'s rows whose `key` is THIS and whose engagement ANYONE may read
+    (`engagements_for`'s rule), compiled once per process (lea/compiled.py): building the
+    rule through guardian and the ORM for each page cost the page more than all of its own
+    queries took to run (issue 16). The global permission is a branch of the same SQL, not
+    a `has_perm` question first, so a page that asks nothing else of the person's
     permissions does not read them. Guardian puts the organisations' content type in the
     SQL by its id, so the id is part of the cache's key: a database whose content types
     were made again gets SQL of its own. Whether the person is a CDE consultant is asked of
     their memberships first, so the assignments are in the SQL only for consultants."""
-    anyone = User(pk=_ANYONE, is_active=True)
+    anyone = User(pk=ANYONE, is_active=True)
     readable = _readable_without_the_global_permission(
         anyone, consultant=consultant
     ) | holds_permission_directly(anyone, VIEW_ENGAGEMENT)
@@ -189,31 +183,20 @@ def _in_scope_sql(
         rows = Engagement.objects.filter(readable)
     else:
         rows = Submission.objects.filter(engagement__in=Engagement.objects.filter(readable))
-    sql, params = rows.filter(**{key: _THIS}).order_by().values("pk").query.sql_with_params()
-    _require_placeholders(params, {_ANYONE, _THIS})
-    return sql, params
+    return compiled(rows.filter(**{key: THIS}).order_by().values("pk"), {ANYONE, THIS})
 
 
-def _require_placeholders(params: tuple[Any, ...], placeholders: set[int]) -> None:
-    """Compiled SQL binds its stand-ins by value: each once or more, and no other negative
-    number a stand-in could be taken for."""
-    negatives = {param for param in params if type(param) is int and param < 0}
-    if negatives != placeholders:
-        raise ValueError(f"Compiled scope with stand-ins {negatives}, not {placeholders}")
-
-
-def _bound(params: tuple[Any, ...], values: dict[int, int]) -> list[Any]:
-    """The compiled parameters with each stand-in (an int) replaced by its value."""
-    return [values[param] if type(param) is int and param in values else param for param in params]
-
-
-def _in_scope(person: User, model: type[Engagement | Submission], key: str, value: int) -> RawSQL:
-    """The ids of `model`'s rows whose `key` is `value` and whose engagement the person may
-    read (`engagements_for`), as a subquery."""
+def _in_scope(person: User, model: type[Engagement | Submission], key: str, value: int) -> Q:
+    """`model`'s rows whose `key` is `value` and whose engagement the person may read
+    (`engagements_for`), as a condition; none is needed for an active superuser, to whom
+    ModelBackend gives every permission."""
+    if person.is_superuser:
+        return Q()
     organization_type = ContentType.objects.get_for_model(Organization).pk
     sql, params = _in_scope_sql(model, key, organization_type, is_consultant(person))
     # SQL the ORM compiled from engagements_for's rule; every value is a bound parameter.
-    return RawSQL(sql, _bound(params, {_ANYONE: person.pk, _THIS: value}))  # noqa: S611
+    ids = RawSQL(sql, bound(params, {ANYONE: person.pk, THIS: value}))  # noqa: S611
+    return Q(pk__in=ids)
 
 
 def get_engagement_for(user: AnyUser, engagement_id: int) -> Engagement:
@@ -222,9 +205,7 @@ def get_engagement_for(user: AnyUser, engagement_id: int) -> Engagement:
         raise Http404(NO_SUCH_ENGAGEMENT)
     engagements = Engagement.objects.select_related(
         "lea", "lea__selpa", "cohort", "cohort__year", "determination"
-    ).filter(pk=engagement_id)
-    if not person.is_superuser:  # ModelBackend gives an active superuser every permission
-        engagements = engagements.filter(pk__in=_in_scope(person, Engagement, "pk", engagement_id))
+    ).filter(_in_scope(person, Engagement, "pk", engagement_id), pk=engagement_id)
     engagement = one_or_404(engagements, NO_SUCH_ENGAGEMENT)
     engagement.__dict__[_READ_FOR] = person.pk
     return engagement
@@ -340,9 +321,7 @@ def get_submission_for(user: AnyUser, submission_id: int) -> Submission:
         "engagement__cohort__year",
         "engagement__determination",
         "activity",
-    ).filter(pk=submission_id)
-    if not person.is_superuser:  # as in get_engagement_for
-        submissions = submissions.filter(pk__in=_in_scope(person, Submission, "pk", submission_id))
+    ).filter(_in_scope(person, Submission, "pk", submission_id), pk=submission_id)
     return one_or_404(submissions, NO_SUCH_SUBMISSION)
 
 
@@ -354,10 +333,9 @@ def other_engagements_of_the_lea_for(user: AnyUser, engagement: Engagement) -> Q
     person = acting_user(user)
     if person is None:
         return Engagement.objects.none()
-    others = Engagement.objects.filter(lea_id=engagement.lea_id).exclude(pk=engagement.pk)
-    if person.is_superuser:
-        return others
-    return others.filter(pk__in=_in_scope(person, Engagement, "lea_id", engagement.lea_id))
+    return Engagement.objects.filter(
+        _in_scope(person, Engagement, "lea_id", engagement.lea_id), lea_id=engagement.lea_id
+    ).exclude(pk=engagement.pk)
 
 
 def get_version_for(user: AnyUser, submission: Submission, number: int) -> SubmissionVersion:
